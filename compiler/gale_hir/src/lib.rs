@@ -5,6 +5,25 @@
 use gale_diagnostics::Diagnostic;
 use gale_syntax::Node;
 
+/// What kind of Mistral document a YAML file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// `version`, `name`, `workflows`, `actions`…
+    Workbook,
+    /// `version` + workflows by name.
+    WorkflowList,
+    /// `version` + ad-hoc actions by name.
+    ActionList,
+    /// Not a Mistral v2 document at all.
+    NotMistral,
+}
+
+/// Classifies a document by its shape (stub: the hir engineer replaces this).
+pub fn classify(root: Option<&Node>) -> DocumentKind {
+    let _ = root;
+    DocumentKind::WorkflowList
+}
+
 /// The result of lowering one document.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lowered {

@@ -1,0 +1,109 @@
+//! The keys Mistral accepts at each place of a document, shared by lowering (which
+//! reports unknown keys) and by "did you mean" suggestions.
+//!
+//! Lists follow Mistral 23's JSON schemas (`mistral/lang/v2/*.py`). Keys that the
+//! parser injects itself (`name`, `version`, a task's `type`) are accepted but
+//! overwritten; they are listed separately so they can be reported as ignored.
+
+/// Top-level keys of a workbook.
+pub const WORKBOOK_KEYS: &[&str] = &["version", "name", "description", "tags", "workflows", "actions"];
+
+/// Keys of a workflow.
+pub const WORKFLOW_KEYS: &[&str] = &[
+    "type",
+    "description",
+    "tags",
+    "input",
+    "output",
+    "output-on-error",
+    "vars",
+    "task-defaults",
+    "tasks",
+];
+
+/// Keys of a workflow or ad-hoc action that Mistral overwrites with its own value.
+pub const INJECTED_ITEM_KEYS: &[&str] = &["name", "version"];
+
+/// Keys of a task in any workflow.
+pub const TASK_COMMON_KEYS: &[&str] = &[
+    "description",
+    "tags",
+    "action",
+    "workflow",
+    "input",
+    "with-items",
+    "publish",
+    "publish-on-error",
+    "publish-on-skip",
+    "retry",
+    "wait-before",
+    "wait-after",
+    "timeout",
+    "pause-before",
+    "concurrency",
+    "fail-on",
+    "target",
+    "keep-result",
+    "safe-rerun",
+];
+
+/// Keys of a task that Mistral overwrites with its own value.
+pub const INJECTED_TASK_KEYS: &[&str] = &["name", "version", "type"];
+
+/// Keys only a task of a direct workflow may have.
+pub const DIRECT_TASK_KEYS: &[&str] = &["join", "on-success", "on-error", "on-complete", "on-skip"];
+
+/// Keys only a task of a reverse workflow may have.
+pub const REVERSE_TASK_KEYS: &[&str] = &["requires"];
+
+/// Keys of `task-defaults`.
+pub const TASK_DEFAULTS_KEYS: &[&str] = &[
+    "retry",
+    "wait-before",
+    "wait-after",
+    "timeout",
+    "pause-before",
+    "concurrency",
+    "fail-on",
+    "on-complete",
+    "on-success",
+    "on-error",
+    "on-skip",
+    "safe-rerun",
+    "requires",
+];
+
+/// Keys of an ad-hoc action.
+pub const ACTION_KEYS: &[&str] = &["base", "base-input", "input", "output", "description", "tags"];
+
+/// Keys of a `retry` mapping.
+pub const RETRY_KEYS: &[&str] = &["count", "delay", "break-on", "continue-on"];
+
+/// Keys of the advanced transition form `{publish: …, next: …}`.
+pub const ADVANCED_CLAUSE_KEYS: &[&str] = &["publish", "next"];
+
+/// Scopes of an advanced `publish`.
+pub const PUBLISH_SCOPES: &[&str] = &["branch", "global", "atomic"];
+
+/// The transition clauses of a direct-workflow task.
+pub const CLAUSE_KEYS: &[&str] = &["on-success", "on-error", "on-complete", "on-skip"];
+
+/// Engine commands usable as transition targets.
+pub const ENGINE_COMMANDS: &[&str] = &["noop", "fail", "succeed", "pause"];
+
+/// Workflow types.
+pub const WORKFLOW_TYPES: &[&str] = &["direct", "reverse"];
+
+/// The longest task name Mistral accepts.
+pub const MAX_TASK_NAME: usize = 255;
+
+/// The longest name of a task with `join` (`join-task-<uuid>-<name>` must fit 255).
+pub const MAX_JOIN_TASK_NAME: usize = MAX_TASK_NAME - 47;
+
+/// Every key a task may have in a workflow of the given kind (`direct`: true).
+pub fn task_keys(direct: bool) -> impl Iterator<Item = &'static str> {
+    TASK_COMMON_KEYS
+        .iter()
+        .chain(if direct { DIRECT_TASK_KEYS } else { REVERSE_TASK_KEYS })
+        .copied()
+}

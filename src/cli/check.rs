@@ -1,0 +1,255 @@
+//! `gale check [PATH…] [--format …]`: validates files and folders.
+//!
+//! Folders are walked for `*.yaml`/`*.yml`; files found by walking that are not
+//! Mistral documents are skipped with a note, files named explicitly are reported.
+//! Exit 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.
+
+use clap::{Args, ValueEnum};
+use gale_db::{Database, SourceFile};
+use gale_diagnostics::render::{self, FileReport, Summary};
+use gale_diagnostics::{Diagnostic, LineIndex, Span};
+use gale_hir::DocumentKind;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Output formats of `gale check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source excerpts with labels (colour on a terminal).
+    Full,
+    /// `file:line:col: severity[code]: message`.
+    Concise,
+    /// One JSON object (stable shape).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// Arguments of `gale check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: the current folder).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Full)]
+    format: Format,
+}
+
+/// One input file, read or failed.
+struct Input {
+    path: String,
+    text: Result<String, String>,
+    /// Set when the bytes were not UTF-8: the offset of the first bad byte.
+    invalid_utf8_at: Option<usize>,
+    explicit: bool,
+}
+
+/// Runs `gale check`.
+pub fn run(args: CheckArgs) -> ExitCode {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut inputs = Vec::new();
+    let mut usage_error = false;
+    for path in &paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found);
+            found.sort();
+            inputs.extend(found.into_iter().map(|p| read(&p, false)));
+        } else if path.exists() {
+            inputs.push(read(path, true));
+        } else {
+            eprintln!("gale check: {}: no such file or folder", path.display());
+            usage_error = true;
+        }
+    }
+
+    let db = Database::new();
+    let files: Vec<(Input, Option<SourceFile>)> = inputs
+        .into_iter()
+        .map(|input| {
+            let file = input.text.as_ref().ok().map(|t| db.add_file(input.path.clone(), t.clone()));
+            (input, file)
+        })
+        .collect();
+    let results = check_parallel(&db, &files);
+
+    let mut reports_owned: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
+    let mut skipped = 0usize;
+    for ((input, _), result) in files.iter().zip(results) {
+        match (&input.text, result) {
+            (Err(message), _) => {
+                eprintln!("gale check: {}: {message}", input.path);
+                usage_error = true;
+            }
+            (Ok(_), None) => skipped += 1,
+            (Ok(text), Some(diags)) => reports_owned.push((input.path.clone(), text.clone(), diags)),
+        }
+    }
+    let reports: Vec<FileReport<'_>> = reports_owned
+        .iter()
+        .map(|(path, text, diags)| FileReport {
+            file: gale_diagnostics::SourceFile { path, text },
+            diagnostics: diags,
+        })
+        .collect();
+    let summary = Summary::of(&reports);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let _ = print_reports(&mut out, args.format, &reports, summary, skipped);
+    let _ = out.flush();
+    if usage_error {
+        ExitCode::from(super::EXIT_USAGE)
+    } else if summary.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Checks every file on all cores. `None`: walked file that is not a Mistral document.
+fn check_parallel(db: &Database, files: &[(Input, Option<SourceFile>)]) -> Vec<Option<Vec<Diagnostic>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                let db = db.clone();
+                scope.spawn(move || part.iter().map(|(input, file)| check_one(&db, input, *file)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+fn check_one(db: &Database, input: &Input, file: Option<SourceFile>) -> Option<Vec<Diagnostic>> {
+    let file = file?;
+    if let Some(at) = input.invalid_utf8_at {
+        // The lossy text keeps every valid byte before `at` at the same offset.
+        let at = at as u32;
+        return Some(vec![
+            Diagnostic::error("invalid-utf8", Span::new(at, at + 1), "this file is not valid UTF-8")
+                .with_label("invalid byte sequence here")
+                .with_note("Mistral reads definitions as UTF-8 text and rejects anything else")
+                .with_help("re-save the file as UTF-8"),
+        ]);
+    }
+    if *gale_db::document_kind(db, file) == DocumentKind::NotMistral {
+        if !input.explicit {
+            return None;
+        }
+        let mut diags = gale_db::diagnostics(db, file).clone();
+        diags.retain(|d| d.code == "yaml-syntax");
+        if diags.is_empty() {
+            diags.push(
+                Diagnostic::error("not-a-mistral-document", Span::empty(0), "this file is not a Mistral v2 document")
+                    .with_note("a Mistral document is a mapping with `version: '2.0'` and workflows, a workbook, or ad-hoc actions")
+                    .with_help("add `version: '2.0'` at the top, or leave this file out of `gale check`"),
+            );
+        }
+        return Some(diags);
+    }
+    Some(gale_db::diagnostics(db, file).clone())
+}
+
+fn print_reports(
+    out: &mut impl Write,
+    format: Format,
+    reports: &[FileReport<'_>],
+    summary: Summary,
+    skipped: usize,
+) -> std::io::Result<()> {
+    match format {
+        Format::Full => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            for r in reports {
+                for d in r.diagnostics {
+                    write!(out, "{}", render::full(r.file, d, color))?;
+                }
+            }
+            print_summary(out, summary, skipped)?;
+        }
+        Format::Concise => {
+            for r in reports {
+                let index = LineIndex::new(r.file.text);
+                for d in r.diagnostics {
+                    writeln!(out, "{}", render::concise(r.file, &index, d))?;
+                }
+            }
+            print_summary(out, summary, skipped)?;
+        }
+        Format::Github => {
+            for r in reports {
+                let index = LineIndex::new(r.file.text);
+                for d in r.diagnostics {
+                    writeln!(out, "{}", render::github(r.file, &index, d))?;
+                }
+            }
+        }
+        Format::Json => writeln!(out, "{}", render::json(reports))?,
+        Format::Sarif => writeln!(out, "{}", render::sarif(reports, &[], env!("CARGO_PKG_VERSION")))?,
+    }
+    Ok(())
+}
+
+fn print_summary(out: &mut impl Write, summary: Summary, skipped: usize) -> std::io::Result<()> {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    write!(
+        out,
+        "checked {}: {}, {}",
+        plural(summary.files, "file"),
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning")
+    )?;
+    if skipped > 0 {
+        write!(out, " (skipped {} that {} not Mistral documents)", plural(skipped, "YAML file"), if skipped == 1 { "is" } else { "are" })?;
+    }
+    writeln!(out)
+}
+
+/// Every `*.yaml`/`*.yml` below `dir`, skipping hidden folders and `target`.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                walk(&path, found);
+            }
+        } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+            found.push(path);
+        }
+    }
+}
+
+/// Reads a file as UTF-8 (a UTF-8 BOM is dropped, as PyYAML does).
+fn read(path: &Path, explicit: bool) -> Input {
+    let display = path.to_string_lossy().trim_start_matches("./").to_string();
+    let text = match std::fs::read(path) {
+        Err(err) => Err(format!("cannot read: {err}")),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)),
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                return Input { path: display, text: Ok(text), invalid_utf8_at: Some(at), explicit };
+            }
+        },
+    };
+    Input { path: display, text, invalid_utf8_at: None, explicit }
+}

@@ -1,0 +1,54 @@
+//! Argument parsing and dispatch to one module per command.
+
+mod check;
+mod explain;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: internal error (a bug in Gale).
+pub const EXIT_INTERNAL: u8 = 101;
+
+/// Gale: a fast toolchain for the Mistral Workflow Language v2.
+#[derive(Parser, Debug)]
+#[command(name = "gale", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate Mistral documents: the same verdict as real Mistral, and more.
+    Check(check::CheckArgs),
+    /// Explain a diagnostic code.
+    Explain(explain::ExplainArgs),
+}
+
+/// Parses arguments and runs the command; internal panics become exit code 101.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
+    });
+    match result {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("gale: internal error (this is a bug in Gale; please report it)");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Helpers shared by the conformance tests (locating `../shared`, reading fixtures).
