@@ -9,25 +9,64 @@
 //! Parsing never fails: [`parse`] always returns a [`Parsed`] with whatever tree could
 //! be read plus diagnostics. Comments are kept (for `# gale: ignore[...]` and test
 //! expectations).
+//!
+//! Modules: [`tree`] (the public types), `reader` (saphyr events → tree), `scalar`
+//! (decoding of the five scalar styles), `resolve` (PyYAML 1.1 resolver and
+//! constructors), `comments` (comments and raw-character checks), `checks`
+//! (duplicate keys, unhashable keys, YAML 1.1 surprises) and [`canonical_json`]
+//! (a testing aid comparing with Mistral's loader).
+//!
+//! Diagnostic codes: `yaml-syntax` (error: Mistral's loader rejects the file),
+//! `yaml-too-deep` (error), `yaml-too-large` (error), `duplicate-key` (warning),
+//! `yaml-11-key` (warning), `yaml-11-value` (warning).
 
 use gale_diagnostics::{Diagnostic, Span};
 
-mod tree;
+mod canonical;
+mod checks;
+mod comments;
+mod reader;
+mod resolve;
+mod scalar;
+pub mod tree;
+
+pub use canonical::canonical_json;
+pub use reader::MAX_DEPTH;
 pub use tree::*;
 
 /// Parses `text` as one YAML document in Mistral's dialect.
 ///
 /// Never fails: YAML errors become diagnostics (code `yaml-syntax`) and the tree
-/// holds what was read before the error.
+/// holds what was read before the error. Diagnostics are sorted by position.
 pub fn parse(text: &str) -> Parsed {
-    let _ = text;
+    if text.len() >= u32::MAX as usize {
+        return Parsed {
+            root: None,
+            comments: Vec::new(),
+            diagnostics: vec![Diagnostic::error(
+                "yaml-too-large",
+                Span::empty(0),
+                "the file is too large to read (4 GiB or more)",
+            )],
+        };
+    }
+    let mut read = reader::read(text, None);
+    let mut comments = comments::scan(text, &read.opaque);
+    if let Some((pos, diag)) = comments::first_char_error(text, &read.opaque, &comments) {
+        if read.stopped_at.is_none_or(|s| pos < s) {
+            read = reader::read(text, Some(pos));
+            comments = comments::scan(text, &read.opaque);
+            read.diagnostics.push(diag);
+        }
+    }
+    let mut diagnostics = read.diagnostics;
+    if let Some(root) = &read.root {
+        checks::run(root, text, &mut diagnostics);
+    }
+    Diagnostic::sort(&mut diagnostics);
     Parsed {
-        root: None,
-        comments: Vec::new(),
-        diagnostics: vec![Diagnostic::error(
-            "yaml-syntax",
-            Span::empty(0),
-            "the YAML reader is not written yet",
-        )],
+        root: read.root,
+        comments,
+        diagnostics,
     }
 }

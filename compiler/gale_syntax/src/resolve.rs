@@ -573,8 +573,9 @@ impl Big {
 ///
 /// `tag` is the explicit tag in PyYAML's long form (`tag:yaml.org,2002:str`, `!`,
 /// `!local`), if any. Returns the value, or the Python error message when PyYAML
-/// would raise while constructing it.
-pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>) -> Result<ScalarValue, String> {
+/// would raise while constructing it. `is_key`: the scalar is a mapping key, where
+/// `<<` (merge) and `=` (value) are handled by the mapping (`flatten_mapping`).
+pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>, is_key: bool) -> Result<ScalarValue, String> {
     let kind = match tag {
         None if style == ScalarStyle::Plain => implicit(text),
         None | Some("!") => Implicit::Str,
@@ -598,7 +599,9 @@ pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>) -> Resu
         Implicit::Timestamp => timestamp_iso(text).map(|_| ScalarValue::Timestamp(text.to_string())),
         // A merge key is a string-valued scalar in the tree; the merge itself happens
         // when the mapping is constructed (see `canonical_json`).
-        Implicit::Merge | Implicit::Str => Ok(ScalarValue::Str),
+        Implicit::Str => Ok(ScalarValue::Str),
+        Implicit::Merge | Implicit::Value if is_key => Ok(ScalarValue::Str),
+        Implicit::Merge => Err("could not determine a constructor for the tag 'tag:yaml.org,2002:merge'".into()),
         Implicit::Value => Err("could not determine a constructor for the tag 'tag:yaml.org,2002:value'".into()),
     }
 }
@@ -608,7 +611,7 @@ mod tests {
     use super::*;
 
     fn val(t: &str) -> Result<ScalarValue, String> {
-        resolve(t, ScalarStyle::Plain, None)
+        resolve(t, ScalarStyle::Plain, None, false)
     }
 
     #[test]
@@ -684,9 +687,11 @@ mod tests {
     fn specials() {
         assert_eq!(implicit("<<"), Implicit::Merge);
         assert!(val("=").is_err());
-        assert_eq!(resolve("12", ScalarStyle::Plain, Some("tag:yaml.org,2002:str")), Ok(ScalarValue::Str));
-        assert_eq!(resolve("12", ScalarStyle::DoubleQuoted, Some("tag:yaml.org,2002:int")), Ok(int("12")));
-        assert_eq!(resolve("yes", ScalarStyle::Plain, Some("!")), Ok(ScalarValue::Str));
-        assert!(resolve("x", ScalarStyle::Plain, Some("!foo")).is_err());
+        assert!(val("<<").is_err());
+        assert_eq!(resolve("=", ScalarStyle::Plain, None, true), Ok(ScalarValue::Str));
+        assert_eq!(resolve("12", ScalarStyle::Plain, Some("tag:yaml.org,2002:str"), false), Ok(ScalarValue::Str));
+        assert_eq!(resolve("12", ScalarStyle::DoubleQuoted, Some("tag:yaml.org,2002:int"), false), Ok(int("12")));
+        assert_eq!(resolve("yes", ScalarStyle::Plain, Some("!"), false), Ok(ScalarValue::Str));
+        assert!(resolve("x", ScalarStyle::Plain, Some("!foo"), false).is_err());
     }
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every check CI runs, on a fresh machine too: ./ci.sh
+# Installs what the tests need (a Python venv with jsonschema, the official SARIF
+# schema from npm), then: format, lint, all tests, SARIF validation.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+
+step "test dependencies"
+VENV=target/ci-venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check jsonschema==4.26.0
+fi
+SCHEMA=target/sarif-schema/sarif-2.1.0.json
+if [ ! -f "$SCHEMA" ]; then
+  mkdir -p target/sarif-schema
+  (cd target/sarif-schema && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null \
+     && tar xzf microsoft-jest-sarif-1.0.0-beta.0.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json \
+     && mv package/lib/schemas/sarif-2.1.0-rtm.5.json sarif-2.1.0.json && rm -rf package ./*.tgz)
+fi
+
+step "format"
+cargo fmt --all --check
+
+step "lint"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "build"
+cargo build --quiet --bin gale
+
+step "SARIF output validates against the official SARIF 2.1.0 schema"
+"$VENV/bin/python" scripts/validate_sarif.py target/debug/gale "$SCHEMA"
+
+step "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+  cargo test --workspace --doc --quiet
+else
+  cargo test --workspace --no-fail-fast
+fi

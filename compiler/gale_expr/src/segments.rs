@@ -1,0 +1,214 @@
+//! Mistral's expression recognition (`mistral/expressions/__init__.py`,
+//! `yaql_expression.py`, `jinja_expression.py`), reproduced exactly.
+//!
+//! * Jinja is consulted first: a string is Jinja when `{{(.*?)}}` or `{%(.*?)%}`
+//!   matches anywhere (Python `re.search`, `.` does not match `\n`).
+//! * Otherwise it is YAQL when `<%.*?%>` matches. Each non-overlapping match
+//!   (`re.findall`) is one expression; its text is the match with Python's
+//!   `strip("<%>")` applied (any run of `<`, `%`, `>` removed from both ends) —
+//!   that exact text, surrounding spaces included, is what yaql parses (so positions
+//!   in yaql's messages are relative to it).
+//! * Whole-string (typed) expressions: YAQL when the first match is the entire
+//!   string; Jinja when the first `{{(.*?)}}` match is the entire string.
+
+use std::ops::Range;
+
+use crate::{Lang, Segment, SegmentKind};
+
+/// Non-overlapping matches of `open.*?close` (Python `re.findall`, no DOTALL), as byte
+/// ranges. The delimiters are two ASCII bytes each.
+pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i + 1 < bytes.len() {
+        if bytes[i] == open[0] && bytes[i + 1] == open[1] {
+            let mut j = i + 2;
+            let mut found = None;
+            while j + 1 < bytes.len() {
+                if bytes[j] == b'\n' {
+                    break;
+                }
+                if bytes[j] == close[0] && bytes[j + 1] == close[1] {
+                    found = Some(j + 2);
+                    break;
+                }
+                j += 1;
+            }
+            if let Some(end) = found {
+                out.push(i..end);
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// First match of `open.*?close`, if any (Python `re.search`).
+fn search_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    while i + 1 < bytes.len() {
+        if bytes[i] == open[0] && bytes[i + 1] == open[1] {
+            let mut j = i + 2;
+            while j + 1 < bytes.len() && bytes[j] != b'\n' {
+                if bytes[j] == close[0] && bytes[j + 1] == close[1] {
+                    return Some(i..j + 2);
+                }
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Mistral's Jinja detector: `{{(.*?)}}` or `{%(.*?)%}` matches somewhere.
+pub fn is_jinja(text: &str) -> bool {
+    search_delimited(text, b"{{", b"}}").is_some() || search_delimited(text, b"{%", b"%}").is_some()
+}
+
+/// Mistral's YAQL detector: `<%.*?%>` matches somewhere.
+pub fn is_yaql(text: &str) -> bool {
+    search_delimited(text, b"<%", b"%>").is_some()
+}
+
+/// The language Mistral evaluates `text` with (Jinja wins), or `None` for plain text.
+pub fn detect(text: &str) -> Option<Lang> {
+    if is_jinja(text) {
+        Some(Lang::Jinja)
+    } else if is_yaql(text) {
+        Some(Lang::Yaql)
+    } else {
+        None
+    }
+}
+
+/// The `<% … %>` matches of `text` with, for each, the range of the text yaql
+/// parses (Python `match.strip("<%>")`).
+pub fn yaql_expressions(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    find_delimited(text, b"<%", b"%>")
+        .into_iter()
+        .map(|outer| {
+            let m = &text.as_bytes()[outer.clone()];
+            let strip = |b: &u8| matches!(b, b'<' | b'%' | b'>');
+            let lead = m.iter().take_while(|b| strip(b)).count();
+            let inner = if lead == m.len() {
+                outer.start + lead..outer.start + lead
+            } else {
+                let trail = m.iter().rev().take_while(|b| strip(b)).count();
+                outer.start + lead..outer.end - trail
+            };
+            (outer, inner)
+        })
+        .collect()
+}
+
+/// A string that is exactly one expression, which Mistral evaluates to a typed value
+/// (not text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WholeExpression {
+    /// The language.
+    pub lang: Lang,
+    /// Byte range of the expression text: for YAQL the `strip("<%>")` text, for Jinja
+    /// what is between `{{` and `}}` (as compiled by `compile_expression`).
+    pub inner: Range<u32>,
+}
+
+/// Whether Mistral evaluates `text` as one typed expression, and which.
+pub fn whole_expression(text: &str) -> Option<WholeExpression> {
+    match detect(text)? {
+        Lang::Jinja => jinja_whole_expression(text),
+        Lang::Yaql => yaql_whole_expression(text),
+    }
+}
+
+/// YAQL: the (first) `<%.*?%>` match is the whole string (`len(expression) == len(expr)`).
+/// Only meaningful when the string is not Jinja (see [`whole_expression`]).
+pub fn yaql_whole_expression(text: &str) -> Option<WholeExpression> {
+    let (outer, inner) = yaql_expressions(text).into_iter().next()?;
+    (outer.start == 0 && outer.end == text.len())
+        .then(|| WholeExpression { lang: Lang::Yaql, inner: inner.start as u32..inner.end as u32 })
+}
+
+/// Jinja: the first `{{(.*?)}}` match equals the whole string.
+pub fn jinja_whole_expression(text: &str) -> Option<WholeExpression> {
+    let outer = search_delimited(text, b"{{", b"}}")?;
+    (outer.start == 0 && outer.end == text.len())
+        .then(|| WholeExpression { lang: Lang::Jinja, inner: 2..(text.len() - 2) as u32 })
+}
+
+fn r32(r: Range<usize>) -> Range<u32> {
+    r.start as u32..r.end as u32
+}
+
+/// The segments of `text` (see [`crate::find_segments`]).
+pub fn find_segments(text: &str) -> Vec<Segment> {
+    match detect(text) {
+        None => Vec::new(),
+        Some(Lang::Yaql) => yaql_expressions(text)
+            .into_iter()
+            .map(|(outer, inner)| Segment {
+                lang: Lang::Yaql,
+                kind: SegmentKind::Expression,
+                outer: r32(outer),
+                inner: r32(inner),
+            })
+            .collect(),
+        Some(Lang::Jinja) => {
+            if let Some(segs) = crate::jinja::lexer::segments(text) {
+                return segs;
+            }
+            let mut all: Vec<Segment> = find_delimited(text, b"{{", b"}}")
+                .into_iter()
+                .map(|r| (r, SegmentKind::Expression))
+                .chain(find_delimited(text, b"{%", b"%}").into_iter().map(|r| (r, SegmentKind::Statement)))
+                .map(|(r, kind)| Segment {
+                    lang: Lang::Jinja,
+                    kind,
+                    inner: r32(r.start + 2..r.end - 2),
+                    outer: r32(r),
+                })
+                .collect();
+            all.sort_by_key(|s| s.outer.start);
+            let mut out: Vec<Segment> = Vec::with_capacity(all.len());
+            for s in all {
+                if out.last().is_none_or(|l| l.outer.end <= s.outer.start) {
+                    out.push(s);
+                }
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognition() {
+        assert_eq!(detect("<% $.a %>"), Some(Lang::Yaql));
+        assert_eq!(detect("<% $.a\n%>"), None);
+        assert_eq!(detect("{{ _.a }} <% 1 %>"), Some(Lang::Jinja));
+        assert_eq!(detect("{# c #}"), None);
+        assert_eq!(detect("{%%}"), Some(Lang::Jinja));
+        assert_eq!(yaql_expressions("<%% 1 %%>")[0].1, 3..6);
+        assert_eq!(yaql_expressions("<%%>")[0].1, 4..4);
+        assert_eq!(yaql_expressions("<% \"%>\" %>")[0], (0..6, 2..4));
+        assert_eq!(yaql_expressions("a <% 1 %> b <% 2 %>").len(), 2);
+    }
+
+    #[test]
+    fn whole() {
+        assert!(whole_expression("<% 1 %>").is_some());
+        assert!(whole_expression(" <% 1 %>").is_none());
+        assert!(whole_expression("<% 1 %>\n").is_none());
+        assert!(whole_expression("<% 1 %><% 2 %>").is_none());
+        assert!(whole_expression("{{ 1 }}").is_some());
+        assert!(whole_expression("{{ \"}}\" }}").is_none());
+        assert!(whole_expression("{{ 1 }}{{ 2 }}").is_none());
+    }
+}

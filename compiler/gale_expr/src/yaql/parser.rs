@@ -1,0 +1,435 @@
+//! The YAQL parser (chumsky, Pratt operators) over the tokens of [`super::lexer`].
+//!
+//! It reproduces yaql's PLY/LALR grammar (`yaql/language/parser.py`) with the
+//! standard operator table (`yaql/language/factory.py`), including the argument-list
+//! rules (skipped positional arguments `f(1,,3)`, no trailing comma, `name => value`
+//! only after the positional ones), and the options that change the grammar:
+//! delegate calls `E(args)` and the legacy `=>` tuple operator.
+//!
+//! Errors are reported where yaql's LALR parser detects them (the first token that
+//! cannot continue a valid prefix) with yaql's own messages. As in PLY, the lexer is
+//! lazy: a grammar error before the first illegal character wins over the lexical
+//! error.
+
+use chumsky::input::ValueInput;
+use chumsky::pratt::{infix, left, postfix, prefix, right};
+use chumsky::prelude::*;
+
+use super::ast::{Arg, BinaryOp, Expr, ExprKind, UnaryOp};
+use super::lexer::{Op, Token, char_pos, decode_string, lex};
+use crate::Span;
+
+/// Grammar options (yaql.md §3.4, §7.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Options {
+    /// The legacy grammar: `=>` is a binary tuple operator, no keyword arguments.
+    pub legacy: bool,
+    /// Delegate calls `E(args)` on any value.
+    pub allow_delegates: bool,
+}
+
+impl Options {
+    /// The configuration Mistral uses: standard grammar, no delegates.
+    pub const MISTRAL: Options = Options { legacy: false, allow_delegates: false };
+}
+
+/// Which exception yaql raises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ParseErrorKind {
+    /// `YaqlLexicalException` (also a string literal with an undecodable escape,
+    /// which Python reports as a `ValueError`).
+    Lexical,
+    /// `YaqlGrammarException`.
+    Grammar,
+}
+
+/// A YAQL syntax error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Lexical or grammar.
+    pub kind: ParseErrorKind,
+    /// Byte range in the expression text (empty at the end for "unexpected end").
+    pub span: Span,
+    /// yaql's message, e.g. `Parse error: unexpected '*' at position 1 of expression ' * '`.
+    pub message: String,
+}
+
+/// The result of [`parse`]: a tree when the text parsed, and the errors (yaql stops at
+/// the first one, so there is at most one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// The expression, if parsing succeeded.
+    pub expr: Option<Expr>,
+    /// Syntax errors.
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses a YAQL expression as Mistral's engine does.
+pub fn parse(text: &str) -> Parsed {
+    parse_with(text, Options::MISTRAL)
+}
+
+type Extra<'t, 'src> = extra::Err<Rich<'t, Token<'src>, SimpleSpan>>;
+
+fn sp(s: SimpleSpan) -> Span {
+    Span { start: s.start as u32, end: s.end as u32 }
+}
+
+fn point(s: SimpleSpan) -> Span {
+    Span { start: s.start as u32, end: s.start as u32 }
+}
+
+fn boxed(e: Expr) -> Box<Expr> {
+    Box::new(e)
+}
+
+/// Parses `text` with the given grammar options.
+pub fn parse_with(text: &str, options: Options) -> Parsed {
+    let lexed = lex(text);
+    let eoi = SimpleSpan::from(text.len()..text.len());
+    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
+        .tokens
+        .iter()
+        .map(|&(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
+        .collect();
+    let result = expr_parser(options)
+        .then_ignore(end())
+        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)));
+    let (expr, errs) = result.into_output_errors();
+    if let Some(err) = errs.into_iter().next() {
+        // A grammar error at a real token comes before a later lexical error.
+        if let Some(found) = err.found() {
+            let span = sp(*err.span());
+            return Parsed {
+                expr: None,
+                errors: vec![ParseError {
+                    kind: ParseErrorKind::Grammar,
+                    span,
+                    message: format!(
+                        "Parse error: unexpected '{}' at position {} of expression '{}'",
+                        found.python_value(),
+                        char_pos(text, span.start as usize),
+                        text
+                    ),
+                }],
+            };
+        }
+        if lexed.error.is_none() {
+            let end = text.len() as u32;
+            return Parsed {
+                expr: None,
+                errors: vec![ParseError {
+                    kind: ParseErrorKind::Grammar,
+                    span: Span { start: end, end },
+                    message: "Parse error: unexpected end of statement".into(),
+                }],
+            };
+        }
+    }
+    if let Some(lex_err) = lexed.error {
+        return Parsed {
+            expr: None,
+            errors: vec![ParseError {
+                kind: ParseErrorKind::Lexical,
+                span: lex_err.span,
+                message: lex_err.message,
+            }],
+        };
+    }
+    Parsed { expr, errors: Vec::new() }
+}
+
+fn number(s: &str) -> ExprKind {
+    if s.contains('.') {
+        return ExprKind::Float(s.parse().unwrap_or(f64::NAN));
+    }
+    if let Ok(v) = s.parse::<u64>() {
+        return ExprKind::Int(v);
+    }
+    let digits: String = s
+        .chars()
+        .map(|c| c.to_digit(10).and_then(|d| char::from_digit(d, 10)).unwrap_or(c))
+        .collect();
+    match digits.parse::<u64>() {
+        Ok(v) => ExprKind::Int(v),
+        Err(_) => {
+            let t = digits.trim_start_matches('0');
+            ExprKind::BigInt(if t.is_empty() { "0".into() } else { t.into() })
+        }
+    }
+}
+
+fn binary(op: BinaryOp, op_span: SimpleSpan, lhs: Expr, rhs: Expr) -> Expr {
+    let span = Span { start: lhs.span.start, end: rhs.span.end };
+    Expr { kind: ExprKind::Binary { op, op_span: sp(op_span), lhs: boxed(lhs), rhs: boxed(rhs) }, span }
+}
+
+fn unary(op: UnaryOp, op_span: SimpleSpan, operand: Expr) -> Expr {
+    let span = Span { start: op_span.start as u32, end: operand.span.end };
+    Expr { kind: ExprKind::Unary { op, op_span: sp(op_span), operand: boxed(operand) }, span }
+}
+
+/// The expression parser.
+fn expr_parser<'t, 'src: 't, I>(options: Options) -> impl Parser<'t, I, Expr, Extra<'t, 'src>> + Clone
+where
+    I: ValueInput<'t, Token = Token<'src>, Span = SimpleSpan>,
+{
+    recursive(move |expr| {
+        let comma = just(Token::Comma).map_with(|_, e| e.span());
+        let arrow = just(Token::Op(Op::Mapping)).map_with(|_, e| e.span());
+
+        // An item that is positional: not followed by `=>`.
+        let pos_item = expr.clone().then_ignore(just(Token::Op(Op::Mapping)).not());
+        let named = expr
+            .clone()
+            .then(arrow)
+            .then(expr.clone())
+            .map(|((key, arrow), value)| Arg::Pair { key, arrow: sp(arrow), value });
+        let named_list = named.clone().separated_by(just(Token::Comma)).at_least(1).collect::<Vec<_>>();
+
+        // `','* item (','+ item)*` — holes are skipped arguments.
+        let positional = comma
+            .repeated()
+            .collect::<Vec<_>>()
+            .then(pos_item.clone())
+            .then(comma.repeated().at_least(1).collect::<Vec<_>>().then(pos_item).repeated().collect::<Vec<_>>())
+            .map(|((lead, first), rest)| {
+                let mut args = Vec::with_capacity(lead.len() + 1 + rest.len());
+                args.extend(lead.iter().map(|s| Arg::Skipped(point(*s))));
+                args.push(Arg::Positional(first));
+                for (commas, item) in rest {
+                    args.extend(commas.iter().skip(1).map(|s| Arg::Skipped(point(*s))));
+                    args.push(Arg::Positional(item));
+                }
+                args
+            });
+        // After the positional ones: `, named…` or `,, named…`.
+        let tail = just(Token::Comma)
+            .ignore_then(comma.or_not())
+            .then(named_list.clone())
+            .map(|(hole, named)| {
+                let mut v = Vec::with_capacity(named.len() + 1);
+                if let Some(s) = hole {
+                    v.push(Arg::Skipped(point(*s)));
+                }
+                v.extend(named);
+                v
+            });
+        let args = choice((
+            positional.then(tail.or_not()).map(|(mut p, t)| {
+                if let Some(t) = t {
+                    p.extend(t);
+                }
+                p
+            }),
+            named_list,
+            empty().to(Vec::new()),
+        ))
+        .boxed();
+
+        let literal = select! {
+            Token::Null => ExprKind::Null,
+            Token::True => ExprKind::Bool(true),
+            Token::False => ExprKind::Bool(false),
+            Token::Number(s) => number(s),
+            Token::Str(s) => ExprKind::Str(decode_string(s).unwrap_or_default()),
+            Token::Word(w) => ExprKind::Word(w.into()),
+            Token::Dollar(d) => ExprKind::Var(d.get(1..).unwrap_or("").into()),
+        }
+        .map_with(|kind, e| Expr { kind, span: sp(e.span()) });
+
+        let call = select! { Token::Func(name) => name }
+            .map_with(|name, e| (name, e.span()))
+            .then(args.clone())
+            .then_ignore(just(Token::RParen))
+            .map_with(|((name, name_span), args), e| {
+                let s: SimpleSpan = name_span;
+                Expr {
+                    kind: ExprKind::Call {
+                        name: name.into(),
+                        name_span: Span { start: s.start as u32, end: (s.start + name.len()) as u32 },
+                        args,
+                    },
+                    span: sp(e.span()),
+                }
+            });
+        let paren = expr
+            .clone()
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .map_with(|inner, e| Expr { kind: ExprKind::Paren(boxed(inner)), span: sp(e.span()) });
+        let list = args
+            .clone()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map_with(|a, e| Expr { kind: ExprKind::List(a), span: sp(e.span()) });
+        let map = args
+            .clone()
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .map_with(|a, e| Expr { kind: ExprKind::Map(a), span: sp(e.span()) });
+
+        let atom = choice((literal, call, paren, list, map));
+
+        let op = |o: Op| just(Token::Op(o)).map_with(move |_, e| (o, e.span()));
+        let bin = |o: Op| match o {
+            Op::Arrow => BinaryOp::Arrow,
+            Op::Mapping => BinaryOp::LegacyPair,
+            Op::Or => BinaryOp::Or,
+            Op::And => BinaryOp::And,
+            Op::Gt => BinaryOp::Gt,
+            Op::Lt => BinaryOp::Lt,
+            Op::Ge => BinaryOp::Ge,
+            Op::Le => BinaryOp::Le,
+            Op::Ne => BinaryOp::Ne,
+            Op::Eq => BinaryOp::Eq,
+            Op::In => BinaryOp::In,
+            Op::Plus => BinaryOp::Add,
+            Op::Minus => BinaryOp::Sub,
+            Op::Star => BinaryOp::Mul,
+            Op::Slash => BinaryOp::Div,
+            Op::Mod => BinaryOp::Mod,
+            Op::Match => BinaryOp::Match,
+            _ => BinaryOp::NotMatch,
+        };
+        let fold_bin = move |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _: &mut _| binary(bin(o), s, l, r);
+        let legacy = options.legacy;
+        let delegates = options.allow_delegates;
+        let legacy_pair = select! { Token::Op(Op::Mapping) if legacy => Op::Mapping }.map_with(|o, e| (o, e.span()));
+        let delegate_args = select! { Token::LParen if delegates => () }
+            .ignore_then(args.clone())
+            .then_ignore(just(Token::RParen));
+
+        atom.pratt((
+            infix(left(12), op(Op::Dot).or(op(Op::SafeDot)), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _: &mut _| {
+                let span = Span { start: l.span.start, end: r.span.end };
+                Expr {
+                    kind: ExprKind::Member { receiver: boxed(l), safe: o == Op::SafeDot, op_span: sp(s), member: boxed(r) },
+                    span,
+                }
+            }),
+            postfix(
+                11,
+                args.clone().delimited_by(just(Token::LBracket), just(Token::RBracket)).map_with(|a, e| (a, e.span())),
+                |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _: &mut _| {
+                    let span = Span { start: l.span.start, end: s.end as u32 };
+                    Expr { kind: ExprKind::Index { target: boxed(l), args: a }, span }
+                },
+            ),
+            prefix(10, op(Op::Plus).or(op(Op::Minus)), |(o, s): (Op, SimpleSpan), r: Expr, _: &mut _| {
+                unary(if o == Op::Plus { UnaryOp::Plus } else { UnaryOp::Minus }, s, r)
+            }),
+            infix(left(9), op(Op::Match).or(op(Op::NotMatch)), fold_bin),
+            infix(left(8), choice((op(Op::Star), op(Op::Slash), op(Op::Mod))), fold_bin),
+            infix(left(7), op(Op::Plus).or(op(Op::Minus)), fold_bin),
+            infix(
+                left(6),
+                choice((op(Op::Gt), op(Op::Lt), op(Op::Ge), op(Op::Le), op(Op::Ne), op(Op::Eq), op(Op::In))),
+                fold_bin,
+            ),
+            prefix(5, op(Op::Not), |(_, s): (Op, SimpleSpan), r: Expr, _: &mut _| unary(UnaryOp::Not, s, r)),
+            infix(left(4), op(Op::And), fold_bin),
+            infix(left(3), op(Op::Or), fold_bin),
+            infix(left(2), legacy_pair, fold_bin),
+            infix(right(1), op(Op::Arrow), fold_bin),
+            postfix(0, delegate_args.map_with(|a, e| (a, e.span())), |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _: &mut _| {
+                let span = Span { start: l.span.start, end: s.end as u32 };
+                Expr { kind: ExprKind::DelegateCall { callee: boxed(l), args: a }, span }
+            }),
+        ))
+    })
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(e: &Expr) -> String {
+        let a = |args: &[Arg]| {
+            args.iter()
+                .map(|a| match a {
+                    Arg::Positional(e) => shape(e),
+                    Arg::Skipped(_) => "_".into(),
+                    Arg::Pair { key, value, .. } => format!("{}=>{}", shape(key), shape(value)),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match &e.kind {
+            ExprKind::Null => "null".into(),
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::Int(i) => i.to_string(),
+            ExprKind::BigInt(s) => s.to_string(),
+            ExprKind::Float(f) => f.to_string(),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Word(w) => w.to_string(),
+            ExprKind::Var(v) => format!("${v}"),
+            ExprKind::Call { name, args, .. } => format!("{name}({})", a(args)),
+            ExprKind::DelegateCall { callee, args } => format!("({})({})", shape(callee), a(args)),
+            ExprKind::Member { receiver, safe, member, .. } => {
+                format!("({}{}{})", shape(receiver), if *safe { "?." } else { "." }, shape(member))
+            }
+            ExprKind::Index { target, args } => format!("{}[{}]", shape(target), a(args)),
+            ExprKind::List(args) => format!("[{}]", a(args)),
+            ExprKind::Map(args) => format!("{{{}}}", a(args)),
+            ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {} {})", shape(lhs), op.as_str(), shape(rhs)),
+            ExprKind::Unary { op, operand, .. } => format!("({op:?} {})", shape(operand)),
+            ExprKind::Paren(e) => shape(e),
+            ExprKind::Error => "<error>".into(),
+        }
+    }
+
+    fn p(s: &str) -> String {
+        let r = parse(s);
+        match r.expr {
+            Some(e) => shape(&e),
+            None => format!("ERR {}", r.errors.first().map(|e| e.message.as_str()).unwrap_or("")),
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        assert_eq!(p("2 * 3 =~ 6"), "(2 * (3 =~ 6))");
+        assert_eq!(p("-2.abs()"), "(Minus (2.abs()))");
+        assert_eq!(p("-$x[0]"), "(Minus $x[0])");
+        assert_eq!(p("not 1 = 2"), "(Not (1 = 2))");
+        assert_eq!(p("not a and b"), "((Not a) and b)");
+        assert_eq!(p("a = not b + c"), "(a = (Not (b + c)))");
+        assert_eq!(p("a -> b -> c"), "(a -> (b -> c))");
+        assert_eq!(p("$.a.b[0]"), "((($.a).b))[0]".replace("((($.a).b))", "(($.a).b)"));
+        assert_eq!(p("1 - 2 - 3"), "((1 - 2) - 3)");
+        assert_eq!(p("a.-1"), "(a.(Minus 1))");
+    }
+
+    #[test]
+    fn args() {
+        assert_eq!(p("f(1,,3)"), "f(1, _, 3)");
+        assert_eq!(p("f(,1)"), "f(_, 1)");
+        assert_eq!(p("f(1, x => 2)"), "f(1, x=>2)");
+        assert_eq!(p("f(1,, x => 2)"), "f(1, _, x=>2)");
+        assert_eq!(p("{a => 1, b => [1, 2]}"), "{a=>1, b=>[1, 2]}");
+        assert_eq!(p("f()"), "f()");
+        assert_eq!(p("f(1,,,x=>2)"), "ERR Parse error: unexpected '=>' at position 7 of expression 'f(1,,,x=>2)'");
+        assert_eq!(p("f(1,)"), "ERR Parse error: unexpected ')' at position 4 of expression 'f(1,)'");
+        assert_eq!(p("$f(1)"), "ERR Parse error: unexpected '(' at position 2 of expression '$f(1)'");
+    }
+
+    #[test]
+    fn options() {
+        let d = Options { legacy: false, allow_delegates: true };
+        assert!(parse_with("$f(1)", d).errors.is_empty());
+        let l = Options { legacy: true, allow_delegates: false };
+        let r = parse_with("1 => 2 => 3", l);
+        assert!(r.errors.is_empty(), "{r:?}");
+        assert!(parse_with("f(a => b)", l).errors.is_empty());
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(p(" * "), "ERR Parse error: unexpected '*' at position 1 of expression ' * '");
+        assert_eq!(p("1 2"), "ERR Parse error: unexpected '2' at position 2 of expression '1 2'");
+        assert_eq!(p("(2"), "ERR Parse error: unexpected end of statement");
+        assert_eq!(p(""), "ERR Parse error: unexpected end of statement");
+        assert_eq!(p("1 ? 2"), "ERR Lexical error: illegal character '?' at position 2");
+        assert_eq!(p("1 2 ?"), "ERR Parse error: unexpected '2' at position 2 of expression '1 2 ?'");
+        assert_eq!(p(" $.__env "), "ERR Lexical error: illegal character '_' at position 3");
+    }
+}
