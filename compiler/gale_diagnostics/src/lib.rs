@@ -214,6 +214,20 @@ impl Diagnostic {
     }
 }
 
+/// The documentation of one diagnostic code, for `gale explain`, SARIF rule
+/// descriptions and the generated `docs/checks.md`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeInfo {
+    /// The stable kebab-case code.
+    pub code: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what the check finds.
+    pub summary: &'static str,
+    /// Markdown: why it matters, an example, and the fix.
+    pub explanation: &'static str,
+}
+
 /// A file's path and text, as the renderers need them.
 #[derive(Clone, Copy, Debug)]
 pub struct SourceFile<'a> {

@@ -110,37 +110,14 @@ pub(crate) fn flatten(m: &Mapping) -> Result<Vec<(&Node, &Node)>, &Node> {
     let mut shared_ids: Vec<char> = Vec::new();
     let mut seen_empty = false;
     let mut rest = Vec::with_capacity(m.entries.len());
-    let mut add = |merge: &mut Vec<(&'_ Node, &'_ Node)>, pairs: Vec<(&'_ Node, &'_ Node)>| {
-        for (k, v) in pairs {
-            if let NodeKind::Scalar(s) = &k.kind {
-                let mut chars = s.text.chars();
-                match (chars.next(), chars.next()) {
-                    (None, _) => {
-                        if seen_empty {
-                            continue;
-                        }
-                        seen_empty = true;
-                    }
-                    (Some(c), None) if u32::from(c) < 256 => {
-                        if shared_ids.contains(&c) {
-                            continue;
-                        }
-                        shared_ids.push(c);
-                    }
-                    _ => {}
-                }
-            }
-            merge.push((k, v));
-        }
-    };
     for e in &m.entries {
         if is_merge_key(&e.key) {
             match &e.value.kind {
-                NodeKind::Mapping(vm) => add(&mut merge, flatten(vm)?),
+                NodeKind::Mapping(vm) => add_merged(&mut merge, flatten(vm)?, &mut shared_ids, &mut seen_empty),
                 NodeKind::Sequence(seq) => {
                     for item in &seq.items {
                         match &item.kind {
-                            NodeKind::Mapping(im) => add(&mut merge, flatten(im)?),
+                            NodeKind::Mapping(im) => add_merged(&mut merge, flatten(im)?, &mut shared_ids, &mut seen_empty),
                             _ => return Err(item),
                         }
                     }
@@ -153,6 +130,36 @@ pub(crate) fn flatten(m: &Mapping) -> Result<Vec<(&Node, &Node)>, &Node> {
     }
     merge.extend(rest);
     Ok(merge)
+}
+
+/// Appends merged pairs, skipping keys whose Python object was already merged.
+fn add_merged<'a>(
+    merge: &mut Vec<(&'a Node, &'a Node)>,
+    pairs: Vec<(&'a Node, &'a Node)>,
+    shared_ids: &mut Vec<char>,
+    seen_empty: &mut bool,
+) {
+    for (k, v) in pairs {
+        if let NodeKind::Scalar(s) = &k.kind {
+            let mut chars = s.text.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => {
+                    if *seen_empty {
+                        continue;
+                    }
+                    *seen_empty = true;
+                }
+                (Some(c), None) if u32::from(c) < 256 => {
+                    if shared_ids.contains(&c) {
+                        continue;
+                    }
+                    shared_ids.push(c);
+                }
+                _ => {}
+            }
+        }
+        merge.push((k, v));
+    }
 }
 
 /// A constructed key, compared as Python compares dict keys.

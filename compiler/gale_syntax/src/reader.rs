@@ -200,6 +200,7 @@ impl Reader<'_> {
 
     /// Handles one event; `false` stops reading.
     fn event(&mut self, event: Event<'_>, start: u32, end: u32, col: usize) -> bool {
+        let is_map = matches!(event, Event::MappingStart(..));
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => {}
             Event::DocumentStart(_) => {
@@ -230,7 +231,6 @@ impl Reader<'_> {
                     return false;
                 }
                 let flow = self.text.as_bytes().get(start as usize).is_some_and(|&b| b == b'{' || b == b'[');
-                let is_map = matches!(event, Event::MappingStart(..));
                 let kind = if is_map {
                     FrameKind::Mapping {
                         entries: Vec::new(),

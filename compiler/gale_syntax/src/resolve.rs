@@ -267,7 +267,7 @@ fn timestamp_parts(t: &str) -> Option<TsParts<'_>> {
         }
     }
     p.year = &t[s..c.i];
-    let mut one_or_two = |c: &mut Cur| -> Option<usize> {
+    let one_or_two = |c: &mut Cur| -> Option<usize> {
         let s = c.i;
         if !c.eat_if(digit) {
             return None;
