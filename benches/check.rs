@@ -37,7 +37,10 @@ fn bench(name: &str, runs: usize, mut f: impl FnMut()) -> Duration {
         })
         .collect();
     let m = median(samples);
-    println!("{name:<48} median {:>9.3} ms  ({runs} runs)", m.as_secs_f64() * 1e3);
+    println!(
+        "{name:<48} median {:>9.3} ms  ({runs} runs)",
+        m.as_secs_f64() * 1e3
+    );
     m
 }
 
@@ -47,7 +50,11 @@ fn main() {
         return;
     }
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
-    println!("{} accepted corpus files, {:.2} MB", files.len(), bytes as f64 / 1e6);
+    println!(
+        "{} accepted corpus files, {:.2} MB",
+        files.len(),
+        bytes as f64 / 1e6
+    );
     bench("YAML parse (gale_syntax::parse), 1 thread", 31, || {
         for (_, text) in &files {
             std::hint::black_box(gale_syntax::parse(text));

@@ -74,7 +74,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let files: Vec<(Input, Option<SourceFile>)> = inputs
         .into_iter()
         .map(|input| {
-            let file = input.text.as_ref().ok().map(|t| db.add_file(input.path.clone(), t.clone()));
+            let file = input
+                .text
+                .as_ref()
+                .ok()
+                .map(|t| db.add_file(input.path.clone(), t.clone()));
             (input, file)
         })
         .collect();
@@ -89,7 +93,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 usage_error = true;
             }
             (Ok(_), None) => skipped += 1,
-            (Ok(text), Some(diags)) => reports_owned.push((input.path.clone(), text.clone(), diags)),
+            (Ok(text), Some(diags)) => {
+                reports_owned.push((input.path.clone(), text.clone(), diags))
+            }
         }
     }
     let reports: Vec<FileReport<'_>> = reports_owned
@@ -114,15 +120,24 @@ pub fn run(args: CheckArgs) -> ExitCode {
 }
 
 /// Checks every file on all cores. `None`: walked file that is not a Mistral document.
-fn check_parallel(db: &Database, files: &[(Input, Option<SourceFile>)]) -> Vec<Option<Vec<Diagnostic>>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+fn check_parallel(
+    db: &Database,
+    files: &[(Input, Option<SourceFile>)],
+) -> Vec<Option<Vec<Diagnostic>>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
     let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
             .map(|part| {
                 let db = db.clone();
-                scope.spawn(move || part.iter().map(|(input, file)| check_one(&db, input, *file)).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(input, file)| check_one(&db, input, *file))
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         handles
@@ -138,10 +153,14 @@ fn check_one(db: &Database, input: &Input, file: Option<SourceFile>) -> Option<V
         // The lossy text keeps every valid byte before `at` at the same offset.
         let at = at as u32;
         return Some(vec![
-            Diagnostic::error("invalid-utf8", Span::new(at, at + 1), "this file is not valid UTF-8")
-                .with_label("invalid byte sequence here")
-                .with_note("Mistral reads definitions as UTF-8 text and rejects anything else")
-                .with_help("re-save the file as UTF-8"),
+            Diagnostic::error(
+                "invalid-utf8",
+                Span::new(at, at + 1),
+                "this file is not valid UTF-8",
+            )
+            .with_label("invalid byte sequence here")
+            .with_note("Mistral reads definitions as UTF-8 text and rejects anything else")
+            .with_help("re-save the file as UTF-8"),
         ]);
     }
     if *gale_db::document_kind(db, file) == DocumentKind::NotMistral {
@@ -197,7 +216,11 @@ fn print_reports(
             }
         }
         Format::Json => writeln!(out, "{}", render::json(reports))?,
-        Format::Sarif => writeln!(out, "{}", render::sarif(reports, &[], env!("CARGO_PKG_VERSION")))?,
+        Format::Sarif => writeln!(
+            out,
+            "{}",
+            render::sarif(reports, &[], env!("CARGO_PKG_VERSION"))
+        )?,
     }
     Ok(())
 }
@@ -212,7 +235,12 @@ fn print_summary(out: &mut impl Write, summary: Summary, skipped: usize) -> std:
         plural(summary.warnings, "warning")
     )?;
     if skipped > 0 {
-        write!(out, " (skipped {} that {} not Mistral documents)", plural(skipped, "YAML file"), if skipped == 1 { "is" } else { "are" })?;
+        write!(
+            out,
+            " (skipped {} that {} not Mistral documents)",
+            plural(skipped, "YAML file"),
+            if skipped == 1 { "is" } else { "are" }
+        )?;
     }
     writeln!(out)
 }
@@ -226,7 +254,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             if !name.starts_with('.') && name != "target" && name != "node_modules" {
                 walk(&path, found);
@@ -243,13 +273,26 @@ fn read(path: &Path, explicit: bool) -> Input {
     let text = match std::fs::read(path) {
         Err(err) => Err(format!("cannot read: {err}")),
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)),
+            Ok(text) => Ok(text
+                .strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text)),
             Err(err) => {
                 let at = err.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                return Input { path: display, text: Ok(text), invalid_utf8_at: Some(at), explicit };
+                return Input {
+                    path: display,
+                    text: Ok(text),
+                    invalid_utf8_at: Some(at),
+                    explicit,
+                };
             }
         },
     };
-    Input { path: display, text, invalid_utf8_at: None, explicit }
+    Input {
+        path: display,
+        text,
+        invalid_utf8_at: None,
+        explicit,
+    }
 }

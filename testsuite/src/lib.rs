@@ -25,7 +25,10 @@ pub fn shared_dir() -> Option<PathBuf> {
             dir.display()
         );
     }
-    eprintln!("\n*** SKIPPED: ../shared not found at {} ***\n", dir.display());
+    eprintln!(
+        "\n*** SKIPPED: ../shared not found at {} ***\n",
+        dir.display()
+    );
     None
 }
 
@@ -35,7 +38,10 @@ pub fn read_manifest(path: &Path) -> Vec<serde_json::Value> {
         .unwrap_or_else(|e| panic!("cannot read manifest {}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad manifest line in {}: {e}", path.display())))
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("bad manifest line in {}: {e}", path.display()))
+        })
         .collect()
 }
 

@@ -18,14 +18,25 @@ struct Outcome {
 
 fn first_error(text: &str, diags: &[Diagnostic]) -> Option<String> {
     let index = LineIndex::new(text);
-    diags.iter().find(|d| d.severity == Severity::Error).map(|d| {
-        let lc = index.line_col(text, d.primary.span.start);
-        format!("{}:{} [{}] {}", lc.line + 1, lc.col + 1, d.code, d.message)
-    })
+    diags
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .map(|d| {
+            let lc = index.line_col(text, d.primary.span.start);
+            format!("{}:{} [{}] {}", lc.line + 1, lc.col + 1, d.code, d.message)
+        })
 }
 
-fn replay(corpus: &Path, manifest: &str, expect_error: impl Fn(&serde_json::Value) -> bool) -> Outcome {
-    let mut outcome = Outcome { agree: 0, total: 0, disagreements: Vec::new() };
+fn replay(
+    corpus: &Path,
+    manifest: &str,
+    expect_error: impl Fn(&serde_json::Value) -> bool,
+) -> Outcome {
+    let mut outcome = Outcome {
+        agree: 0,
+        total: 0,
+        disagreements: Vec::new(),
+    };
     for entry in read_manifest(&corpus.join(manifest)) {
         let rel = entry["path"].as_str().unwrap_or_default().to_string();
         let path = corpus.join(&rel);
@@ -38,7 +49,9 @@ fn replay(corpus: &Path, manifest: &str, expect_error: impl Fn(&serde_json::Valu
         if error.is_some() == want_error {
             outcome.agree += 1;
         } else {
-            let mistral = entry["mistral_error"]["summary"].as_str().unwrap_or("accepted");
+            let mistral = entry["mistral_error"]["summary"]
+                .as_str()
+                .unwrap_or("accepted");
             let mistral: String = mistral.chars().take(120).collect();
             outcome.disagreements.push(format!(
                 "{rel}\n    gale:    {}\n    mistral: {mistral}",
@@ -61,8 +74,16 @@ fn report(title: &str, o: &Outcome) -> String {
 fn corpus_agrees_with_mistral() {
     let Some(shared) = shared_dir() else { return };
     let corpus = shared.join("corpus");
-    let real = replay(&corpus, "manifest.jsonl", |e| e["mistral_verdict"] == "rejected");
-    let mutants = replay(&corpus, "mutants/manifest.jsonl", |e| e["checker_expectation"] == "error");
-    let text = format!("{}\n{}", report("real files", &real), report("mutants", &mutants));
+    let real = replay(&corpus, "manifest.jsonl", |e| {
+        e["mistral_verdict"] == "rejected"
+    });
+    let mutants = replay(&corpus, "mutants/manifest.jsonl", |e| {
+        e["checker_expectation"] == "error"
+    });
+    let text = format!(
+        "{}\n{}",
+        report("real files", &real),
+        report("mutants", &mutants)
+    );
     insta::assert_snapshot!("corpus_agreement", text);
 }

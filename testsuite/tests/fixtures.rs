@@ -13,7 +13,9 @@ fn fixture_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut dirs = vec![root];
     while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -30,28 +32,51 @@ fn fixture_files() -> Vec<PathBuf> {
 #[test]
 fn fixtures_produce_exactly_their_expectations() {
     let files = fixture_files();
-    assert!(!files.is_empty(), "no fixtures found under testsuite/fixtures/check");
+    assert!(
+        !files.is_empty(),
+        "no fixtures found under testsuite/fixtures/check"
+    );
     let root = workspace_root();
     let mut failures = String::new();
     for path in &files {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let rel = path.strip_prefix(&root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
         let diagnostics = gale_db::check_text(&rel, &text);
         let expected = expectations(&text);
         let got = actual(&text, &diagnostics);
         if expected != got {
-            let _ = writeln!(failures, "{rel}:\n  expected {expected:?}\n  got      {got:?}");
+            let _ = writeln!(
+                failures,
+                "{rel}:\n  expected {expected:?}\n  got      {got:?}"
+            );
         }
         let mut rendered = String::new();
         for d in &diagnostics {
-            rendered.push_str(&render::full(SourceFile { path: &rel, text: &text }, d, false));
+            rendered.push_str(&render::full(
+                SourceFile {
+                    path: &rel,
+                    text: &text,
+                },
+                d,
+                false,
+            ));
         }
-        let name = rel.trim_start_matches("testsuite/fixtures/check/").replace('/', "__");
+        let name = rel
+            .trim_start_matches("testsuite/fixtures/check/")
+            .replace('/', "__");
         insta::with_settings!({snapshot_path => root.join("testsuite/snapshots/fixtures"), prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(name, rendered);
         });
     }
-    assert!(failures.is_empty(), "fixture expectations not met:\n{failures}");
+    assert!(
+        failures.is_empty(),
+        "fixture expectations not met:\n{failures}"
+    );
 }
 
 #[test]
@@ -69,7 +94,9 @@ fn every_code_folder_has_a_positive_and_a_negative_case() {
         let code = entry.file_name().to_string_lossy().to_string();
         let (mut positive, mut negative) = (false, false);
         for file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let Ok(text) = std::fs::read_to_string(file.path()) else { continue };
+            let Ok(text) = std::fs::read_to_string(file.path()) else {
+                continue;
+            };
             if expectations(&text).iter().any(|e| e.code == code) {
                 positive = true;
             } else {
@@ -80,7 +107,11 @@ fn every_code_folder_has_a_positive_and_a_negative_case() {
             problems.push(format!("{code}: triggers={positive} must-not={negative}"));
         }
     }
-    assert!(problems.is_empty(), "code folders lacking cases:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "code folders lacking cases:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -89,8 +120,12 @@ fn no_orphaned_fixture_snapshots() {
     let names: Vec<String> = fixture_files()
         .iter()
         .map(|p| {
-            p.strip_prefix(&root).unwrap_or(p).to_string_lossy().replace('\\', "/")
-                .trim_start_matches("testsuite/fixtures/check/").replace('/', "__")
+            p.strip_prefix(&root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/")
+                .trim_start_matches("testsuite/fixtures/check/")
+                .replace('/', "__")
         })
         .collect();
     let snaps = root.join("testsuite/snapshots/fixtures");
@@ -103,5 +138,8 @@ fn no_orphaned_fixture_snapshots() {
             orphans.push(file);
         }
     }
-    assert!(orphans.is_empty(), "snapshots without a fixture (delete them): {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "snapshots without a fixture (delete them): {orphans:?}"
+    );
 }

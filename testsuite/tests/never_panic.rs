@@ -24,7 +24,10 @@ fn all_inputs() -> Vec<(String, String)> {
                 if p.is_dir() {
                     stack.push(p);
                 } else if p.extension().is_some_and(|e| e == "yaml") {
-                    out.push((p.to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap_or_default()));
+                    out.push((
+                        p.to_string_lossy().into_owned(),
+                        std::fs::read_to_string(&p).unwrap_or_default(),
+                    ));
                 }
             }
         }
@@ -89,7 +92,10 @@ fn random_byte_edits_never_panic() {
             }
             let edited = String::from_utf8_lossy(&bytes).into_owned();
             let result = std::panic::catch_unwind(|| gale_db::check_text(&path, &edited));
-            assert!(result.is_ok(), "panic on a random edit of {path}: {edited:?}");
+            assert!(
+                result.is_ok(),
+                "panic on a random edit of {path}: {edited:?}"
+            );
         }
     }
 }
@@ -97,12 +103,20 @@ fn random_byte_edits_never_panic() {
 #[test]
 fn pathological_inputs_never_panic_or_hang() {
     let deep_flow = "a: ".to_string() + &"[".repeat(100_000);
-    let deep_block: String = (0..2000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
-    let long_line = format!("version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.echo output=\"{}\"\n", "x".repeat(1_000_000));
+    let deep_block: String = (0..2000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
+    let long_line = format!(
+        "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.echo output=\"{}\"\n",
+        "x".repeat(1_000_000)
+    );
     let many_tasks: String = {
         let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
         for i in 0..20_000 {
-            s.push_str(&format!("    t{i}:\n      action: std.noop\n      on-success: t{}\n", i + 1));
+            s.push_str(&format!(
+                "    t{i}:\n      action: std.noop\n      on-success: t{}\n",
+                i + 1
+            ));
         }
         s
     };

@@ -8,11 +8,13 @@
 //! Incremental: each query re-runs only when what it read changed; equal results
 //! cut propagation short (salsa's backdating).
 
+mod codes;
 mod suppress;
 
 use gale_diagnostics::Diagnostic;
 use gale_hir::DocumentKind;
 
+pub use codes::{DRIVER_CODES, all_codes, checks_markdown, code_info};
 pub use suppress::Suppressions;
 
 /// One file: its path (as shown to the user) and its text.

@@ -24,7 +24,9 @@ impl Suppressions {
             let index = index.get_or_insert_with(|| LineIndex::new(text));
             let line = index.line_of(comment.span.start);
             let line_start = index.line_start(line) as usize;
-            let alone = text[line_start..comment.span.start as usize].trim().is_empty();
+            let alone = text[line_start..comment.span.start as usize]
+                .trim()
+                .is_empty();
             // A comment alone on its line covers the next line; otherwise its own.
             let covered = if alone { line + 1 } else { line };
             entries.push((covered, codes));
@@ -68,7 +70,10 @@ mod tests {
 
     #[test]
     fn parses_ignore_comments() {
-        assert_eq!(parse_ignore(" gale: ignore[unknown-key, join-never-fires]"), Some(vec!["unknown-key".into(), "join-never-fires".into()]));
+        assert_eq!(
+            parse_ignore(" gale: ignore[unknown-key, join-never-fires]"),
+            Some(vec!["unknown-key".into(), "join-never-fires".into()])
+        );
         assert_eq!(parse_ignore(" gale: ignore"), Some(vec![]));
         assert_eq!(parse_ignore(" some comment"), None);
     }

@@ -50,13 +50,18 @@ impl LineIndex {
 
     /// The byte offset where 0-based `line` starts (the text's end past the last line).
     pub fn line_start(&self, line: u32) -> u32 {
-        self.line_starts.get(line as usize).copied().unwrap_or(self.len)
+        self.line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.len)
     }
 
     /// Line and column in Unicode scalar values.
     pub fn line_col(&self, text: &str, offset: u32) -> LineCol {
         let (line, start) = self.line_and_start(text, offset);
-        let col = text[start as usize..offset_floor(text, offset) as usize].chars().count() as u32;
+        let col = text[start as usize..offset_floor(text, offset) as usize]
+            .chars()
+            .count() as u32;
         LineCol { line, col }
     }
 

@@ -142,7 +142,9 @@ pub fn github(file: SourceFile<'_>, index: &LineIndex, diagnostic: &Diagnostic) 
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -209,7 +211,10 @@ pub fn sarif(reports: &[FileReport<'_>], rules: &[RuleInfo<'_>], tool_version: &
     let rules_json: Vec<Value> = rule_ids
         .iter()
         .map(|id| {
-            let summary = rules.iter().find(|r| r.code == *id).map_or("", |r| r.summary);
+            let summary = rules
+                .iter()
+                .find(|r| r.code == *id)
+                .map_or("", |r| r.summary);
             json!({
                 "id": id,
                 "name": id,
@@ -293,13 +298,24 @@ mod tests {
     use crate::Span;
 
     fn sample() -> (SourceFile<'static>, Vec<Diagnostic>) {
-        let text = "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
+        let text =
+            "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
         let start = text.find("on-sucess").unwrap() as u32;
-        let d = Diagnostic::error("unknown-key", Span::new(start, start + 9), "unknown task key `on-sucess`")
-            .with_label("not a task key")
-            .with_note("Mistral rejects the whole workflow when a task has an unknown key.")
-            .with_help("did you mean `on-success`?");
-        (SourceFile { path: "wf.yaml", text }, vec![d])
+        let d = Diagnostic::error(
+            "unknown-key",
+            Span::new(start, start + 9),
+            "unknown task key `on-sucess`",
+        )
+        .with_label("not a task key")
+        .with_note("Mistral rejects the whole workflow when a task has an unknown key.")
+        .with_help("did you mean `on-success`?");
+        (
+            SourceFile {
+                path: "wf.yaml",
+                text,
+            },
+            vec![d],
+        )
     }
 
     #[test]
@@ -309,9 +325,15 @@ mod tests {
         insta::assert_snapshot!("full", full(file, &diags[0], false));
         insta::assert_snapshot!("concise", concise(file, &index, &diags[0]));
         insta::assert_snapshot!("github", github(file, &index, &diags[0]));
-        let reports = [FileReport { file, diagnostics: &diags }];
+        let reports = [FileReport {
+            file,
+            diagnostics: &diags,
+        }];
         insta::assert_snapshot!("json", json(&reports));
-        let rules = [RuleInfo { code: "unknown-key", summary: "a key Mistral does not accept here" }];
+        let rules = [RuleInfo {
+            code: "unknown-key",
+            summary: "a key Mistral does not accept here",
+        }];
         insta::assert_snapshot!("sarif", sarif(&reports, &rules, "0.1.0"));
     }
 }

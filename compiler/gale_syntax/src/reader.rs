@@ -11,8 +11,6 @@
 //! like a tab between tokens or an unprintable character) the reader stops, closes
 //! the open containers (marking them `truncated`) and keeps what it read.
 
-use std::borrow::Cow;
-
 use gale_diagnostics::{Diagnostic, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle as SStyle, Tag};
 
@@ -25,27 +23,15 @@ pub const MAX_DEPTH: usize = 128;
 /// The byte that stands in for `&`, `*` and `@` in the text given to saphyr.
 const PLACEHOLDER: u8 = b'x';
 
-/// Converts saphyr's character indexes to byte offsets.
+/// Converts saphyr's character indexes (in the prepared text) to byte offsets in
+/// the original text.
 struct Offsets {
-    /// `None` when the text is ASCII (indexes are byte offsets).
+    /// `None` when the prepared text is ASCII and unpadded (indexes are offsets).
     table: Option<Vec<u32>>,
     len: u32,
 }
 
 impl Offsets {
-    fn new(text: &str) -> Offsets {
-        let len = text.len() as u32;
-        if text.is_ascii() {
-            return Offsets { table: None, len };
-        }
-        let mut table: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
-        table.push(len);
-        Offsets {
-            table: Some(table),
-            len,
-        }
-    }
-
     fn byte(&self, char_index: usize) -> u32 {
         match &self.table {
             None => (char_index as u32).min(self.len),
@@ -53,6 +39,39 @@ impl Offsets {
         }
     }
 }
+
+/// Builds the text given to saphyr: `&`, `*`, `@` replaced by [`PLACEHOLDER`], and
+/// `pads` spaces inserted at the given original line starts (see [`read`]).
+fn prepare(text: &str, pads: &[(usize, usize)]) -> (String, Offsets) {
+    let len = text.len() as u32;
+    let hide = |b: u8| if matches!(b, b'&' | b'*' | b'@') { PLACEHOLDER } else { b };
+    if pads.is_empty() && text.is_ascii() {
+        let prepared = text.bytes().map(|b| char::from(hide(b))).collect();
+        return (prepared, Offsets { table: None, len });
+    }
+    let mut prepared = String::with_capacity(text.len() + 16);
+    let mut table = Vec::with_capacity(text.len() + 1);
+    let mut next_pad = 0;
+    for (i, c) in text.char_indices() {
+        while let Some(&(at, n)) = pads.get(next_pad) {
+            if at > i {
+                break;
+            }
+            for _ in 0..n {
+                prepared.push(' ');
+                table.push(i as u32);
+            }
+            next_pad += 1;
+        }
+        prepared.push(if c.is_ascii() { char::from(hide(c as u8)) } else { c });
+        table.push(i as u32);
+    }
+    table.push(len);
+    (prepared, Offsets { table: Some(table), len })
+}
+
+/// How many times [`read`] re-reads with more padding before giving up.
+const MAX_PADS: usize = 64;
 
 /// An open container while reading.
 struct Frame {
@@ -81,20 +100,36 @@ pub(crate) struct Read {
 }
 
 /// Reads `text`, stopping before offset `cutoff` when given.
+///
+/// PyYAML does not check indentation inside flow collections; saphyr does. When
+/// saphyr reports "invalid indentation" inside a flow collection, the offending
+/// line is padded with spaces (harmless there: flow content ignores leading
+/// blanks, and scalars are decoded from the original text) and the text is read
+/// again.
 pub(crate) fn read(text: &str, cutoff: Option<u32>) -> Read {
-    let prepared: Cow<str> = if text.bytes().any(|b| matches!(b, b'&' | b'*' | b'@')) {
-        let bytes: Vec<u8> = text
-            .bytes()
-            .map(|b| if matches!(b, b'&' | b'*' | b'@') { PLACEHOLDER } else { b })
-            .collect();
-        // Only ASCII bytes were replaced by ASCII bytes: still UTF-8.
-        Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
-    } else {
-        Cow::Borrowed(text)
-    };
+    let mut pads: Vec<(usize, usize)> = Vec::new();
+    loop {
+        let (prepared, offsets) = prepare(text, &pads);
+        let (read, retry) = read_prepared(text, &prepared, offsets, cutoff);
+        match retry {
+            Some((line_start, need)) if pads.len() < MAX_PADS => {
+                match pads.iter_mut().find(|p| p.0 == line_start) {
+                    Some(p) => p.1 += need,
+                    None => pads.push((line_start, need)),
+                }
+                pads.sort_unstable();
+            }
+            _ => return read,
+        }
+    }
+}
+
+/// One pass of saphyr over `prepared`. The second result asks for a re-read with
+/// `need` spaces more at the original line start.
+fn read_prepared(text: &str, prepared: &str, offsets: Offsets, cutoff: Option<u32>) -> (Read, Option<(usize, usize)>) {
     let mut r = Reader {
         text,
-        offsets: Offsets::new(text),
+        offsets,
         frames: Vec::new(),
         root: None,
         diagnostics: Vec::new(),
@@ -104,7 +139,8 @@ pub(crate) fn read(text: &str, cutoff: Option<u32>) -> Read {
         cutoff,
         stopped_at: None,
     };
-    let mut parser = Parser::new_from_str(&prepared);
+    let mut retry = None;
+    let mut parser = Parser::new_from_str(prepared);
     while let Some(result) = parser.next_event() {
         match result {
             Ok((event, span)) => {
@@ -122,6 +158,16 @@ pub(crate) fn read(text: &str, cutoff: Option<u32>) -> Read {
             }
             Err(e) => {
                 let at = r.offsets.byte(e.marker().index());
+                let in_flow = r.frames.iter().any(|f| f.flow);
+                if in_flow && matches!(e.info(), "invalid indentation" | "invalid indentation in flow construct") {
+                    let line_start = text.as_bytes()[..(at as usize).min(text.len())]
+                        .iter()
+                        .rposition(|&b| b == b'\n' || b == b'\r')
+                        .map_or(0, |p| p + 1);
+                    let block_col = r.block_indent();
+                    let need = (block_col + 2 - e.marker().col() as i64).max(1) as usize;
+                    retry = Some((line_start, need));
+                }
                 if r.cutoff.is_none_or(|c| at < c) {
                     r.syntax_error(at, e.info());
                 }
@@ -131,12 +177,15 @@ pub(crate) fn read(text: &str, cutoff: Option<u32>) -> Read {
     }
     r.close_all();
     r.opaque.sort_unstable();
-    Read {
-        root: r.root,
-        diagnostics: r.diagnostics,
-        opaque: r.opaque,
-        stopped_at: r.stopped_at,
-    }
+    (
+        Read {
+            root: r.root,
+            diagnostics: r.diagnostics,
+            opaque: r.opaque,
+            stopped_at: r.stopped_at,
+        },
+        retry,
+    )
 }
 
 struct Reader<'t> {

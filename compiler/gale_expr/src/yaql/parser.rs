@@ -210,7 +210,7 @@ where
             .map(|(hole, named)| {
                 let mut v = Vec::with_capacity(named.len() + 1);
                 if let Some(s) = hole {
-                    v.push(Arg::Skipped(point(*s)));
+                    v.push(Arg::Skipped(point(s)));
                 }
                 v.extend(named);
                 v
@@ -269,7 +269,9 @@ where
         let atom = choice((literal, call, paren, list, map));
 
         let op = |o: Op| just(Token::Op(o)).map_with(move |_, e| (o, e.span()));
-        let bin = |o: Op| match o {
+        let _ = 0;
+        fn bin(o: Op) -> BinaryOp {
+            match o {
             Op::Arrow => BinaryOp::Arrow,
             Op::Mapping => BinaryOp::LegacyPair,
             Op::Or => BinaryOp::Or,
@@ -288,8 +290,11 @@ where
             Op::Mod => BinaryOp::Mod,
             Op::Match => BinaryOp::Match,
             _ => BinaryOp::NotMatch,
-        };
-        let fold_bin = move |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _: &mut _| binary(bin(o), s, l, r);
+            }
+        }
+        fn fold_bin(l: Expr, (o, s): (Op, SimpleSpan), r: Expr) -> Expr {
+            binary(bin(o), s, l, r)
+        }
         let legacy = options.legacy;
         let delegates = options.allow_delegates;
         let legacy_pair = select! { Token::Op(Op::Mapping) if legacy => Op::Mapping }.map_with(|o, e| (o, e.span()));
@@ -298,7 +303,7 @@ where
             .then_ignore(just(Token::RParen));
 
         atom.pratt((
-            infix(left(12), op(Op::Dot).or(op(Op::SafeDot)), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _: &mut _| {
+            infix(left(12), op(Op::Dot).or(op(Op::SafeDot)), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _| {
                 let span = Span { start: l.span.start, end: r.span.end };
                 Expr {
                     kind: ExprKind::Member { receiver: boxed(l), safe: o == Op::SafeDot, op_span: sp(s), member: boxed(r) },
@@ -308,28 +313,28 @@ where
             postfix(
                 11,
                 args.clone().delimited_by(just(Token::LBracket), just(Token::RBracket)).map_with(|a, e| (a, e.span())),
-                |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _: &mut _| {
+                |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _| {
                     let span = Span { start: l.span.start, end: s.end as u32 };
                     Expr { kind: ExprKind::Index { target: boxed(l), args: a }, span }
                 },
             ),
-            prefix(10, op(Op::Plus).or(op(Op::Minus)), |(o, s): (Op, SimpleSpan), r: Expr, _: &mut _| {
+            prefix(10, op(Op::Plus).or(op(Op::Minus)), |(o, s): (Op, SimpleSpan), r: Expr, _| {
                 unary(if o == Op::Plus { UnaryOp::Plus } else { UnaryOp::Minus }, s, r)
             }),
-            infix(left(9), op(Op::Match).or(op(Op::NotMatch)), fold_bin),
-            infix(left(8), choice((op(Op::Star), op(Op::Slash), op(Op::Mod))), fold_bin),
-            infix(left(7), op(Op::Plus).or(op(Op::Minus)), fold_bin),
+            infix(left(9), op(Op::Match).or(op(Op::NotMatch)), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(8), choice((op(Op::Star), op(Op::Slash), op(Op::Mod))), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(7), op(Op::Plus).or(op(Op::Minus)), |l, o, r, _| fold_bin(l, o, r)),
             infix(
                 left(6),
                 choice((op(Op::Gt), op(Op::Lt), op(Op::Ge), op(Op::Le), op(Op::Ne), op(Op::Eq), op(Op::In))),
-                fold_bin,
+                |l, o, r, _| fold_bin(l, o, r),
             ),
-            prefix(5, op(Op::Not), |(_, s): (Op, SimpleSpan), r: Expr, _: &mut _| unary(UnaryOp::Not, s, r)),
-            infix(left(4), op(Op::And), fold_bin),
-            infix(left(3), op(Op::Or), fold_bin),
-            infix(left(2), legacy_pair, fold_bin),
-            infix(right(1), op(Op::Arrow), fold_bin),
-            postfix(0, delegate_args.map_with(|a, e| (a, e.span())), |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _: &mut _| {
+            prefix(5, op(Op::Not), |(_, s): (Op, SimpleSpan), r: Expr, _| unary(UnaryOp::Not, s, r)),
+            infix(left(4), op(Op::And), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(3), op(Op::Or), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(2), legacy_pair, |l, o, r, _| fold_bin(l, o, r)),
+            infix(right(1), op(Op::Arrow), |l, o, r, _| fold_bin(l, o, r)),
+            postfix(0, delegate_args.map_with(|a, e| (a, e.span())), |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _| {
                 let span = Span { start: l.span.start, end: s.end as u32 };
                 Expr { kind: ExprKind::DelegateCall { callee: boxed(l), args: a }, span }
             }),

@@ -143,12 +143,13 @@ impl Lower<'_> {
                     join_entry = Some(e);
                 }
                 "on-success" | "on-error" | "on-complete" | "on-skip" if direct => {
-                    let clause = self.clause(v, key, item);
-                    match key {
-                        "on-success" => task.on_success = clause,
-                        "on-error" => task.on_error = clause,
-                        "on-complete" => task.on_complete = clause,
-                        _ => task.on_skip = clause,
+                    let Some(kind) = crate::model::ClauseKind::from_key(key) else { continue };
+                    let clause = self.clause(v, kind.key(), item);
+                    match kind {
+                        crate::model::ClauseKind::OnSuccess => task.on_success = clause,
+                        crate::model::ClauseKind::OnError => task.on_error = clause,
+                        crate::model::ClauseKind::OnComplete => task.on_complete = clause,
+                        crate::model::ClauseKind::OnSkip => task.on_skip = clause,
                     }
                 }
                 "requires" if !direct => task.requires = self.requires(v),
