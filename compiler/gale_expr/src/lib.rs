@@ -13,6 +13,7 @@
 
 use std::ops::Range;
 
+pub mod inline;
 pub mod jinja;
 pub mod segments;
 pub mod yaql;

@@ -42,7 +42,7 @@ pub fn classify(root: Option<&Node>) -> DocumentKind {
             .filter_map(|e| e.value.as_mapping())
     };
     let has_tasks = bodies().any(|b| b.get("tasks").is_some());
-    let has_base = bodies().any(|b| b.get("base").is_some());
+    let has_base = bodies().any(|b| b.get("base").is_some() || b.get("base-input").is_some());
     if has_base && !has_tasks {
         return DocumentKind::ActionList;
     }

@@ -15,6 +15,7 @@
 
 mod classify;
 mod codes;
+mod fx;
 mod lower;
 pub mod model;
 pub mod schema;

@@ -5,11 +5,10 @@
 //! decoded→source offset map, so later stages can analyse expressions and still
 //! point at the exact character.
 
-use std::collections::HashMap;
-
 use gale_diagnostics::Span;
 use gale_syntax::OffsetMap;
 
+use crate::fx::FxHashMap;
 use crate::model::{ActionId, TaskId, TransitionId, WorkflowId};
 
 /// A model item that has positions.
@@ -65,8 +64,8 @@ pub struct ExpressionSite {
 /// Positions of everything in a [`crate::Document`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SourceMap {
-    items: HashMap<Item, ItemSpans>,
-    fields: HashMap<(Item, &'static str), FieldSpans>,
+    items: FxHashMap<Item, ItemSpans>,
+    fields: FxHashMap<(Item, &'static str), FieldSpans>,
     expressions: Vec<ExpressionSite>,
 }
 

@@ -113,11 +113,18 @@ pub(crate) fn flatten(m: &Mapping) -> Result<Vec<(&Node, &Node)>, &Node> {
     for e in &m.entries {
         if is_merge_key(&e.key) {
             match &e.value.kind {
-                NodeKind::Mapping(vm) => add_merged(&mut merge, flatten(vm)?, &mut shared_ids, &mut seen_empty),
+                NodeKind::Mapping(vm) => {
+                    add_merged(&mut merge, flatten(vm)?, &mut shared_ids, &mut seen_empty)
+                }
                 NodeKind::Sequence(seq) => {
                     for item in &seq.items {
                         match &item.kind {
-                            NodeKind::Mapping(im) => add_merged(&mut merge, flatten(im)?, &mut shared_ids, &mut seen_empty),
+                            NodeKind::Mapping(im) => add_merged(
+                                &mut merge,
+                                flatten(im)?,
+                                &mut shared_ids,
+                                &mut seen_empty,
+                            ),
                             _ => return Err(item),
                         }
                     }
@@ -164,21 +171,22 @@ fn add_merged<'a>(
 
 /// A constructed key, compared as Python compares dict keys.
 #[derive(Debug, PartialEq)]
-pub(crate) enum PyKey {
+pub(crate) enum PyKey<'a> {
     None,
     Int(i128),
-    Big(String),
+    Big(&'a str),
     Float(u64),
-    Str(String),
+    Str(&'a str),
     Date(&'static str, String),
-    /// NaN: equal to nothing.
+    /// NaN. PyYAML returns one shared `nan` object for every `.nan`, so NaN keys
+    /// are the same dict key (by identity).
     Nan,
     /// A list or dict: not a valid key.
     Unhashable,
 }
 
-impl PyKey {
-    pub(crate) fn of(node: &Node) -> PyKey {
+impl<'a> PyKey<'a> {
+    pub(crate) fn of(node: &'a Node) -> PyKey<'a> {
         let NodeKind::Scalar(s) = &node.kind else {
             return PyKey::Unhashable;
         };
@@ -186,21 +194,21 @@ impl PyKey {
             ScalarValue::Null => PyKey::None,
             ScalarValue::Bool(b) => PyKey::Int(i128::from(*b)),
             ScalarValue::Int(IntValue::Small(v)) => PyKey::Int(*v),
-            ScalarValue::Int(IntValue::Big(v)) => PyKey::Big(v.clone()),
+            ScalarValue::Int(IntValue::Big(v)) => PyKey::Big(v),
             ScalarValue::Float(f) if f.is_nan() => PyKey::Nan,
             ScalarValue::Float(f) if f.fract() == 0.0 && f.abs() < 1e38 => PyKey::Int(*f as i128),
             ScalarValue::Float(f) => PyKey::Float(f.to_bits()),
             ScalarValue::Timestamp(t) => match timestamp_iso(t) {
                 Ok((k, iso)) => PyKey::Date(k, iso),
-                Err(_) => PyKey::Str(t.clone()),
+                Err(_) => PyKey::Str(t),
             },
-            ScalarValue::Str => PyKey::Str(s.text.clone()),
+            ScalarValue::Str => PyKey::Str(&s.text),
         }
     }
 
-    /// Python `==` between two hashable keys.
+    /// Whether Python's dict treats the two keys as one (`is` or `==`).
     pub(crate) fn same(&self, other: &PyKey) -> bool {
-        !matches!(self, PyKey::Nan | PyKey::Unhashable) && self == other
+        !matches!(self, PyKey::Unhashable) && self == other
     }
 }
 
@@ -234,7 +242,11 @@ pub(crate) fn py_float_repr(x: f64) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let sci = format!("{:e}", x.abs());
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -267,7 +279,11 @@ pub(crate) fn py_float_repr(x: f64) -> String {
             s.push('.');
             s.push_str(&digits[1..]);
         }
-        s.push_str(&format!("e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()));
+        s.push_str(&format!(
+            "e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        ));
     }
     s
 }
@@ -330,7 +346,9 @@ mod tests {
         let root = p.root.as_ref().map(canonical_json);
         assert_eq!(
             root.as_deref(),
-            Some(r#"{"map":[["a",{"int":"1"}],["b",{"int":"2"}],["c",{"int":"4"}],[{"int":"1"},"y"]]}"#)
+            Some(
+                r#"{"map":[["a",{"int":"1"}],["b",{"int":"2"}],["c",{"int":"4"}],[{"int":"1"},"y"]]}"#
+            )
         );
     }
 }

@@ -59,15 +59,22 @@ fn mapping_checks(node: &Node, m: &Mapping, text: &str, out: &mut Vec<Diagnostic
                 let src = text.get(node.span.range()).unwrap_or("");
                 if m.flow && src.starts_with("{{") {
                     d = d
-                        .with_note("unquoted `{{ … }}` is a YAML flow mapping, not a Jinja expression")
+                        .with_note(
+                            "unquoted `{{ … }}` is a YAML flow mapping, not a Jinja expression",
+                        )
                         .with_help(format!("quote the Jinja expression: `'{src}'`"))
-                        .with_fix("quote the Jinja expression", node.span, format!("'{}'", src.replace('\'', "''")));
+                        .with_fix(
+                            "quote the Jinja expression",
+                            node.span,
+                            format!("'{}'", src.replace('\'', "''")),
+                        );
                 }
                 out.push(d);
                 continue;
             }
             NodeKind::Scalar(s) => {
-                if s.style == ScalarStyle::Plain && key.tag.is_none() && s.value != ScalarValue::Str {
+                if s.style == ScalarStyle::Plain && key.tag.is_none() && s.value != ScalarValue::Str
+                {
                     let what = describe(&s.value, &s.text);
                     out.push(
                         Diagnostic::warning("yaml-11-key", key.span, format!("key `{}` is read as {what}, quote it", s.text))
@@ -82,12 +89,18 @@ fn mapping_checks(node: &Node, m: &Mapping, text: &str, out: &mut Vec<Diagnostic
         let pk = PyKey::of(key);
         if let Some((_, first)) = seen.iter().find(|(k, _)| k.same(&pk)) {
             let name = key.as_scalar().map_or("", |s| s.text.as_str());
-            out.push(
+            let mut d =
                 Diagnostic::warning("duplicate-key", key.span, format!("duplicate key `{name}`"))
                     .with_label("this value wins")
                     .with_secondary(*first, "first defined here")
-                    .with_note("Mistral silently keeps the last of duplicate keys"),
-            );
+                    .with_note("Mistral silently keeps the last of duplicate keys");
+            let first_text = text.get(first.range()).unwrap_or("");
+            if first_text != name {
+                d = d.with_note(format!(
+                    "`{first_text}` and `{name}` are the same key once read as YAML 1.1"
+                ));
+            }
+            out.push(d);
         } else {
             seen.push((pk, key.span));
         }
@@ -122,24 +135,38 @@ fn value_check(node: &Node, _text: &str, out: &mut Vec<Diagnostic>) {
     let t = s.text.as_str();
     let digits = t.trim_start_matches(['-', '+']);
     let (why, shown) = match &s.value {
-        ScalarValue::Int(v) if digits.contains(':') => ("sexagesimal (base 60)", int_text(v)),
-        ScalarValue::Float(f) if digits.contains(':') => ("sexagesimal (base 60)", crate::canonical::py_float_repr(*f)),
-        ScalarValue::Int(v) if digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0x") && !digits.starts_with("0b") => {
+        ScalarValue::Int(v) if digits.contains(':') => {
+            ("YAML 1.1 sexagesimal, base 60", int_text(v))
+        }
+        ScalarValue::Float(f) if digits.contains(':') => (
+            "YAML 1.1 sexagesimal, base 60",
+            crate::canonical::py_float_repr(*f),
+        ),
+        ScalarValue::Int(v)
+            if digits.len() > 1
+                && digits.starts_with('0')
+                && !digits.starts_with("0x")
+                && !digits.starts_with("0b") =>
+        {
             let decimal: String = digits.chars().filter(|c| *c != '_').collect();
             let decimal = decimal.trim_start_matches('0');
             let shown = int_text(v);
             if shown.trim_start_matches('-') == decimal || (decimal.is_empty() && shown == "0") {
                 return;
             }
-            ("octal (leading zero)", shown)
+            ("YAML 1.1 octal: leading zero", shown)
         }
         _ => return,
     };
     out.push(
-        Diagnostic::warning("yaml-11-value", node.span, format!("`{t}` is read as the number {shown} ({why})"))
-            .with_label(format!("Mistral reads this as {shown}"))
-            .with_note("Mistral loads YAML 1.1 (PyYAML); YAML 1.2 tools read this differently")
-            .with_help(format!("quote it (`'{t}'`) if you meant text")),
+        Diagnostic::warning(
+            "yaml-11-value",
+            node.span,
+            format!("`{t}` is read as the number {shown} ({why})"),
+        )
+        .with_label(format!("Mistral reads this as {shown}"))
+        .with_note("Mistral loads YAML 1.1 (PyYAML); YAML 1.2 tools read this differently")
+        .with_help(format!("quote it (`'{t}'`) if you meant text")),
     );
 }
 

@@ -14,7 +14,9 @@ fn inside(ranges: &[(u32, u32)], cursor: &mut usize, pos: u32) -> bool {
     while *cursor < ranges.len() && ranges[*cursor].1 <= pos {
         *cursor += 1;
     }
-    ranges.get(*cursor).is_some_and(|&(s, e)| s <= pos && pos < e)
+    ranges
+        .get(*cursor)
+        .is_some_and(|&(s, e)| s <= pos && pos < e)
 }
 
 /// Every `#` comment of `text`, in source order. `opaque` are the (sorted) source
@@ -55,21 +57,32 @@ fn printable(c: char) -> bool {
 /// The first raw-character error PyYAML would raise: an unprintable character
 /// anywhere, or a tab outside quoted/block scalars and comments (PyYAML never
 /// accepts a tab as separation between tokens).
-pub(crate) fn first_char_error(text: &str, opaque: &[(u32, u32)], comments: &[Comment]) -> Option<(u32, Diagnostic)> {
+pub(crate) fn first_char_error(
+    text: &str,
+    opaque: &[(u32, u32)],
+    comments: &[Comment],
+) -> Option<(u32, Diagnostic)> {
     let b = text.as_bytes();
     let mut first: Option<(u32, Diagnostic)> = None;
-    if b.iter().any(|&c| !(c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c))) {
-        if let Some((i, c)) = text.char_indices().find(|&(_, c)| !printable(c)) {
-            let d = Diagnostic::error(
-                "yaml-syntax",
-                Span::new(i as u32, (i + c.len_utf8()) as u32),
-                format!("unacceptable character #x{:04x}: special characters are not allowed", u32::from(c)),
-            )
-            .with_label("Mistral's YAML loader rejects this character");
-            first = Some((i as u32, d));
-        }
+    if b.iter()
+        .any(|&c| !(c == b'\t' || c == b'\n' || c == b'\r' || (0x20..0x7f).contains(&c)))
+        && let Some((i, c)) = text.char_indices().find(|&(_, c)| !printable(c))
+    {
+        let d = Diagnostic::error(
+            "yaml-syntax",
+            Span::new(i as u32, (i + c.len_utf8()) as u32),
+            format!(
+                "unacceptable character #x{:04x}: special characters are not allowed",
+                u32::from(c)
+            ),
+        )
+        .with_label("Mistral's YAML loader rejects this character");
+        first = Some((i as u32, d));
     }
-    let comment_ranges: Vec<(u32, u32)> = comments.iter().map(|c| (c.span.start, c.span.end)).collect();
+    let comment_ranges: Vec<(u32, u32)> = comments
+        .iter()
+        .map(|c| (c.span.start, c.span.end))
+        .collect();
     let (mut oc, mut cc) = (0, 0);
     let mut i = 0;
     while let Some(off) = b[i..].iter().position(|&c| c == b'\t') {
@@ -110,7 +123,8 @@ mod tests {
         let text = "a: 'x\ty' # \t\nb:\tc\n";
         let opaque = [(3, 8)];
         let comments = scan(text, &opaque);
-        let (pos, d) = first_char_error(text, &opaque, &comments).unwrap_or((0, Diagnostic::error("x", Span::empty(0), "none")));
+        let (pos, d) = first_char_error(text, &opaque, &comments)
+            .unwrap_or((0, Diagnostic::error("x", Span::empty(0), "none")));
         assert_eq!(pos, 15);
         assert!(d.message.contains("'\\t'"));
         assert!(first_char_error("a: b\n", &[], &[]).is_none());
@@ -119,6 +133,12 @@ mod tests {
     #[test]
     fn unprintable() {
         let r = first_char_error("a: \u{7f}", &[], &[]);
-        assert_eq!(r.map(|(p, d)| (p, d.message)), Some((3, "unacceptable character #x007f: special characters are not allowed".into())));
+        assert_eq!(
+            r.map(|(p, d)| (p, d.message)),
+            Some((
+                3,
+                "unacceptable character #x007f: special characters are not allowed".into()
+            ))
+        );
     }
 }

@@ -52,12 +52,12 @@ pub fn parse(text: &str) -> Parsed {
     }
     let mut read = reader::read(text, None);
     let mut comments = comments::scan(text, &read.opaque);
-    if let Some((pos, diag)) = comments::first_char_error(text, &read.opaque, &comments) {
-        if read.stopped_at.is_none_or(|s| pos < s) {
-            read = reader::read(text, Some(pos));
-            comments = comments::scan(text, &read.opaque);
-            read.diagnostics.push(diag);
-        }
+    if let Some((pos, diag)) = comments::first_char_error(text, &read.opaque, &comments)
+        && read.stopped_at.is_none_or(|s| pos < s)
+    {
+        read = reader::read(text, Some(pos));
+        comments = comments::scan(text, &read.opaque);
+        read.diagnostics.push(diag);
     }
     let mut diagnostics = read.diagnostics;
     if let Some(root) = &read.root {

@@ -11,6 +11,8 @@
 //! like a tab between tokens or an unprintable character) the reader stops, closes
 //! the open containers (marking them `truncated`) and keeps what it read.
 
+use std::borrow::Cow;
+
 use gale_diagnostics::{Diagnostic, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle as SStyle, Tag};
 
@@ -40,20 +42,53 @@ impl Offsets {
     }
 }
 
-/// Builds the text given to saphyr: `&`, `*`, `@` replaced by [`PLACEHOLDER`], and
-/// `pads` spaces inserted at the given original line starts (see [`read`]).
-fn prepare(text: &str, pads: &[(usize, usize)]) -> (String, Offsets) {
-    let len = text.len() as u32;
-    let hide = |b: u8| if matches!(b, b'&' | b'*' | b'@') { PLACEHOLDER } else { b };
-    if pads.is_empty() && text.is_ascii() {
-        let prepared = text.bytes().map(|b| char::from(hide(b))).collect();
-        return (prepared, Offsets { table: None, len });
+/// Changes made to the text handed to saphyr so that it reads what PyYAML reads.
+#[derive(Default)]
+struct Fixes {
+    /// `(original line start, spaces)` inserted before flow content that saphyr
+    /// finds under-indented (PyYAML ignores indentation inside flow collections).
+    pads: Vec<(usize, usize)>,
+    /// Original offsets of tabs read as spaces (indentation of quoted-scalar
+    /// continuation lines, which PyYAML accepts).
+    spaces: Vec<usize>,
+}
+
+impl Fixes {
+    fn len(&self) -> usize {
+        self.pads.len() + self.spaces.len()
     }
+}
+
+/// Builds the text given to saphyr: `&`, `*`, `@` replaced by [`PLACEHOLDER`], a
+/// byte order mark inside the text replaced by it too (PyYAML reads it as an
+/// ordinary character), and the [`Fixes`] applied.
+fn prepare<'t>(text: &'t str, fixes: &Fixes) -> (Cow<'t, str>, Offsets) {
+    let len = text.len() as u32;
+    let hidden = |b: u8| matches!(b, b'&' | b'*' | b'@');
+    if fixes.pads.is_empty() && text.is_ascii() {
+        if fixes.spaces.is_empty() && !text.bytes().any(hidden) {
+            return (Cow::Borrowed(text), Offsets { table: None, len });
+        }
+        let mut bytes: Vec<u8> = text
+            .bytes()
+            .map(|b| if hidden(b) { PLACEHOLDER } else { b })
+            .collect();
+        for &t in &fixes.spaces {
+            if let Some(b) = bytes.get_mut(t).filter(|b| **b == b'\t') {
+                *b = b' ';
+            }
+        }
+        // ASCII bytes were replaced by ASCII bytes: still UTF-8.
+        let prepared = String::from_utf8(bytes).unwrap_or_else(|_| text.to_string());
+        return (Cow::Owned(prepared), Offsets { table: None, len });
+    }
+    // General path: one prepared character per original character, plus padding;
+    // the table maps every prepared character to its original byte offset.
     let mut prepared = String::with_capacity(text.len() + 16);
     let mut table = Vec::with_capacity(text.len() + 1);
     let mut next_pad = 0;
     for (i, c) in text.char_indices() {
-        while let Some(&(at, n)) = pads.get(next_pad) {
+        while let Some(&(at, n)) = fixes.pads.get(next_pad) {
             if at > i {
                 break;
             }
@@ -63,11 +98,23 @@ fn prepare(text: &str, pads: &[(usize, usize)]) -> (String, Offsets) {
             }
             next_pad += 1;
         }
-        prepared.push(if c.is_ascii() { char::from(hide(c as u8)) } else { c });
+        let c = match c {
+            '&' | '*' | '@' => char::from(PLACEHOLDER),
+            '\u{feff}' if i > 0 => char::from(PLACEHOLDER),
+            '\t' if fixes.spaces.contains(&i) => ' ',
+            c => c,
+        };
+        prepared.push(c);
         table.push(i as u32);
     }
     table.push(len);
-    (prepared, Offsets { table: Some(table), len })
+    (
+        Cow::Owned(prepared),
+        Offsets {
+            table: Some(table),
+            len,
+        },
+    )
 }
 
 /// How many times [`read`] re-reads with more padding before giving up.
@@ -84,8 +131,13 @@ struct Frame {
 }
 
 enum FrameKind {
-    Mapping { entries: Vec<Entry>, key: Option<Node> },
-    Sequence { items: Vec<Node> },
+    Mapping {
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
+    Sequence {
+        items: Vec<Node>,
+    },
 }
 
 /// What the reader produced.
@@ -107,26 +159,42 @@ pub(crate) struct Read {
 /// blanks, and scalars are decoded from the original text) and the text is read
 /// again.
 pub(crate) fn read(text: &str, cutoff: Option<u32>) -> Read {
-    let mut pads: Vec<(usize, usize)> = Vec::new();
+    let mut fixes = Fixes::default();
     loop {
-        let (prepared, offsets) = prepare(text, &pads);
-        let (read, retry) = read_prepared(text, &prepared, offsets, cutoff);
+        let (prepared, offsets) = prepare(text, &fixes);
+        let (read, retry) = read_prepared(text, prepared.as_ref(), offsets, cutoff);
         match retry {
-            Some((line_start, need)) if pads.len() < MAX_PADS => {
-                match pads.iter_mut().find(|p| p.0 == line_start) {
+            Some(Retry::Pad(line_start, need)) if fixes.len() < MAX_PADS => {
+                match fixes.pads.iter_mut().find(|p| p.0 == line_start) {
                     Some(p) => p.1 += need,
-                    None => pads.push((line_start, need)),
+                    None => fixes.pads.push((line_start, need)),
                 }
-                pads.sort_unstable();
+                fixes.pads.sort_unstable();
+            }
+            Some(Retry::Space(at)) if fixes.len() < MAX_PADS && !fixes.spaces.contains(&at) => {
+                fixes.spaces.push(at);
             }
             _ => return read,
         }
     }
 }
 
+/// Why [`read_prepared`] wants another pass.
+enum Retry {
+    /// Pad the original line starting at `.0` with `.1` more spaces.
+    Pad(usize, usize),
+    /// Read the tab at this original offset as a space.
+    Space(usize),
+}
+
 /// One pass of saphyr over `prepared`. The second result asks for a re-read with
 /// `need` spaces more at the original line start.
-fn read_prepared(text: &str, prepared: &str, offsets: Offsets, cutoff: Option<u32>) -> (Read, Option<(usize, usize)>) {
+fn read_prepared(
+    text: &str,
+    prepared: &str,
+    offsets: Offsets,
+    cutoff: Option<u32>,
+) -> (Read, Option<Retry>) {
     let mut r = Reader {
         text,
         offsets,
@@ -146,11 +214,12 @@ fn read_prepared(text: &str, prepared: &str, offsets: Offsets, cutoff: Option<u3
             Ok((event, span)) => {
                 let start = r.offsets.byte(span.start.index());
                 let end = r.offsets.byte(span.end.index()).max(start);
-                if let Some(c) = r.cutoff {
-                    if start >= c && !matches!(event, Event::StreamEnd) {
-                        r.stop(c);
-                        break;
-                    }
+                if let Some(c) = r.cutoff
+                    && start >= c
+                    && !matches!(event, Event::StreamEnd)
+                {
+                    r.stop(c);
+                    break;
                 }
                 if !r.event(event, start, end, span.start.col()) {
                     break;
@@ -159,14 +228,24 @@ fn read_prepared(text: &str, prepared: &str, offsets: Offsets, cutoff: Option<u3
             Err(e) => {
                 let at = r.offsets.byte(e.marker().index());
                 let in_flow = r.frames.iter().any(|f| f.flow);
-                if in_flow && matches!(e.info(), "invalid indentation" | "invalid indentation in flow construct") {
+                if in_flow
+                    && matches!(
+                        e.info(),
+                        "invalid indentation" | "invalid indentation in flow construct"
+                    )
+                {
                     let line_start = text.as_bytes()[..(at as usize).min(text.len())]
                         .iter()
                         .rposition(|&b| b == b'\n' || b == b'\r')
                         .map_or(0, |p| p + 1);
                     let block_col = r.block_indent();
                     let need = (block_col + 2 - e.marker().col() as i64).max(1) as usize;
-                    retry = Some((line_start, need));
+                    retry = Some(Retry::Pad(line_start, need));
+                }
+                if e.info() == "tab cannot be used as indentation"
+                    && text.as_bytes().get(at as usize) == Some(&b'\t')
+                {
+                    retry = Some(Retry::Space(at as usize));
                 }
                 if r.cutoff.is_none_or(|c| at < c) {
                     r.syntax_error(at, e.info());
@@ -206,10 +285,22 @@ struct Reader<'t> {
 fn pyyaml_message(info: &str) -> String {
     let m = match info {
         "mapping values are not allowed in this context" => "mapping values are not allowed here",
-        "did not find expected <document start>" => "expected '<document start>', but found another token",
+        "did not find expected <document start>" => {
+            "expected '<document start>', but found another token"
+        }
         "simple key expect ':'" | "simple key expected" => "could not find expected ':'",
         "unexpected eof" => "unexpected end of stream",
-        other => other,
+        other => {
+            // saphyr: "unexpected character: `%'"; PyYAML: "found character '%' that
+            // cannot start any token".
+            if let Some(c) = other
+                .strip_prefix("unexpected character: `")
+                .and_then(|r| r.strip_suffix('\''))
+            {
+                return format!("found character '{c}' that cannot start any token");
+            }
+            other
+        }
     };
     m.to_string()
 }
@@ -217,11 +308,17 @@ fn pyyaml_message(info: &str) -> String {
 fn tag_forms(tag: &Tag) -> (String, String) {
     // (long form as PyYAML resolves it, as written)
     if tag.handle == "tag:yaml.org,2002:" {
-        (format!("{}{}", tag.handle, tag.suffix), format!("!!{}", tag.suffix))
+        (
+            format!("{}{}", tag.handle, tag.suffix),
+            format!("!!{}", tag.suffix),
+        )
     } else if tag.handle == "!" {
         (format!("!{}", tag.suffix), format!("!{}", tag.suffix))
     } else {
-        (format!("{}{}", tag.handle, tag.suffix), format!("!<{}{}>", tag.handle, tag.suffix))
+        (
+            format!("{}{}", tag.handle, tag.suffix),
+            format!("!<{}{}>", tag.handle, tag.suffix),
+        )
     }
 }
 
@@ -239,9 +336,12 @@ impl Reader<'_> {
             return;
         }
         let message = pyyaml_message(info);
-        let mut d = Diagnostic::error("yaml-syntax", Span::empty(at), message.clone()).with_label("here");
+        let mut d =
+            Diagnostic::error("yaml-syntax", Span::empty(at), message.clone()).with_label("here");
         if message.starts_with("mapping values are not allowed") {
-            d = d.with_note("a plain value cannot contain `: `; Mistral's loader (PyYAML) rejects the file");
+            d = d.with_note(
+                "a plain value cannot contain `: `; Mistral's loader (PyYAML) rejects the file",
+            );
             d = d.with_help("quote the value, or fix the indentation of the key");
         }
         self.diagnostics.push(d);
@@ -257,9 +357,13 @@ impl Reader<'_> {
                 if self.documents > 1 {
                     self.stop(start);
                     self.diagnostics.push(
-                        Diagnostic::error("yaml-syntax", Span::new(start, end), "expected a single document in the stream")
-                            .with_label("but found another document")
-                            .with_note("Mistral reads one YAML document per definition"),
+                        Diagnostic::error(
+                            "yaml-syntax",
+                            Span::new(start, end),
+                            "expected a single document in the stream",
+                        )
+                        .with_label("but found another document")
+                        .with_note("Mistral reads one YAML document per definition"),
                     );
                     return false;
                 }
@@ -268,6 +372,25 @@ impl Reader<'_> {
                 // Cannot happen: `*` is hidden from saphyr.
             }
             Event::Scalar(value, style, _, tag) => {
+                if value.is_empty()
+                    && style == SStyle::Plain
+                    && tag.is_none()
+                    && self.implicit_empty_key(start)
+                {
+                    // PyYAML needs `?` before an empty key; saphyr does not.
+                    self.stop(start);
+                    let in_flow = self.frames.last().is_some_and(|f| f.flow);
+                    let message = if in_flow {
+                        "expected the node content, but found ':'"
+                    } else {
+                        "expected <block end>, but found ':'"
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error("yaml-syntax", Span::new(start, start + 1), message)
+                            .with_label("a key is missing before this `:`"),
+                    );
+                    return false;
+                }
                 let tag = tag.map(|t| tag_forms(&t));
                 let node = self.scalar(&value, style, tag, start, end);
                 self.prev_end = self.prev_end.max(node.span.end);
@@ -279,7 +402,11 @@ impl Reader<'_> {
                     self.diagnostics.push(too_deep(start));
                     return false;
                 }
-                let flow = self.text.as_bytes().get(start as usize).is_some_and(|&b| b == b'{' || b == b'[');
+                let flow = self
+                    .text
+                    .as_bytes()
+                    .get(start as usize)
+                    .is_some_and(|&b| b == b'{' || b == b'[');
                 let kind = if is_map {
                     FrameKind::Mapping {
                         entries: Vec::new(),
@@ -326,7 +453,10 @@ impl Reader<'_> {
                 ..
             }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => entries.push(Entry { key: k, value: node }),
+                Some(k) => entries.push(Entry {
+                    key: k,
+                    value: node,
+                }),
             },
         }
     }
@@ -339,9 +469,33 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether an empty scalar at `at` is a mapping key written as a bare `:` (no
+    /// `?` before it), which PyYAML rejects.
+    fn implicit_empty_key(&self, at: u32) -> bool {
+        let is_key = matches!(
+            self.frames.last(),
+            Some(Frame {
+                kind: FrameKind::Mapping { key: None, .. },
+                ..
+            })
+        );
+        let b = self.text.as_bytes();
+        if !is_key || b.get(at as usize) != Some(&b':') {
+            return false;
+        }
+        let before = b[..at as usize]
+            .iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+        before.is_none_or(|i| b[i] != b'?')
+    }
+
     /// The column of the innermost block collection (-1 at top level).
     fn block_indent(&self) -> i64 {
-        self.frames.iter().rev().find(|f| !f.flow).map_or(-1, |f| f.col)
+        self.frames
+            .iter()
+            .rev()
+            .find(|f| !f.flow)
+            .map_or(-1, |f| f.col)
     }
 
     /// Skips node properties (tags) and the blanks/comments after them.
@@ -367,28 +521,61 @@ impl Reader<'_> {
         i
     }
 
-    fn scalar(&mut self, value: &str, style: SStyle, tag: Option<(String, String)>, start: u32, end: u32) -> Node {
+    fn scalar(
+        &mut self,
+        value: &str,
+        style: SStyle,
+        tag: Option<(String, String)>,
+        start: u32,
+        end: u32,
+    ) -> Node {
         let text = self.text;
         let b = text.as_bytes();
         let (s, e) = (start as usize, (end as usize).min(b.len()));
         let (style, decoded, offsets, span) = match style {
             SStyle::Plain => {
-                let cs = if tag.is_some() { self.skip_properties(s, e) } else { s };
+                let cs = if tag.is_some() {
+                    self.skip_properties(s, e)
+                } else {
+                    s
+                };
                 if value.is_empty() && (tag.is_none() || cs >= e) {
-                    let at = if tag.is_some() { cs.min(e) as u32 } else { self.prev_end };
-                    (ScalarStyle::Plain, String::new(), crate::OffsetMap::verbatim(at, 0), Span::empty(at))
+                    let at = if tag.is_some() {
+                        cs.min(e) as u32
+                    } else {
+                        self.prev_end
+                    };
+                    (
+                        ScalarStyle::Plain,
+                        String::new(),
+                        crate::OffsetMap::verbatim(at, 0),
+                        Span::empty(at),
+                    )
                 } else {
                     let ce = match self.cutoff {
                         Some(c) if (c as usize) < e => c as usize,
                         _ => e,
                     };
                     let (t, m) = decode_plain(text, cs, ce.max(cs));
-                    (ScalarStyle::Plain, t, m, Span::new(start, ce.max(cs) as u32))
+                    (
+                        ScalarStyle::Plain,
+                        t,
+                        m,
+                        Span::new(start, ce.max(cs) as u32),
+                    )
                 }
             }
             SStyle::SingleQuoted | SStyle::DoubleQuoted => {
-                let mut q = if tag.is_some() { self.skip_properties(s, e) } else { s };
-                let want = if style == SStyle::SingleQuoted { b'\'' } else { b'"' };
+                let mut q = if tag.is_some() {
+                    self.skip_properties(s, e)
+                } else {
+                    s
+                };
+                let want = if style == SStyle::SingleQuoted {
+                    b'\''
+                } else {
+                    b'"'
+                };
                 while q < e && b[q] != want {
                     q += 1;
                 }
@@ -411,7 +598,11 @@ impl Reader<'_> {
                 } else {
                     ScalarStyle::Folded
                 };
-                let node_start = if tag.is_some() { start.min(h as u32) } else { h as u32 };
+                let node_start = if tag.is_some() {
+                    start.min(h as u32)
+                } else {
+                    h as u32
+                };
                 // The node ends with its last content character, not trailing lines.
                 let mut ne = bend;
                 while ne > h + 1 && matches!(b.get(ne - 1), Some(b'\n' | b'\r' | b' ')) {
@@ -434,10 +625,17 @@ impl Reader<'_> {
         let value = match crate::resolve::resolve(&decoded, style, long.as_deref(), is_key) {
             Ok(v) => v,
             Err(msg) => {
+                let help = if msg.contains("for the tag '!")
+                    || (written.is_some() && msg.contains("constructor"))
+                {
+                    "remove the tag"
+                } else {
+                    "quote the value to make it a string"
+                };
                 self.diagnostics.push(
                     Diagnostic::error("yaml-syntax", span, msg)
                         .with_label("Mistral's YAML loader cannot construct this value")
-                        .with_help("quote the value to make it a string"),
+                        .with_help(help),
                 );
                 ScalarValue::Str
             }
@@ -517,21 +715,47 @@ fn close(frame: Frame, flow_end: Option<u32>, truncated: bool) -> Node {
                     },
                 });
             }
-            let last = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end));
-            let end = if flow && !truncated { flow_end.unwrap_or(last) } else { last };
-            let start = entries.first().map_or(start, |e| if flow { start } else { start.min(e.key.span.start) });
+            let last = entries
+                .last()
+                .map_or(start, |e| e.value.span.end.max(e.key.span.end));
+            let end = if flow && !truncated {
+                flow_end.unwrap_or(last)
+            } else {
+                last
+            };
+            let start = entries.first().map_or(start, |e| {
+                if flow {
+                    start
+                } else {
+                    start.min(e.key.span.start)
+                }
+            });
             Node {
                 span: Span::new(start, end),
-                kind: NodeKind::Mapping(Mapping { entries, flow, truncated }),
+                kind: NodeKind::Mapping(Mapping {
+                    entries,
+                    flow,
+                    truncated,
+                }),
                 tag,
             }
         }
         FrameKind::Sequence { items } => {
-            let last = items.last().map_or(start + u32::from(!flow), |n| n.span.end);
-            let end = if flow && !truncated { flow_end.unwrap_or(last) } else { last };
+            let last = items
+                .last()
+                .map_or(start + u32::from(!flow), |n| n.span.end);
+            let end = if flow && !truncated {
+                flow_end.unwrap_or(last)
+            } else {
+                last
+            };
             Node {
                 span: Span::new(start, end),
-                kind: NodeKind::Sequence(Sequence { items, flow, truncated }),
+                kind: NodeKind::Sequence(Sequence {
+                    items,
+                    flow,
+                    truncated,
+                }),
                 tag,
             }
         }

@@ -56,8 +56,24 @@ pub(crate) fn implicit(t: &str) -> Implicit {
 fn is_bool(t: &str) -> bool {
     matches!(
         t,
-        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "true" | "True" | "TRUE" | "false" | "False"
-            | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+        "yes"
+            | "Yes"
+            | "YES"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
     )
 }
 
@@ -135,7 +151,10 @@ fn sexagesimal_tail(c: &mut Cur) -> bool {
 /// `(?:[eE][-+][0-9]+)?`
 fn exponent(c: &mut Cur) {
     let save = c.i;
-    if c.eat_if(|x| x == b'e' || x == b'E') && c.eat_if(|x| x == b'-' || x == b'+') && c.many(digit) > 0 {
+    if c.eat_if(|x| x == b'e' || x == b'E')
+        && c.eat_if(|x| x == b'-' || x == b'+')
+        && c.many(digit) > 0
+    {
         return;
     }
     c.i = save;
@@ -193,26 +212,34 @@ pub(crate) fn is_int(t: &str) -> bool {
     c.sign();
     let body = c.i;
     let rest = &t[body..];
-    if let Some(r) = rest.strip_prefix("0b") {
-        if !r.is_empty() && r.bytes().all(|x| matches!(x, b'0' | b'1' | b'_')) {
-            return true;
-        }
+    if let Some(r) = rest.strip_prefix("0b")
+        && !r.is_empty()
+        && r.bytes().all(|x| matches!(x, b'0' | b'1' | b'_'))
+    {
+        return true;
     }
-    if let Some(r) = rest.strip_prefix('0') {
-        if !r.is_empty() && r.bytes().all(|x| matches!(x, b'0'..=b'7' | b'_')) {
-            return true;
-        }
+    if let Some(r) = rest.strip_prefix('0')
+        && !r.is_empty()
+        && r.bytes().all(|x| matches!(x, b'0'..=b'7' | b'_'))
+    {
+        return true;
     }
     if rest == "0" {
         return true;
     }
-    if rest.as_bytes().first().is_some_and(|x| (b'1'..=b'9').contains(x)) && rest.bytes().all(digit_) {
+    if rest
+        .as_bytes()
+        .first()
+        .is_some_and(|x| (b'1'..=b'9').contains(x))
+        && rest.bytes().all(digit_)
+    {
         return true;
     }
-    if let Some(r) = rest.strip_prefix("0x") {
-        if !r.is_empty() && r.bytes().all(|x| x.is_ascii_hexdigit() || x == b'_') {
-            return true;
-        }
+    if let Some(r) = rest.strip_prefix("0x")
+        && !r.is_empty()
+        && r.bytes().all(|x| x.is_ascii_hexdigit() || x == b'_')
+    {
+        return true;
     }
     // [1-9][0-9_]*(?::[0-5]?[0-9])+
     if c.eat_if(|x| (b'1'..=b'9').contains(&x)) {
@@ -353,7 +380,8 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// A constructed timestamp: `("date"|"datetime", isoformat)` as Python prints it, or
 /// the Python error message.
 pub(crate) fn timestamp_iso(t: &str) -> Result<(&'static str, String), String> {
-    let p = timestamp_parts(t).ok_or_else(|| "'NoneType' object has no attribute 'groupdict'".to_string())?;
+    let p = timestamp_parts(t)
+        .ok_or_else(|| "'NoneType' object has no attribute 'groupdict'".to_string())?;
     let num = |s: &str| s.parse::<i64>().unwrap_or(0);
     let (y, mo, d) = (num(p.year), num(p.month), num(p.day));
     if !(1..=9999).contains(&y) {
@@ -436,7 +464,11 @@ pub(crate) fn construct_int(t: &str) -> Result<IntValue, String> {
 
 /// PyYAML's `construct_yaml_float`.
 pub(crate) fn construct_float(t: &str) -> Result<f64, String> {
-    let v: String = t.chars().filter(|&c| c != '_').collect::<String>().to_lowercase();
+    let v: String = t
+        .chars()
+        .filter(|&c| c != '_')
+        .collect::<String>()
+        .to_lowercase();
     let (sign, body) = match v.as_bytes().first() {
         Some(b'-') => (-1.0, &v[1..]),
         Some(b'+') => (1.0, &v[1..]),
@@ -467,7 +499,9 @@ pub(crate) fn construct_float(t: &str) -> Result<f64, String> {
 
 /// Python's `float(str)` for the digit strings the resolver lets through.
 fn py_float(s: &str) -> Option<f64> {
-    if s.is_empty() || s.contains(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))) {
+    if s.is_empty()
+        || s.contains(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-')))
+    {
         return None;
     }
     s.parse::<f64>().ok()
@@ -561,7 +595,11 @@ impl Big {
     }
     fn into_int(self, neg: bool) -> IntValue {
         let digits = self.to_decimal();
-        let signed = if neg && digits != "0" { format!("-{digits}") } else { digits };
+        let signed = if neg && digits != "0" {
+            format!("-{digits}")
+        } else {
+            digits
+        };
         match signed.parse::<i128>() {
             Ok(v) => IntValue::Small(v),
             Err(_) => IntValue::Big(signed),
@@ -575,10 +613,17 @@ impl Big {
 /// `!local`), if any. Returns the value, or the Python error message when PyYAML
 /// would raise while constructing it. `is_key`: the scalar is a mapping key, where
 /// `<<` (merge) and `=` (value) are handled by the mapping (`flatten_mapping`).
-pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>, is_key: bool) -> Result<ScalarValue, String> {
+pub(crate) fn resolve(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    is_key: bool,
+) -> Result<ScalarValue, String> {
     let kind = match tag {
         None if style == ScalarStyle::Plain => implicit(text),
-        None | Some("!") => Implicit::Str,
+        // PyYAML's parser marks any scalar tagged `!` as implicit (even quoted).
+        Some("!") => implicit(text),
+        None => Implicit::Str,
         Some(t) => match t.strip_prefix("tag:yaml.org,2002:") {
             Some("str") => Implicit::Str,
             Some("int") => Implicit::Int,
@@ -588,21 +633,34 @@ pub(crate) fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>, is_key:
             Some("timestamp") => Implicit::Timestamp,
             Some("merge") => Implicit::Merge,
             Some("value") => Implicit::Value,
-            _ => return Err(format!("could not determine a constructor for the tag '{t}'")),
+            _ => {
+                return Err(format!(
+                    "could not determine a constructor for the tag '{t}'"
+                ));
+            }
         },
     };
     match kind {
         Implicit::Null => Ok(ScalarValue::Null),
-        Implicit::Bool => Ok(ScalarValue::Bool(matches!(text.as_bytes().first(), Some(b'y' | b'Y' | b't' | b'T')) || text.eq_ignore_ascii_case("on"))),
+        Implicit::Bool => Ok(ScalarValue::Bool(
+            matches!(text.as_bytes().first(), Some(b'y' | b'Y' | b't' | b'T'))
+                || text.eq_ignore_ascii_case("on"),
+        )),
         Implicit::Int => construct_int(text).map(ScalarValue::Int),
         Implicit::Float => construct_float(text).map(ScalarValue::Float),
-        Implicit::Timestamp => timestamp_iso(text).map(|_| ScalarValue::Timestamp(text.to_string())),
+        Implicit::Timestamp => {
+            timestamp_iso(text).map(|_| ScalarValue::Timestamp(text.to_string()))
+        }
         // A merge key is a string-valued scalar in the tree; the merge itself happens
         // when the mapping is constructed (see `canonical_json`).
         Implicit::Str => Ok(ScalarValue::Str),
         Implicit::Merge | Implicit::Value if is_key => Ok(ScalarValue::Str),
-        Implicit::Merge => Err("could not determine a constructor for the tag 'tag:yaml.org,2002:merge'".into()),
-        Implicit::Value => Err("could not determine a constructor for the tag 'tag:yaml.org,2002:value'".into()),
+        Implicit::Merge => {
+            Err("could not determine a constructor for the tag 'tag:yaml.org,2002:merge'".into())
+        }
+        Implicit::Value => {
+            Err("could not determine a constructor for the tag 'tag:yaml.org,2002:value'".into())
+        }
     }
 }
 
@@ -616,10 +674,14 @@ mod tests {
 
     #[test]
     fn bools_and_nulls() {
-        for t in ["yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE"] {
+        for t in [
+            "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE",
+        ] {
             assert_eq!(val(t), Ok(ScalarValue::Bool(true)), "{t}");
         }
-        for t in ["no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"] {
+        for t in [
+            "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE",
+        ] {
             assert_eq!(val(t), Ok(ScalarValue::Bool(false)), "{t}");
         }
         for t in ["y", "n", "yEs", "oN"] {
@@ -651,7 +713,9 @@ mod tests {
         assert!(val("0b_").is_err());
         assert_eq!(
             val("123456789012345678901234567890123456789012345"),
-            Ok(ScalarValue::Int(IntValue::Big("123456789012345678901234567890123456789012345".into())))
+            Ok(ScalarValue::Int(IntValue::Big(
+                "123456789012345678901234567890123456789012345".into()
+            )))
         );
     }
 
@@ -672,12 +736,18 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(timestamp_iso("2026-01-02"), Ok(("date", "2026-01-02".into())));
+        assert_eq!(
+            timestamp_iso("2026-01-02"),
+            Ok(("date", "2026-01-02".into()))
+        );
         assert_eq!(
             timestamp_iso("2001-12-14 21:59:43.10 -5"),
             Ok(("datetime", "2001-12-14T21:59:43.100000-05:00".into()))
         );
-        assert_eq!(timestamp_iso("2001-12-14t21:59:43Z"), Ok(("datetime", "2001-12-14T21:59:43+00:00".into())));
+        assert_eq!(
+            timestamp_iso("2001-12-14t21:59:43Z"),
+            Ok(("datetime", "2001-12-14T21:59:43+00:00".into()))
+        );
         assert_eq!(implicit("2026-1-2"), Implicit::Str);
         assert_eq!(implicit("2026-1-2 1:00:00"), Implicit::Timestamp);
         assert!(val("2026-13-01").is_err());
@@ -688,10 +758,32 @@ mod tests {
         assert_eq!(implicit("<<"), Implicit::Merge);
         assert!(val("=").is_err());
         assert!(val("<<").is_err());
-        assert_eq!(resolve("=", ScalarStyle::Plain, None, true), Ok(ScalarValue::Str));
-        assert_eq!(resolve("12", ScalarStyle::Plain, Some("tag:yaml.org,2002:str"), false), Ok(ScalarValue::Str));
-        assert_eq!(resolve("12", ScalarStyle::DoubleQuoted, Some("tag:yaml.org,2002:int"), false), Ok(int("12")));
-        assert_eq!(resolve("yes", ScalarStyle::Plain, Some("!"), false), Ok(ScalarValue::Str));
+        assert_eq!(
+            resolve("=", ScalarStyle::Plain, None, true),
+            Ok(ScalarValue::Str)
+        );
+        assert_eq!(
+            resolve(
+                "12",
+                ScalarStyle::Plain,
+                Some("tag:yaml.org,2002:str"),
+                false
+            ),
+            Ok(ScalarValue::Str)
+        );
+        assert_eq!(
+            resolve(
+                "12",
+                ScalarStyle::DoubleQuoted,
+                Some("tag:yaml.org,2002:int"),
+                false
+            ),
+            Ok(int("12"))
+        );
+        assert_eq!(
+            resolve("yes", ScalarStyle::SingleQuoted, Some("!"), false),
+            Ok(ScalarValue::Bool(true))
+        );
         assert!(resolve("x", ScalarStyle::Plain, Some("!foo"), false).is_err());
     }
 }

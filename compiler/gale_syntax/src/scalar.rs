@@ -142,7 +142,12 @@ pub(crate) fn decode_plain(src: &str, start: usize, end: usize) -> (String, Offs
 /// Returns the text, the map and the offset one past the closing quote (or the end
 /// of the text when unterminated).
 pub(crate) fn decode_quoted(src: &str, start: usize) -> (String, OffsetMap, usize) {
-    quoted_loop(src, start + 1, src.as_bytes().get(start).copied().unwrap_or(b'"'), Builder::new())
+    quoted_loop(
+        src,
+        start + 1,
+        src.as_bytes().get(start).copied().unwrap_or(b'"'),
+        Builder::new(),
+    )
 }
 
 /// The body of [`decode_quoted`], from offset `i` after the opening quote.
@@ -385,11 +390,15 @@ pub(crate) fn decode_block(
         col = 0;
         scan_breaks(b, &mut i, &mut col, indent, &mut breaks);
         if col == indent && i < n {
-            if header.folded && line_break.is_some() && leading_non_space && !matches!(b[i], b' ' | b'\t') {
-                if breaks.is_empty() {
-                    if let Some(lb) = line_break {
-                        out.produce(lb, " ");
-                    }
+            if header.folded
+                && line_break.is_some()
+                && leading_non_space
+                && !matches!(b[i], b' ' | b'\t')
+            {
+                if breaks.is_empty()
+                    && let Some(lb) = line_break
+                {
+                    out.produce(lb, " ");
                 }
             } else if let Some(lb) = line_break {
                 out.produce(lb, "\n");
@@ -398,10 +407,10 @@ pub(crate) fn decode_block(
             break;
         }
     }
-    if header.chomping != Some(false) {
-        if let Some(lb) = line_break {
-            out.produce(lb, "\n");
-        }
+    if header.chomping != Some(false)
+        && let Some(lb) = line_break
+    {
+        out.produce(lb, "\n");
     }
     if header.chomping == Some(true) {
         for &br in &breaks {
@@ -479,7 +488,10 @@ mod tests {
 
     #[test]
     fn double_quoted_escapes() {
-        assert_eq!(quoted(r#""a\x41\u00e9\U0001F600\n\t\"\\\/\_\N\L\P""#).0, "aAé😀\n\t\"\\/\u{a0}\u{85}\u{2028}\u{2029}");
+        assert_eq!(
+            quoted(r#""a\x41\u00e9\U0001F600\n\t\"\\\/\_\N\L\P""#).0,
+            "aAé😀\n\t\"\\/\u{a0}\u{85}\u{2028}\u{2029}"
+        );
         assert_eq!(quoted("\"a\\\n   b\"").0, "ab");
         assert_eq!(quoted("\"a \\\n   b\"").0, "a b");
         assert_eq!(quoted("\"a\n\n  b\"").0, "a\nb");

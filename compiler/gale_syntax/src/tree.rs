@@ -140,7 +140,10 @@ pub enum IntValue {
 ///
 /// Built from runs: each run says "decoded bytes `[d, d+len)` come from source bytes
 /// `[s, s+len)`" (verbatim copies); decoded bytes produced by an escape or a folded
-/// line break map to the start of the source text that produced them.
+/// line break map to the start of the source text that produced them. The reader
+/// records such produced text as a zero-length run `(d, s, 0)`: every decoded byte
+/// from `d` up to the next run maps to source offset `s` (the `\\` of an escape, the
+/// line break of a fold).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OffsetMap {
     /// `(decoded_start, source_start, len)` runs, sorted by `decoded_start`.
@@ -169,7 +172,11 @@ impl OffsetMap {
             s + (decoded - d)
         } else if let Some(next) = self.runs.get(i) {
             // Inside bytes produced by an escape or fold: point at what follows the run.
-            if decoded == d + len { s + len } else { next.1.min(s + len) }
+            if decoded == d + len {
+                s + len
+            } else {
+                next.1.min(s + len)
+            }
         } else if decoded == d + len {
             s + len
         } else {
@@ -231,7 +238,10 @@ impl Mapping {
 
     /// The last entry whose key is the string `key`.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| e.key.as_key_str() == Some(key))
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.key.as_key_str() == Some(key))
     }
 }
 

@@ -39,9 +39,17 @@ fn decoded_scalars_agree_with_saphyr() {
         let hidden = hide_indicators(text);
         let mut theirs = Vec::new();
         let mut parser = Parser::new_from_str(&hidden);
-        while let Some(Ok((ev, _))) = parser.next_event() {
-            if let Event::Scalar(v, ..) = ev {
-                theirs.push(v.into_owned());
+        let mut saphyr_failed = false;
+        while let Some(result) = parser.next_event() {
+            match result {
+                Ok((Event::Scalar(v, ..), _)) => theirs.push(v.into_owned()),
+                Ok(_) => {}
+                Err(_) => {
+                    // saphyr alone rejects flow content PyYAML accepts (the reader
+                    // re-reads with padding); compare what it read.
+                    saphyr_failed = true;
+                    break;
+                }
             }
         }
         let parsed = gale_syntax::parse(text);
@@ -49,7 +57,11 @@ fn decoded_scalars_agree_with_saphyr() {
         if let Some(root) = &parsed.root {
             scalars(root, &mut ours);
         }
-        assert_eq!(ours.len(), theirs.len(), "{path}: scalar count");
+        if saphyr_failed {
+            assert!(ours.len() >= theirs.len(), "{path}: scalar count");
+        } else {
+            assert_eq!(ours.len(), theirs.len(), "{path}: scalar count");
+        }
         for (o, t) in ours.iter().zip(&theirs) {
             let o_hidden = hide_indicators(o);
             assert_eq!(&o_hidden, t, "{path}: decoded text differs");
@@ -76,7 +88,11 @@ impl Rng {
 
 fn check_spans(text: &str, parsed: &gale_syntax::Parsed) {
     fn walk(n: &Node, len: u32) {
-        assert!(n.span.start <= n.span.end && n.span.end <= len, "span {:?} out of {len}", n.span);
+        assert!(
+            n.span.start <= n.span.end && n.span.end <= len,
+            "span {:?} out of {len}",
+            n.span
+        );
         match &n.kind {
             NodeKind::Scalar(s) => {
                 for i in 0..=s.text.len() as u32 {
@@ -109,9 +125,13 @@ fn never_panics_on_truncations_and_edits() {
     for (i, (_, text)) in files.iter().enumerate() {
         let parsed = gale_syntax::parse(text);
         check_spans(text, &parsed);
-        // Truncation at line starts: every line for one file in eight, else a few.
+        // Truncation at line starts: every line for one file in 24, else a few.
         let line_starts: Vec<usize> = text.match_indices('\n').map(|(j, _)| j + 1).collect();
-        let stride = if i % 8 == 0 { 1 } else { (line_starts.len() / 4).max(1) };
+        let stride = if i % 24 == 0 {
+            1
+        } else {
+            (line_starts.len() / 4).max(1)
+        };
         for &cut in line_starts.iter().step_by(stride) {
             let prefix = &text[..cut];
             let p = gale_syntax::parse(prefix);
@@ -149,5 +169,24 @@ fn whole_corpus_is_fast() {
     for (_, text) in &files {
         nodes += usize::from(gale_syntax::parse(text).root.is_some());
     }
-    eprintln!("parsed {bytes} bytes ({nodes} documents) in {:?}", start.elapsed());
+    eprintln!(
+        "parsed {bytes} bytes ({nodes} documents) in {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn saphyr_alone_baseline() {
+    let Some(files) = common::corpus_files() else {
+        return;
+    };
+    let start = std::time::Instant::now();
+    let mut events = 0usize;
+    for (_, text) in &files {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(Ok(_)) = parser.next_event() {
+            events += 1;
+        }
+    }
+    eprintln!("saphyr alone: {events} events in {:?}", start.elapsed());
 }

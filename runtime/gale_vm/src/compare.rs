@@ -84,7 +84,7 @@ pub fn num_cmp(a: Num<'_>, b: Num<'_>) -> Option<Ordering> {
     match (a, b) {
         (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
         (Num::I(x), Num::B(y)) => Some(BigInt::from(x).cmp(y)),
-        (Num::B(x), Num::I(y)) => Some(x.as_ref().cmp(&BigInt::from(y))),
+        (Num::B(x), Num::I(y)) => Some((*x).cmp(&BigInt::from(y))),
         (Num::B(x), Num::B(y)) => Some(x.cmp(y)),
         (Num::F(x), Num::F(y)) => x.partial_cmp(&y),
         (Num::F(x), Num::I(y)) => float_vs_int(x, y),
@@ -101,7 +101,8 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Tuple(x), Value::Tuple(y)) | (Value::List(x), Value::List(y)) => {
-            Rc::ptr_eq(x, y) || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q)))
+            Rc::ptr_eq(x, y)
+                || (x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q)))
         }
         (Value::Dict(x), Value::Dict(y)) => {
             Rc::ptr_eq(x, y)
@@ -112,8 +113,7 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
                     }))
         }
         (Value::Set(x), Value::Set(y)) => {
-            Rc::ptr_eq(x, y)
-                || (x.len() == y.len() && x.items.iter().all(|k| y.items.contains(k)))
+            Rc::ptr_eq(x, y) || (x.len() == y.len() && x.items.iter().all(|k| y.items.contains(k)))
         }
         (Value::DateTime(x), Value::DateTime(y)) => x.utc_micros == y.utc_micros,
         (Value::TimeDelta(x), Value::TimeDelta(y)) => x == y,
@@ -280,7 +280,10 @@ mod tests {
         assert!(py_eq(&V::Int(1), &V::Float(1.0)));
         assert!(py_eq(&V::Bool(true), &V::Int(1)));
         assert!(!py_eq(&V::str("1"), &V::Int(1)));
-        assert!(!py_eq(&V::tuple(vec![V::Int(1)]), &V::list(vec![V::Int(1)])));
+        assert!(!py_eq(
+            &V::tuple(vec![V::Int(1)]),
+            &V::list(vec![V::Int(1)])
+        ));
         assert!(!py_eq(&V::Float(f64::NAN), &V::Float(f64::NAN)));
         let big = V::from_bigint(BigInt::from(1u64 << 63));
         assert!(py_eq(&big, &V::Float(9223372036854775808.0)));

@@ -81,18 +81,37 @@ pub fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const WEEKDAYS: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 
 impl DateTime {
     /// Builds from local fields and an offset, validating like Python's `datetime()`.
     pub fn from_fields(f: Fields, offset_secs: i32) -> Result<DateTime> {
         if !(1..=9999).contains(&f.year) {
-            return Err(Error::value_error(format!("year {} is out of range", f.year)));
+            return Err(Error::value_error(format!(
+                "year {} is out of range",
+                f.year
+            )));
         }
         if !(1..=12).contains(&f.month) {
             return Err(Error::value_error("month must be in 1..12"));
@@ -281,9 +300,8 @@ impl DateTime {
                     let _ = write!(out, "{}", (self.weekday() + 1) % 7);
                 }
                 'j' => {
-                    let doy = days_from_civil(f.year, f.month, f.day)
-                        - days_from_civil(f.year, 1, 1)
-                        + 1;
+                    let doy =
+                        days_from_civil(f.year, f.month, f.day) - days_from_civil(f.year, 1, 1) + 1;
                     let _ = write!(out, "{doy:03}");
                 }
                 'z' => out.push_str(&self.offset_text(false)),
@@ -402,11 +420,8 @@ impl DateTime {
     /// Python `strptime` for the numeric directives (`%Y %m %d %H %M %S %f %y %z %%`)
     /// and `%b`/`%B` month names.
     pub fn strptime(text: &str, fmt: &str) -> Result<DateTime> {
-        let bad = || {
-            Error::value_error(format!(
-                "time data '{text}' does not match format '{fmt}'"
-            ))
-        };
+        let bad =
+            || Error::value_error(format!("time data '{text}' does not match format '{fmt}'"));
         let mut f = Fields {
             year: 1900,
             month: 1,
@@ -492,13 +507,7 @@ impl DateTime {
                         return Err(bad());
                     }
                 }
-                '%' => {
-                    if text[pos..].starts_with('%') {
-                        pos += 1;
-                    } else {
-                        return Err(bad());
-                    }
-                }
+                '%' if text[pos..].starts_with('%') => pos += 1,
                 _ => return Err(bad()),
             }
         }

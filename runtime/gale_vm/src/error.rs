@@ -49,6 +49,8 @@ pub enum ErrorKind {
     StepBudgetExceeded,
     /// Python `re.error`: an invalid regular expression.
     RegexError,
+    /// PyYAML `RepresenterError`.
+    RepresenterError,
     /// A Mistral-level failure (e.g. a missing engine context).
     MistralError,
 }
@@ -77,6 +79,7 @@ impl ErrorKind {
             ErrorKind::MemoryQuotaExceeded => "MemoryQuotaExceededException",
             ErrorKind::StepBudgetExceeded => "StepBudgetExceeded",
             ErrorKind::RegexError => "error",
+            ErrorKind::RepresenterError => "RepresenterError",
             ErrorKind::MistralError => "MistralException",
         }
     }

@@ -22,7 +22,11 @@ pub fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde<exp>".
     let sci = format!("{:e}", f);
@@ -131,9 +135,20 @@ pub fn timedelta_str(micros: i64) -> String {
     let us = rem % 1_000_000;
     let mut out = String::new();
     if days != 0 {
-        let _ = write!(out, "{} day{}, ", days, if days.abs() == 1 { "" } else { "s" });
+        let _ = write!(
+            out,
+            "{} day{}, ",
+            days,
+            if days.abs() == 1 { "" } else { "s" }
+        );
     }
-    let _ = write!(out, "{}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60);
+    let _ = write!(
+        out,
+        "{}:{:02}:{:02}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    );
     if us != 0 {
         let _ = write!(out, ".{us:06}");
     }
@@ -317,7 +332,10 @@ mod tests {
         let t = Value::tuple(vec![Value::Int(1), Value::str("x")]);
         assert_eq!(repr(&t), "(1, 'x')");
         assert_eq!(repr(&Value::tuple(vec![Value::Int(1)])), "(1,)");
-        assert_eq!(repr(&Value::list(vec![Value::Null, Value::Bool(true)])), "[None, True]");
+        assert_eq!(
+            repr(&Value::list(vec![Value::Null, Value::Bool(true)])),
+            "[None, True]"
+        );
         assert_eq!(repr(&Value::str("it's")), "\"it's\"");
         assert_eq!(repr(&Value::str("a\nb")), "'a\\nb'");
         assert_eq!(yaql_str(&Value::Null), "null");

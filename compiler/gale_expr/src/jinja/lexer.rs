@@ -183,19 +183,37 @@ fn jinja_pos(text: &str, byte: usize) -> usize {
     char_pos(text, byte) - prefix.matches("\r\n").count()
 }
 
-/// Tokenizes a whole template. The last token is `Eof` or `Error`.
-pub fn lex(text: &str) -> Tokens {
-    let mut out: Tokens = Vec::with_capacity(16);
-    let bytes = text.as_bytes();
-    // Jinja drops one trailing newline before lexing.
-    let len = if text.ends_with("\r\n") {
+/// The length Jinja lexes: one trailing newline is dropped first.
+fn lexed_len(text: &str) -> usize {
+    if text.ends_with("\r\n") {
         text.len() - 2
     } else if text.ends_with('\n') || text.ends_with('\r') {
         text.len() - 1
     } else {
         text.len()
-    };
-    let mut pos = 0usize;
+    }
+}
+
+/// Tokenizes a whole template. The last token is `Eof` or `Error`.
+pub fn lex(text: &str) -> Tokens {
+    let mut out: Tokens = Vec::with_capacity(16);
+    lex_root(text, 0, lexed_len(text), &mut out);
+    out
+}
+
+/// Tokenizes an expression as `compile_expression` does (starting inside `{{`).
+pub fn lex_expression(text: &str) -> Tokens {
+    let mut out: Tokens = Vec::with_capacity(8);
+    let len = lexed_len(text);
+    if let Some(p) = lex_tag(text, 0, len, State::Variable, &mut out) {
+        lex_root(text, p, len, &mut out);
+    }
+    out
+}
+
+fn lex_root(text: &str, start: usize, len: usize, out: &mut Tokens) {
+    let bytes = text.as_bytes();
+    let mut pos = start;
     let err = |out: &mut Tokens, msg: String, s: usize, e: usize| {
         out.push((Tok::Error(msg), Span::new(s, e)));
     };
@@ -216,7 +234,7 @@ pub fn lex(text: &str) -> Tokens {
                 out.push((Tok::Data, Span::new(pos, len)));
             }
             out.push((Tok::Eof, Span::new(len, len)));
-            return out;
+            return;
         };
         if ts > pos {
             out.push((Tok::Data, Span::new(pos, ts)));
@@ -243,11 +261,11 @@ pub fn lex(text: &str) -> Tokens {
                     }
                     None => {
                         if p < len {
-                            err(&mut out, "Missing end of comment tag".into(), ts, len);
+                            err(out, "Missing end of comment tag".into(), ts, len);
                         } else {
                             out.push((Tok::Eof, Span::new(len, len)));
                         }
-                        return out;
+                        return;
                     }
                 }
             }
@@ -269,11 +287,11 @@ pub fn lex(text: &str) -> Tokens {
                         loop {
                             let Some(off) = text[k..len].find("{%") else {
                                 if body < len {
-                                    err(&mut out, "Missing end of raw directive".into(), ts, len);
+                                    err(out, "Missing end of raw directive".into(), ts, len);
                                 } else {
                                     out.push((Tok::Eof, Span::new(len, len)));
                                 }
-                                return out;
+                                return;
                             };
                             let s = k + off;
                             let mut e = s + 2;
@@ -306,16 +324,16 @@ pub fn lex(text: &str) -> Tokens {
                     }
                 }
                 out.push((Tok::BlockBegin, Span::new(ts, p)));
-                match lex_tag(text, p, len, State::Block, &mut out) {
+                match lex_tag(text, p, len, State::Block, out) {
                     Some(next) => pos = next,
-                    None => return out,
+                    None => return,
                 }
             }
             _ => {
                 out.push((Tok::VariableBegin, Span::new(ts, p)));
-                match lex_tag(text, p, len, State::Variable, &mut out) {
+                match lex_tag(text, p, len, State::Variable, out) {
                     Some(next) => pos = next,
-                    None => return out,
+                    None => return,
                 }
             }
         }
@@ -713,7 +731,7 @@ mod tests {
         assert_eq!(last_error("{{ ) }}").as_deref(), Some("unexpected ')'"));
         assert_eq!(last_error("{# x").as_deref(), Some("Missing end of comment tag"));
         assert_eq!(last_error("{{ 'a' }} {% raw %} {{ $ }} {% endraw %}"), None);
-        assert_eq!(last_error("{{ 1 }"), None);
+        assert_eq!(last_error("{{ 1 }").as_deref(), Some("unexpected '}'"));
     }
 
     #[test]

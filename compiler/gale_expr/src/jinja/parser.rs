@@ -38,102 +38,14 @@ pub fn parse_template(text: &str) -> Result<Template, SyntaxError> {
 /// Mistral for a string that is exactly one `{{ … }}`): `expr` is the text between
 /// the delimiters. Spans are relative to `expr`.
 pub fn parse_expression(expr: &str) -> Result<Expr, SyntaxError> {
-    // compile_expression lexes in the "variable" state and expects the end of input.
-    let wrapped = format!("{{{{{expr}}}}}");
-    let toks = lex(&wrapped);
-    let mut p = P { toks: &toks, i: 1, prev_end: 2, end_token_stack: Vec::new(), tag_stack: Vec::new() };
+    let toks = super::lexer::lex_expression(expr);
+    let mut p = P { toks: &toks, i: 0, prev_end: 0, end_token_stack: Vec::new(), tag_stack: Vec::new() };
     p.check_current()?;
-    let e = p.parse_tuple(false, true, None, false, false)?;
-    if !matches!(p.cur(), Tok::VariableEnd) {
-        return Err(p.err(format!("chunk after expression: {}", p.cur().describe())));
+    let e = p.parse_expression(true)?;
+    if !matches!(p.cur(), Tok::Eof) {
+        return p.fail("chunk after expression".into());
     }
-    let mut e = e;
-    shift_expr(&mut e, 2);
     Ok(e)
-}
-
-fn shift_expr(e: &mut Expr, by: u32) {
-    e.span.start = e.span.start.saturating_sub(by);
-    e.span.end = e.span.end.saturating_sub(by);
-    let f = |x: &mut Expr| shift_expr(x, by);
-    visit_children_mut(e, &mut { f });
-}
-
-fn visit_children_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    let args = |a: &mut CallArgs, f: &mut dyn FnMut(&mut Expr)| {
-        a.args.iter_mut().for_each(&mut *f);
-        for (_, s, v) in &mut a.kwargs {
-            s.start = s.start.saturating_sub(2);
-            s.end = s.end.saturating_sub(2);
-            f(v);
-        }
-        if let Some(d) = &mut a.dyn_args {
-            f(d);
-        }
-        if let Some(d) = &mut a.dyn_kwargs {
-            f(d);
-        }
-    };
-    match &mut e.kind {
-        ExprKind::Tuple(v) | ExprKind::List(v) | ExprKind::Concat(v) => v.iter_mut().for_each(f),
-        ExprKind::Dict(v) => {
-            for (k, x) in v {
-                f(k);
-                f(x);
-            }
-        }
-        ExprKind::Getattr { target, attr_span, .. } => {
-            attr_span.start = attr_span.start.saturating_sub(2);
-            attr_span.end = attr_span.end.saturating_sub(2);
-            f(target);
-        }
-        ExprKind::Getitem { target, index } => {
-            f(target);
-            f(index);
-        }
-        ExprKind::Slice { start, stop, step } => {
-            for x in [start, stop, step].into_iter().flatten() {
-                f(x);
-            }
-        }
-        ExprKind::Call { callee, args: a } => {
-            f(callee);
-            args(a, f);
-        }
-        ExprKind::Filter { target, name_span, args: a, .. } => {
-            name_span.start = name_span.start.saturating_sub(2);
-            name_span.end = name_span.end.saturating_sub(2);
-            if let Some(t) = target {
-                f(t);
-            }
-            args(a, f);
-        }
-        ExprKind::Test { target, name_span, args: a, .. } => {
-            name_span.start = name_span.start.saturating_sub(2);
-            name_span.end = name_span.end.saturating_sub(2);
-            f(target);
-            args(a, f);
-        }
-        ExprKind::Unary { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Compare { first, ops } => {
-            f(first);
-            for (_, x) in ops {
-                f(x);
-            }
-        }
-        ExprKind::CondExpr { test, then, otherwise } => {
-            f(test);
-            f(then);
-            if let Some(o) = otherwise {
-                f(o);
-            }
-        }
-        ExprKind::Name(_) | ExprKind::NsRef { .. } | ExprKind::Const(_) => {}
-    }
 }
 
 type PResult<T> = Result<T, SyntaxError>;
@@ -1326,5 +1238,9 @@ mod tests {
     fn expression_spans() {
         let e = parse_expression(" _.a ").unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(e.span, Span { start: 1, end: 4 });
+        let m = |s: &str| parse_expression(s).err().map(|e| e.message);
+        assert_eq!(m(" _.a + ").as_deref(), Some("unexpected 'end of template'"));
+        assert_eq!(m(" _.a _.b ").as_deref(), Some("chunk after expression"));
+        assert_eq!(m(" ").as_deref(), Some("unexpected 'end of template'"));
     }
 }

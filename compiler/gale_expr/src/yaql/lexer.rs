@@ -220,13 +220,13 @@ pub(crate) fn char_pos(text: &str, byte: usize) -> usize {
 
 /// Tokenizes a YAQL expression with the standard operator table.
 pub fn lex(text: &str) -> Lexed<'_> {
-    lex_with(text, true)
+    lex_with(text, false)
 }
 
-/// Tokenizes; `keyword_arrow` is false for the legacy grammar (where `=>` is an
-/// ordinary operator — the token is the same).
-pub fn lex_with(text: &str, keyword_arrow: bool) -> Lexed<'_> {
-    let _ = keyword_arrow;
+/// Tokenizes; with `recover`, lexing goes on after an error (the illegal character is
+/// skipped; a string with a bad escape is kept) and `error` holds the first one.
+pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
+    let mut first_error: Option<LexError> = None;
     let bytes = text.as_bytes();
     let mut tokens = Vec::with_capacity(text.len() / 3 + 1);
     let mut pos = 0usize;
@@ -284,12 +284,13 @@ pub fn lex_with(text: &str, keyword_arrow: bool) -> Lexed<'_> {
         if matches!(c, '\'' | '"' | '`') {
             if let Some(end) = string_end(text, pos, b) {
                 let raw = &text[pos..end];
-                if c != '`' {
+                if c != '`' && raw.contains('\\') {
                     if let Err(msg) = decode_string(raw) {
-                        return Lexed {
-                            tokens,
-                            error: Some(LexError { span: Span::new(pos, end), message: msg }),
-                        };
+                        let err = LexError { span: Span::new(pos, end), message: msg };
+                        if !recover {
+                            return Lexed { tokens, error: Some(err) };
+                        }
+                        first_error.get_or_insert(err);
                     }
                 }
                 tokens.push((Token::Str(raw), Span::new(pos, end)));
@@ -339,18 +340,17 @@ pub fn lex_with(text: &str, keyword_arrow: bool) -> Lexed<'_> {
             continue;
         }
         let end = pos + c.len_utf8();
-        return Lexed {
-            tokens,
-            error: Some(LexError {
-                span: Span::new(pos, end),
-                message: format!(
-                    "Lexical error: illegal character '{c}' at position {}",
-                    char_pos(text, pos)
-                ),
-            }),
+        let err = LexError {
+            span: Span::new(pos, end),
+            message: format!("Lexical error: illegal character '{c}' at position {}", char_pos(text, pos)),
         };
+        if !recover {
+            return Lexed { tokens, error: Some(err) };
+        }
+        first_error.get_or_insert(err);
+        pos = end;
     }
-    Lexed { tokens, error: None }
+    Lexed { tokens, error: first_error }
 }
 
 /// Length in bytes of the run of `\w` characters at the start of `s`.

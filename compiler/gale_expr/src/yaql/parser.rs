@@ -69,7 +69,7 @@ pub fn parse(text: &str) -> Parsed {
     parse_with(text, Options::MISTRAL)
 }
 
-type Extra<'t, 'src> = extra::Err<Rich<'t, Token<'src>, SimpleSpan>>;
+type Extra<'t, 'src> = extra::Err<Simple<'t, Token<'src>, SimpleSpan>>;
 
 fn sp(s: SimpleSpan) -> Span {
     Span { start: s.start as u32, end: s.end as u32 }
@@ -92,7 +92,7 @@ pub fn parse_with(text: &str, options: Options) -> Parsed {
         .iter()
         .map(|&(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
         .collect();
-    let result = expr_parser(options)
+    let result = expr_parser(options, false)
         .then_ignore(end())
         .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)));
     let (expr, errs) = result.into_output_errors();
@@ -139,6 +139,30 @@ pub fn parse_with(text: &str, options: Options) -> Parsed {
     Parsed { expr, errors: Vec::new() }
 }
 
+/// Parses half-typed text for the language server: `errors` are exactly those of
+/// [`parse_with`] (yaql stops at the first), but `expr` is a best-effort tree even
+/// when the text is wrong: missing operands become [`ExprKind::Error`] nodes,
+/// missing closing delimiters at the end are assumed, illegal characters are
+/// skipped, and trailing garbage is ignored.
+pub fn parse_recovering(text: &str, options: Options) -> Parsed {
+    let exact = parse_with(text, options);
+    if exact.errors.is_empty() {
+        return exact;
+    }
+    let lexed = super::lexer::lex_with(text, true);
+    let eoi = SimpleSpan::from(text.len()..text.len());
+    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
+        .tokens
+        .iter()
+        .map(|&(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
+        .collect();
+    let (expr, _) = expr_parser(options, true)
+        .then_ignore(any().repeated())
+        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
+        .into_output_errors();
+    Parsed { expr, errors: exact.errors }
+}
+
 fn number(s: &str) -> ExprKind {
     if s.contains('.') {
         return ExprKind::Float(s.parse().unwrap_or(f64::NAN));
@@ -170,10 +194,19 @@ fn unary(op: UnaryOp, op_span: SimpleSpan, operand: Expr) -> Expr {
 }
 
 /// The expression parser.
-fn expr_parser<'t, 'src: 't, I>(options: Options) -> impl Parser<'t, I, Expr, Extra<'t, 'src>> + Clone
+fn expr_parser<'t, 'src: 't, I>(options: Options, recover: bool) -> impl Parser<'t, I, Expr, Extra<'t, 'src>> + Clone
 where
     I: ValueInput<'t, Token = Token<'src>, Span = SimpleSpan>,
 {
+    // Closing delimiters: with recovery, a missing one at the end of the text is
+    // accepted (half-typed text).
+    let close = move |t: Token<'src>| {
+        if recover {
+            just(t).ignored().recover_with(via_parser(end().rewind())).boxed()
+        } else {
+            just(t).ignored().boxed()
+        }
+    };
     recursive(move |expr| {
         let comma = just(Token::Comma).map_with(|_, e| e.span());
         let arrow = just(Token::Op(Op::Mapping)).map_with(|_, e| e.span());
@@ -241,7 +274,7 @@ where
         let call = select! { Token::Func(name) => name }
             .map_with(|name, e| (name, e.span()))
             .then(args.clone())
-            .then_ignore(just(Token::RParen))
+            .then_ignore(close(Token::RParen))
             .map_with(|((name, name_span), args), e| {
                 let s: SimpleSpan = name_span;
                 Expr {
@@ -255,20 +288,34 @@ where
             });
         let paren = expr
             .clone()
-            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .delimited_by(just(Token::LParen), close(Token::RParen))
             .map_with(|inner, e| Expr { kind: ExprKind::Paren(boxed(inner)), span: sp(e.span()) });
         let list = args
             .clone()
-            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .delimited_by(just(Token::LBracket), close(Token::RBracket))
             .map_with(|a, e| Expr { kind: ExprKind::List(a), span: sp(e.span()) });
         let map = args
             .clone()
-            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .delimited_by(just(Token::LBrace), close(Token::RBrace))
             .map_with(|a, e| Expr { kind: ExprKind::Map(a), span: sp(e.span()) });
 
         let atom = choice((literal, call, paren, list, map));
+        // With recovery, a missing operand becomes an `Error` node.
+        let atom = if recover {
+            atom.recover_with(via_parser(empty().map_with(|_, e| Expr { kind: ExprKind::Error, span: sp(e.span()) })))
+                .boxed()
+        } else {
+            atom.boxed()
+        };
 
         let op = |o: Op| just(Token::Op(o)).map_with(move |_, e| (o, e.span()));
+        let ops = |set: &'static [Op]| {
+            any()
+                .try_map(move |t: Token<'src>, span: SimpleSpan| match t {
+                    Token::Op(o) if set.contains(&o) => Ok((o, span)),
+                    _ => Err(Simple::new(Some(t.into()), span)),
+                })
+        };
         let _ = 0;
         fn bin(o: Op) -> BinaryOp {
             match o {
@@ -300,10 +347,10 @@ where
         let legacy_pair = select! { Token::Op(Op::Mapping) if legacy => Op::Mapping }.map_with(|o, e| (o, e.span()));
         let delegate_args = select! { Token::LParen if delegates => () }
             .ignore_then(args.clone())
-            .then_ignore(just(Token::RParen));
+            .then_ignore(close(Token::RParen));
 
         atom.pratt((
-            infix(left(12), op(Op::Dot).or(op(Op::SafeDot)), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _| {
+            infix(left(12), ops(&[Op::Dot, Op::SafeDot]), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _| {
                 let span = Span { start: l.span.start, end: r.span.end };
                 Expr {
                     kind: ExprKind::Member { receiver: boxed(l), safe: o == Op::SafeDot, op_span: sp(s), member: boxed(r) },
@@ -312,21 +359,21 @@ where
             }),
             postfix(
                 11,
-                args.clone().delimited_by(just(Token::LBracket), just(Token::RBracket)).map_with(|a, e| (a, e.span())),
+                args.clone().delimited_by(just(Token::LBracket), close(Token::RBracket)).map_with(|a, e| (a, e.span())),
                 |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _| {
                     let span = Span { start: l.span.start, end: s.end as u32 };
                     Expr { kind: ExprKind::Index { target: boxed(l), args: a }, span }
                 },
             ),
-            prefix(10, op(Op::Plus).or(op(Op::Minus)), |(o, s): (Op, SimpleSpan), r: Expr, _| {
+            prefix(10, ops(&[Op::Plus, Op::Minus]), |(o, s): (Op, SimpleSpan), r: Expr, _| {
                 unary(if o == Op::Plus { UnaryOp::Plus } else { UnaryOp::Minus }, s, r)
             }),
-            infix(left(9), op(Op::Match).or(op(Op::NotMatch)), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(8), choice((op(Op::Star), op(Op::Slash), op(Op::Mod))), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(7), op(Op::Plus).or(op(Op::Minus)), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(9), ops(&[Op::Match, Op::NotMatch]), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(8), ops(&[Op::Star, Op::Slash, Op::Mod]), |l, o, r, _| fold_bin(l, o, r)),
+            infix(left(7), ops(&[Op::Plus, Op::Minus]), |l, o, r, _| fold_bin(l, o, r)),
             infix(
                 left(6),
-                choice((op(Op::Gt), op(Op::Lt), op(Op::Ge), op(Op::Le), op(Op::Ne), op(Op::Eq), op(Op::In))),
+                ops(&[Op::Gt, Op::Lt, Op::Ge, Op::Le, Op::Ne, Op::Eq, Op::In]),
                 |l, o, r, _| fold_bin(l, o, r),
             ),
             prefix(5, op(Op::Not), |(_, s): (Op, SimpleSpan), r: Expr, _| unary(UnaryOp::Not, s, r)),
@@ -428,6 +475,22 @@ mod tests {
     }
 
     #[test]
+    fn recovery() {
+        let r = |s: &str| parse_recovering(s, Options::MISTRAL).expr.map(|e| shape(&e));
+        for (text, tree) in [
+            ("$.foo.", "(($.foo).<error>)"),
+            ("$.items.where($.x = ", "(($.items).where(($.x = <error>)))"),
+            ("f(1, ", "f(1, <error>)"),
+            ("[1, 2", "[1, 2]"),
+            ("$.a # + 1", "(($.a) + 1)"),
+        ] {
+            assert_eq!(r(text).as_deref(), Some(tree), "{text}");
+        }
+        assert!(parse_recovering("1 2", Options::MISTRAL).expr.is_some());
+        assert_eq!(parse_recovering("$.x.", Options::MISTRAL).errors.len(), 1);
+    }
+
+    #[test]
     fn errors() {
         assert_eq!(p(" * "), "ERR Parse error: unexpected '*' at position 1 of expression ' * '");
         assert_eq!(p("1 2"), "ERR Parse error: unexpected '2' at position 2 of expression '1 2'");
@@ -438,3 +501,5 @@ mod tests {
         assert_eq!(p(" $.__env "), "ERR Lexical error: illegal character '_' at position 3");
     }
 }
+
+

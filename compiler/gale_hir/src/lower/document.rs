@@ -2,8 +2,6 @@
 //! `workflows`, `actions`), workflow lists and action lists, `version` checks, and
 //! ad-hoc actions (`base`, `base-input`, `input`, `output`).
 
-use std::collections::HashMap;
-
 use gale_diagnostics::{Diagnostic, Span};
 use gale_syntax::{Entry, Mapping, Node, NodeKind, ScalarValue};
 
@@ -101,17 +99,6 @@ impl Lower<'_> {
 
     fn workbook(&mut self, map: &Mapping, root: &Node, doc: &mut Document) {
         let mut wb = Workbook::default();
-        for (earlier, later) in overridden_entries(map) {
-            let (e, l) = (&map.entries[earlier], &map.entries[later]);
-            self.push(
-                Diagnostic::error(
-                    "duplicate-key",
-                    e.key.span,
-                    format!("`{}` is given twice in the workbook; Mistral keeps only the last one", key_text(&e.key)),
-                )
-                .with_secondary(l.key.span, "this one wins"),
-            );
-        }
         let mut has_name = false;
         for e in last_entries(map) {
             let key = e.key.as_key_str().unwrap_or("");
@@ -197,7 +184,6 @@ impl Lower<'_> {
                 .with_help(format!("rename one of the {noun}s")),
             );
         }
-        let mut seen: HashMap<String, ()> = HashMap::new();
         for e in last_entries(map) {
             let Some(name) = e.key.as_key_str() else {
                 self.push(
@@ -209,7 +195,6 @@ impl Lower<'_> {
             if name == "version" {
                 continue;
             }
-            seen.insert(name.to_string(), ());
             if !in_workbook && e.value.as_mapping().is_none() {
                 let noun = if actions { "action" } else { "workflow" };
                 self.wrong_type(&e.value, &format!("{noun} `{name}`"), "a mapping");

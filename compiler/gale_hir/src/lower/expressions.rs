@@ -140,6 +140,12 @@ impl Lower<'_> {
                     continue;
                 }
                 let rest = &text[pos + open.len()..];
+                let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
+                if line.contains(close) {
+                    // Closed on its own line: an expression the finder grouped
+                    // differently (e.g. a Jinja `raw` block), not a lost delimiter.
+                    continue;
+                }
                 let message = if rest.contains(close) {
                     format!(
                         "`{open}` and its `{close}` are on different lines, so Mistral does not see an expression here"

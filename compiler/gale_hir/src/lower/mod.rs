@@ -13,7 +13,7 @@ pub(crate) mod task;
 pub(crate) mod transition;
 pub(crate) mod workflow;
 
-use std::collections::HashMap;
+use crate::fx::FxHashMap;
 
 use gale_diagnostics::{Diagnostic, Span, did_you_mean};
 use gale_syntax::{Entry, IntValue, Mapping, Node, NodeKind, Scalar, ScalarValue};
@@ -155,7 +155,7 @@ impl<'a> Lower<'a> {
             return Vec::new();
         }
         let mut out: Vec<String> = Vec::new();
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
         for item in &seq.items {
             if let Some(s) = self.nonempty_string(item, &format!("each item of {what}")) {
                 if let Some(first) = seen.get(s) {
@@ -191,25 +191,33 @@ impl<'a> Lower<'a> {
 
 /// Entries of a mapping, keeping only the last of duplicate keys (Mistral's view).
 pub(crate) fn last_entries(m: &Mapping) -> impl Iterator<Item = &Entry> {
-    let mut last: HashMap<String, usize> = HashMap::with_capacity(m.entries.len());
-    for (i, e) in m.entries.iter().enumerate() {
-        last.insert(key_text(&e.key), i);
-    }
-    m.entries
-        .iter()
-        .enumerate()
-        .filter(move |(i, e)| last.get(&key_text(&e.key)) == Some(i))
-        .map(|(_, e)| e)
+    let n = m.entries.len();
+    // Small mappings (almost all): compare keys directly, no allocation.
+    let last: Option<FxHashMap<&str, usize>> = (n > 12).then(|| {
+        let mut last = FxHashMap::with_capacity_and_hasher(n, Default::default());
+        for (i, e) in m.entries.iter().enumerate() {
+            last.insert(key_str(&e.key), i);
+        }
+        last
+    });
+    m.entries.iter().enumerate().filter_map(move |(i, e)| {
+        let k = key_str(&e.key);
+        let keep = match &last {
+            Some(map) => map.get(k) == Some(&i),
+            None => !m.entries[i + 1..].iter().any(|l| key_str(&l.key) == k),
+        };
+        keep.then_some(e)
+    })
 }
 
 /// Indices of entries that a later entry with the same key overrides, with the
-/// overriding entry's index.
+/// overriding (last) entry's index.
 pub(crate) fn overridden_entries(m: &Mapping) -> Vec<(usize, usize)> {
-    let mut last: HashMap<String, usize> = HashMap::with_capacity(m.entries.len());
+    let mut last: FxHashMap<&str, usize> = FxHashMap::with_capacity_and_hasher(m.entries.len(), Default::default());
     let mut out = Vec::new();
     for (i, e) in m.entries.iter().enumerate().rev() {
-        let k = key_text(&e.key);
-        if let Some(&later) = last.get(&k) {
+        let k = key_str(&e.key);
+        if let Some(&later) = last.get(k) {
             out.push((i, later));
         } else {
             last.insert(k, i);
@@ -217,6 +225,39 @@ pub(crate) fn overridden_entries(m: &Mapping) -> Vec<(usize, usize)> {
     }
     out.reverse();
     out
+}
+
+/// A key as borrowed text (non-scalar keys as a placeholder).
+pub(crate) fn key_str(node: &Node) -> &str {
+    match &node.kind {
+        NodeKind::Scalar(s) => &s.text,
+        NodeKind::Mapping(_) => "{…}",
+        NodeKind::Sequence(_) => "[…]",
+    }
+}
+
+/// Structural equality of two YAML values (Python `==` on what Mistral loads),
+/// without building them.
+pub(crate) fn node_eq(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => match (&x.value, &y.value) {
+            (ScalarValue::Str, ScalarValue::Str) => x.text == y.text,
+            (vx, vy) => vx == vy,
+        },
+        (NodeKind::Sequence(x), NodeKind::Sequence(y)) => {
+            x.items.len() == y.items.len() && x.items.iter().zip(&y.items).all(|(p, q)| node_eq(p, q))
+        }
+        (NodeKind::Mapping(x), NodeKind::Mapping(y)) => {
+            let xs: Vec<&Entry> = last_entries(x).collect();
+            let ys: Vec<&Entry> = last_entries(y).collect();
+            xs.len() == ys.len()
+                && xs.iter().all(|e| {
+                    ys.iter()
+                        .any(|f| key_str(&e.key) == key_str(&f.key) && node_eq(&e.value, &f.value))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// A key as text (non-string scalar keys by their source text).

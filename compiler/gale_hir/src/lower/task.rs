@@ -6,7 +6,7 @@ use gale_diagnostics::{Diagnostic, Span};
 use gale_syntax::{Entry, Node, Scalar, ScalarValue};
 
 use super::inline_params::{CmdAndParams, parse_cmd_and_input};
-use super::{Lower, backticked, describe, key_text, last_entries, overridden_entries, positive_integer};
+use super::{Lower, backticked, describe, last_entries, positive_integer};
 use crate::model::{
     BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, Value, WithItem, WorkflowType,
 };
@@ -37,19 +37,6 @@ impl Lower<'_> {
             }
         };
         let direct = kind == WorkflowType::Direct;
-        for (earlier, later) in overridden_entries(body) {
-            let (e, l) = (&body.entries[earlier], &body.entries[later]);
-            self.push(
-                Diagnostic::error(
-                    "duplicate-key",
-                    e.key.span,
-                    format!("`{}` is given twice in {what}; Mistral keeps only the last one", key_text(&e.key)),
-                )
-                .with_secondary(l.key.span, "this one wins")
-                .with_help("remove one of them"),
-            );
-        }
-
         let mut task = Task {
             id,
             name: name.to_string(),
@@ -290,6 +277,14 @@ impl Lower<'_> {
             let value = shown.split_once('=').map_or("", |(_, v)| v);
             let help = if value.is_empty() {
                 "give it a value, or remove it".to_string()
+            } else if matches!(value, "True" | "False" | "TRUE" | "FALSE" | "Null" | "None" | "NULL") {
+                format!("write `{key}={}` (JSON spelling, lower case)", match value {
+                    "True" | "TRUE" => "true",
+                    "False" | "FALSE" => "false",
+                    _ => "null",
+                })
+            } else if value.starts_with('{') && value.ends_with('}') && !value.starts_with("{{") {
+                format!("write the expression as `{key}=<% {} %>`", value[1..value.len() - 1].trim())
             } else {
                 format!("quote the value: `{key}=\"{value}\"`")
             };

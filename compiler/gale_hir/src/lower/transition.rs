@@ -6,7 +6,7 @@
 use gale_diagnostics::{Diagnostic, did_you_mean};
 use gale_syntax::{Node, NodeKind, ScalarValue};
 
-use super::{Lower, backticked, describe, key_text, last_entries, value};
+use super::{Lower, backticked, describe, key_text, last_entries};
 use crate::model::{Clause, EngineCommand, Publish, Transition};
 use crate::schema::{ADVANCED_CLAUSE_KEYS, PUBLISH_SCOPES};
 use crate::source_map::Item;
@@ -102,8 +102,7 @@ impl Lower<'_> {
                     self.empty_value(node, &format!("`{key}`"), "list the next tasks, or remove the key");
                 }
                 for (i, n) in q.items.iter().enumerate() {
-                    let v = value(n);
-                    if let Some(prev) = q.items[..i].iter().find(|p| value(p) == v) {
+                    if let Some(prev) = q.items[..i].iter().find(|p| super::node_eq(p, n)) {
                         self.push(
                             Diagnostic::error(
                                 "duplicate-item",

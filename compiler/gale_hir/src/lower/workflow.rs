@@ -3,15 +3,31 @@
 //! and `requires` targets, start tasks, joins), plus the graph warnings Gale adds
 //! (unreachable tasks, single-inbound joins, `concurrency` without `with-items`).
 
-use std::collections::{HashMap, HashSet};
 
 use gale_diagnostics::{Diagnostic, Span, did_you_mean};
 use gale_syntax::{Entry, Node, NodeKind};
 
 use super::{Lower, describe, key_text, last_entries, overridden_entries, value};
-use crate::model::{ClauseKind, Join, Parameter, TaskDefaults, Value, Workflow, WorkflowType};
+use crate::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::model::{ClauseKind, Join, Parameter, TaskDefaults, Workflow, WorkflowType};
 use crate::schema::{ENGINE_COMMANDS, INJECTED_ITEM_KEYS, TASK_DEFAULTS_KEYS, WORKFLOW_KEYS, WORKFLOW_TYPES};
 use crate::source_map::Item;
+
+/// Common wrong names of workflow keys.
+const WORKFLOW_KEY_ALIASES: &[(&str, &str)] = &[
+    ("desc", "description"),
+    ("kind", "type"),
+    ("variables", "vars"),
+    ("var", "vars"),
+    ("inputs", "input"),
+    ("outputs", "output"),
+    ("parameters", "input"),
+    ("params", "input"),
+    ("steps", "tasks"),
+    ("defaults", "task-defaults"),
+    ("output_on_error", "output-on-error"),
+    ("task_defaults", "task-defaults"),
+];
 
 /// `oslo_utils.uuidutils.is_uuid_like`.
 pub(crate) fn is_uuid_like(s: &str) -> bool {
@@ -51,20 +67,6 @@ impl Lower<'_> {
                 .with_note("Mistral uses UUIDs to tell workflow ids from names")
                 .with_help("choose a descriptive name"),
             );
-        }
-        for (earlier, later) in overridden_entries(body) {
-            let (e, l) = (&body.entries[earlier], &body.entries[later]);
-            if e.key.as_key_str() == Some("tasks") || WORKFLOW_KEYS.contains(&key_text(&e.key).as_str()) {
-                self.push(
-                    Diagnostic::error(
-                        "duplicate-key",
-                        e.key.span,
-                        format!("`{}` is given twice in {what}; Mistral keeps only the last one", key_text(&e.key)),
-                    )
-                    .with_secondary(l.key.span, "this one wins")
-                    .with_help("merge them into one"),
-                );
-            }
         }
         let mut wf = Workflow {
             id,
@@ -129,12 +131,7 @@ impl Lower<'_> {
                     )
                     .with_help("remove it"),
                 ),
-                _ => self.unknown_key(
-                    e,
-                    &what,
-                    WORKFLOW_KEYS,
-                    Some("Mistral silently ignores unknown workflow keys, so this setting has no effect"),
-                ),
+                _ => self.unknown_workflow_key(e, &what),
             }
         }
         if let Some(e) = defaults_entry {
@@ -168,8 +165,7 @@ impl Lower<'_> {
             self.empty_value(tasks_node, "`tasks`", "add at least one task");
             return Some(wf);
         }
-        let mut first_def: HashMap<&str, Span> = HashMap::new();
-        let mut spans: HashMap<String, Span> = HashMap::new();
+        let mut first_def: HashMap<&str, Span> = HashMap::default();
         for (earlier, later) in overridden_entries(tm) {
             let (e, l) = (&tm.entries[earlier], &tm.entries[later]);
             self.push(
@@ -206,7 +202,6 @@ impl Lower<'_> {
                 continue;
             }
             first_def.entry(tname).or_insert(e.key.span);
-            spans.insert(tname.to_string(), e.key.span);
             if let Some(t) = self.task(e, tname, wf.kind) {
                 wf.tasks.push(t);
             }
@@ -235,6 +230,33 @@ impl Lower<'_> {
         Some(wf)
     }
 
+    /// An unknown workflow key: an error when it looks like a misspelt key (Mistral
+    /// ignores it silently, so the setting is lost), a warning otherwise (vendor
+    /// extensions such as Nokia's `workflow_meta`).
+    fn unknown_workflow_key(&mut self, e: &Entry, what: &str) {
+        let key = key_text(&e.key);
+        let alias = WORKFLOW_KEY_ALIASES
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(&key))
+            .map(|(_, k)| *k)
+            .or_else(|| did_you_mean(&key, WORKFLOW_KEYS.iter().copied()));
+        let Some(best) = alias else {
+            self.push(
+                Diagnostic::warning("unknown-workflow-key", e.key.span, format!("Mistral ignores the key `{key}` in {what}"))
+                    .with_note(format!("workflow keys: {}", super::backticked(WORKFLOW_KEYS)))
+                    .with_help("remove it unless another tool reads it"),
+            );
+            return;
+        };
+        self.push(
+            Diagnostic::error("unknown-key", e.key.span, format!("unknown key `{key}` in {what}"))
+                .with_help(format!("did you mean `{best}`?"))
+                .with_fix(format!("replace with `{best}`"), e.key.span, best)
+                .with_note("Mistral silently ignores unknown workflow keys, so this setting has no effect")
+                .with_note(format!("valid keys here: {}", super::backticked(WORKFLOW_KEYS))),
+        );
+    }
+
     /// `input` of a workflow or ad-hoc action: `[name | {name: default}, …]`.
     pub fn parameters(&mut self, node: &Node, what: &str) -> Vec<Parameter> {
         let Some(seq) = node.as_sequence() else {
@@ -255,12 +277,8 @@ impl Lower<'_> {
         }
         let mut out: Vec<Parameter> = Vec::new();
         for (i, n) in seq.items.iter().enumerate() {
-            let v = value(n);
-            if let Some(prev) = seq.items[..i].iter().find(|p| value(p) == v) {
-                let name = match &v {
-                    Value::Str(s) => s.clone(),
-                    _ => "this item".to_string(),
-                };
+            if let Some(prev) = seq.items[..i].iter().find(|p| super::node_eq(p, n)) {
+                let name = n.as_str().unwrap_or("this item").to_string();
                 self.push(
                     Diagnostic::error("duplicate-item", n.span, format!("input `{name}` is listed twice"))
                         .with_secondary(prev.span, "first listed here")
@@ -355,10 +373,10 @@ impl Lower<'_> {
         // Distinct outbound targets per task, and inbound sources per task.
         let mut inbound: Vec<Vec<usize>> = vec![Vec::new(); wf.tasks.len()];
         let mut outbound: Vec<Vec<usize>> = vec![Vec::new(); wf.tasks.len()];
-        let mut reported: HashSet<crate::model::TransitionId> = HashSet::new();
+        let mut reported: HashSet<crate::model::TransitionId> = HashSet::default();
         let mut any_target_known = false;
         for (i, t) in wf.tasks.iter().enumerate() {
-            let mut seen: HashSet<&str> = HashSet::new();
+            let mut seen: HashSet<&str> = HashSet::default();
             for kind in ClauseKind::ALL {
                 for tr in wf.effective_clause(t, kind) {
                     if !seen.insert(tr.target.as_str()) {
@@ -486,7 +504,7 @@ impl Lower<'_> {
 
     fn reverse_semantics(&mut self, wf: &Workflow, names: &HashSet<&str>) {
         let defaults = wf.task_defaults.as_ref().map(|d| d.requires.as_slice()).unwrap_or(&[]);
-        let mut reported_defaults: HashSet<&str> = HashSet::new();
+        let mut reported_defaults: HashSet<&str> = HashSet::default();
         for t in &wf.tasks {
             for r in &t.requires {
                 if r != &t.name && !names.contains(r.as_str()) {

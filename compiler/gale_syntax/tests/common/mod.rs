@@ -43,6 +43,10 @@ pub fn corpus_files() -> Option<Vec<(String, String)>> {
             (p, text)
         })
         .collect::<Vec<_>>();
-    assert!(files.len() > 1000, "corpus looks incomplete: {} files", files.len());
+    assert!(
+        files.len() > 1000,
+        "corpus looks incomplete: {} files",
+        files.len()
+    );
     Some(files)
 }
