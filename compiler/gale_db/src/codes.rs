@@ -27,11 +27,16 @@ silently (the summary counts them); a file named explicitly is reported.\n\n\
 /// Every code, sorted by name; the first definition of a code wins.
 pub fn all_codes() -> Vec<CodeInfo> {
     let mut codes: Vec<CodeInfo> = Vec::new();
-    for table in [gale_syntax::CODES, gale_hir::CODES, DRIVER_CODES] {
-        for info in table {
-            if !codes.iter().any(|c| c.code == info.code) {
-                codes.push(*info);
-            }
+    let hir = gale_hir::CODES.iter().map(|c| CodeInfo {
+        code: c.code,
+        severity: c.severity,
+        summary: c.summary,
+        explanation: c.explanation,
+    });
+    let all = gale_syntax::CODES.iter().copied().chain(hir).chain(DRIVER_CODES.iter().copied());
+    for info in all {
+        if !codes.iter().any(|c| c.code == info.code) {
+            codes.push(info);
         }
     }
     codes.sort_by_key(|c| c.code);

@@ -79,10 +79,16 @@ pub fn full(file: SourceFile<'_>, diagnostic: &Diagnostic, color: bool) -> Strin
         )
         .with_code(diagnostic.code)
         .with_message(&diagnostic.message);
-    let mut primary = Label::new((path, clamp(diagnostic.primary.span))).with_color(primary_color);
-    if !diagnostic.primary.message.is_empty() {
-        primary = primary.with_message(&diagnostic.primary.message);
-    }
+    // ariadne underlines only labels that carry a message: an unlabelled primary
+    // span repeats the diagnostic's message.
+    let label = if diagnostic.primary.message.is_empty() {
+        &diagnostic.message
+    } else {
+        &diagnostic.primary.message
+    };
+    let primary = Label::new((path, clamp(diagnostic.primary.span)))
+        .with_color(primary_color)
+        .with_message(label);
     report = report.with_label(primary);
     for label in &diagnostic.secondary {
         report = report.with_label(

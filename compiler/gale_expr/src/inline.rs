@@ -50,10 +50,10 @@ fn skip_ws(text: &str, mut p: usize) -> usize {
 fn value_at(text: &str, p: usize) -> Option<usize> {
     let rest = &text[p..];
     for q in ['"', '\''] {
-        if rest.starts_with(q) {
-            if let Some(k) = rest[1..].find(q) {
-                return Some(skip_ws(text, p + 1 + k + 1));
-            }
+        if rest.starts_with(q)
+            && let Some(k) = rest[1..].find(q)
+        {
+            return Some(skip_ws(text, p + 1 + k + 1));
         }
     }
     if let Some(e) = delimited_at(text, p, "{{", "}}") {
@@ -73,7 +73,10 @@ fn value_at(text: &str, p: usize) -> Option<usize> {
             return Some(p + w.len());
         }
     }
-    let digits = rest.char_indices().find(|&(_, c)| !c.is_ascii_digit()).map_or(rest.len(), |(i, _)| i);
+    let digits = rest
+        .char_indices()
+        .find(|&(_, c)| !c.is_ascii_digit())
+        .map_or(rest.len(), |(i, _)| i);
     (digits > 0).then_some(p + digits)
 }
 
@@ -86,12 +89,17 @@ pub fn inline_params(text: &str) -> Vec<InlineParam> {
     }
     let mut i = 0usize;
     while i < text.len() {
-        let Some(c) = text[i..].chars().next() else { break };
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         if !is_key_char(c) {
             i += c.len_utf8();
             continue;
         }
-        let key_end = i + text[i..].char_indices().find(|&(_, c)| !is_key_char(c)).map_or(text.len() - i, |(k, _)| k);
+        let key_end = i + text[i..]
+            .char_indices()
+            .find(|&(_, c)| !is_key_char(c))
+            .map_or(text.len() - i, |(k, _)| k);
         if !text[key_end..].starts_with('=') {
             i = key_end;
             continue;
@@ -110,7 +118,11 @@ pub fn inline_params(text: &str) -> Vec<InlineParam> {
             s += 1;
             e -= 1;
         }
-        out.push(InlineParam { name: i as u32..key_end as u32, value: s as u32..e as u32, quoted });
+        out.push(InlineParam {
+            name: i as u32..key_end as u32,
+            value: s as u32..e as u32,
+            quoted,
+        });
         i = vend.max(i + 1);
     }
     out
@@ -121,13 +133,22 @@ mod tests {
     use super::*;
 
     fn values(s: &str) -> Vec<&str> {
-        inline_params(s).into_iter().map(|p| &s[p.value.start as usize..p.value.end as usize]).collect()
+        inline_params(s)
+            .into_iter()
+            .map(|p| &s[p.value.start as usize..p.value.end as usize])
+            .collect()
     }
 
     #[test]
     fn split() {
-        assert_eq!(values("core.local cmd=<% $.cmd %> jinja_cmd={{ _.cmd }}"), vec!["<% $.cmd %>", "{{ _.cmd }}"]);
-        assert_eq!(values("std.echo output=\"a b\" n=1 f=true x=[1, 2]"), vec!["a b", "1", "true", "[1, 2]"]);
+        assert_eq!(
+            values("core.local cmd=<% $.cmd %> jinja_cmd={{ _.cmd }}"),
+            vec!["<% $.cmd %>", "{{ _.cmd }}"]
+        );
+        assert_eq!(
+            values("std.echo output=\"a b\" n=1 f=true x=[1, 2]"),
+            vec!["a b", "1", "true", "[1, 2]"]
+        );
         assert_eq!(values("std.noop"), Vec::<&str>::new());
         assert_eq!(values("std.echo output=hello"), Vec::<&str>::new());
     }

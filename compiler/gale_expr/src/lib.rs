@@ -11,6 +11,8 @@
 //!
 //! This is the only crate that knows chumsky.
 
+#![deny(missing_docs)]
+
 use std::ops::Range;
 
 pub mod inline;
@@ -32,7 +34,10 @@ pub struct Span {
 impl Span {
     /// A span from `usize` offsets.
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     /// As a `Range<u32>`.
@@ -42,7 +47,10 @@ impl Span {
 
     /// Shifted right by `by` bytes (e.g. from a segment's inner text to the string).
     pub fn shifted(self, by: u32) -> Span {
-        Span { start: self.start + by, end: self.end + by }
+        Span {
+            start: self.start + by,
+            end: self.end + by,
+        }
     }
 }
 
@@ -142,17 +150,17 @@ pub const MIXED_LANGUAGES_MESSAGE: &str = "The line already contains an expressi
 /// text and never an error here.
 pub fn check_string(text: &str) -> Vec<ExprError> {
     let jinja = segments::is_jinja(text);
-    if jinja {
-        if let Err(e) = jinja::parse_template(text) {
-            return vec![ExprError {
-                kind: ExprErrorKind::JinjaSyntax,
-                range: e.span.range(),
-                message: format!("Syntax error '{}'.", e.message),
-            }];
-        }
+    if jinja && let Err(e) = jinja::parse_template(text) {
+        return vec![ExprError {
+            kind: ExprErrorKind::JinjaSyntax,
+            range: e.span.range(),
+            message: format!("Syntax error '{}'.", e.message),
+        }];
     }
     let yaql_exprs = segments::yaql_expressions(text);
-    let Some((first, _)) = yaql_exprs.first() else { return Vec::new() };
+    let Some((first, _)) = yaql_exprs.first() else {
+        return Vec::new();
+    };
     if jinja {
         return vec![ExprError {
             kind: ExprErrorKind::MixedLanguages,
@@ -179,7 +187,10 @@ mod tests {
     use super::*;
 
     fn kinds(s: &str) -> Vec<(ExprErrorKind, String)> {
-        check_string(s).into_iter().map(|e| (e.kind, e.message)).collect()
+        check_string(s)
+            .into_iter()
+            .map(|e| (e.kind, e.message))
+            .collect()
     }
 
     #[test]
@@ -187,13 +198,28 @@ mod tests {
         assert!(kinds("<% $.a %>").is_empty());
         assert_eq!(
             kinds("<% * %>"),
-            vec![(ExprErrorKind::YaqlSyntax, "Parse error: unexpected '*' at position 1 of expression ' * '".into())]
+            vec![(
+                ExprErrorKind::YaqlSyntax,
+                "Parse error: unexpected '*' at position 1 of expression ' * '".into()
+            )]
         );
-        assert_eq!(kinds("<% 1 %> {{ 2 }}"), vec![(ExprErrorKind::MixedLanguages, MIXED_LANGUAGES_MESSAGE.into())]);
+        assert_eq!(
+            kinds("<% 1 %> {{ 2 }}"),
+            vec![(
+                ExprErrorKind::MixedLanguages,
+                MIXED_LANGUAGES_MESSAGE.into()
+            )]
+        );
         assert_eq!(kinds("{{ * }} <% 1 %>")[0].0, ExprErrorKind::JinjaSyntax);
         assert!(kinds("<% 1 ").is_empty());
         assert!(kinds("<% * \n %>").is_empty());
-        assert_eq!(kinds("{{ $ }}"), vec![(ExprErrorKind::JinjaSyntax, "Syntax error 'unexpected char '$' at 3'.".into())]);
+        assert_eq!(
+            kinds("{{ $ }}"),
+            vec![(
+                ExprErrorKind::JinjaSyntax,
+                "Syntax error 'unexpected char '$' at 3'.".into()
+            )]
+        );
         let e = check_string("x <% 1 2 %>");
         assert_eq!(e[0].range, 7..8);
     }

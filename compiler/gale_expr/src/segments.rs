@@ -129,15 +129,19 @@ pub fn whole_expression(text: &str) -> Option<WholeExpression> {
 /// Only meaningful when the string is not Jinja (see [`whole_expression`]).
 pub fn yaql_whole_expression(text: &str) -> Option<WholeExpression> {
     let (outer, inner) = yaql_expressions(text).into_iter().next()?;
-    (outer.start == 0 && outer.end == text.len())
-        .then(|| WholeExpression { lang: Lang::Yaql, inner: inner.start as u32..inner.end as u32 })
+    (outer.start == 0 && outer.end == text.len()).then_some(WholeExpression {
+        lang: Lang::Yaql,
+        inner: inner.start as u32..inner.end as u32,
+    })
 }
 
 /// Jinja: the first `{{(.*?)}}` match equals the whole string.
 pub fn jinja_whole_expression(text: &str) -> Option<WholeExpression> {
     let outer = search_delimited(text, b"{{", b"}}")?;
-    (outer.start == 0 && outer.end == text.len())
-        .then(|| WholeExpression { lang: Lang::Jinja, inner: 2..(text.len() - 2) as u32 })
+    (outer.start == 0 && outer.end == text.len()).then(|| WholeExpression {
+        lang: Lang::Jinja,
+        inner: 2..(text.len() - 2) as u32,
+    })
 }
 
 fn r32(r: Range<usize>) -> Range<u32> {
@@ -164,7 +168,11 @@ pub fn find_segments(text: &str) -> Vec<Segment> {
             let mut all: Vec<Segment> = find_delimited(text, b"{{", b"}}")
                 .into_iter()
                 .map(|r| (r, SegmentKind::Expression))
-                .chain(find_delimited(text, b"{%", b"%}").into_iter().map(|r| (r, SegmentKind::Statement)))
+                .chain(
+                    find_delimited(text, b"{%", b"%}")
+                        .into_iter()
+                        .map(|r| (r, SegmentKind::Statement)),
+                )
                 .map(|(r, kind)| Segment {
                     lang: Lang::Jinja,
                     kind,

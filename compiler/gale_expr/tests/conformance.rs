@@ -23,7 +23,10 @@ fn shared() -> Option<PathBuf> {
 
 fn jsonl(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> &'a str {
@@ -40,7 +43,10 @@ fn yaql_suite_parses_as_recorded() {
         let expr = s(c, "expr");
         let options = Options {
             legacy: s(c, "engine") == "legacy",
-            allow_delegates: c.get("allow_delegates").and_then(Value::as_bool).unwrap_or(false),
+            allow_delegates: c
+                .get("allow_delegates")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         };
         let r = yaql::parse_with(expr, options);
         let expect = &c["expect"];
@@ -61,7 +67,11 @@ fn yaql_suite_parses_as_recorded() {
         if ok {
             passed += 1;
         } else {
-            failures.push(format!("{} {expr:?}: {:?}", s(c, "id"), r.errors.first().map(|e| &e.message)));
+            failures.push(format!(
+                "{} {expr:?}: {:?}",
+                s(c, "id"),
+                r.errors.first().map(|e| &e.message)
+            ));
         }
     }
     let summary = format!(
@@ -87,7 +97,9 @@ fn mistral_suite_validates_as_recorded() {
     let mut failures = Vec::new();
     for c in &cases {
         let mode = s(c, "mode");
-        let Some(expr) = c.get("expr").and_then(Value::as_str) else { continue };
+        let Some(expr) = c.get("expr").and_then(Value::as_str) else {
+            continue;
+        };
         let expect = &c["expect"];
         let errors = check_string(expr);
         let first = errors.first();
@@ -120,28 +132,41 @@ fn mistral_suite_validates_as_recorded() {
             ("evaluate", _, "TemplateSyntaxError") => {
                 let whole = gale_expr::segments::jinja_whole_expression(expr);
                 let msg = match whole {
-                    Some(w) => jinja::parse_expression(&expr[w.inner.start as usize..w.inner.end as usize]).err(),
+                    Some(w) => {
+                        jinja::parse_expression(&expr[w.inner.start as usize..w.inner.end as usize])
+                            .err()
+                    }
                     None => jinja::parse_template(expr).err(),
                 }
                 .map(|e| e.message);
                 let want = inner_error(s(expect, "message"));
                 let want = want.split("\n  line").next().unwrap_or(want);
                 (
-                    first.is_some_and(|e| e.kind == ExprErrorKind::JinjaSyntax) && msg.as_deref() == Some(want),
+                    first.is_some_and(|e| e.kind == ExprErrorKind::JinjaSyntax)
+                        && msg.as_deref() == Some(want),
                     format!("expected jinja error {want}, got {msg:?}"),
                 )
             }
-            ("evaluate", "", _) if s(c, "language") != "mixed" => (errors.is_empty(), "expected no error".to_owned()),
+            ("evaluate", "", _) if s(c, "language") != "mixed" => {
+                (errors.is_empty(), "expected no error".to_owned())
+            }
             _ => continue,
         };
         checked += 1;
         if ok {
             passed += 1;
         } else {
-            failures.push(format!("{} {expr:?}: {detail}; got {:?}", s(c, "id"), first));
+            failures.push(format!(
+                "{} {expr:?}: {detail}; got {:?}",
+                s(c, "id"),
+                first
+            ));
         }
     }
-    let summary = format!("checked: {checked}\npassed: {passed}\nfailures:\n{}", failures.join("\n"));
+    let summary = format!(
+        "checked: {checked}\npassed: {passed}\nfailures:\n{}",
+        failures.join("\n")
+    );
     insta::assert_snapshot!(summary);
     assert!(failures.is_empty());
 }
@@ -150,7 +175,10 @@ fn mistral_suite_validates_as_recorded() {
 /// mapping entry it is the value of.
 fn scalars(text: &str) -> Result<Vec<(Option<String>, String)>, String> {
     enum C {
-        Map { expect_key: bool, key: Option<String> },
+        Map {
+            expect_key: bool,
+            key: Option<String>,
+        },
         Seq,
     }
     let mut stack: Vec<C> = Vec::new();
@@ -179,7 +207,10 @@ fn scalars(text: &str) -> Result<Vec<(Option<String>, String)>, String> {
                     _ => out.push((None, v)),
                 }
             }
-            saphyr_parser::Event::MappingStart(..) => stack.push(C::Map { expect_key: true, key: None }),
+            saphyr_parser::Event::MappingStart(..) => stack.push(C::Map {
+                expect_key: true,
+                key: None,
+            }),
             saphyr_parser::Event::SequenceStart(..) => stack.push(C::Seq),
             saphyr_parser::Event::MappingEnd | saphyr_parser::Event::SequenceEnd => {
                 stack.pop();
@@ -226,14 +257,25 @@ fn corpus_has_no_false_errors() {
     let mut manifest = jsonl(&corpus.join("manifest.jsonl"));
     // Mutants: same rules, except that nested malformed YAQL (accepted by Mistral,
     // which does not check nested values) must be detected.
-    manifest.extend(jsonl(&corpus.join("mutants/manifest.jsonl")).into_iter().map(|mut m| {
-        if s(&m, "mutation_kind") == "malformed_yaql_nested" {
-            m["mistral_verdict"] = Value::String("rejected".into());
-            m["mistral_error"] = serde_json::json!({"class": "YaqlGrammarException", "message": "(nested)"});
-        }
-        m
-    }));
-    let (mut accepted_files, mut strings, mut rejected_checked, mut rejected_found, mut same_message) = (0, 0, 0, 0, 0);
+    manifest.extend(
+        jsonl(&corpus.join("mutants/manifest.jsonl"))
+            .into_iter()
+            .map(|mut m| {
+                if s(&m, "mutation_kind") == "malformed_yaql_nested" {
+                    m["mistral_verdict"] = Value::String("rejected".into());
+                    m["mistral_error"] =
+                        serde_json::json!({"class": "YaqlGrammarException", "message": "(nested)"});
+                }
+                m
+            }),
+    );
+    let (
+        mut accepted_files,
+        mut strings,
+        mut rejected_checked,
+        mut rejected_found,
+        mut same_message,
+    ) = (0, 0, 0, 0, 0);
     let mut failures = Vec::new();
     let mut unreadable = Vec::new();
     for m in &manifest {
@@ -251,7 +293,11 @@ fn corpus_has_no_false_errors() {
                 text.lines().map(crude_scalar).collect()
             }
         };
-        let class = m.get("mistral_error").and_then(|e| e.get("class")).and_then(Value::as_str).unwrap_or("");
+        let class = m
+            .get("mistral_error")
+            .and_then(|e| e.get("class"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if s(m, "mistral_verdict") == "accepted" {
             accepted_files += 1;
             for (k, v) in &values {
@@ -262,7 +308,10 @@ fn corpus_has_no_false_errors() {
                     }
                 }
             }
-        } else if matches!(class, "YaqlGrammarException" | "JinjaGrammarException" | "ExpressionGrammarException") {
+        } else if matches!(
+            class,
+            "YaqlGrammarException" | "JinjaGrammarException" | "ExpressionGrammarException"
+        ) {
             rejected_checked += 1;
             let want = m["mistral_error"]["message"].as_str().unwrap_or("");
             let errs: Vec<_> = values

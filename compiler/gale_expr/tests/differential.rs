@@ -35,7 +35,10 @@ fn matches_mistral_validate() {
         verdicts += usize::from(verdict_ok);
         messages += usize::from(message_ok);
         if !message_ok && !KNOWN_GAPS.contains(&s) {
-            failures.push(format!("{s:?}\n    mistral: {class:?} {message}\n    gale:    {:?}", first.map(|e| (&e.kind, &e.message))));
+            failures.push(format!(
+                "{s:?}\n    mistral: {class:?} {message}\n    gale:    {:?}",
+                first.map(|e| (&e.kind, &e.message))
+            ));
         }
     }
     let summary = format!(
@@ -45,4 +48,31 @@ fn matches_mistral_validate() {
     );
     insta::assert_snapshot!(summary);
     assert_eq!(verdicts + KNOWN_GAPS.len(), total, "verdicts differ");
+}
+
+/// Half-typed text: every prefix of every string must go through every entry point
+/// without panicking, and the recovering YAQL parser must always produce a tree.
+#[test]
+fn prefixes_never_panic() {
+    let text = include_str!("data/differential.jsonl");
+    let mut calls = 0usize;
+    for line in text.lines().filter(|l| !l.is_empty()).step_by(4) {
+        let case: Value = serde_json::from_str(line).expect("valid JSON line");
+        let s = case["s"].as_str().unwrap_or("");
+        for (i, _) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+            let p = &s[..i];
+            let _ = check_string(p);
+            let _ = gale_expr::find_segments(p);
+            let _ = gale_expr::jinja::parse_template(p);
+            let _ = gale_expr::jinja::parse_expression(p);
+            let _ = gale_expr::inline::inline_params(p);
+            let r = gale_expr::yaql::parse_recovering(p, gale_expr::yaql::Options::MISTRAL);
+            assert!(
+                r.expr.is_some() || p.trim().is_empty() || !r.errors.is_empty(),
+                "{p:?}"
+            );
+            calls += 1;
+        }
+    }
+    assert!(calls > 10_000);
 }

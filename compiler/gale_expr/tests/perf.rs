@@ -32,8 +32,14 @@ fn typical_expressions() {
             black_box(gale_expr::yaql::parse(black_box(e)));
         });
     }
-    time("construct", 100_000, || { black_box(gale_expr::yaql::parse(black_box(""))); });
-    time("lex", 100_000, || { black_box(gale_expr::yaql::lexer::lex(black_box(" $.items.where($.state = 'ERROR').select($.id) "))); });
+    time("construct", 100_000, || {
+        black_box(gale_expr::yaql::parse(black_box("")));
+    });
+    time("lex", 100_000, || {
+        black_box(gale_expr::yaql::lexer::lex(black_box(
+            " $.items.where($.state = 'ERROR').select($.id) ",
+        )));
+    });
     let strings = [
         "<% $.foo %>",
         "{{ _.foo }}",

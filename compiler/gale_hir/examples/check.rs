@@ -8,9 +8,18 @@ fn main() {
     let mut parse_time = std::time::Duration::ZERO;
     let mut lower_time = std::time::Duration::ZERO;
     let mut bytes = 0usize;
-    let code = args.iter().position(|a| a == "--code").and_then(|i| args.get(i + 1)).cloned();
-    for path in args.iter().filter(|a| a.ends_with(".yaml") || a.ends_with(".yml")) {
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
+    let code = args
+        .iter()
+        .position(|a| a == "--code")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    for path in args
+        .iter()
+        .filter(|a| a.ends_with(".yaml") || a.ends_with(".yml"))
+    {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
         bytes += text.len();
         let t0 = std::time::Instant::now();
         let parsed = gale_syntax::parse(&text);
@@ -22,7 +31,10 @@ fn main() {
         all.extend(lowered.diagnostics);
         Diagnostic::sort(&mut all);
         let index = LineIndex::new(&text);
-        for d in all.iter().filter(|d| code.as_deref().is_none_or(|c| c == d.code)) {
+        for d in all
+            .iter()
+            .filter(|d| code.as_deref().is_none_or(|c| c == d.code))
+        {
             let lc = index.line_col(&text, d.primary.span.start);
             let snippet = &text[d.primary.span.range()];
             println!(
@@ -38,6 +50,8 @@ fn main() {
         }
     }
     if args.iter().any(|a| a == "--time") {
-        eprintln!("{bytes} bytes: parse {parse_time:?}, lower (with expression checks) {lower_time:?}");
+        eprintln!(
+            "{bytes} bytes: parse {parse_time:?}, lower (with expression checks) {lower_time:?}"
+        );
     }
 }

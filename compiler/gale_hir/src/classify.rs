@@ -55,9 +55,9 @@ pub fn classify(root: Option<&Node>) -> DocumentKind {
             // No version 2: only Mistral-looking task bodies make it Mistral.
             let mistral_tasks = bodies().any(|b| {
                 b.entries.iter().any(|e| {
-                    e.value.as_mapping().is_some_and(|t| {
-                        MISTRAL_TASK_KEYS.iter().any(|k| t.get(k).is_some())
-                    })
+                    e.value
+                        .as_mapping()
+                        .is_some_and(|t| MISTRAL_TASK_KEYS.iter().any(|k| t.get(k).is_some()))
                 })
             });
             if mistral_tasks {

@@ -412,7 +412,13 @@ mod tests {
             assert!(w[0].code < w[1].code, "{} before {}", w[0].code, w[1].code);
         }
         for c in CODES {
-            assert!(c.code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{}", c.code);
+            assert!(
+                c.code
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                c.code
+            );
             assert!(!c.summary.is_empty() && !c.explanation.is_empty() && !c.fix.is_empty());
         }
     }

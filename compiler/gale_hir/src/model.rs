@@ -108,7 +108,9 @@ impl Document {
 
     /// Every task of every workflow.
     pub fn tasks(&self) -> impl Iterator<Item = (&Workflow, &Task)> {
-        self.workflows.iter().flat_map(|w| w.tasks.iter().map(move |t| (w, t)))
+        self.workflows
+            .iter()
+            .flat_map(|w| w.tasks.iter().map(move |t| (w, t)))
     }
 }
 
@@ -178,7 +180,11 @@ impl Workflow {
     /// The effective entries of clause `kind` of task `task`, as Mistral computes
     /// them: the task's own entries if it has any, otherwise the `task-defaults`
     /// entries minus those naming the task itself.
-    pub fn effective_clause<'a>(&'a self, task: &'a Task, kind: ClauseKind) -> impl Iterator<Item = &'a Transition> {
+    pub fn effective_clause<'a>(
+        &'a self,
+        task: &'a Task,
+        kind: ClauseKind,
+    ) -> impl Iterator<Item = &'a Transition> {
         let own = task.clause(kind).map(|c| c.next.as_slice()).unwrap_or(&[]);
         let (list, filter_self) = if own.is_empty() {
             let defaults = self
@@ -191,7 +197,8 @@ impl Workflow {
         } else {
             (own, false)
         };
-        list.iter().filter(move |t| !filter_self || t.target != task.name)
+        list.iter()
+            .filter(move |t| !filter_self || t.target != task.name)
     }
 }
 

@@ -6,7 +6,14 @@
 //! overwritten; they are listed separately so they can be reported as ignored.
 
 /// Top-level keys of a workbook.
-pub const WORKBOOK_KEYS: &[&str] = &["version", "name", "description", "tags", "workflows", "actions"];
+pub const WORKBOOK_KEYS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "tags",
+    "workflows",
+    "actions",
+];
 
 /// Keys of a workflow.
 pub const WORKFLOW_KEYS: &[&str] = &[
@@ -74,7 +81,14 @@ pub const TASK_DEFAULTS_KEYS: &[&str] = &[
 ];
 
 /// Keys of an ad-hoc action.
-pub const ACTION_KEYS: &[&str] = &["base", "base-input", "input", "output", "description", "tags"];
+pub const ACTION_KEYS: &[&str] = &[
+    "base",
+    "base-input",
+    "input",
+    "output",
+    "description",
+    "tags",
+];
 
 /// Keys of a `retry` mapping.
 pub const RETRY_KEYS: &[&str] = &["count", "delay", "break-on", "continue-on"];
@@ -104,6 +118,10 @@ pub const MAX_JOIN_TASK_NAME: usize = MAX_TASK_NAME - 47;
 pub fn task_keys(direct: bool) -> impl Iterator<Item = &'static str> {
     TASK_COMMON_KEYS
         .iter()
-        .chain(if direct { DIRECT_TASK_KEYS } else { REVERSE_TASK_KEYS })
+        .chain(if direct {
+            DIRECT_TASK_KEYS
+        } else {
+            REVERSE_TASK_KEYS
+        })
         .copied()
 }

@@ -90,7 +90,13 @@ impl SourceMap {
     }
 
     pub(crate) fn set_field(&mut self, item: Item, key: &'static str, key_span: Span, value: Span) {
-        self.fields.insert((item, key), FieldSpans { key: key_span, value });
+        self.fields.insert(
+            (item, key),
+            FieldSpans {
+                key: key_span,
+                value,
+            },
+        );
     }
 
     pub(crate) fn push_expression(&mut self, site: ExpressionSite) {

@@ -17,7 +17,10 @@ fn shared() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var_os("CI").is_some() {
-        panic!("../shared not found at {}: the corpus test needs it", dir.display());
+        panic!(
+            "../shared not found at {}: the corpus test needs it",
+            dir.display()
+        );
     }
     eprintln!("SKIPPED: ../shared not found");
     None
@@ -65,13 +68,17 @@ impl Tally {
         }
         let ours = match first_error(diags) {
             Some(d) => {
-                let line = text[..(d.primary.span.start as usize).min(text.len())].matches('\n').count() + 1;
+                let line = text[..(d.primary.span.start as usize).min(text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
                 format!("{}:{} {}", d.code, line, d.message)
             }
             None => "no error".to_string(),
         };
-        self.disagreements
-            .push(format!("{path}\n    gale:    {ours}\n    mistral: {mistral}"));
+        self.disagreements.push(format!(
+            "{path}\n    gale:    {ours}\n    mistral: {mistral}"
+        ));
     }
 }
 
@@ -79,8 +86,14 @@ impl Tally {
 const EXPECTED_CODES: &[(&str, &[&str])] = &[
     ("action_and_workflow_both", &["action-and-workflow"]),
     ("bad_inline_parameters", &["ignored-inline-parameter"]),
-    ("bad_with_items_syntax", &["invalid-with-items", "wrong-type"]),
-    ("concurrency_without_with_items", &["concurrency-without-with-items"]),
+    (
+        "bad_with_items_syntax",
+        &["invalid-with-items", "wrong-type"],
+    ),
+    (
+        "concurrency_without_with_items",
+        &["concurrency-without-with-items"],
+    ),
     ("duplicate_input_name", &["duplicate-item"]),
     ("duplicate_task_name", &["duplicate-task"]),
     ("empty_action_name", &["empty-value"]),
@@ -100,10 +113,16 @@ const EXPECTED_CODES: &[(&str, &[&str])] = &[
     ("misspelled_workflow_attribute", &["unknown-key"]),
     ("negative_policy_value", &["negative-value"]),
     ("no_start_task", &["no-start-task"]),
-    ("on_success_in_reverse_workflow", &["transition-in-reverse-workflow"]),
+    (
+        "on_success_in_reverse_workflow",
+        &["transition-in-reverse-workflow"],
+    ),
     ("policy_wrong_type", &["wrong-type"]),
     ("publish_not_mapping", &["wrong-type"]),
-    ("requires_in_direct_workflow", &["requires-in-direct-workflow"]),
+    (
+        "requires_in_direct_workflow",
+        &["requires-in-direct-workflow"],
+    ),
     ("retry_count_zero_delay_negative", &["negative-value"]),
     ("retry_wrong_type", &["unknown-key", "wrong-type"]),
     ("task_defaults_unknown_key", &["unknown-key"]),
@@ -128,9 +147,13 @@ fn corpus_agreement() {
     let mut real = Tally::new();
     let manifest = std::fs::read_to_string(corpus.join("manifest.jsonl")).unwrap_or_default();
     for line in manifest.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         let path = v["path"].as_str().unwrap_or_default();
-        let Ok(bytes) = std::fs::read(corpus.join(path)) else { continue };
+        let Ok(bytes) = std::fs::read(corpus.join(path)) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes);
         let diags = check(&text);
         let rejected = v["mistral_verdict"] == "rejected";
@@ -140,11 +163,16 @@ fn corpus_agreement() {
 
     let mut mutants = Tally::new();
     let mut wrong_code = Vec::new();
-    let manifest = std::fs::read_to_string(corpus.join("mutants/manifest.jsonl")).unwrap_or_default();
+    let manifest =
+        std::fs::read_to_string(corpus.join("mutants/manifest.jsonl")).unwrap_or_default();
     for line in manifest.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         let path = v["path"].as_str().unwrap_or_default();
-        let Ok(bytes) = std::fs::read(corpus.join(path)) else { continue };
+        let Ok(bytes) = std::fs::read(corpus.join(path)) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes);
         let diags = check(&text);
         let expect_error = v["checker_expectation"] == "error";
@@ -193,16 +221,28 @@ fn corpus_code_counts() {
     let manifest = std::fs::read_to_string(corpus.join("manifest.jsonl")).unwrap_or_default();
     let mut counts: std::collections::BTreeMap<(String, &'static str, &'static str), usize> =
         std::collections::BTreeMap::new();
-    let mut examples: std::collections::BTreeMap<&'static str, String> = std::collections::BTreeMap::new();
+    let mut examples: std::collections::BTreeMap<&'static str, String> =
+        std::collections::BTreeMap::new();
     for line in manifest.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         let path = v["path"].as_str().unwrap_or_default();
-        let Ok(bytes) = std::fs::read(corpus.join(path)) else { continue };
+        let Ok(bytes) = std::fs::read(corpus.join(path)) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes);
-        let verdict = v["mistral_verdict"].as_str().unwrap_or_default().to_string();
+        let verdict = v["mistral_verdict"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         for d in check(&text) {
-            *counts.entry((verdict.clone(), d.severity.as_str(), d.code)).or_default() += 1;
-            examples.entry(d.code).or_insert_with(|| format!("{path}: {}", d.message));
+            *counts
+                .entry((verdict.clone(), d.severity.as_str(), d.code))
+                .or_default() += 1;
+            examples
+                .entry(d.code)
+                .or_insert_with(|| format!("{path}: {}", d.message));
         }
     }
     let mut out = String::new();

@@ -13,7 +13,10 @@ fn fixtures_dir() -> PathBuf {
 }
 
 /// (line, severity, code) triples announced in the file's comments (1-based lines).
-fn expectations(text: &str, comments: &[gale_syntax::Comment]) -> BTreeSet<(usize, String, String)> {
+fn expectations(
+    text: &str,
+    comments: &[gale_syntax::Comment],
+) -> BTreeSet<(usize, String, String)> {
     let mut out = BTreeSet::new();
     for c in comments {
         let line = text[..c.span.start as usize].matches('\n').count() + 1;
@@ -57,14 +60,25 @@ fn fixtures() {
     let mut dirs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     dirs.sort();
     for code_dir in dirs {
-        let Some(code) = code_dir.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+        let Some(code) = code_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
         if gale_hir::code_info(&code).is_none() {
             continue; // another crate's code
         }
-        let Ok(files) = std::fs::read_dir(&code_dir) else { continue };
+        let Ok(files) = std::fs::read_dir(&code_dir) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = files.filter_map(Result::ok).map(|e| e.path()).collect();
         files.sort();
-        for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "yaml")) {
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "yaml"))
+        {
             let text = std::fs::read_to_string(f).unwrap_or_default();
             let parsed = gale_syntax::parse(&text);
             let lowered = gale_hir::lower(parsed.root.as_ref(), &text);
@@ -74,7 +88,10 @@ fn fixtures() {
                 .iter()
                 .chain(&lowered.diagnostics)
                 .map(|d| {
-                    let line = text[..(d.primary.span.start as usize).min(text.len())].matches('\n').count() + 1;
+                    let line = text[..(d.primary.span.start as usize).min(text.len())]
+                        .matches('\n')
+                        .count()
+                        + 1;
                     (line, d.severity.as_str().to_string(), d.code.to_string())
                 })
                 .collect();
@@ -93,7 +110,9 @@ fn fixtures() {
                     .chain(&parsed.diagnostics)
                     .map(|d| format!("{}: {}", d.code, d.message))
                     .collect();
-                failures.push(format!("{name}: missing {missing:?}, unexpected {extra:?}\n    {messages:?}"));
+                failures.push(format!(
+                    "{name}: missing {missing:?}, unexpected {extra:?}\n    {messages:?}"
+                ));
             }
         }
     }
@@ -105,5 +124,10 @@ fn fixtures() {
             failures.push(format!("{}: no silent near-identical fixture", c.code));
         }
     }
-    assert!(failures.is_empty(), "{} fixture problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -24,6 +24,7 @@ use gale_diagnostics::{Diagnostic, Span};
 
 mod canonical;
 mod checks;
+mod codes;
 mod comments;
 mod reader;
 mod resolve;
@@ -31,6 +32,7 @@ mod scalar;
 pub mod tree;
 
 pub use canonical::canonical_json;
+pub use codes::CODES;
 pub use reader::MAX_DEPTH;
 pub use tree::*;
 

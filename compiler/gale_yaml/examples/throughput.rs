@@ -16,7 +16,9 @@ fn main() {
             return;
         };
         for line in list.lines() {
-            let Some(start) = line.find("\"path\": \"") else { continue };
+            let Some(start) = line.find("\"path\": \"") else {
+                continue;
+            };
             let rest = &line[start + 9..];
             let Some(end) = rest.find('"') else { continue };
             if let Ok(t) = std::fs::read_to_string(shared.join(&rest[..end])) {
@@ -39,6 +41,24 @@ fn main() {
             }
         }
         best = best.min(t0.elapsed().as_secs_f64());
+    }
+    if std::env::args().any(|a| a == "--slowest") {
+        let mut per: Vec<(f64, usize, usize)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let t0 = Instant::now();
+                for _ in 0..5 {
+                    let mut p = gale_yaml::Parser::new(t, gale_yaml::Options::mistral());
+                    while let Ok(Some(_)) = p.next_event() {}
+                }
+                (t0.elapsed().as_secs_f64() / 5.0, i, t.len())
+            })
+            .collect();
+        per.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (secs, i, len) in per.iter().take(5) {
+            println!("slow: file #{i} {len} bytes {:.3} ms", secs * 1e3);
+        }
     }
     println!(
         "{real} files, {:.2} MB, {events} events: best {:.2} ms = {:.0} MB/s",

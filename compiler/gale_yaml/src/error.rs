@@ -77,13 +77,23 @@ impl YamlError {
     }
 
     /// A `ScannerError(context, context_mark, problem, problem_mark)`.
-    pub(crate) fn scanner(context: Option<&str>, cm: Option<Mark>, problem: String, pm: Mark) -> Self {
-        Self::new(ErrorKind::Scanner, context, cm, problem, pm)
+    pub(crate) fn scanner(
+        context: Option<&str>,
+        cm: Option<Mark>,
+        problem: String,
+        pm: Mark,
+    ) -> Box<Self> {
+        Box::new(Self::new(ErrorKind::Scanner, context, cm, problem, pm))
     }
 
     /// A `ParserError(context, context_mark, problem, problem_mark)`.
-    pub(crate) fn parser(context: Option<&str>, cm: Option<Mark>, problem: String, pm: Mark) -> Self {
-        Self::new(ErrorKind::Parser, context, cm, problem, pm)
+    pub(crate) fn parser(
+        context: Option<&str>,
+        cm: Option<Mark>,
+        problem: String,
+        pm: Mark,
+    ) -> Box<Self> {
+        Box::new(Self::new(ErrorKind::Parser, context, cm, problem, pm))
     }
 
     /// `str(error)` exactly as PyYAML prints it, *with* the source snippets
@@ -97,7 +107,10 @@ impl YamlError {
         if self.kind == ErrorKind::Reader {
             // ReaderError.__str__ for a unicode character.
             let position = self.problem_mark.map_or(0, |m| m.index);
-            return format!("{}\n  in \"{}\", position {}", self.problem, SOURCE_NAME, position);
+            return format!(
+                "{}\n  in \"{}\", position {}",
+                self.problem, SOURCE_NAME, position
+            );
         }
         if self.kind == ErrorKind::Value {
             return self.problem.clone();
@@ -144,7 +157,13 @@ fn snippet(mark: Mark, text: &str) -> String {
     const HALF: f64 = 75.0 / 2.0 - 1.0;
     let is_stop = |c: char| matches!(c, '\0' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
     let offset = mark.offset.min(text.len());
-    let before: Vec<char> = text.get(..offset).unwrap_or("").chars().rev().take(80).collect();
+    let before: Vec<char> = text
+        .get(..offset)
+        .unwrap_or("")
+        .chars()
+        .rev()
+        .take(80)
+        .collect();
     let after: Vec<char> = text.get(offset..).unwrap_or("").chars().take(80).collect();
     // Walk back.
     let mut head = "";
@@ -159,7 +178,7 @@ fn snippet(mark: Mark, text: &str) -> String {
     }
     let mut tail = "";
     let mut fwd = 0usize; // end - pointer
-    // `buffer` ends with '\0' in PyYAML, so the end of text stops like a NUL.
+    // PyYAML's buffer ends with a '\0' stop character: the end of `after` stops too.
     while fwd < after.len() && !is_stop(after[fwd]) {
         fwd += 1;
         if fwd as f64 > HALF {
@@ -167,9 +186,6 @@ fn snippet(mark: Mark, text: &str) -> String {
             fwd -= 5;
             break;
         }
-    }
-    if fwd == after.len() && fwd < 80 {
-        // Reached the real end: PyYAML's '\0' sentinel is part of the buffer but a stop char.
     }
     let mut out = String::new();
     out.push_str(&" ".repeat(INDENT));

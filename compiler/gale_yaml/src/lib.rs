@@ -27,6 +27,10 @@
 //! "expected a single document in the stream" check exists
 //! ([`Options::single_document`]).
 
+// The public API returns `YamlError` by value (as PyYAML raises one); the hot
+// internal paths use `Box<YamlError>` so their `Result`s stay small.
+#![allow(clippy::result_large_err)]
+
 pub mod error;
 pub mod event;
 pub mod parser;
@@ -68,13 +72,21 @@ impl Options {
 
     /// Mistral's loader: Mistral dialect, single document, depth limit 1000.
     pub fn mistral() -> Self {
-        Options { dialect: Dialect::Mistral, max_depth: Some(Self::DEFAULT_MAX_DEPTH), single_document: true }
+        Options {
+            dialect: Dialect::Mistral,
+            max_depth: Some(Self::DEFAULT_MAX_DEPTH),
+            single_document: true,
+        }
     }
 
     /// Plain PyYAML `yaml.parse` with `SafeLoader`: standard dialect, any number of
     /// documents, depth limit 1000.
     pub fn standard() -> Self {
-        Options { dialect: Dialect::Standard, max_depth: Some(Self::DEFAULT_MAX_DEPTH), single_document: false }
+        Options {
+            dialect: Dialect::Standard,
+            max_depth: Some(Self::DEFAULT_MAX_DEPTH),
+            single_document: false,
+        }
     }
 }
 

@@ -47,7 +47,8 @@ enum State {
     End,
 }
 
-type R<T> = Result<T, YamlError>;
+/// Errors are boxed internally so that `Result`s stay small on the hot path.
+type R<T> = Result<T, Box<YamlError>>;
 
 /// `Parser.DEFAULT_TAGS`.
 const DEFAULT_TAGS: [(&str, &str); 2] = [("!", "!"), ("!!", "tag:yaml.org,2002:")];
@@ -139,8 +140,8 @@ impl<'a> Parser<'a> {
                 Ok(Some(ev))
             }
             Err(e) => {
-                self.failed = Some(e.clone());
-                Err(e)
+                self.failed = Some((*e).clone());
+                Err(*e)
             }
         }
     }
@@ -197,15 +198,20 @@ impl<'a> Parser<'a> {
     /// Enter a collection, enforcing [`Options::max_depth`].
     fn enter(&mut self, mark: Mark, flow: bool) -> R<()> {
         self.depth += 1;
-        if let Some(max) = self.options.max_depth {
-            if self.depth > max {
-                return Err(YamlError {
+        if let Some(max) = self.options.max_depth
+            && self.depth > max
+        {
+            {
+                return Err(Box::new(YamlError {
                     kind: ErrorKind::DepthLimit,
-                    context: Some(format!("while parsing a {} node", if flow { "flow" } else { "block" })),
+                    context: Some(format!(
+                        "while parsing a {} node",
+                        if flow { "flow" } else { "block" }
+                    )),
                     context_mark: None,
                     problem: format!("exceeded the maximum nesting depth of {max}"),
                     problem_mark: Some(mark),
-                });
+                }));
             }
         }
         Ok(())
@@ -220,19 +226,38 @@ impl<'a> Parser<'a> {
     fn parse_stream_start(&mut self) -> R<Event<'a>> {
         let token = self.get_token()?;
         self.state = State::ImplicitDocumentStart;
-        Ok(Event::StreamStart { span: Span { start: token.start, end: token.end } })
+        Ok(Event::StreamStart {
+            span: Span {
+                start: token.start,
+                end: token.end,
+            },
+        })
     }
 
     fn parse_implicit_document_start(&mut self) -> R<Event<'a>> {
         if !self.check(|k| {
-            matches!(k, TokenKind::Directive(..) | TokenKind::DocumentStart | TokenKind::StreamEnd)
+            matches!(
+                k,
+                TokenKind::Directive(..) | TokenKind::DocumentStart | TokenKind::StreamEnd
+            )
         })? {
-            self.tag_handles = DEFAULT_TAGS.iter().map(|&(h, p)| (h.into(), p.into())).collect();
+            self.tag_handles = DEFAULT_TAGS
+                .iter()
+                .map(|&(h, p)| (h.into(), p.into()))
+                .collect();
             let mark = self.peek_token()?.start;
             self.states.push(State::DocumentEnd);
             self.state = State::BlockNode;
             self.document_started();
-            Ok(Event::DocumentStart { explicit: false, version: None, tags: None, span: Span { start: mark, end: mark } })
+            Ok(Event::DocumentStart {
+                explicit: false,
+                version: None,
+                tags: None,
+                span: Span {
+                    start: mark,
+                    end: mark,
+                },
+            })
         } else {
             self.parse_document_start()
         }
@@ -264,13 +289,13 @@ impl<'a> Parser<'a> {
             let token = self.get_token()?;
             if self.options.single_document && self.documents >= 1 {
                 // Composer.get_single_node
-                return Err(YamlError {
+                return Err(Box::new(YamlError {
                     kind: ErrorKind::Composer,
                     context: Some("expected a single document in the stream".into()),
                     context_mark: self.first_root,
                     problem: "but found another document".into(),
                     problem_mark: Some(start_mark),
-                });
+                }));
             }
             self.states.push(State::DocumentEnd);
             self.state = State::DocumentContent;
@@ -279,13 +304,21 @@ impl<'a> Parser<'a> {
                 explicit: true,
                 version,
                 tags,
-                span: Span { start: start_mark, end: token.end },
+                span: Span {
+                    start: start_mark,
+                    end: token.end,
+                },
             })
         } else {
             // Parse the end of the stream.
             let token = self.get_token()?;
             self.state = State::End;
-            Ok(Event::StreamEnd { span: Span { start: token.start, end: token.end } })
+            Ok(Event::StreamEnd {
+                span: Span {
+                    start: token.start,
+                    end: token.end,
+                },
+            })
         }
     }
 
@@ -300,14 +333,23 @@ impl<'a> Parser<'a> {
             explicit = true;
         }
         self.state = State::DocumentStart;
-        Ok(Event::DocumentEnd { explicit, span: Span { start: start_mark, end: end_mark } })
+        Ok(Event::DocumentEnd {
+            explicit,
+            span: Span {
+                start: start_mark,
+                end: end_mark,
+            },
+        })
     }
 
     fn parse_document_content(&mut self) -> R<Event<'a>> {
         if self.check(|k| {
             matches!(
                 k,
-                TokenKind::Directive(..) | TokenKind::DocumentStart | TokenKind::DocumentEnd | TokenKind::StreamEnd
+                TokenKind::Directive(..)
+                    | TokenKind::DocumentStart
+                    | TokenKind::DocumentEnd
+                    | TokenKind::StreamEnd
             )
         })? {
             let mark = self.peek_token()?.start;
@@ -321,7 +363,10 @@ impl<'a> Parser<'a> {
     #[allow(clippy::type_complexity)]
     fn process_directives(
         &mut self,
-    ) -> R<(Option<(u64, u64)>, Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>)> {
+    ) -> R<(
+        Option<(u64, u64)>,
+        Option<Vec<(Cow<'a, str>, Cow<'a, str>)>>,
+    )> {
         self.yaml_version = None;
         self.tag_handles = Vec::new();
         while self.check(|k| matches!(k, TokenKind::Directive(..)))? {
@@ -329,7 +374,12 @@ impl<'a> Parser<'a> {
             match token.kind {
                 TokenKind::Directive("YAML", DirectiveValue::Yaml(major, minor)) => {
                     if self.yaml_version.is_some() {
-                        return Err(YamlError::parser(None, None, "found duplicate YAML directive".into(), token.start));
+                        return Err(YamlError::parser(
+                            None,
+                            None,
+                            "found duplicate YAML directive".into(),
+                            token.start,
+                        ));
                     }
                     if major != 1 {
                         return Err(YamlError::parser(
@@ -355,7 +405,11 @@ impl<'a> Parser<'a> {
                 _ => {}
             }
         }
-        let tags = if self.tag_handles.is_empty() { None } else { Some(self.tag_handles.clone()) };
+        let tags = if self.tag_handles.is_empty() {
+            None
+        } else {
+            Some(self.tag_handles.clone())
+        };
         for (h, p) in DEFAULT_TAGS {
             if !self.tag_handles.iter().any(|(k, _)| k == h) {
                 self.tag_handles.push((h.into(), p.into()));
@@ -371,9 +425,19 @@ impl<'a> Parser<'a> {
     fn parse_node(&mut self, block: bool, indentless_sequence: bool) -> R<Event<'a>> {
         if self.check(|k| matches!(k, TokenKind::Alias(_)))? {
             let token = self.get_token()?;
-            let anchor = if let TokenKind::Alias(a) = token.kind { a } else { "" };
+            let anchor = if let TokenKind::Alias(a) = token.kind {
+                a
+            } else {
+                ""
+            };
             self.pop_state();
-            return Ok(Event::Alias { anchor, span: Span { start: token.start, end: token.end } });
+            return Ok(Event::Alias {
+                anchor,
+                span: Span {
+                    start: token.start,
+                    end: token.end,
+                },
+            });
         }
         let mut anchor = None;
         let mut tag = None;
@@ -451,7 +515,10 @@ impl<'a> Parser<'a> {
                 tag,
                 implicit,
                 flow: false,
-                span: Span { start: start_mark, end: end_mark },
+                span: Span {
+                    start: start_mark,
+                    end: end_mark,
+                },
             });
         }
         let next = self.peek_token()?;
@@ -461,7 +528,12 @@ impl<'a> Parser<'a> {
             TokenKind::Scalar { .. } => {
                 let token = self.get_token()?;
                 end_mark = token.end;
-                let TokenKind::Scalar { value, plain, style } = token.kind else {
+                let TokenKind::Scalar {
+                    value,
+                    plain,
+                    style,
+                } = token.kind
+                else {
                     return Err(internal());
                 };
                 let implicit = if (plain && tag.is_none()) || tag.as_deref() == Some("!") {
@@ -472,27 +544,73 @@ impl<'a> Parser<'a> {
                     (false, false)
                 };
                 self.pop_state();
-                Ok(Event::Scalar { anchor, tag, implicit, style, value, span: Span { start: start_mark, end: end_mark } })
+                Ok(Event::Scalar {
+                    anchor,
+                    tag,
+                    implicit,
+                    style,
+                    value,
+                    span: Span {
+                        start: start_mark,
+                        end: end_mark,
+                    },
+                })
             }
             TokenKind::FlowSequenceStart => {
                 self.enter(start_mark, true)?;
                 self.state = State::FlowSequenceFirstEntry;
-                Ok(Event::SequenceStart { anchor, tag, implicit, flow: true, span: Span { start: start_mark, end: next_end } })
+                Ok(Event::SequenceStart {
+                    anchor,
+                    tag,
+                    implicit,
+                    flow: true,
+                    span: Span {
+                        start: start_mark,
+                        end: next_end,
+                    },
+                })
             }
             TokenKind::FlowMappingStart => {
                 self.enter(start_mark, true)?;
                 self.state = State::FlowMappingFirstKey;
-                Ok(Event::MappingStart { anchor, tag, implicit, flow: true, span: Span { start: start_mark, end: next_end } })
+                Ok(Event::MappingStart {
+                    anchor,
+                    tag,
+                    implicit,
+                    flow: true,
+                    span: Span {
+                        start: start_mark,
+                        end: next_end,
+                    },
+                })
             }
             TokenKind::BlockSequenceStart if block => {
                 self.enter(start_mark, false)?;
                 self.state = State::BlockSequenceFirstEntry;
-                Ok(Event::SequenceStart { anchor, tag, implicit, flow: false, span: Span { start: start_mark, end: next_start } })
+                Ok(Event::SequenceStart {
+                    anchor,
+                    tag,
+                    implicit,
+                    flow: false,
+                    span: Span {
+                        start: start_mark,
+                        end: next_start,
+                    },
+                })
             }
             TokenKind::BlockMappingStart if block => {
                 self.enter(start_mark, false)?;
                 self.state = State::BlockMappingFirstKey;
-                Ok(Event::MappingStart { anchor, tag, implicit, flow: false, span: Span { start: start_mark, end: next_start } })
+                Ok(Event::MappingStart {
+                    anchor,
+                    tag,
+                    implicit,
+                    flow: false,
+                    span: Span {
+                        start: start_mark,
+                        end: next_start,
+                    },
+                })
             }
             _ if anchor.is_some() || tag.is_some() => {
                 // Empty scalars are allowed even if a tag or an anchor is specified.
@@ -503,7 +621,10 @@ impl<'a> Parser<'a> {
                     implicit: (implicit, false),
                     style: ScalarStyle::Plain,
                     value: Cow::Borrowed(""),
-                    span: Span { start: start_mark, end: end_mark },
+                    span: Span {
+                        start: start_mark,
+                        end: end_mark,
+                    },
                 })
             }
             kind => {
@@ -551,14 +672,22 @@ impl<'a> Parser<'a> {
         self.pop_state();
         self.marks.pop();
         self.leave();
-        Ok(Event::SequenceEnd { span: Span { start: token.start, end: token.end } })
+        Ok(Event::SequenceEnd {
+            span: Span {
+                start: token.start,
+                end: token.end,
+            },
+        })
     }
 
     fn parse_indentless_sequence_entry(&mut self) -> R<Event<'a>> {
         if self.check(|k| matches!(k, TokenKind::BlockEntry))? {
             let token = self.get_token()?;
             if !self.check(|k| {
-                matches!(k, TokenKind::BlockEntry | TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd)
+                matches!(
+                    k,
+                    TokenKind::BlockEntry | TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd
+                )
             })? {
                 self.states.push(State::IndentlessSequenceEntry);
                 return self.parse_node(true, false);
@@ -570,7 +699,12 @@ impl<'a> Parser<'a> {
         let mark = self.peek_token()?.start;
         self.pop_state();
         self.leave();
-        Ok(Event::SequenceEnd { span: Span { start: mark, end: mark } })
+        Ok(Event::SequenceEnd {
+            span: Span {
+                start: mark,
+                end: mark,
+            },
+        })
     }
 
     // ---- block mappings -------------------------------------------------------------
@@ -584,7 +718,9 @@ impl<'a> Parser<'a> {
     fn parse_block_mapping_key(&mut self) -> R<Event<'a>> {
         if self.check(|k| matches!(k, TokenKind::Key))? {
             let token = self.get_token()?;
-            if !self.check(|k| matches!(k, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd))? {
+            if !self
+                .check(|k| matches!(k, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd))?
+            {
                 self.states.push(State::BlockMappingValue);
                 return self.parse_node(true, true);
             } else {
@@ -606,13 +742,20 @@ impl<'a> Parser<'a> {
         self.pop_state();
         self.marks.pop();
         self.leave();
-        Ok(Event::MappingEnd { span: Span { start: token.start, end: token.end } })
+        Ok(Event::MappingEnd {
+            span: Span {
+                start: token.start,
+                end: token.end,
+            },
+        })
     }
 
     fn parse_block_mapping_value(&mut self) -> R<Event<'a>> {
         if self.check(|k| matches!(k, TokenKind::Value))? {
             let token = self.get_token()?;
-            if !self.check(|k| matches!(k, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd))? {
+            if !self
+                .check(|k| matches!(k, TokenKind::Key | TokenKind::Value | TokenKind::BlockEnd))?
+            {
                 self.states.push(State::BlockMappingKey);
                 self.parse_node(true, true)
             } else {
@@ -652,10 +795,19 @@ impl<'a> Parser<'a> {
             }
             if self.check(|k| matches!(k, TokenKind::Key))? {
                 let t = self.peek_token()?;
-                let span = Span { start: t.start, end: t.end };
+                let span = Span {
+                    start: t.start,
+                    end: t.end,
+                };
                 self.enter(span.start, true)?;
                 self.state = State::FlowSequenceEntryMappingKey;
-                return Ok(Event::MappingStart { anchor: None, tag: None, implicit: true, flow: true, span });
+                return Ok(Event::MappingStart {
+                    anchor: None,
+                    tag: None,
+                    implicit: true,
+                    flow: true,
+                    span,
+                });
             } else if !self.check(|k| matches!(k, TokenKind::FlowSequenceEnd))? {
                 self.states.push(State::FlowSequenceEntry);
                 return self.parse_node(false, false);
@@ -665,12 +817,22 @@ impl<'a> Parser<'a> {
         self.pop_state();
         self.marks.pop();
         self.leave();
-        Ok(Event::SequenceEnd { span: Span { start: token.start, end: token.end } })
+        Ok(Event::SequenceEnd {
+            span: Span {
+                start: token.start,
+                end: token.end,
+            },
+        })
     }
 
     fn parse_flow_sequence_entry_mapping_key(&mut self) -> R<Event<'a>> {
         let token = self.get_token()?;
-        if !self.check(|k| matches!(k, TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowSequenceEnd))? {
+        if !self.check(|k| {
+            matches!(
+                k,
+                TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowSequenceEnd
+            )
+        })? {
             self.states.push(State::FlowSequenceEntryMappingValue);
             self.parse_node(false, false)
         } else {
@@ -700,7 +862,12 @@ impl<'a> Parser<'a> {
         self.state = State::FlowSequenceEntry;
         let mark = self.peek_token()?.start;
         self.leave();
-        Ok(Event::MappingEnd { span: Span { start: mark, end: mark } })
+        Ok(Event::MappingEnd {
+            span: Span {
+                start: mark,
+                end: mark,
+            },
+        })
     }
 
     // ---- flow mappings --------------------------------------------------------------
@@ -730,7 +897,10 @@ impl<'a> Parser<'a> {
             if self.check(|k| matches!(k, TokenKind::Key))? {
                 let token = self.get_token()?;
                 if !self.check(|k| {
-                    matches!(k, TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowMappingEnd)
+                    matches!(
+                        k,
+                        TokenKind::Value | TokenKind::FlowEntry | TokenKind::FlowMappingEnd
+                    )
                 })? {
                     self.states.push(State::FlowMappingValue);
                     return self.parse_node(false, false);
@@ -747,7 +917,12 @@ impl<'a> Parser<'a> {
         self.pop_state();
         self.marks.pop();
         self.leave();
-        Ok(Event::MappingEnd { span: Span { start: token.start, end: token.end } })
+        Ok(Event::MappingEnd {
+            span: Span {
+                start: token.start,
+                end: token.end,
+            },
+        })
     }
 
     fn parse_flow_mapping_value(&mut self) -> R<Event<'a>> {
@@ -794,7 +969,10 @@ fn process_empty_scalar<'a>(mark: Mark) -> Event<'a> {
         implicit: (true, false),
         style: ScalarStyle::Plain,
         value: Cow::Borrowed(""),
-        span: Span { start: mark, end: mark },
+        span: Span {
+            start: mark,
+            end: mark,
+        },
     }
 }
 
@@ -807,12 +985,12 @@ fn py_repr_str(s: &str) -> String {
     }
 }
 
-fn internal() -> YamlError {
-    YamlError {
+fn internal() -> Box<YamlError> {
+    Box::new(YamlError {
         kind: ErrorKind::Parser,
         context: None,
         context_mark: None,
         problem: "internal error: token stream ended early".into(),
         problem_mark: None,
-    }
+    })
 }

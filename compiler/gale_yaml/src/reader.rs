@@ -49,10 +49,7 @@ pub fn check_printable(text: &str) -> Result<(), YamlError> {
     while i < b.len() {
         // Fast path: 8 plain printable ASCII bytes at a time.
         if let Some(chunk) = b.get(i..i + 8) {
-            let mut w = 0u64;
-            for (k, &x) in chunk.iter().enumerate() {
-                w |= (x as u64) << (8 * k);
-            }
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
             const LO: u64 = 0x0101_0101_0101_0101;
             const HI: u64 = 0x8080_8080_8080_8080;
             // any byte < 0x20, any byte >= 0x7f (0x7f + 1 sets bit 7), any byte >= 0x80
@@ -82,7 +79,12 @@ pub fn check_printable(text: &str) -> Result<(), YamlError> {
                     "unacceptable character #x{:04x}: special characters are not allowed",
                     ch as u32
                 ),
-                problem_mark: Some(Mark { offset: i, index, line: 0, column: 0 }),
+                problem_mark: Some(Mark {
+                    offset: i,
+                    index,
+                    line: 0,
+                    column: 0,
+                }),
             });
         }
         i += 1;
@@ -103,7 +105,14 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Reader { text, b: text.as_bytes(), pos: 0, index: 0, line: 0, column: 0 }
+        Reader {
+            text,
+            b: text.as_bytes(),
+            pos: 0,
+            index: 0,
+            line: 0,
+            column: 0,
+        }
     }
 
     /// The byte at the cursor, 0 at the end (PyYAML's `'\0'` sentinel).
@@ -125,7 +134,10 @@ impl<'a> Reader<'a> {
 
     /// The character at byte position `p` (`'\0'` at the end), for messages.
     pub(crate) fn char_at(&self, p: usize) -> char {
-        self.text.get(p..).and_then(|s| s.chars().next()).unwrap_or('\0')
+        self.text
+            .get(p..)
+            .and_then(|s| s.chars().next())
+            .unwrap_or('\0')
     }
 
     /// Is there a line break (`\r \n \x85 \u2028 \u2029`) at byte `p`?
@@ -173,6 +185,25 @@ impl<'a> Reader<'a> {
         p - self.pos
     }
 
+    /// `Reader.forward(n)` over `n` bytes known to be ASCII and not line breaks.
+    #[inline(always)]
+    pub(crate) fn advance_ascii(&mut self, n: usize) {
+        self.pos += n;
+        self.index += n;
+        self.column += n;
+    }
+
+    /// Skip the run of spaces at the cursor (`while peek() == ' ': forward()`).
+    #[inline(always)]
+    pub(crate) fn skip_spaces(&mut self) -> usize {
+        let mut n = 0;
+        while self.at(self.pos + n) == b' ' {
+            n += 1;
+        }
+        self.advance_ascii(n);
+        n
+    }
+
     /// `Reader.forward(n)` over `n` bytes known to hold no line break.
     #[inline]
     pub(crate) fn advance(&mut self, n: usize) {
@@ -213,7 +244,11 @@ impl<'a> Reader<'a> {
         };
         self.pos += bytes;
         // "\r\n" is two characters; U+0085/U+2028/U+2029 are one.
-        self.index += if bytes == 2 && value == "\n" && self.at(self.pos - 1) == b'\n' { 2 } else { 1 };
+        self.index += if bytes == 2 && value == "\n" && self.at(self.pos - 1) == b'\n' {
+            2
+        } else {
+            1
+        };
         self.line += 1;
         self.column = 0;
         value
@@ -222,7 +257,12 @@ impl<'a> Reader<'a> {
     /// `Reader.get_mark()`.
     #[inline(always)]
     pub(crate) fn mark(&self) -> Mark {
-        Mark { offset: self.pos, index: self.index, line: self.line, column: self.column }
+        Mark {
+            offset: self.pos,
+            index: self.index,
+            line: self.line,
+            column: self.column,
+        }
     }
 }
 
@@ -234,7 +274,10 @@ mod tests {
     fn printable() {
         assert!(check_printable("abc\tdef\r\n\u{85}é\u{10000}").is_ok());
         let e = check_printable("ab\u{7}").unwrap_err();
-        assert_eq!(e.problem, "unacceptable character #x0007: special characters are not allowed");
+        assert_eq!(
+            e.problem,
+            "unacceptable character #x0007: special characters are not allowed"
+        );
         assert_eq!(e.problem_mark.map(|m| m.index), Some(2));
         assert!(check_printable("0123456789abcdéf\u{fffe}").is_err());
         assert!(check_printable("0123456789abcdéf\u{9f}").is_err());

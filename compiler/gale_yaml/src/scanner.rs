@@ -60,7 +60,11 @@ pub(crate) enum TokenKind<'a> {
     Anchor(&'a str),
     /// `(handle, suffix)`; `handle` is `None` for `!<uri>` and a lone `!`.
     Tag(Option<Cow<'a, str>>, Cow<'a, str>),
-    Scalar { value: Cow<'a, str>, plain: bool, style: ScalarStyle },
+    Scalar {
+        value: Cow<'a, str>,
+        plain: bool,
+        style: ScalarStyle,
+    },
 }
 
 impl TokenKind<'_> {
@@ -119,7 +123,11 @@ struct ScalarBuf {
 
 impl ScalarBuf {
     fn new() -> Self {
-        ScalarBuf { start: 0, end: 0, owned: None }
+        ScalarBuf {
+            start: 0,
+            end: 0,
+            owned: None,
+        }
     }
 
     /// Append `text[from..to]` (a chunk that is literally in the source).
@@ -188,8 +196,7 @@ const ALNUM_DASH: [bool; 256] = {
 };
 
 /// Bytes that may end a plain-scalar segment (checked precisely afterwards).
-const PLAIN_STOP: [bool; 256] =
-    class_table(b" \t\r\n:,?[]{}\xc2\xe2");
+const PLAIN_STOP: [bool; 256] = class_table(b" \t\r\n:,?[]{}\xc2\xe2");
 
 /// Bytes that end a quoted-scalar non-space run.
 const QUOTED_STOP: [bool; 256] = class_table(b"'\"\\ \t\r\n\xc2\xe2");
@@ -238,10 +245,11 @@ pub(crate) struct Scanner<'a> {
     /// Scratch for folded chunks of plain/quoted scalars.
     fold: String,
     /// Set once an error was returned: the scanner then only repeats it.
-    failed: Option<YamlError>,
+    failed: Option<Box<YamlError>>,
 }
 
-type R<T> = Result<T, YamlError>;
+/// Errors are boxed internally so that `Result`s stay small on the hot path.
+type R<T> = Result<T, Box<YamlError>>;
 
 impl<'a> Scanner<'a> {
     /// `Scanner.__init__` (which also fetches STREAM-START).
@@ -272,14 +280,23 @@ impl<'a> Scanner<'a> {
         self.r.column as isize
     }
 
-    fn err(&self, context: Option<&str>, cm: Option<Mark>, problem: String) -> YamlError {
+    fn err(&self, context: Option<&str>, cm: Option<Mark>, problem: String) -> Box<YamlError> {
         YamlError::scanner(context, cm, problem, self.r.mark())
     }
 
     // ---- Public methods -------------------------------------------------------
 
     /// Make sure the token queue is ready (`while self.need_more_tokens(): self.fetch_more_tokens()`).
+    #[inline]
     fn fill(&mut self) -> R<()> {
+        // Fast path: a token is queued and no simple key could still claim it.
+        if !self.tokens.is_empty() && self.possible_simple_keys.is_empty() {
+            return Ok(());
+        }
+        self.fill_slow()
+    }
+
+    fn fill_slow(&mut self) -> R<()> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -442,8 +459,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn remove_possible_simple_key(&mut self) -> R<()> {
-        if let Some(key) = self.possible_simple_keys.back() {
-            if key.level == self.flow_level {
+        if let Some(key) = self.possible_simple_keys.back()
+            && key.level == self.flow_level
+        {
+            {
                 if key.required {
                     return Err(self.err(
                         Some("while scanning a simple key"),
@@ -467,7 +486,11 @@ impl<'a> Scanner<'a> {
         while self.indent > column {
             let mark = self.r.mark();
             self.indent = self.indents.pop().unwrap_or(-1);
-            self.tokens.push_back(Token { kind: TokenKind::BlockEnd, start: mark, end: mark });
+            self.tokens.push_back(Token {
+                kind: TokenKind::BlockEnd,
+                start: mark,
+                end: mark,
+            });
         }
     }
 
@@ -517,7 +540,7 @@ impl<'a> Scanner<'a> {
         self.remove_possible_simple_key()?;
         self.allow_simple_key = false;
         let start = self.r.mark();
-        self.r.advance(3);
+        self.r.advance_ascii(3);
         let end = self.r.mark();
         self.push(kind, start, end);
         Ok(())
@@ -529,7 +552,7 @@ impl<'a> Scanner<'a> {
         self.flow_level += 1;
         self.allow_simple_key = true;
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(kind, start, end);
         Ok(())
@@ -544,7 +567,7 @@ impl<'a> Scanner<'a> {
         self.flow_level = self.flow_level.saturating_sub(1);
         self.allow_simple_key = false;
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(kind, start, end);
         Ok(())
@@ -554,7 +577,7 @@ impl<'a> Scanner<'a> {
         self.allow_simple_key = true;
         self.remove_possible_simple_key()?;
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(TokenKind::FlowEntry, start, end);
         Ok(())
@@ -573,7 +596,7 @@ impl<'a> Scanner<'a> {
         self.allow_simple_key = true;
         self.remove_possible_simple_key()?;
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(TokenKind::BlockEntry, start, end);
         Ok(())
@@ -592,7 +615,7 @@ impl<'a> Scanner<'a> {
         self.allow_simple_key = self.flow_level == 0;
         self.remove_possible_simple_key()?;
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(TokenKind::Key, start, end);
         Ok(())
@@ -607,12 +630,23 @@ impl<'a> Scanner<'a> {
             // Add KEY before the key's first token.
             self.possible_simple_keys.pop_back();
             let at = (key.token_number - self.tokens_taken).min(self.tokens.len());
-            self.tokens.insert(at, Token { kind: TokenKind::Key, start: key.mark, end: key.mark });
+            self.tokens.insert(
+                at,
+                Token {
+                    kind: TokenKind::Key,
+                    start: key.mark,
+                    end: key.mark,
+                },
+            );
             // If this key starts a new block mapping, add BLOCK-MAPPING-START.
             if self.flow_level == 0 && self.add_indent(key.mark.column as isize) {
                 self.tokens.insert(
                     at,
-                    Token { kind: TokenKind::BlockMappingStart, start: key.mark, end: key.mark },
+                    Token {
+                        kind: TokenKind::BlockMappingStart,
+                        start: key.mark,
+                        end: key.mark,
+                    },
                 );
             }
             // There cannot be two simple keys one after another.
@@ -630,7 +664,7 @@ impl<'a> Scanner<'a> {
             self.remove_possible_simple_key()?;
         }
         let start = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end = self.r.mark();
         self.push(TokenKind::Value, start, end);
         Ok(())
@@ -742,8 +776,24 @@ impl<'a> Scanner<'a> {
         let indicator = self.r.is_blankz_at(self.r.pos)
             || matches!(
                 ch,
-                b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!'
-                    | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`'
+                b'-' | b'?'
+                    | b':'
+                    | b','
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'#'
+                    | b'&'
+                    | b'*'
+                    | b'!'
+                    | b'|'
+                    | b'>'
+                    | b'\''
+                    | b'"'
+                    | b'%'
+                    | b'@'
+                    | b'`'
             );
         !indicator
             || (!self.r.is_blankz_at(self.r.pos + 1)
@@ -758,9 +808,7 @@ impl<'a> Scanner<'a> {
             self.r.advance(3);
         }
         loop {
-            while self.r.peek() == b' ' {
-                self.r.advance(1);
-            }
+            self.r.skip_spaces();
             if self.r.peek() == b'#' {
                 let n = self.r.len_to_breakz();
                 self.r.advance(n);
@@ -777,7 +825,7 @@ impl<'a> Scanner<'a> {
 
     fn scan_directive(&mut self) -> R<Token<'a>> {
         let start_mark = self.r.mark();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let name = self.scan_directive_name(start_mark)?;
         let value;
         let end_mark;
@@ -794,11 +842,19 @@ impl<'a> Scanner<'a> {
             self.r.advance(n);
         }
         self.scan_directive_ignored_line(start_mark)?;
-        Ok(Token { kind: TokenKind::Directive(name, value), start: start_mark, end: end_mark })
+        Ok(Token {
+            kind: TokenKind::Directive(name, value),
+            start: start_mark,
+            end: end_mark,
+        })
     }
 
-    fn directive_err(&self, start_mark: Mark, problem: String) -> YamlError {
-        self.err(Some("while scanning a directive"), Some(start_mark), problem)
+    fn directive_err(&self, start_mark: Mark, problem: String) -> Box<YamlError> {
+        self.err(
+            Some("while scanning a directive"),
+            Some(start_mark),
+            problem,
+        )
     }
 
     fn scan_directive_name(&mut self, start_mark: Mark) -> R<&'a str> {
@@ -810,25 +866,32 @@ impl<'a> Scanner<'a> {
             let ch = self.r.char_at(self.r.pos);
             return Err(self.directive_err(
                 start_mark,
-                format!("expected alphabetic or numeric character, but found {}", py_repr_char(ch)),
+                format!(
+                    "expected alphabetic or numeric character, but found {}",
+                    py_repr_char(ch)
+                ),
             ));
         }
-        let value = self.text().get(self.r.pos..self.r.pos + length).unwrap_or("");
+        let value = self
+            .text()
+            .get(self.r.pos..self.r.pos + length)
+            .unwrap_or("");
         self.r.advance(length);
         if !self.r.is_spacez_at(self.r.pos) {
             let ch = self.r.char_at(self.r.pos);
             return Err(self.directive_err(
                 start_mark,
-                format!("expected alphabetic or numeric character, but found {}", py_repr_char(ch)),
+                format!(
+                    "expected alphabetic or numeric character, but found {}",
+                    py_repr_char(ch)
+                ),
             ));
         }
         Ok(value)
     }
 
     fn scan_yaml_directive_value(&mut self, start_mark: Mark) -> R<DirectiveValue<'a>> {
-        while self.r.peek() == b' ' {
-            self.r.advance(1);
-        }
+        self.r.skip_spaces();
         let major = self.scan_yaml_directive_number(start_mark)?;
         if self.r.peek() != b'.' {
             let ch = self.r.char_at(self.r.pos);
@@ -837,7 +900,7 @@ impl<'a> Scanner<'a> {
                 format!("expected a digit or '.', but found {}", py_repr_char(ch)),
             ));
         }
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let minor = self.scan_yaml_directive_number(start_mark)?;
         if !self.r.is_spacez_at(self.r.pos) {
             let ch = self.r.char_at(self.r.pos);
@@ -852,13 +915,17 @@ impl<'a> Scanner<'a> {
     fn scan_yaml_directive_number(&mut self, start_mark: Mark) -> R<u64> {
         if !self.r.peek().is_ascii_digit() {
             let ch = self.r.char_at(self.r.pos);
-            return Err(self
-                .directive_err(start_mark, format!("expected a digit, but found {}", py_repr_char(ch))));
+            return Err(self.directive_err(
+                start_mark,
+                format!("expected a digit, but found {}", py_repr_char(ch)),
+            ));
         }
         let mut length = 0;
         let mut value: u64 = 0;
         while self.r.peek_at(length).is_ascii_digit() {
-            value = value.saturating_mul(10).saturating_add((self.r.peek_at(length) - b'0') as u64);
+            value = value
+                .saturating_mul(10)
+                .saturating_add((self.r.peek_at(length) - b'0') as u64);
             length += 1;
         }
         self.r.advance(length);
@@ -866,13 +933,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn scan_tag_directive_value(&mut self, start_mark: Mark) -> R<DirectiveValue<'a>> {
-        while self.r.peek() == b' ' {
-            self.r.advance(1);
-        }
+        self.r.skip_spaces();
         let handle = self.scan_tag_directive_handle(start_mark)?;
-        while self.r.peek() == b' ' {
-            self.r.advance(1);
-        }
+        self.r.skip_spaces();
         let prefix = self.scan_tag_directive_prefix(start_mark)?;
         Ok(DirectiveValue::Tag(handle, prefix))
     }
@@ -881,8 +944,10 @@ impl<'a> Scanner<'a> {
         let value = self.scan_tag_handle("directive", start_mark)?;
         if self.r.peek() != b' ' {
             let ch = self.r.char_at(self.r.pos);
-            return Err(self
-                .directive_err(start_mark, format!("expected ' ', but found {}", py_repr_char(ch))));
+            return Err(self.directive_err(
+                start_mark,
+                format!("expected ' ', but found {}", py_repr_char(ch)),
+            ));
         }
         Ok(value)
     }
@@ -891,16 +956,16 @@ impl<'a> Scanner<'a> {
         let value = self.scan_tag_uri("directive", start_mark)?;
         if !self.r.is_spacez_at(self.r.pos) {
             let ch = self.r.char_at(self.r.pos);
-            return Err(self
-                .directive_err(start_mark, format!("expected ' ', but found {}", py_repr_char(ch))));
+            return Err(self.directive_err(
+                start_mark,
+                format!("expected ' ', but found {}", py_repr_char(ch)),
+            ));
         }
         Ok(value)
     }
 
     fn scan_directive_ignored_line(&mut self, start_mark: Mark) -> R<()> {
-        while self.r.peek() == b' ' {
-            self.r.advance(1);
-        }
+        self.r.skip_spaces();
         if self.r.peek() == b'#' {
             let n = self.r.len_to_breakz();
             self.r.advance(n);
@@ -909,7 +974,10 @@ impl<'a> Scanner<'a> {
             let ch = self.r.char_at(self.r.pos);
             return Err(self.directive_err(
                 start_mark,
-                format!("expected a comment or a line break, but found {}", py_repr_char(ch)),
+                format!(
+                    "expected a comment or a line break, but found {}",
+                    py_repr_char(ch)
+                ),
             ));
         }
         self.r.scan_line_break();
@@ -920,7 +988,7 @@ impl<'a> Scanner<'a> {
     fn scan_anchor(&mut self, alias: bool) -> R<Token<'a>> {
         let start_mark = self.r.mark();
         let name = if alias { "alias" } else { "anchor" };
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let mut length = 0;
         while ALNUM_DASH[self.r.peek_at(length) as usize] {
             length += 1;
@@ -931,24 +999,44 @@ impl<'a> Scanner<'a> {
             return Err(self.err(
                 Some(&context),
                 Some(start_mark),
-                format!("expected alphabetic or numeric character, but found {}", py_repr_char(ch)),
+                format!(
+                    "expected alphabetic or numeric character, but found {}",
+                    py_repr_char(ch)
+                ),
             ));
         }
-        let value = self.text().get(self.r.pos..self.r.pos + length).unwrap_or("");
+        let value = self
+            .text()
+            .get(self.r.pos..self.r.pos + length)
+            .unwrap_or("");
         self.r.advance(length);
         let ok = self.r.is_blankz_at(self.r.pos)
-            || matches!(self.r.peek(), b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`');
+            || matches!(
+                self.r.peek(),
+                b'?' | b':' | b',' | b']' | b'}' | b'%' | b'@' | b'`'
+            );
         if !ok {
             let ch = self.r.char_at(self.r.pos);
             return Err(self.err(
                 Some(&context),
                 Some(start_mark),
-                format!("expected alphabetic or numeric character, but found {}", py_repr_char(ch)),
+                format!(
+                    "expected alphabetic or numeric character, but found {}",
+                    py_repr_char(ch)
+                ),
             ));
         }
         let end_mark = self.r.mark();
-        let kind = if alias { TokenKind::Alias(value) } else { TokenKind::Anchor(value) };
-        Ok(Token { kind, start: start_mark, end: end_mark })
+        let kind = if alias {
+            TokenKind::Alias(value)
+        } else {
+            TokenKind::Anchor(value)
+        };
+        Ok(Token {
+            kind,
+            start: start_mark,
+            end: end_mark,
+        })
     }
 
     fn scan_tag(&mut self) -> R<Token<'a>> {
@@ -958,7 +1046,7 @@ impl<'a> Scanner<'a> {
         let suffix;
         if ch == b'<' {
             handle = None;
-            self.r.advance(2);
+            self.r.advance_ascii(2);
             suffix = self.scan_tag_uri("tag", start_mark)?;
             if self.r.peek() != b'>' {
                 let c = self.r.char_at(self.r.pos);
@@ -968,11 +1056,11 @@ impl<'a> Scanner<'a> {
                     format!("expected '>', but found {}", py_repr_char(c)),
                 ));
             }
-            self.r.advance(1);
+            self.r.advance_ascii(1);
         } else if self.r.is_blankz_at(self.r.pos + 1) {
             handle = None;
             suffix = Cow::Borrowed("!");
-            self.r.advance(1);
+            self.r.advance_ascii(1);
         } else {
             // Look for a second '!' before a space or line break.
             let mut p = self.r.pos + 1;
@@ -988,7 +1076,7 @@ impl<'a> Scanner<'a> {
                 handle = Some(self.scan_tag_handle("tag", start_mark)?);
             } else {
                 handle = Some(Cow::Borrowed("!"));
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             }
             suffix = self.scan_tag_uri("tag", start_mark)?;
         }
@@ -1001,7 +1089,11 @@ impl<'a> Scanner<'a> {
             ));
         }
         let end_mark = self.r.mark();
-        Ok(Token { kind: TokenKind::Tag(handle, suffix), start: start_mark, end: end_mark })
+        Ok(Token {
+            kind: TokenKind::Tag(handle, suffix),
+            start: start_mark,
+            end: end_mark,
+        })
     }
 
     fn scan_block_scalar(&mut self, style: ScalarStyle) -> R<Token<'a>> {
@@ -1009,7 +1101,7 @@ impl<'a> Scanner<'a> {
         let mut chunks = String::new();
         let start_mark = self.r.mark();
         // Scan the header.
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let (chomping, increment) = self.scan_block_scalar_indicators(start_mark)?;
         self.scan_block_scalar_ignored_line(start_mark)?;
         // Determine the indentation level and go to the first non-empty line.
@@ -1035,7 +1127,11 @@ impl<'a> Scanner<'a> {
             chunks.extend(breaks.drain(..));
             let leading_non_space = !matches!(self.r.peek(), b' ' | b'\t');
             let length = self.r.len_to_breakz();
-            chunks.push_str(self.text().get(self.r.pos..self.r.pos + length).unwrap_or(""));
+            chunks.push_str(
+                self.text()
+                    .get(self.r.pos..self.r.pos + length)
+                    .unwrap_or(""),
+            );
             self.r.advance(length);
             line_break = self.r.scan_line_break();
             end_mark = self.scan_block_scalar_breaks(indent, &mut breaks);
@@ -1063,14 +1159,22 @@ impl<'a> Scanner<'a> {
             chunks.extend(breaks.drain(..));
         }
         Ok(Token {
-            kind: TokenKind::Scalar { value: Cow::Owned(chunks), plain: false, style },
+            kind: TokenKind::Scalar {
+                value: Cow::Owned(chunks),
+                plain: false,
+                style,
+            },
             start: start_mark,
             end: end_mark,
         })
     }
 
-    fn block_scalar_err(&self, start_mark: Mark, problem: String) -> YamlError {
-        self.err(Some("while scanning a block scalar"), Some(start_mark), problem)
+    fn block_scalar_err(&self, start_mark: Mark, problem: String) -> Box<YamlError> {
+        self.err(
+            Some("while scanning a block scalar"),
+            Some(start_mark),
+            problem,
+        )
     }
 
     fn scan_block_scalar_indicators(&mut self, start_mark: Mark) -> R<(Option<bool>, Option<u32>)> {
@@ -1080,41 +1184,42 @@ impl<'a> Scanner<'a> {
         let ch = self.r.peek();
         if ch == b'+' || ch == b'-' {
             chomping = Some(ch == b'+');
-            self.r.advance(1);
+            self.r.advance_ascii(1);
             let ch = self.r.peek();
             if ch.is_ascii_digit() {
                 if ch == b'0' {
                     return Err(self.block_scalar_err(start_mark, zero.into()));
                 }
                 increment = Some((ch - b'0') as u32);
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             }
         } else if ch.is_ascii_digit() {
             if ch == b'0' {
                 return Err(self.block_scalar_err(start_mark, zero.into()));
             }
             increment = Some((ch - b'0') as u32);
-            self.r.advance(1);
+            self.r.advance_ascii(1);
             let ch = self.r.peek();
             if ch == b'+' || ch == b'-' {
                 chomping = Some(ch == b'+');
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             }
         }
         if !self.r.is_spacez_at(self.r.pos) {
             let c = self.r.char_at(self.r.pos);
             return Err(self.block_scalar_err(
                 start_mark,
-                format!("expected chomping or indentation indicators, but found {}", py_repr_char(c)),
+                format!(
+                    "expected chomping or indentation indicators, but found {}",
+                    py_repr_char(c)
+                ),
             ));
         }
         Ok((chomping, increment))
     }
 
     fn scan_block_scalar_ignored_line(&mut self, start_mark: Mark) -> R<()> {
-        while self.r.peek() == b' ' {
-            self.r.advance(1);
-        }
+        self.r.skip_spaces();
         if self.r.peek() == b'#' {
             let n = self.r.len_to_breakz();
             self.r.advance(n);
@@ -1123,7 +1228,10 @@ impl<'a> Scanner<'a> {
             let c = self.r.char_at(self.r.pos);
             return Err(self.block_scalar_err(
                 start_mark,
-                format!("expected a comment or a line break, but found {}", py_repr_char(c)),
+                format!(
+                    "expected a comment or a line break, but found {}",
+                    py_repr_char(c)
+                ),
             ));
         }
         self.r.scan_line_break();
@@ -1139,7 +1247,7 @@ impl<'a> Scanner<'a> {
                 breaks.push(self.r.scan_line_break());
                 end_mark = self.r.mark();
             } else {
-                self.r.advance(1);
+                self.r.advance_ascii(1);
                 if self.column() > max_indent {
                     max_indent = self.column();
                 }
@@ -1153,13 +1261,13 @@ impl<'a> Scanner<'a> {
         breaks.clear();
         let mut end_mark = self.r.mark();
         while self.column() < indent && self.r.peek() == b' ' {
-            self.r.advance(1);
+            self.r.advance_ascii(1);
         }
         while self.r.is_break_at(self.r.pos) {
             breaks.push(self.r.scan_line_break());
             end_mark = self.r.mark();
             while self.column() < indent && self.r.peek() == b' ' {
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             }
         }
         end_mark
@@ -1168,18 +1276,26 @@ impl<'a> Scanner<'a> {
     fn scan_flow_scalar(&mut self, double: bool) -> R<Token<'a>> {
         let start_mark = self.r.mark();
         let quote = self.r.peek();
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let mut buf = ScalarBuf::new();
         self.scan_flow_scalar_non_spaces(double, start_mark, &mut buf)?;
         while self.r.peek() != quote {
             self.scan_flow_scalar_spaces(double, start_mark, &mut buf)?;
             self.scan_flow_scalar_non_spaces(double, start_mark, &mut buf)?;
         }
-        self.r.advance(1);
+        self.r.advance_ascii(1);
         let end_mark = self.r.mark();
-        let style = if double { ScalarStyle::DoubleQuoted } else { ScalarStyle::SingleQuoted };
+        let style = if double {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
         Ok(Token {
-            kind: TokenKind::Scalar { value: buf.finish(self.text()), plain: false, style },
+            kind: TokenKind::Scalar {
+                value: buf.finish(self.text()),
+                plain: false,
+                style,
+            },
             start: start_mark,
             end: end_mark,
         })
@@ -1195,7 +1311,10 @@ impl<'a> Scanner<'a> {
         loop {
             let mut p = self.r.pos;
             let b = self.r.b;
-            while p < b.len() && (!QUOTED_STOP[b[p] as usize] || ((b[p] == 0xc2 || b[p] == 0xe2) && !self.r.is_break_at(p))) {
+            while p < b.len()
+                && (!QUOTED_STOP[b[p] as usize]
+                    || ((b[p] == 0xc2 || b[p] == 0xe2) && !self.r.is_break_at(p)))
+            {
                 p += 1;
             }
             let length = p - self.r.pos;
@@ -1206,23 +1325,23 @@ impl<'a> Scanner<'a> {
             let ch = self.r.peek();
             if !double && ch == b'\'' && self.r.peek_at(1) == b'\'' {
                 buf.push_str(text, "'");
-                self.r.advance(2);
+                self.r.advance_ascii(2);
             } else if (double && ch == b'\'') || (!double && (ch == b'"' || ch == b'\\')) {
                 buf.push_slice(text, self.r.pos, self.r.pos + 1);
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             } else if double && ch == b'\\' {
-                self.r.advance(1);
+                self.r.advance_ascii(1);
                 let ch = self.r.peek();
                 if let Some(rep) = escape_replacement(ch).filter(|_| self.r.pos < b.len()) {
                     buf.push_str(text, rep);
-                    self.r.advance(1);
+                    self.r.advance_ascii(1);
                 } else if matches!(ch, b'x' | b'u' | b'U') {
                     let length = match ch {
                         b'x' => 2,
                         b'u' => 4,
                         _ => 8,
                     };
-                    self.r.advance(1);
+                    self.r.advance_ascii(1);
                     for k in 0..length {
                         if !is_hex(self.r.peek_at(k)) {
                             let c = self.r.char_at(self.r.pos + k);
@@ -1240,13 +1359,13 @@ impl<'a> Scanner<'a> {
                     let digits = text.get(self.r.pos..self.r.pos + length).unwrap_or("0");
                     let code = u32::from_str_radix(digits, 16).unwrap_or(0);
                     if code > 0x10ffff {
-                        return Err(YamlError {
+                        return Err(Box::new(YamlError {
                             kind: ErrorKind::Value,
                             context: None,
                             context_mark: None,
                             problem: "chr() arg not in range(0x110000)".into(),
                             problem_mark: Some(self.r.mark()),
-                        });
+                        }));
                     }
                     // A lone surrogate (valid in Python) cannot be held by a Rust
                     // string: it becomes U+FFFD (documented divergence).
@@ -1275,7 +1394,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn scan_flow_scalar_spaces(&mut self, _double: bool, start_mark: Mark, buf: &mut ScalarBuf) -> R<()> {
+    fn scan_flow_scalar_spaces(
+        &mut self,
+        _double: bool,
+        start_mark: Mark,
+        buf: &mut ScalarBuf,
+    ) -> R<()> {
         let text = self.text();
         let mut length = 0;
         while matches!(self.r.peek_at(length), b' ' | b'\t') {
@@ -1307,7 +1431,11 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn scan_flow_scalar_breaks(&mut self, start_mark: Mark, breaks: &mut Vec<&'static str>) -> R<()> {
+    fn scan_flow_scalar_breaks(
+        &mut self,
+        start_mark: Mark,
+        breaks: &mut Vec<&'static str>,
+    ) -> R<()> {
         loop {
             // Instead of checking indentation, we check for document separators.
             if self.at_document_separator() {
@@ -1318,7 +1446,7 @@ impl<'a> Scanner<'a> {
                 ));
             }
             while matches!(self.r.peek(), b' ' | b'\t') {
-                self.r.advance(1);
+                self.r.advance_ascii(1);
             }
             if self.r.is_break_at(self.r.pos) {
                 breaks.push(self.r.scan_line_break());
@@ -1354,7 +1482,8 @@ impl<'a> Scanner<'a> {
                     0xc2 | 0xe2 => self.r.is_break_at(p),
                     b':' => {
                         self.r.is_blankz_at(p + 1)
-                            || (flow && matches!(self.r.at(p + 1), b',' | b'[' | b']' | b'{' | b'}'))
+                            || (flow
+                                && matches!(self.r.at(p + 1), b',' | b'[' | b']' | b'{' | b'}'))
                     }
                     _ => flow, // , ? [ ] { }
                 };
@@ -1389,7 +1518,11 @@ impl<'a> Scanner<'a> {
             }
         }
         Ok(Token {
-            kind: TokenKind::Scalar { value: buf.finish(text), plain: true, style: ScalarStyle::Plain },
+            kind: TokenKind::Scalar {
+                value: buf.finish(text),
+                plain: true,
+                style: ScalarStyle::Plain,
+            },
             start: start_mark,
             end: end_mark,
         })
@@ -1411,7 +1544,7 @@ impl<'a> Scanner<'a> {
             let mut breaks: Vec<&'static str> = Vec::new();
             while self.r.peek() == b' ' || self.r.is_break_at(self.r.pos) {
                 if self.r.peek() == b' ' {
-                    self.r.advance(1);
+                    self.r.skip_spaces();
                 } else {
                     breaks.push(self.r.scan_line_break());
                     if self.at_document_separator() {
@@ -1463,7 +1596,10 @@ impl<'a> Scanner<'a> {
             }
             length += 1;
         }
-        let value = self.text().get(self.r.pos..self.r.pos + length).unwrap_or("");
+        let value = self
+            .text()
+            .get(self.r.pos..self.r.pos + length)
+            .unwrap_or("");
         self.r.advance(length);
         Ok(Cow::Borrowed(value))
     }
@@ -1510,7 +1646,7 @@ impl<'a> Scanner<'a> {
         let mut codes = Vec::new();
         let mark = self.r.mark();
         while self.r.peek() == b'%' {
-            self.r.advance(1);
+            self.r.advance_ascii(1);
             for k in 0..2 {
                 if !is_hex(self.r.peek_at(k)) {
                     let c = self.r.char_at(self.r.pos + k);
@@ -1526,7 +1662,7 @@ impl<'a> Scanner<'a> {
             }
             let digits = self.text().get(self.r.pos..self.r.pos + 2).unwrap_or("0");
             codes.push(u8::from_str_radix(digits, 16).unwrap_or(0));
-            self.r.advance(2);
+            self.r.advance_ascii(2);
         }
         match String::from_utf8(codes) {
             Ok(s) => Ok(s),
@@ -1539,11 +1675,22 @@ impl<'a> Scanner<'a> {
                     Some(n) => {
                         let b0 = bytes.get(start).copied().unwrap_or(0);
                         let bad_start = matches!(b0, 0x80..=0xc1 | 0xf5..=0xff);
-                        (start + n, if bad_start { "invalid start byte" } else { "invalid continuation byte" })
+                        (
+                            start + n,
+                            if bad_start {
+                                "invalid start byte"
+                            } else {
+                                "invalid continuation byte"
+                            },
+                        )
                     }
                 };
                 let what = if end - start <= 1 {
-                    format!("byte 0x{:02x} in position {}", bytes.get(start).copied().unwrap_or(0), start)
+                    format!(
+                        "byte 0x{:02x} in position {}",
+                        bytes.get(start).copied().unwrap_or(0),
+                        start
+                    )
                 } else {
                     format!("bytes in position {}-{}", start, end - 1)
                 };

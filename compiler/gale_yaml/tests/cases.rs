@@ -11,7 +11,11 @@ use gale_yaml::{Event, Options, ScalarStyle};
 use serde_json::{Value, json};
 
 fn options_for(case: &Value) -> Options {
-    let mut o = if case["dialect"] == "standard" { Options::standard() } else { Options::mistral() };
+    let mut o = if case["dialect"] == "standard" {
+        Options::standard()
+    } else {
+        Options::mistral()
+    };
     o.max_depth = None;
     o
 }
@@ -19,7 +23,8 @@ fn options_for(case: &Value) -> Options {
 #[test]
 fn cases_match_pyyaml() {
     let inputs = std::fs::read_to_string(common::data("cases.jsonl")).expect("cases.jsonl");
-    let expected = std::fs::read_to_string(common::data("cases_expected.jsonl")).expect("cases_expected.jsonl");
+    let expected = std::fs::read_to_string(common::data("cases_expected.jsonl"))
+        .expect("cases_expected.jsonl");
     let mut rendered = serde_json::Map::new();
     let mut mismatches = Vec::new();
     for (input, exp) in inputs.lines().zip(expected.lines()) {
@@ -30,12 +35,18 @@ fn cases_match_pyyaml() {
         let text = case["text"].as_str().unwrap_or_default();
         let (lines, err) = common::run(text, options_for(&case));
         if json!(lines) != exp["events"] || json!(err) != exp["error"] {
-            mismatches.push(json!({"name": name, "expected": exp, "got": {"events": lines, "error": err}}));
+            mismatches.push(
+                json!({"name": name, "expected": exp, "got": {"events": lines, "error": err}}),
+            );
         }
         let (_, e) = gale_yaml::parse_partial(text, options_for(&case));
         rendered.insert(name, json!(e.map(|e| e.render(text))));
     }
-    assert!(mismatches.is_empty(), "{}", serde_json::to_string_pretty(&mismatches).unwrap_or_default());
+    assert!(
+        mismatches.is_empty(),
+        "{}",
+        serde_json::to_string_pretty(&mismatches).unwrap_or_default()
+    );
     insta::assert_json_snapshot!(Value::Object(rendered));
 }
 
@@ -60,11 +71,17 @@ fn mistral_dialect() {
     assert_eq!(err.problem, "mapping values are not allowed here");
 
     let std_err = gale_yaml::parse("a: @foo\n", Options::standard()).unwrap_err();
-    assert_eq!(std_err.problem, "found character '@' that cannot start any token");
+    assert_eq!(
+        std_err.problem,
+        "found character '@' that cannot start any token"
+    );
 
     // `{{ _.x }}` is a flow mapping whose only key is another flow mapping.
     let events = gale_yaml::parse("a: {{ _.x }}\n", Options::mistral()).expect("parses");
-    let starts = events.iter().filter(|e| matches!(e, Event::MappingStart { flow: true, .. })).count();
+    let starts = events
+        .iter()
+        .filter(|e| matches!(e, Event::MappingStart { flow: true, .. }))
+        .count();
     assert_eq!(starts, 2);
 }
 

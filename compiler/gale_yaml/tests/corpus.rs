@@ -9,10 +9,13 @@ use serde_json::{Value, json};
 
 #[test]
 fn corpus_matches_pyyaml() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let corpus = shared.join("corpus");
-    let expect = std::fs::read_to_string(common::data("corpus_events.jsonl"))
-        .expect("tests/data/corpus_events.jsonl (regenerate with scripts/pyyaml_events.py --corpus)");
+    let expect = std::fs::read_to_string(common::data("corpus_events.jsonl")).expect(
+        "tests/data/corpus_events.jsonl (regenerate with scripts/pyyaml_events.py --corpus)",
+    );
     let mut total = 0;
     let mut agree = 0;
     let mut errors = 0;
@@ -31,7 +34,10 @@ fn corpus_matches_pyyaml() {
         if err.is_some() {
             errors += 1;
         }
-        if got["sha256"] == exp["sha256"] && got["events"] == exp["events"] && got["error"] == exp["error"] {
+        if got["sha256"] == exp["sha256"]
+            && got["events"] == exp["events"]
+            && got["error"] == exp["error"]
+        {
             agree += 1;
         } else {
             disagreements.push(json!({"path": path, "expected": exp, "got": got}));

@@ -13,10 +13,13 @@ use serde_json::{Value, json};
 
 #[test]
 fn fuzz_matches_pyyaml() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let corpus = shared.join("corpus");
-    let expect = std::fs::read_to_string(common::data("fuzz_events.jsonl"))
-        .expect("tests/data/fuzz_events.jsonl (regenerate with scripts/pyyaml_events.py --fuzz 2000 …)");
+    let expect = std::fs::read_to_string(common::data("fuzz_events.jsonl")).expect(
+        "tests/data/fuzz_events.jsonl (regenerate with scripts/pyyaml_events.py --fuzz 2000 …)",
+    );
     let mut total = 0;
     let mut agree = 0;
     let mut errors = 0;
@@ -40,14 +43,18 @@ fn fuzz_matches_pyyaml() {
             errors += 1;
         }
         let got = json!({"sha256": common::digest(&lines), "events": lines.len(), "error": err});
-        if got["sha256"] == exp["sha256"] && got["events"] == exp["events"] && got["error"] == exp["error"] {
+        if got["sha256"] == exp["sha256"]
+            && got["events"] == exp["events"]
+            && got["error"] == exp["error"]
+        {
             agree += 1;
         } else {
             let mut exp = exp.clone();
             if let Some(o) = exp.as_object_mut() {
                 o.remove("sha256");
             }
-            disagreements.push(json!({"case": exp, "got_error": got["error"], "got_events": got["events"]}));
+            disagreements
+                .push(json!({"case": exp, "got_error": got["error"], "got_events": got["events"]}));
         }
     }
     insta::assert_json_snapshot!(json!({
@@ -74,9 +81,48 @@ impl Rng {
 }
 
 const PIECES: &[&str] = &[
-    ":", " ", "\t", "-", "[", "]", "{", "}", "\n", "'", "\"", "#", "&", "*", "@", "!", "|", ">", "?",
-    "%", "---", "...", "\\", "\r", "é", "\u{2028}", "\u{85}", ",", "\u{feff}", "!<", "%TAG", "\\U",
-    "\"\\x", "|9-", ">+", "`", "\u{10348}", "\0", "\u{1}", "!!", "%YAML 2.0\n", "\"\\\n",
+    ":",
+    " ",
+    "\t",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\n",
+    "'",
+    "\"",
+    "#",
+    "&",
+    "*",
+    "@",
+    "!",
+    "|",
+    ">",
+    "?",
+    "%",
+    "---",
+    "...",
+    "\\",
+    "\r",
+    "é",
+    "\u{2028}",
+    "\u{85}",
+    ",",
+    "\u{feff}",
+    "!<",
+    "%TAG",
+    "\\U",
+    "\"\\x",
+    "|9-",
+    ">+",
+    "`",
+    "\u{10348}",
+    "\0",
+    "\u{1}",
+    "!!",
+    "%YAML 2.0\n",
+    "\"\\\n",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> String {
@@ -91,7 +137,9 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
             end += 1;
         }
         let piece = if rng.below(5) == 0 {
-            char::from_u32(rng.below(0x3000) as u32).unwrap_or('x').to_string()
+            char::from_u32(rng.below(0x3000) as u32)
+                .unwrap_or('x')
+                .to_string()
         } else {
             PIECES[rng.below(PIECES.len())].to_owned()
         };
@@ -116,7 +164,8 @@ fn never_panics() {
     let seeds: Vec<String> = match common::shared_dir() {
         Some(shared) => {
             let corpus = shared.join("corpus");
-            let manifest = std::fs::read_to_string(corpus.join("manifest.jsonl")).unwrap_or_default();
+            let manifest =
+                std::fs::read_to_string(corpus.join("manifest.jsonl")).unwrap_or_default();
             manifest
                 .lines()
                 .step_by(7)
@@ -131,7 +180,11 @@ fn never_panics() {
         for _ in 0..40 {
             let m = mutate(&mut rng, seed);
             for dialect in [Dialect::Mistral, Dialect::Standard] {
-                let options = Options { dialect, max_depth: Some(64), single_document: false };
+                let options = Options {
+                    dialect,
+                    max_depth: Some(64),
+                    single_document: false,
+                };
                 drain(&m, options);
                 runs += 1;
             }
@@ -142,16 +195,31 @@ fn never_panics() {
 
 #[test]
 fn deep_nesting_is_bounded() {
-    let nested_block: String = (0..100_000).map(|i| format!("{}a:\n", " ".repeat(i % 2000))).collect();
-    let texts = ["[".repeat(100_000), "{".repeat(100_000), "- ".repeat(100_000), "{a: ".repeat(100_000), nested_block];
+    let nested_block: String = (0..100_000)
+        .map(|i| format!("{}a:\n", " ".repeat(i % 2000)))
+        .collect();
+    let texts = [
+        "[".repeat(100_000),
+        "{".repeat(100_000),
+        "- ".repeat(100_000),
+        "{a: ".repeat(100_000),
+        nested_block,
+    ];
     for text in &texts {
         let what = &text[..8];
         match gale_yaml::parse(text, Options::mistral()) {
-            Err(err) => assert_eq!(err.kind, gale_yaml::ErrorKind::DepthLimit, "{what:?}: {err}"),
+            Err(err) => assert_eq!(
+                err.kind,
+                gale_yaml::ErrorKind::DepthLimit,
+                "{what:?}: {err}"
+            ),
             Ok(_) => panic!("{what:?}: no depth error"),
         }
         // Without a limit it must still terminate (no recursion anywhere).
-        let unlimited = Options { max_depth: None, ..Options::mistral() };
+        let unlimited = Options {
+            max_depth: None,
+            ..Options::mistral()
+        };
         let (events, _) = gale_yaml::parse_partial(text, unlimited);
         assert!(events.len() > 1000, "{what:?}: {}", events.len());
     }

@@ -51,6 +51,41 @@ impl Callable for ConstCallable {
     }
 }
 
+/// Which function set (yaql context) an evaluation sees — the conformance cases'
+/// `context` field. Mistral uses [`FunctionSet::Std`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FunctionSet {
+    /// `yaql.create_context()`: the standard library.
+    #[default]
+    Std,
+    /// `yaql.create_context(delegates=True)`: adds `lambda` and `#call`.
+    StdDelegates,
+    /// `yaql.legacy.create_context()`: the standard library under the legacy layer.
+    Legacy,
+}
+
+impl FunctionSet {
+    /// Parses the conformance spelling (`std`, `std+delegates`, `legacy`).
+    pub fn from_name(name: &str) -> Option<FunctionSet> {
+        match name {
+            "std" => Some(FunctionSet::Std),
+            "std+delegates" => Some(FunctionSet::StdDelegates),
+            "legacy" => Some(FunctionSet::Legacy),
+            _ => None,
+        }
+    }
+
+    /// True when overloads of `layer` are visible.
+    pub fn includes(self, layer: crate::sig::Layer) -> bool {
+        use crate::sig::Layer;
+        match layer {
+            Layer::Std => true,
+            Layer::Delegates => self == FunctionSet::StdDelegates,
+            Layer::Legacy => self == FunctionSet::Legacy,
+        }
+    }
+}
+
 /// Engine options (yaql.md §5.1) that change builtin behaviour.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -109,6 +144,8 @@ pub struct Ctx {
     budget: Budget,
     /// The Mistral host (engine), when evaluating inside a workflow.
     pub mistral: Option<Rc<dyn MistralContext>>,
+    /// The visible function set (standard, with delegates, or legacy).
+    pub functions: FunctionSet,
     rng: u64,
 }
 
@@ -138,6 +175,7 @@ impl Ctx {
             memory_left: budget.memory,
             budget,
             mistral: None,
+            functions: FunctionSet::Std,
             rng: seed,
         }
     }

@@ -9,6 +9,11 @@
 //!   `iterableDicts`, iterators) without copying it; every pull costs one step of the
 //!   budget, and the `yaql.limitIterators` option is checked here.
 //!
+//! * An ordering iterable ([`IterObj::ordered`], yaql's `OrderingIterable` returned by
+//!   `orderBy`) is replayable and *mutable*: `thenBy`/`thenByDescending` append a sort
+//!   key to the very same object (so every alias sees it), and the sort runs once, on
+//!   the first pass; keys added after that pass are ignored, as in yaql.
+//!
 //! Pulling needs the [`Ctx`] (budget, and lambdas that run the interpreter), so the
 //! iterator protocol is [`PyIter::next`]`(&mut self, cx)` rather than
 //! `std::iter::Iterator`. A pipeline re-entering the iterator it is pulling (possible
@@ -18,7 +23,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Lambda};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Dict, Set, Value};
 
@@ -42,6 +47,11 @@ enum IterState {
     Memo {
         source: Option<Box<dyn PyIter>>,
         cache: Vec<Value>,
+    },
+    Ordered {
+        source: Value,
+        fields: Vec<(Lambda, bool)>,
+        sorted: Option<Rc<Vec<Value>>>,
     },
 }
 
@@ -73,9 +83,57 @@ impl IterObj {
         }))
     }
 
+    /// A lazy `orderBy` result over `source`, sorted by `selector` (ascending or not).
+    pub fn ordered(source: Value, selector: Lambda, ascending: bool) -> Value {
+        Value::Iter(Rc::new(IterObj {
+            state: RefCell::new(IterState::Ordered {
+                source,
+                fields: vec![(selector, ascending)],
+                sorted: None,
+            }),
+        }))
+    }
+
+    /// Appends a secondary sort key to an ordering iterable (`thenBy`); false when this
+    /// is not one.
+    pub fn then_by(&self, selector: Lambda, ascending: bool) -> bool {
+        match self.state.try_borrow_mut().as_deref_mut() {
+            Ok(IterState::Ordered { fields, .. }) => {
+                fields.push((selector, ascending));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// True for replayable iterables.
     pub fn is_memo(&self) -> bool {
         matches!(&*self.state.borrow(), IterState::Memo { .. })
+    }
+
+    /// True for `orderBy` results (iterable, but not a Python *iterator*).
+    pub fn is_ordered(&self) -> bool {
+        matches!(&*self.state.borrow(), IterState::Ordered { .. })
+    }
+
+    /// The sorted items of an ordering iterable, sorting on first use.
+    fn sorted(&self, cx: &mut Ctx) -> Result<Rc<Vec<Value>>> {
+        let (source, fields) = {
+            let st = self.state.try_borrow().map_err(|_| IterObj::busy())?;
+            match &*st {
+                IterState::Ordered {
+                    sorted: Some(v), ..
+                } => return Ok(v.clone()),
+                IterState::Ordered { source, fields, .. } => (source.clone(), fields.clone()),
+                _ => return Err(IterObj::busy()),
+            }
+        };
+        let items = to_vec(cx, &source, "orderBy")?;
+        let v = Rc::new(sort_by_fields(cx, items, &fields)?);
+        if let Ok(IterState::Ordered { sorted, .. }) = self.state.try_borrow_mut().as_deref_mut() {
+            *sorted = Some(v.clone());
+        }
+        Ok(v)
     }
 
     fn busy() -> Error {
@@ -92,7 +150,7 @@ impl IterObj {
                     Some(s) => s,
                     None => return Ok(None),
                 },
-                IterState::Memo { .. } => return Err(IterObj::busy()),
+                _ => return Err(IterObj::busy()),
             }
         };
         let r = taken.next(cx);
@@ -117,7 +175,7 @@ impl IterObj {
                         None => return Ok(None),
                     }
                 }
-                IterState::OneShot(_) => return Err(IterObj::busy()),
+                _ => return Err(IterObj::busy()),
             }
         };
         let r = src.next(cx);
@@ -153,6 +211,7 @@ enum CursorSrc {
     Keys(Rc<Dict>),
     Shared(Rc<IterObj>),
     Memo(Rc<IterObj>),
+    Ordered(Rc<IterObj>),
     Boxed(Box<dyn PyIter>),
 }
 
@@ -165,7 +224,9 @@ impl Cursor {
             Value::Set(s) => CursorSrc::Set(s.clone()),
             Value::Dict(d) if cx.options.iterable_dicts => CursorSrc::Keys(d.clone()),
             Value::Iter(it) => {
-                if it.is_memo() {
+                if it.is_ordered() {
+                    CursorSrc::Ordered(it.clone())
+                } else if it.is_memo() {
                     CursorSrc::Memo(it.clone())
                 } else {
                     CursorSrc::Shared(it.clone())
@@ -226,12 +287,17 @@ impl Cursor {
 impl PyIter for Cursor {
     fn next(&mut self, cx: &mut Ctx) -> Result<Option<Value>> {
         cx.tick()?;
+        if let CursorSrc::Ordered(it) = &self.src {
+            let sorted = it.clone().sorted(cx)?;
+            self.src = CursorSrc::Seq(sorted);
+        }
         let item = match &mut self.src {
             CursorSrc::Seq(v) => v.get(self.pos).cloned(),
             CursorSrc::Set(s) => s.items.get_index(self.pos).map(|k| k.0.clone()),
             CursorSrc::Keys(d) => d.map.get_index(self.pos).map(|(k, _)| k.0.clone()),
             CursorSrc::Shared(it) => it.pull(cx)?,
             CursorSrc::Memo(it) => it.memo_get(cx, self.pos)?,
+            CursorSrc::Ordered(_) => None,
             CursorSrc::Boxed(b) => b.next(cx)?,
         };
         if item.is_some() {
@@ -245,6 +311,60 @@ impl PyIter for Cursor {
         }
         Ok(item)
     }
+}
+
+/// yaql's `OrderingIterable` sort: stable, comparing items field by field with the
+/// `<` and `>` operators (so incomparable keys raise `NoMatchingFunctionException`).
+/// Like yaql, a single item is never compared (its keys are never computed), and a
+/// secondary key is computed only for items whose earlier keys tie; each computed key
+/// is cached. Every comparison costs one step.
+pub fn sort_by_fields(cx: &mut Ctx, items: Vec<Value>, fields: &[(Lambda, bool)]) -> Result<Vec<Value>> {
+    use crate::compare::{py_gt, py_lt};
+    use std::cmp::Ordering;
+    if items.len() < 2 || fields.is_empty() {
+        return Ok(items);
+    }
+    let n = items.len();
+    let mut keys: Vec<Vec<Option<Value>>> = vec![vec![None; n]; fields.len()];
+    let mut err: Option<Error> = None;
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut key = |cx: &mut Ctx, f: usize, i: usize| -> Result<Value> {
+        if let Some(k) = &keys[f][i] {
+            return Ok(k.clone());
+        }
+        let k = fields[f].0.call(cx, std::slice::from_ref(&items[i]))?;
+        keys[f][i] = Some(k.clone());
+        Ok(k)
+    };
+    idx.sort_by(|&a, &b| {
+        if err.is_some() {
+            return Ordering::Equal;
+        }
+        let mut cmp = || -> Result<Ordering> {
+            cx.tick()?;
+            for (f, (_, ascending)) in fields.iter().enumerate() {
+                let (ka, kb) = (key(cx, f, a)?, key(cx, f, b)?);
+                let o = if py_lt(&ka, &kb)? {
+                    Ordering::Less
+                } else if py_gt(&ka, &kb)? {
+                    Ordering::Greater
+                } else {
+                    continue;
+                };
+                return Ok(if *ascending { o } else { o.reverse() });
+            }
+            Ok(Ordering::Equal)
+        };
+        cmp().unwrap_or_else(|e| {
+            err = Some(e);
+            Ordering::Equal
+        })
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
 /// Materialises any iterable value into a vector (consuming iterators).

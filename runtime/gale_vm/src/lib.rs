@@ -38,7 +38,7 @@ pub mod signatures;
 pub mod value;
 pub mod yaml;
 
-pub use ctx::{Budget, Callable, Ctx, Lambda, Options};
+pub use ctx::{Budget, Callable, Ctx, FunctionSet, Lambda, Options};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;
 
@@ -75,7 +75,7 @@ mod table_tests {
                 );
             }
         }
-        for id in crate::builtins::IMPLEMENTED {
+        for (id, _) in crate::builtins::IMPLS {
             assert!(
                 SIGNATURES.iter().any(|e| e.id == *id),
                 "{id} implemented but not in table"

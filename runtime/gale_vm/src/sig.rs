@@ -7,11 +7,24 @@
 //! implementation or an implementation lacks an entry.
 //!
 //! Syntax of one entry: `form name(param, ...)` where `form` is `f` (function), `m`
-//! (method: the receiver is the first parameter) or `fm` (extension method: both), and
-//! a parameter is `[*|**]name: type[?] [= default]`. Types: `any int integer num str
-//! bool iter iterator seq dict set dt ts regex lam pair word`; `?` accepts null;
+//! (method: the receiver is the first parameter) or `fm` (extension method: both),
+//! optionally followed by `!` (yaql's `exclusive`: the overload hides same-named
+//! overloads of outer layers — used by the legacy layer), and a parameter is
+//! `[*|**]name: type[?] [= default]`. Types: `any int integer num str bool iter
+//! iterator ordered seq dict set dt ts regex lam pair word`; `?` accepts null;
 //! defaults are `null`, ints, `true`/`false`, `'text'`, or `_` (optional with no value:
 //! "absent" is distinct from null, like yaql's `NO_VALUE`).
+//!
+//! Function sets: every overload belongs to a [`Layer`] derived from its id (`legacy.*`
+//! and `intrinsic.legacy.*` → [`Layer::Legacy`], `intrinsic.delegate_*` →
+//! [`Layer::Delegates`], everything else [`Layer::Std`]). The [`FunctionSet`] in
+//! [`Ctx::functions`] says which layers are visible, mirroring the contexts yaql builds:
+//! `create_context()`, `create_context(delegates=True)`, `yaql.legacy.create_context()`.
+//! The legacy layer is yaql's child context over the standard one: its overloads come
+//! first in the table (so they win when they fit, like the nearer context level), its
+//! exclusive entries hide the standard overloads of the same name, and the names in
+//! [`crate::signatures::LEGACY_EXTENSION_METHODS`] become callable both as functions
+//! and as methods (yaql's `to_extension_method`).
 //!
 //! Resolution (yaql.md §4.2): overloads of the name and call form are filtered by arity
 //! and keyword names; arguments bound to non-lazy parameters are evaluated once, left to
@@ -23,6 +36,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
+pub use crate::ctx::FunctionSet;
 use crate::ctx::{ConstCallable, Ctx, Lambda};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
@@ -36,6 +50,30 @@ pub enum Form {
     Method,
     /// Both ("extension method").
     Extension,
+}
+
+/// The context layer an overload is registered in (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    /// The standard library (`yaql.create_context()`), plus Mistral's functions.
+    Std,
+    /// `lambda` and `#call`: only with `create_context(delegates=True)`.
+    Delegates,
+    /// yaql's legacy layer (`yaql.legacy.create_context()`), nearer than the standard one.
+    Legacy,
+}
+
+impl Layer {
+    /// The layer of a table id.
+    pub fn of_id(id: &str) -> Layer {
+        if id.starts_with("legacy.") || id.starts_with("intrinsic.legacy.") {
+            Layer::Legacy
+        } else if id.starts_with("intrinsic.delegate_") {
+            Layer::Delegates
+        } else {
+            Layer::Std
+        }
+    }
 }
 
 /// A parameter type (yaql.md §4.2).
@@ -55,8 +93,10 @@ pub enum Ty {
     Bool,
     /// Iterable, not a string or dict.
     Iterable,
-    /// A lazy iterator.
+    /// A lazy iterator (Python `Iterator`: not an `orderBy` result).
     Iterator,
+    /// An `orderBy` result (yaql's `OrderingIterable`), for `thenBy`.
+    Ordered,
     /// tuple or list.
     Seq,
     /// dict.
@@ -147,6 +187,10 @@ pub struct Overload {
     pub name: String,
     /// Call form.
     pub form: Form,
+    /// yaql `exclusive`: hides same-named overloads of outer layers.
+    pub exclusive: bool,
+    /// The context layer (function set) the overload belongs to.
+    pub layer: Layer,
     /// Parameters (for methods, the receiver first).
     pub params: Vec<Param>,
     /// One-line documentation.
@@ -307,6 +351,7 @@ fn parse_ty(t: &str) -> Option<Ty> {
         "bool" => Ty::Bool,
         "iter" => Ty::Iterable,
         "iterator" => Ty::Iterator,
+        "ordered" => Ty::Ordered,
         "seq" => Ty::Seq,
         "dict" => Ty::Dict,
         "set" => Ty::Set,
@@ -336,7 +381,16 @@ fn parse_default(d: &str) -> Option<Default> {
 
 /// Parses one signature line (`form name(params)`); `None` when malformed.
 pub fn parse_signature(text: &str) -> Option<(Form, String, Vec<Param>)> {
+    parse_entry(text).map(|(f, _, n, p)| (f, n, p))
+}
+
+/// Parses one signature line into (form, exclusive, name, params).
+fn parse_entry(text: &str) -> Option<(Form, bool, String, Vec<Param>)> {
     let (form, rest) = text.trim().split_once(' ')?;
+    let (form, exclusive) = match form.strip_suffix('!') {
+        Some(f) => (f, true),
+        None => (form, false),
+    };
     let form = match form {
         "f" => Form::Function,
         "m" => Form::Method,
@@ -374,7 +428,7 @@ pub fn parse_signature(text: &str) -> Option<(Form, String, Vec<Param>)> {
             kind,
         });
     }
-    Some((form, name, params))
+    Some((form, exclusive, name, params))
 }
 
 /// The parsed table, grouped by name.
@@ -399,7 +453,7 @@ pub fn registry() -> &'static Registry {
         let mut overloads = Vec::new();
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for e in crate::signatures::SIGNATURES {
-            let Some((form, name, params)) = parse_signature(e.sig) else {
+            let Some((form, exclusive, name, params)) = parse_entry(e.sig) else {
                 continue; // a unit test asserts every entry parses
             };
             let intrinsic = e.id.starts_with("intrinsic.");
@@ -411,6 +465,8 @@ pub fn registry() -> &'static Registry {
                 id: e.id,
                 name,
                 form,
+                exclusive,
+                layer: Layer::of_id(e.id),
                 params,
                 doc: e.doc,
                 pairs: e.sig.contains(": pair"),
@@ -436,7 +492,8 @@ fn type_ok(cx: &Ctx, p: &Param, v: &Value) -> bool {
         Ty::Iterable => {
             v.is_iterable() || (cx.options.iterable_dicts && matches!(v, Value::Dict(_)))
         }
-        Ty::Iterator => matches!(v, Value::Iter(_)),
+        Ty::Iterator => matches!(v, Value::Iter(it) if !it.is_ordered()),
+        Ty::Ordered => matches!(v, Value::Iter(it) if it.is_ordered()),
         Ty::Seq => matches!(v, Value::Tuple(_) | Value::List(_)),
         Ty::Dict => matches!(v, Value::Dict(_)),
         Ty::Set => matches!(v, Value::Set(_)),
@@ -550,16 +607,30 @@ pub fn call(
     let Some(group) = reg.group(name) else {
         return Err(Error::not_registered(name, method));
     };
-    let form_ok = |o: &Overload| match o.form {
-        Form::Function => !method,
-        Form::Method => method,
-        Form::Extension => true,
+    let set = cx.functions;
+    let extension = set == FunctionSet::Legacy
+        && crate::signatures::LEGACY_EXTENSION_METHODS.contains(&name.trim_end_matches('_'));
+    let form_ok = |o: &Overload| {
+        extension
+            || match o.form {
+                Form::Function => !method,
+                Form::Method => method,
+                Form::Extension => true,
+            }
     };
+    // The innermost visible layer with an exclusive overload hides the outer layers.
+    let floor = group
+        .iter()
+        .map(|&oi| &reg.overloads[oi])
+        .filter(|o| o.exclusive && set.includes(o.layer))
+        .map(|o| o.layer)
+        .max()
+        .unwrap_or(Layer::Std);
     let mut any_form = false;
     let mut fitting: Vec<(usize, Vec<Bind>)> = Vec::new();
     for &oi in group {
         let o = &reg.overloads[oi];
-        if !form_ok(o) {
+        if !set.includes(o.layer) || o.layer < floor || !form_ok(o) {
             continue;
         }
         any_form = true;

@@ -4,6 +4,13 @@
 //! Entries whose id starts with `intrinsic.` are implemented by the interpreter
 //! (contexts and variables), not by this crate.
 
+/// yaql's legacy layer re-registers every overload of these names as extension
+/// methods (`utils.to_extension_method`), so in the legacy function set they are
+/// callable both as `f(x, ...)` and `x.f(...)` (names as yaql spells them).
+pub const LEGACY_EXTENSION_METHODS: &[&str] = &[
+    "get", "list", "bool", "int", "float", "select", "where", "join", "sum", "takeWhile",
+];
+
 /// One table entry.
 pub struct Entry {
     /// Stable implementation id.
@@ -31,8 +38,8 @@ table! {
     "intrinsic.with" => "f with(*args: any)", "new context with $1.. bound";
     "intrinsic.def" => "f def(name: str, func: lam)", "define a function for the right side of ->";
     "intrinsic.unpack" => "m unpack(sequence: iter, *args: str)", "bind items to names in a new context";
-    "intrinsic.lambda" => "f lambda(func: lam)", "delegate value (delegates only)";
-    "intrinsic.call_delegate" => "f #call(callable: any, *args: any, **kwargs: any)", "call a delegate";
+    "intrinsic.delegate_lambda" => "f lambda(func: lam)", "delegate value (delegates only)";
+    "intrinsic.delegate_call" => "f #call(callable: any, *args: any, **kwargs: any)", "call a delegate";
     "system.member" => "f #member(obj: any, name: word)", "X.word: dict key, map over iterable, or property";
     "system.assert" => "m assert(obj: any, condition: lam, message: str = 'Assertion failed')", "obj if condition(obj) else AssertionError";
     "system.call" => "f call(name: str, args: seq, kwargs: dict, receiver: any = _)", "call a function by name";
@@ -207,8 +214,8 @@ table! {
     "queries.sequence" => "f sequence(start: int = 0, step: int = 1)", "infinite counter";
     "queries.order_by" => "m orderBy(collection: iter, selector: lam)", "stable ascending sort";
     "queries.order_by_descending" => "m orderByDescending(collection: iter, selector: lam)", "stable descending sort";
-    "queries.then_by" => "m thenBy(collection: iter, selector: lam)", "secondary ascending key";
-    "queries.then_by_descending" => "m thenByDescending(collection: iter, selector: lam)", "secondary descending key";
+    "queries.then_by" => "m thenBy(collection: ordered, selector: lam)", "secondary ascending key";
+    "queries.then_by_descending" => "m thenByDescending(collection: ordered, selector: lam)", "secondary descending key";
     "queries.group_by" => "m groupBy(collection: iter, keySelector: lam, valueSelector: lam = _, aggregator: lam = _)", "[key, values] groups";
     "queries.zip" => "m zip(*collections: iter)", "parallel tuples";
     "queries.zip_longest" => "m zipLongest(*collections: iter, **kwargs: any)", "parallel tuples padded with default";

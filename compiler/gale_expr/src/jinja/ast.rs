@@ -290,3 +290,78 @@ pub enum ExprKind {
         otherwise: Option<Box<Expr>>,
     },
 }
+
+impl CallArgs {
+    /// Every argument expression, in source order of kind (positional, keyword,
+    /// `*args`, `**kwargs`).
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.args
+            .iter()
+            .chain(self.kwargs.iter().map(|(_, _, e)| e))
+            .chain(self.dyn_args.as_deref())
+            .chain(self.dyn_kwargs.as_deref())
+    }
+}
+
+impl Expr {
+    /// Calls `f` on this node and every descendant, parents first.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Name(_) | ExprKind::NsRef { .. } | ExprKind::Const(_) => {}
+            ExprKind::Tuple(v) | ExprKind::List(v) | ExprKind::Concat(v) => {
+                v.iter().for_each(|e| e.walk(f))
+            }
+            ExprKind::Dict(v) => {
+                for (k, x) in v {
+                    k.walk(f);
+                    x.walk(f);
+                }
+            }
+            ExprKind::Getattr { target, .. } => target.walk(f),
+            ExprKind::Getitem { target, index } => {
+                target.walk(f);
+                index.walk(f);
+            }
+            ExprKind::Slice { start, stop, step } => {
+                for x in [start, stop, step].into_iter().flatten() {
+                    x.walk(f);
+                }
+            }
+            ExprKind::Call { callee, args } => {
+                callee.walk(f);
+                args.exprs().for_each(|e| e.walk(f));
+            }
+            ExprKind::Filter { target, args, .. } => {
+                if let Some(t) = target {
+                    t.walk(f);
+                }
+                args.exprs().for_each(|e| e.walk(f));
+            }
+            ExprKind::Test { target, args, .. } => {
+                target.walk(f);
+                args.exprs().for_each(|e| e.walk(f));
+            }
+            ExprKind::Unary { operand, .. } => operand.walk(f),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                lhs.walk(f);
+                rhs.walk(f);
+            }
+            ExprKind::Compare { first, ops } => {
+                first.walk(f);
+                ops.iter().for_each(|(_, e)| e.walk(f));
+            }
+            ExprKind::CondExpr {
+                test,
+                then,
+                otherwise,
+            } => {
+                test.walk(f);
+                then.walk(f);
+                if let Some(o) = otherwise {
+                    o.walk(f);
+                }
+            }
+        }
+    }
+}

@@ -307,7 +307,11 @@ fn lex_root(text: &str, start: usize, len: usize, out: &mut Tokens) {
                                 } else if rest.starts_with("-%}") {
                                     Some(skip_ws(text, f + 3, len))
                                 } else if rest.starts_with("%}") {
-                                    Some(if bytes.get(f + 2) == Some(&b'\n') && f + 2 < len { f + 3 } else { f + 2 })
+                                    Some(if bytes.get(f + 2) == Some(&b'\n') && f + 2 < len {
+                                        f + 3
+                                    } else {
+                                        f + 2
+                                    })
                                 } else {
                                     None
                                 };
@@ -380,7 +384,11 @@ fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens)
                     }
                     if rest.starts_with("%}") {
                         out.push((Tok::BlockEnd, Span::new(p, p + 2)));
-                        let e = if bytes.get(p + 2) == Some(&b'\n') && p + 2 < len { p + 3 } else { p + 2 };
+                        let e = if bytes.get(p + 2) == Some(&b'\n') && p + 2 < len {
+                            p + 3
+                        } else {
+                            p + 2
+                        };
                         return Some(e);
                     }
                 }
@@ -408,27 +416,33 @@ fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens)
             }
         }
         if is_word(c) {
-            let end = p + rest.char_indices().find(|&(_, c)| !is_word(c)).map_or(rest.len(), |(i, _)| i);
+            let end = p + rest
+                .char_indices()
+                .find(|&(_, c)| !is_word(c))
+                .map_or(rest.len(), |(i, _)| i);
             if is_digit(c) {
-                out.push((Tok::Error("Invalid character in identifier".into()), Span::new(p, end)));
+                out.push((
+                    Tok::Error("Invalid character in identifier".into()),
+                    Span::new(p, end),
+                ));
                 return None;
             }
             out.push((Tok::Name(text[p..end].into()), Span::new(p, end)));
             p = end;
             continue;
         }
-        if c == '\'' || c == '"' {
-            if let Some(end) = string_end(bytes, p, len) {
-                match unescape(&text[p + 1..end - 1]) {
-                    Ok(s) => out.push((Tok::Str(s), Span::new(p, end))),
-                    Err(m) => {
-                        out.push((Tok::Error(m), Span::new(p, end)));
-                        return None;
-                    }
+        if (c == '\'' || c == '"')
+            && let Some(end) = string_end(bytes, p, len)
+        {
+            match unescape(&text[p + 1..end - 1]) {
+                Ok(s) => out.push((Tok::Str(s), Span::new(p, end))),
+                Err(m) => {
+                    out.push((Tok::Error(m), Span::new(p, end)));
+                    return None;
                 }
-                p = end;
-                continue;
             }
+            p = end;
+            continue;
         }
         let two = bytes.get(p..p + 2).unwrap_or(&[]);
         let op2 = match two {
@@ -471,7 +485,11 @@ fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens)
         };
         let Some(op) = op else {
             out.push((
-                Tok::Error(format!("unexpected char {} at {}", py_repr_char(c), jinja_pos(text, p))),
+                Tok::Error(format!(
+                    "unexpected char {} at {}",
+                    py_repr_char(c),
+                    jinja_pos(text, p)
+                )),
                 Span::new(p, p + c.len_utf8()),
             ));
             return None;
@@ -484,7 +502,10 @@ fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens)
                 let data = op.as_str();
                 match balancing.pop() {
                     None => {
-                        out.push((Tok::Error(format!("unexpected '{data}'")), Span::new(p, p + 1)));
+                        out.push((
+                            Tok::Error(format!("unexpected '{data}'")),
+                            Span::new(p, p + 1),
+                        ));
                         return None;
                     }
                     Some(exp) if exp != data.as_bytes()[0] => {
@@ -632,7 +653,11 @@ fn float_at(text: &str, p: usize, len: usize) -> Option<(usize, f64)> {
         }
     };
     let int_end = digits(p)?;
-    let frac_end = if b.get(int_end) == Some(&b'.') { digits(int_end + 1) } else { None };
+    let frac_end = if b.get(int_end) == Some(&b'.') {
+        digits(int_end + 1)
+    } else {
+        None
+    };
     let exp = |i: usize| -> Option<usize> {
         if !matches!(b.get(i), Some(b'e' | b'E')) {
             return None;
@@ -703,7 +728,12 @@ pub fn segments(text: &str) -> Option<Vec<Segment>> {
             Tok::BlockBegin => open = Some((*s, SegmentKind::Statement)),
             Tok::VariableEnd | Tok::BlockEnd => {
                 let (b, kind) = open.take()?;
-                out.push(Segment { lang: Lang::Jinja, kind, outer: b.start..s.end, inner: b.end..s.start });
+                out.push(Segment {
+                    lang: Lang::Jinja,
+                    kind,
+                    outer: b.start..s.end,
+                    inner: b.end..s.start,
+                });
             }
             Tok::Error(_) => return None,
             Tok::Eof if open.is_some() => return None,
@@ -726,10 +756,19 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(last_error("{{ $ }}").as_deref(), Some("unexpected char '$' at 3"));
-        assert_eq!(last_error("{{ foo( }}").as_deref(), Some("unexpected '}', expected ')'"));
+        assert_eq!(
+            last_error("{{ $ }}").as_deref(),
+            Some("unexpected char '$' at 3")
+        );
+        assert_eq!(
+            last_error("{{ foo( }}").as_deref(),
+            Some("unexpected '}', expected ')'")
+        );
         assert_eq!(last_error("{{ ) }}").as_deref(), Some("unexpected ')'"));
-        assert_eq!(last_error("{# x").as_deref(), Some("Missing end of comment tag"));
+        assert_eq!(
+            last_error("{# x").as_deref(),
+            Some("Missing end of comment tag")
+        );
         assert_eq!(last_error("{{ 'a' }} {% raw %} {{ $ }} {% endraw %}"), None);
         assert_eq!(last_error("{{ 1 }").as_deref(), Some("unexpected '}'"));
     }

@@ -28,7 +28,13 @@ pub struct SyntaxError {
 /// Parses a whole template as `Environment.parse` does.
 pub fn parse_template(text: &str) -> Result<Template, SyntaxError> {
     let toks = lex(text);
-    let mut p = P { toks: &toks, i: 0, prev_end: 0, end_token_stack: Vec::new(), tag_stack: Vec::new() };
+    let mut p = P {
+        toks: &toks,
+        i: 0,
+        prev_end: 0,
+        end_token_stack: Vec::new(),
+        tag_stack: Vec::new(),
+    };
     p.check_current()?;
     let body = p.subparse(None)?;
     Ok(Template { body })
@@ -39,7 +45,13 @@ pub fn parse_template(text: &str) -> Result<Template, SyntaxError> {
 /// the delimiters. Spans are relative to `expr`.
 pub fn parse_expression(expr: &str) -> Result<Expr, SyntaxError> {
     let toks = super::lexer::lex_expression(expr);
-    let mut p = P { toks: &toks, i: 0, prev_end: 0, end_token_stack: Vec::new(), tag_stack: Vec::new() };
+    let mut p = P {
+        toks: &toks,
+        i: 0,
+        prev_end: 0,
+        end_token_stack: Vec::new(),
+        tag_stack: Vec::new(),
+    };
     p.check_current()?;
     let e = p.parse_expression(true)?;
     if !matches!(p.cur(), Tok::Eof) {
@@ -104,10 +116,10 @@ fn test(t: &Tok, expr: &str) -> bool {
 
 /// Jinja's `describe_token_expr`.
 fn describe_expr(expr: &str) -> String {
-    if let Some((ty, value)) = expr.split_once(':') {
-        if ty == "name" {
-            return value.to_owned();
-        }
+    if let Some((ty, value)) = expr.split_once(':')
+        && ty == "name"
+    {
+        return value.to_owned();
     }
     let ty = expr.split_once(':').map_or(expr, |(t, _)| t);
     match ty {
@@ -160,7 +172,10 @@ const EOF: (Tok, Span) = (Tok::Eof, Span { start: 0, end: 0 });
 
 impl<'a> P<'a> {
     fn tok(&self) -> &'a (Tok, Span) {
-        self.toks.get(self.i).or_else(|| self.toks.last()).unwrap_or(&EOF)
+        self.toks
+            .get(self.i)
+            .or_else(|| self.toks.last())
+            .unwrap_or(&EOF)
     }
     fn cur(&self) -> &'a Tok {
         &self.tok().0
@@ -169,7 +184,10 @@ impl<'a> P<'a> {
         self.tok().1
     }
     fn err(&self, message: String) -> SyntaxError {
-        SyntaxError { message, span: self.cur_span() }
+        SyntaxError {
+            message,
+            span: self.cur_span(),
+        }
     }
     fn fail<T>(&self, message: String) -> PResult<T> {
         Err(self.err(message))
@@ -177,7 +195,10 @@ impl<'a> P<'a> {
     /// Raises the lexical error if the current token is one.
     fn check_current(&self) -> PResult<()> {
         if let (Tok::Error(m), s) = self.tok() {
-            return Err(SyntaxError { message: m.clone(), span: *s });
+            return Err(SyntaxError {
+                message: m.clone(),
+                span: *s,
+            });
         }
         Ok(())
     }
@@ -195,7 +216,10 @@ impl<'a> P<'a> {
             return Ok(self.cur());
         }
         match self.toks.get(self.i + 1) {
-            Some((Tok::Error(m), s)) => Err(SyntaxError { message: m.clone(), span: *s }),
+            Some((Tok::Error(m), s)) => Err(SyntaxError {
+                message: m.clone(),
+                span: *s,
+            }),
             Some((t, _)) => Ok(t),
             None => Ok(&EOF.0),
         }
@@ -217,7 +241,10 @@ impl<'a> P<'a> {
             if matches!(self.cur(), Tok::Eof) {
                 return self.fail(format!("unexpected end of template, expected '{d}'."));
             }
-            return self.fail(format!("expected token '{d}', got '{}'", self.cur().describe()));
+            return self.fail(format!(
+                "expected token '{d}', got '{}'",
+                self.cur().describe()
+            ));
         }
         self.next()
     }
@@ -228,7 +255,10 @@ impl<'a> P<'a> {
         }
     }
     fn span_from(&self, start: u32) -> Span {
-        Span { start, end: self.prev_end.max(start) }
+        Span {
+            start,
+            end: self.prev_end.max(start),
+        }
     }
 
     fn fail_ut_eof<T>(&self, name: Option<&str>, stack: &[Vec<&'static str>]) -> PResult<T> {
@@ -236,9 +266,12 @@ impl<'a> P<'a> {
         for exprs in stack {
             expected.extend(exprs.iter().map(|e| describe_expr(e)));
         }
-        let currently_looking = stack
-            .last()
-            .map(|l| l.iter().map(|e| format!("'{}'", describe_expr(e))).collect::<Vec<_>>().join(" or "));
+        let currently_looking = stack.last().map(|l| {
+            l.iter()
+                .map(|e| format!("'{}'", describe_expr(e)))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        });
         let mut message = vec![match name {
             None => "Unexpected end of template.".to_owned(),
             Some(n) => format!("Encountered unknown tag '{n}'."),
@@ -253,7 +286,9 @@ impl<'a> P<'a> {
             }
         }
         if let Some(t) = self.tag_stack.last() {
-            message.push(format!("The innermost block that needs to be closed is '{t}'."));
+            message.push(format!(
+                "The innermost block that needs to be closed is '{t}'."
+            ));
         }
         self.fail(message.join(" "))
     }
@@ -265,8 +300,10 @@ impl<'a> P<'a> {
     }
 
     fn is_tuple_end(&self, extra: Option<&[&'static str]>) -> bool {
-        matches!(self.cur(), Tok::VariableEnd | Tok::BlockEnd | Tok::Op(JOp::RParen))
-            || extra.is_some_and(|e| e.iter().any(|x| self.test(x)))
+        matches!(
+            self.cur(),
+            Tok::VariableEnd | Tok::BlockEnd | Tok::Op(JOp::RParen)
+        ) || extra.is_some_and(|e| e.iter().any(|x| self.test(x)))
     }
 
     // ---- template level ----
@@ -297,15 +334,18 @@ impl<'a> P<'a> {
                     self.next()?;
                     let expr = self.parse_tuple(false, true, None, false, false)?;
                     self.expect("variable_end")?;
-                    body.push(Node::Output { expr, span: self.span_from(start) });
+                    body.push(Node::Output {
+                        expr,
+                        span: self.span_from(start),
+                    });
                 }
                 Tok::BlockBegin => {
                     let start = s.start;
                     self.next()?;
-                    if let Some(e) = end_tokens {
-                        if e.iter().any(|x| self.test(x)) {
-                            return Ok(body);
-                        }
+                    if let Some(e) = end_tokens
+                        && e.iter().any(|x| self.test(x))
+                    {
+                        return Ok(body);
                     }
                     let node = self.parse_statement(start)?;
                     self.expect("block_end")?;
@@ -317,7 +357,11 @@ impl<'a> P<'a> {
         Ok(body)
     }
 
-    fn parse_statements(&mut self, end_tokens: &[&'static str], drop_needle: bool) -> PResult<Vec<Node>> {
+    fn parse_statements(
+        &mut self,
+        end_tokens: &[&'static str],
+        drop_needle: bool,
+    ) -> PResult<Vec<Node>> {
         self.skip_if("colon")?;
         self.expect("block_end")?;
         let result = self.subparse(Some(end_tokens))?;
@@ -335,8 +379,20 @@ impl<'a> P<'a> {
             return self.fail("tag name expected".into());
         };
         const KNOWN: [&str; 14] = [
-            "for", "if", "block", "extends", "print", "macro", "include", "from", "import", "set", "with",
-            "autoescape", "call", "filter",
+            "for",
+            "if",
+            "block",
+            "extends",
+            "print",
+            "macro",
+            "include",
+            "from",
+            "import",
+            "set",
+            "with",
+            "autoescape",
+            "call",
+            "filter",
         ];
         if !KNOWN.contains(&name) {
             return self.fail_ut_eof(Some(name), &self.end_token_stack.clone());
@@ -358,7 +414,11 @@ impl<'a> P<'a> {
         let target = self.parse_assign_target(true, false, Some(&["name:in"]), false)?;
         self.expect("name:in")?;
         let iter = self.parse_tuple(false, false, Some(&["name:recursive"]), false, false)?;
-        let filter = if self.skip_if("name:if")? { Some(self.parse_expression(true)?) } else { None };
+        let filter = if self.skip_if("name:if")? {
+            Some(self.parse_expression(true)?)
+        } else {
+            None
+        };
         let recursive = self.skip_if("name:recursive")?;
         let body = self.parse_statements(&["name:endfor", "name:else"], false)?;
         let else_body = if self.next()?.0 == Tok::Name("endfor".into()) {
@@ -366,7 +426,15 @@ impl<'a> P<'a> {
         } else {
             self.parse_statements(&["name:endfor"], true)?
         };
-        Ok(Node::For { target, iter, filter, recursive, body, else_body, span: self.span_from(start) })
+        Ok(Node::For {
+            target,
+            iter,
+            filter,
+            recursive,
+            body,
+            else_body,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_if(&mut self, start: u32) -> PResult<Node> {
@@ -385,7 +453,11 @@ impl<'a> P<'a> {
             }
             break;
         }
-        Ok(Node::If { branches, else_body, span: self.span_from(start) })
+        Ok(Node::If {
+            branches,
+            else_body,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_set(&mut self, start: u32) -> PResult<Node> {
@@ -393,11 +465,23 @@ impl<'a> P<'a> {
         let target = self.parse_assign_target(true, false, None, true)?;
         if self.skip_if("assign")? {
             let value = self.parse_tuple(false, true, None, false, false)?;
-            return Ok(Node::Set { target, value: Some(value), filter: None, body: Vec::new(), span: self.span_from(start) });
+            return Ok(Node::Set {
+                target,
+                value: Some(value),
+                filter: None,
+                body: Vec::new(),
+                span: self.span_from(start),
+            });
         }
         let filter = self.parse_filter(None, false)?;
         let body = self.parse_statements(&["name:endset"], true)?;
-        Ok(Node::Set { target, value: None, filter, body, span: self.span_from(start) })
+        Ok(Node::Set {
+            target,
+            value: None,
+            filter,
+            body,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_with(&mut self, start: u32) -> PResult<Node> {
@@ -413,7 +497,11 @@ impl<'a> P<'a> {
             assignments.push((target, value));
         }
         let body = self.parse_statements(&["name:endwith"], true)?;
-        Ok(Node::With { assignments, body, span: self.span_from(start) })
+        Ok(Node::With {
+            assignments,
+            body,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_other(&mut self, tag: &'a str, start: u32) -> PResult<Node> {
@@ -454,7 +542,8 @@ impl<'a> P<'a> {
                 }
                 body = self.parse_statements(&["name:endblock"], true)?;
                 if required && body.iter().any(|n| !matches!(n, Node::Data(_))) {
-                    return self.fail("Required blocks can only contain comments or whitespace".into());
+                    return self
+                        .fail("Required blocks can only contain comments or whitespace".into());
                 }
                 let needle = format!("name:{block_name}");
                 self.skip_if(&needle)?;
@@ -492,7 +581,8 @@ impl<'a> P<'a> {
                         let target = self.parse_assign_target(false, true, None, false)?;
                         if matches!(&target.kind, ExprKind::Name(n) if n.starts_with('_')) {
                             return Err(SyntaxError {
-                                message: "names starting with an underline can not be imported".into(),
+                                message: "names starting with an underline can not be imported"
+                                    .into(),
                                 span: target_span,
                             });
                         }
@@ -500,7 +590,8 @@ impl<'a> P<'a> {
                             self.parse_assign_target(false, true, None, false)?;
                         }
                         names += 1;
-                        if self.parse_context_from()? || !matches!(self.cur(), Tok::Op(JOp::Comma)) {
+                        if self.parse_context_from()? || !matches!(self.cur(), Tok::Op(JOp::Comma))
+                        {
                             break;
                         }
                     } else {
@@ -521,7 +612,10 @@ impl<'a> P<'a> {
                 }
                 let call = self.parse_expression(true)?;
                 if !matches!(call.kind, ExprKind::Call { .. }) {
-                    return Err(SyntaxError { message: "expected call".into(), span: Span { start, end: start } });
+                    return Err(SyntaxError {
+                        message: "expected call".into(),
+                        span: Span { start, end: start },
+                    });
                 }
                 exprs.push(call);
                 body = self.parse_statements(&["name:endcall"], true)?;
@@ -535,11 +629,18 @@ impl<'a> P<'a> {
                 body = self.parse_statements(&["name:endfilter"], true)?;
             }
         }
-        Ok(Node::Other { tag: tag.into(), exprs, body, span: self.span_from(start) })
+        Ok(Node::Other {
+            tag: tag.into(),
+            exprs,
+            body,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_import_context(&mut self) -> PResult<()> {
-        if (self.test("name:with") || self.test("name:without")) && test_tok(self.look()?, "name:context") {
+        if (self.test("name:with") || self.test("name:without"))
+            && test_tok(self.look()?, "name:context")
+        {
             self.next()?;
             self.next()?;
         }
@@ -547,7 +648,9 @@ impl<'a> P<'a> {
     }
 
     fn parse_context_from(&mut self) -> PResult<bool> {
-        if matches!(self.name_value(), Some("with" | "without")) && test_tok(self.look()?, "name:context") {
+        if matches!(self.name_value(), Some("with" | "without"))
+            && test_tok(self.look()?, "name:context")
+        {
             self.next()?;
             self.next()?;
             return Ok(true);
@@ -589,7 +692,10 @@ impl<'a> P<'a> {
                 Tok::Name(n) => n.clone(),
                 _ => "".into(),
             };
-            return Ok(Expr { kind: ExprKind::Name(name), span: *s });
+            return Ok(Expr {
+                kind: ExprKind::Name(name),
+                span: *s,
+            });
         }
         let target = if with_tuple {
             self.parse_tuple(true, true, extra_end_rules, false, with_namespace)?
@@ -608,7 +714,11 @@ impl<'a> P<'a> {
     // ---- expressions ----
 
     fn parse_expression(&mut self, with_condexpr: bool) -> PResult<Expr> {
-        if with_condexpr { self.parse_condexpr() } else { self.parse_or() }
+        if with_condexpr {
+            self.parse_condexpr()
+        } else {
+            self.parse_or()
+        }
     }
 
     fn parse_condexpr(&mut self) -> PResult<Expr> {
@@ -616,9 +726,17 @@ impl<'a> P<'a> {
         let mut expr1 = self.parse_or()?;
         while self.skip_if("name:if")? {
             let expr2 = self.parse_or()?;
-            let expr3 = if self.skip_if("name:else")? { Some(Box::new(self.parse_condexpr()?)) } else { None };
+            let expr3 = if self.skip_if("name:else")? {
+                Some(Box::new(self.parse_condexpr()?))
+            } else {
+                None
+            };
             expr1 = Expr {
-                kind: ExprKind::CondExpr { test: Box::new(expr2), then: Box::new(expr1), otherwise: expr3 },
+                kind: ExprKind::CondExpr {
+                    test: Box::new(expr2),
+                    then: Box::new(expr1),
+                    otherwise: expr3,
+                },
                 span: self.span_from(start),
             };
         }
@@ -651,7 +769,10 @@ impl<'a> P<'a> {
             self.next()?;
             let operand = self.parse_not()?;
             return Ok(Expr {
-                kind: ExprKind::Unary { op: UnaryOp::Not, operand: Box::new(operand) },
+                kind: ExprKind::Unary {
+                    op: UnaryOp::Not,
+                    operand: Box::new(operand),
+                },
                 span: self.span_from(start),
             });
         }
@@ -688,11 +809,24 @@ impl<'a> P<'a> {
         if ops.is_empty() {
             return Ok(expr);
         }
-        Ok(Expr { kind: ExprKind::Compare { first: Box::new(expr), ops }, span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Compare {
+                first: Box::new(expr),
+                ops,
+            },
+            span: self.span_from(start),
+        })
     }
 
     fn bin(&self, op: BinaryOp, lhs: Expr, rhs: Expr, start: u32) -> Expr {
-        Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span: self.span_from(start) }
+        Expr {
+            kind: ExprKind::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            span: self.span_from(start),
+        }
     }
 
     fn parse_math1(&mut self) -> PResult<Expr> {
@@ -722,7 +856,10 @@ impl<'a> P<'a> {
             self.next()?;
             args.push(self.parse_math2()?);
         }
-        Ok(Expr { kind: ExprKind::Concat(args), span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Concat(args),
+            span: self.span_from(start),
+        })
     }
 
     fn parse_math2(&mut self) -> PResult<Expr> {
@@ -758,10 +895,20 @@ impl<'a> P<'a> {
         let start = self.cur_span().start;
         let mut node = match self.cur() {
             Tok::Op(JOp::Sub) | Tok::Op(JOp::Add) => {
-                let op = if matches!(self.cur(), Tok::Op(JOp::Sub)) { UnaryOp::Neg } else { UnaryOp::Pos };
+                let op = if matches!(self.cur(), Tok::Op(JOp::Sub)) {
+                    UnaryOp::Neg
+                } else {
+                    UnaryOp::Pos
+                };
                 self.next()?;
                 let operand = self.parse_unary(false)?;
-                Expr { kind: ExprKind::Unary { op, operand: Box::new(operand) }, span: self.span_from(start) }
+                Expr {
+                    kind: ExprKind::Unary {
+                        op,
+                        operand: Box::new(operand),
+                    },
+                    span: self.span_from(start),
+                }
             }
             _ => self.parse_primary(false)?,
         };
@@ -789,7 +936,10 @@ impl<'a> P<'a> {
                             Tok::Name(x) => x.clone(),
                             _ => "".into(),
                         };
-                        ExprKind::NsRef { name: n.clone(), attr }
+                        ExprKind::NsRef {
+                            name: n.clone(),
+                            attr,
+                        }
                     }
                     _ => ExprKind::Name(n.clone()),
                 }
@@ -815,13 +965,19 @@ impl<'a> P<'a> {
                 self.next()?;
                 let e = self.parse_tuple(false, true, None, true, false)?;
                 self.expect("rparen")?;
-                return Ok(Expr { kind: e.kind, span: self.span_from(start) });
+                return Ok(Expr {
+                    kind: e.kind,
+                    span: self.span_from(start),
+                });
             }
             Tok::Op(JOp::LBracket) => return self.parse_list(),
             Tok::Op(JOp::LBrace) => return self.parse_dict(),
             other => return self.fail(format!("unexpected '{}'", other.describe())),
         };
-        Ok(Expr { kind, span: self.span_from(start) })
+        Ok(Expr {
+            kind,
+            span: self.span_from(start),
+        })
     }
 
     fn parse_tuple(
@@ -842,7 +998,11 @@ impl<'a> P<'a> {
             if self.is_tuple_end(extra_end_rules) {
                 break;
             }
-            let e = if simplified { self.parse_primary(with_namespace)? } else { self.parse_expression(with_condexpr)? };
+            let e = if simplified {
+                self.parse_primary(with_namespace)?
+            } else {
+                self.parse_expression(with_condexpr)?
+            };
             args.push(e);
             if matches!(self.cur(), Tok::Op(JOp::Comma)) {
                 is_tuple = true;
@@ -855,10 +1015,16 @@ impl<'a> P<'a> {
                 return Ok(e);
             }
             if !explicit_parentheses {
-                return self.fail(format!("Expected an expression, got '{}'", self.cur().describe()));
+                return self.fail(format!(
+                    "Expected an expression, got '{}'",
+                    self.cur().describe()
+                ));
             }
         }
-        Ok(Expr { kind: ExprKind::Tuple(args), span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Tuple(args),
+            span: self.span_from(start),
+        })
     }
 
     fn parse_list(&mut self) -> PResult<Expr> {
@@ -875,7 +1041,10 @@ impl<'a> P<'a> {
             items.push(self.parse_expression(true)?);
         }
         self.expect("rbracket")?;
-        Ok(Expr { kind: ExprKind::List(items), span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::List(items),
+            span: self.span_from(start),
+        })
     }
 
     fn parse_dict(&mut self) -> PResult<Expr> {
@@ -895,13 +1064,18 @@ impl<'a> P<'a> {
             items.push((key, value));
         }
         self.expect("rbrace")?;
-        Ok(Expr { kind: ExprKind::Dict(items), span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Dict(items),
+            span: self.span_from(start),
+        })
     }
 
     fn parse_postfix(&mut self, mut node: Expr, start: u32) -> PResult<Expr> {
         loop {
             match self.cur() {
-                Tok::Op(JOp::Dot) | Tok::Op(JOp::LBracket) => node = self.parse_subscript(node, start)?,
+                Tok::Op(JOp::Dot) | Tok::Op(JOp::LBracket) => {
+                    node = self.parse_subscript(node, start)?
+                }
                 Tok::Op(JOp::LParen) => node = self.parse_call(node, start)?,
                 _ => break,
             }
@@ -934,17 +1108,27 @@ impl<'a> P<'a> {
                 self.next()?;
                 match attr_tok {
                     Tok::Name(n) => Ok(Expr {
-                        kind: ExprKind::Getattr { target: Box::new(node), attr: n.clone(), attr_span: *attr_span },
+                        kind: ExprKind::Getattr {
+                            target: Box::new(node),
+                            attr: n.clone(),
+                            attr_span: *attr_span,
+                        },
                         span: self.span_from(start),
                     }),
                     Tok::Int(i) => Ok(Expr {
                         kind: ExprKind::Getitem {
                             target: Box::new(node),
-                            index: Box::new(Expr { kind: ExprKind::Const(Const::Int(i.clone())), span: *attr_span }),
+                            index: Box::new(Expr {
+                                kind: ExprKind::Const(Const::Int(i.clone())),
+                                span: *attr_span,
+                            }),
                         },
                         span: self.span_from(start),
                     }),
-                    _ => Err(SyntaxError { message: "expected name or number".into(), span: *attr_span }),
+                    _ => Err(SyntaxError {
+                        message: "expected name or number".into(),
+                        span: *attr_span,
+                    }),
                 }
             }
             Tok::Op(JOp::LBracket) => {
@@ -959,16 +1143,31 @@ impl<'a> P<'a> {
                 let iend = self.prev_end;
                 self.expect("rbracket")?;
                 let index = if args.len() == 1 {
-                    args.pop().unwrap_or(Expr { kind: ExprKind::Tuple(Vec::new()), span: *tok_span })
+                    args.pop().unwrap_or(Expr {
+                        kind: ExprKind::Tuple(Vec::new()),
+                        span: *tok_span,
+                    })
                 } else {
-                    Expr { kind: ExprKind::Tuple(args), span: Span { start: istart, end: iend.max(istart) } }
+                    Expr {
+                        kind: ExprKind::Tuple(args),
+                        span: Span {
+                            start: istart,
+                            end: iend.max(istart),
+                        },
+                    }
                 };
                 Ok(Expr {
-                    kind: ExprKind::Getitem { target: Box::new(node), index: Box::new(index) },
+                    kind: ExprKind::Getitem {
+                        target: Box::new(node),
+                        index: Box::new(index),
+                    },
                     span: self.span_from(start),
                 })
             }
-            _ => Err(SyntaxError { message: "expected subscript expression".into(), span: *tok_span }),
+            _ => Err(SyntaxError {
+                message: "expected subscript expression".into(),
+                span: *tok_span,
+            }),
         }
     }
 
@@ -1002,7 +1201,14 @@ impl<'a> P<'a> {
         } else {
             None
         };
-        Ok(Expr { kind: ExprKind::Slice { start: first, stop, step }, span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Slice {
+                start: first,
+                stop,
+                step,
+            },
+            span: self.span_from(start),
+        })
     }
 
     fn parse_call_args(&mut self) -> PResult<CallArgs> {
@@ -1010,7 +1216,10 @@ impl<'a> P<'a> {
         let lparen_span = *lparen_span;
         let mut out = CallArgs::default();
         let mut require_comma = false;
-        let invalid = || SyntaxError { message: "invalid syntax for function call expression".into(), span: lparen_span };
+        let invalid = || SyntaxError {
+            message: "invalid syntax for function call expression".into(),
+            span: lparen_span,
+        };
         while !matches!(self.cur(), Tok::Op(JOp::RParen)) {
             if require_comma {
                 self.expect("comma")?;
@@ -1030,7 +1239,9 @@ impl<'a> P<'a> {
                 }
                 self.next()?;
                 out.dyn_kwargs = Some(Box::new(self.parse_expression(true)?));
-            } else if matches!(self.cur(), Tok::Name(_)) && matches!(self.look()?, Tok::Op(JOp::Assign)) {
+            } else if matches!(self.cur(), Tok::Name(_))
+                && matches!(self.look()?, Tok::Op(JOp::Assign))
+            {
                 if out.dyn_kwargs.is_some() {
                     return Err(invalid());
                 }
@@ -1056,7 +1267,13 @@ impl<'a> P<'a> {
 
     fn parse_call(&mut self, node: Expr, start: u32) -> PResult<Expr> {
         let args = self.parse_call_args()?;
-        Ok(Expr { kind: ExprKind::Call { callee: Box::new(node), args }, span: self.span_from(start) })
+        Ok(Expr {
+            kind: ExprKind::Call {
+                callee: Box::new(node),
+                args,
+            },
+            span: self.span_from(start),
+        })
     }
 
     fn dotted_name(&mut self) -> PResult<(Box<str>, Span)> {
@@ -1078,16 +1295,31 @@ impl<'a> P<'a> {
         Ok((name.into(), span))
     }
 
-    fn parse_filter(&mut self, mut node: Option<Expr>, mut start_inline: bool) -> PResult<Option<Expr>> {
-        let start = node.as_ref().map_or(self.cur_span().start, |n| n.span.start);
+    fn parse_filter(
+        &mut self,
+        mut node: Option<Expr>,
+        mut start_inline: bool,
+    ) -> PResult<Option<Expr>> {
+        let start = node
+            .as_ref()
+            .map_or(self.cur_span().start, |n| n.span.start);
         while matches!(self.cur(), Tok::Op(JOp::Pipe)) || start_inline {
             if !start_inline {
                 self.next()?;
             }
             let (name, name_span) = self.dotted_name()?;
-            let args = if matches!(self.cur(), Tok::Op(JOp::LParen)) { self.parse_call_args()? } else { CallArgs::default() };
+            let args = if matches!(self.cur(), Tok::Op(JOp::LParen)) {
+                self.parse_call_args()?
+            } else {
+                CallArgs::default()
+            };
             node = Some(Expr {
-                kind: ExprKind::Filter { target: node.map(Box::new), name, name_span, args },
+                kind: ExprKind::Filter {
+                    target: node.map(Box::new),
+                    name,
+                    name_span,
+                    args,
+                },
                 span: self.span_from(start),
             });
             start_inline = false;
@@ -1109,7 +1341,11 @@ impl<'a> P<'a> {
             args = self.parse_call_args()?;
         } else if matches!(
             self.cur(),
-            Tok::Name(_) | Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Op(JOp::LParen | JOp::LBracket | JOp::LBrace)
+            Tok::Name(_)
+                | Tok::Str(_)
+                | Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Op(JOp::LParen | JOp::LBracket | JOp::LBrace)
         ) && !(self.test("name:else") || self.test("name:or") || self.test("name:and"))
         {
             if self.test("name:is") {
@@ -1121,11 +1357,22 @@ impl<'a> P<'a> {
             args.args.push(arg);
         }
         let test = Expr {
-            kind: ExprKind::Test { target: Box::new(node), name, name_span, args },
+            kind: ExprKind::Test {
+                target: Box::new(node),
+                name,
+                name_span,
+                args,
+            },
             span: self.span_from(start),
         };
         if negated {
-            return Ok(Expr { kind: ExprKind::Unary { op: UnaryOp::Not, operand: Box::new(test) }, span: self.span_from(start) });
+            return Ok(Expr {
+                kind: ExprKind::Unary {
+                    op: UnaryOp::Not,
+                    operand: Box::new(test),
+                },
+                span: self.span_from(start),
+            });
         }
         Ok(test)
     }
@@ -1159,9 +1406,15 @@ fn node_type_name(e: &Expr) -> &'static str {
         ExprKind::Call { .. } => "call",
         ExprKind::Filter { .. } => "filter",
         ExprKind::Test { .. } => "test",
-        ExprKind::Unary { op: UnaryOp::Not, .. } => "not",
-        ExprKind::Unary { op: UnaryOp::Neg, .. } => "neg",
-        ExprKind::Unary { op: UnaryOp::Pos, .. } => "pos",
+        ExprKind::Unary {
+            op: UnaryOp::Not, ..
+        } => "not",
+        ExprKind::Unary {
+            op: UnaryOp::Neg, ..
+        } => "neg",
+        ExprKind::Unary {
+            op: UnaryOp::Pos, ..
+        } => "pos",
         ExprKind::Binary { op, .. } => match op {
             BinaryOp::Or => "or",
             BinaryOp::And => "and",
@@ -1190,10 +1443,19 @@ mod tests {
     #[test]
     fn messages() {
         assert_eq!(err("{{ * }}").as_deref(), Some("unexpected '*'"));
-        assert_eq!(err("{{ }}").as_deref(), Some("Expected an expression, got 'end of print statement'"));
-        assert_eq!(err("{{ a = 1 }}").as_deref(), Some("expected token 'end of print statement', got '='"));
+        assert_eq!(
+            err("{{ }}").as_deref(),
+            Some("Expected an expression, got 'end of print statement'")
+        );
+        assert_eq!(
+            err("{{ a = 1 }}").as_deref(),
+            Some("expected token 'end of print statement', got '='")
+        );
         assert_eq!(err("{{ $ }}").as_deref(), Some("unexpected char '$' at 3"));
-        assert_eq!(err("{{ foo( }}").as_deref(), Some("unexpected '}', expected ')'"));
+        assert_eq!(
+            err("{{ foo( }}").as_deref(),
+            Some("unexpected '}', expected ')'")
+        );
         assert_eq!(
             err("{{ _.a }} and {% if %}").as_deref(),
             Some("Expected an expression, got 'end of statement block'")
@@ -1208,7 +1470,10 @@ mod tests {
             err("{% endif %}").as_deref(),
             Some("Encountered unknown tag 'endif'.")
         );
-        assert_eq!(err("{{ 1 ").as_deref(), Some("unexpected end of template, expected 'end of print statement'."));
+        assert_eq!(
+            err("{{ 1 ").as_deref(),
+            Some("unexpected end of template, expected 'end of print statement'.")
+        );
     }
 
     #[test]
@@ -1230,7 +1495,11 @@ mod tests {
             "{{ a not in b }}",
             "{{ _.get('k') }}",
         ] {
-            assert!(parse_template(s).is_ok(), "{s}: {:?}", parse_template(s).err());
+            assert!(
+                parse_template(s).is_ok(),
+                "{s}: {:?}",
+                parse_template(s).err()
+            );
         }
     }
 
@@ -1239,7 +1508,10 @@ mod tests {
         let e = parse_expression(" _.a ").unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(e.span, Span { start: 1, end: 4 });
         let m = |s: &str| parse_expression(s).err().map(|e| e.message);
-        assert_eq!(m(" _.a + ").as_deref(), Some("unexpected 'end of template'"));
+        assert_eq!(
+            m(" _.a + ").as_deref(),
+            Some("unexpected 'end of template'")
+        );
         assert_eq!(m(" _.a _.b ").as_deref(), Some("chunk after expression"));
         assert_eq!(m(" ").as_deref(), Some("unexpected 'end of template'"));
     }

@@ -258,7 +258,9 @@ impl Expr {
                 callee.walk(f);
                 args(a, f);
             }
-            ExprKind::Member { receiver, member, .. } => {
+            ExprKind::Member {
+                receiver, member, ..
+            } => {
                 receiver.walk(f);
                 member.walk(f);
             }

@@ -173,13 +173,21 @@ pub(crate) fn python_float_repr(f: f64) -> String {
                 Some(d) => ('-', d),
                 None => ('+', exp),
             };
-            let digits = if digits.len() < 2 { format!("0{digits}") } else { digits.to_owned() };
+            let digits = if digits.len() < 2 {
+                format!("0{digits}")
+            } else {
+                digits.to_owned()
+            };
             return format!("{mant}e{sign}{digits}");
         }
         s
     } else {
         let s = format!("{f}");
-        if s.contains('.') || s.contains("inf") || s.contains("NaN") { s } else { format!("{s}.0") }
+        if s.contains('.') || s.contains("inf") || s.contains("NaN") {
+            s
+        } else {
+            format!("{s}.0")
+        }
     }
 }
 
@@ -247,12 +255,13 @@ pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
             continue;
         }
         // NUMBER
-        if is_digit(c) && !prev_is_word(pos) {
-            if let Some(end) = number_end(text, pos) {
-                tokens.push((Token::Number(&text[pos..end]), Span::new(pos, end)));
-                pos = end;
-                continue;
-            }
+        if is_digit(c)
+            && !prev_is_word(pos)
+            && let Some(end) = number_end(text, pos)
+        {
+            tokens.push((Token::Number(&text[pos..end]), Span::new(pos, end)));
+            pos = end;
+            continue;
         }
         // FUNC / KEYWORD_STRING
         if (is_word(c) && !is_digit(c)) && !prev_is_word(pos) {
@@ -281,22 +290,29 @@ pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
             }
         }
         // strings
-        if matches!(c, '\'' | '"' | '`') {
-            if let Some(end) = string_end(text, pos, b) {
-                let raw = &text[pos..end];
-                if c != '`' && raw.contains('\\') {
-                    if let Err(msg) = decode_string(raw) {
-                        let err = LexError { span: Span::new(pos, end), message: msg };
-                        if !recover {
-                            return Lexed { tokens, error: Some(err) };
-                        }
-                        first_error.get_or_insert(err);
-                    }
+        if matches!(c, '\'' | '"' | '`')
+            && let Some(end) = string_end(text, pos, b)
+        {
+            let raw = &text[pos..end];
+            if c != '`'
+                && raw.contains('\\')
+                && let Err(msg) = decode_string(raw)
+            {
+                let err = LexError {
+                    span: Span::new(pos, end),
+                    message: msg,
+                };
+                if !recover {
+                    return Lexed {
+                        tokens,
+                        error: Some(err),
+                    };
                 }
-                tokens.push((Token::Str(raw), Span::new(pos, end)));
-                pos = end;
-                continue;
+                first_error.get_or_insert(err);
             }
+            tokens.push((Token::Str(raw), Span::new(pos, end)));
+            pos = end;
+            continue;
         }
         // operators (the standard table's order amounts to a longest match)
         let two = bytes.get(pos..pos + 2).unwrap_or(&[]);
@@ -342,25 +358,38 @@ pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
         let end = pos + c.len_utf8();
         let err = LexError {
             span: Span::new(pos, end),
-            message: format!("Lexical error: illegal character '{c}' at position {}", char_pos(text, pos)),
+            message: format!(
+                "Lexical error: illegal character '{c}' at position {}",
+                char_pos(text, pos)
+            ),
         };
         if !recover {
-            return Lexed { tokens, error: Some(err) };
+            return Lexed {
+                tokens,
+                error: Some(err),
+            };
         }
         first_error.get_or_insert(err);
         pos = end;
     }
-    Lexed { tokens, error: first_error }
+    Lexed {
+        tokens,
+        error: first_error,
+    }
 }
 
 /// Length in bytes of the run of `\w` characters at the start of `s`.
 fn word_run(s: &str) -> usize {
-    s.char_indices().find(|&(_, c)| !is_word(c)).map_or(s.len(), |(i, _)| i)
+    s.char_indices()
+        .find(|&(_, c)| !is_word(c))
+        .map_or(s.len(), |(i, _)| i)
 }
 
 /// Length in bytes of the run of `\d` characters at the start of `s`.
 fn digit_run(s: &str) -> usize {
-    s.char_indices().find(|&(_, c)| !is_digit(c)).map_or(s.len(), |(i, _)| i)
+    s.char_indices()
+        .find(|&(_, c)| !is_digit(c))
+        .map_or(s.len(), |(i, _)| i)
 }
 
 /// End of a NUMBER match at `pos` (`\d+(\.?\d+)?\b`), if any.
@@ -435,7 +464,9 @@ pub fn decode_string(raw: &str) -> Result<String, String> {
 fn decode_one_escape(esc: &str) -> Result<(usize, Option<String>), String> {
     let mut chars = esc.chars();
     chars.next();
-    let Some(c) = chars.next() else { return Ok((1, None)) };
+    let Some(c) = chars.next() else {
+        return Ok((1, None));
+    };
     let hex = |n: usize, what: &str| -> Result<(usize, Option<String>), String> {
         // `\\x..` takes exactly n arbitrary characters (regex `.`: not a newline).
         let body: String = esc[2..].chars().take(n).collect();
@@ -464,19 +495,22 @@ fn decode_one_escape(esc: &str) -> Result<(usize, Option<String>), String> {
         'u' => hex(4, "\\uXXXX"),
         'x' => hex(2, "\\xXX"),
         '0'..='7' => {
-            let digits: String = esc[1..].chars().take(3).take_while(|c| ('0'..='7').contains(c)).collect();
+            let digits: String = esc[1..]
+                .chars()
+                .take(3)
+                .take_while(|c| ('0'..='7').contains(c))
+                .collect();
             let v = u32::from_str_radix(&digits, 8).unwrap_or(0);
             let ch = char::from_u32(v).unwrap_or('\u{fffd}');
             Ok((1 + digits.len(), Some(ch.to_string())))
         }
         'N' => {
             // \N{NAME}: needs a name database; accept the syntax and keep a placeholder.
-            if esc[2..].starts_with('{') {
-                if let Some(close) = esc[3..].find('}') {
-                    if close > 0 {
-                        return Ok((3 + close + 1, Some('\u{fffd}'.to_string())));
-                    }
-                }
+            if esc[2..].starts_with('{')
+                && let Some(close) = esc[3..].find('}')
+                && close > 0
+            {
+                return Ok((3 + close + 1, Some('\u{fffd}'.to_string())));
             }
             Ok((2, None))
         }
@@ -504,13 +538,36 @@ mod tests {
 
     #[test]
     fn first_match_rules() {
-        assert_eq!(kinds("$a.b"), vec![Token::Dollar("$a"), Token::Op(Op::Dot), Token::Word("b")]);
+        assert_eq!(
+            kinds("$a.b"),
+            vec![Token::Dollar("$a"), Token::Op(Op::Dot), Token::Word("b")]
+        );
         assert_eq!(kinds("not(x)")[0], Token::Func("not"));
         assert_eq!(kinds("1.5e3").len(), 2);
         assert!(lex("1.5e3").error.is_some());
-        assert_eq!(kinds("2.abs()"), vec![Token::Number("2"), Token::Op(Op::Dot), Token::Func("abs"), Token::RParen]);
-        assert_eq!(lex("$.__d").error.map(|e| e.message).as_deref(), Some("Lexical error: illegal character '_' at position 2"));
-        assert_eq!(kinds("a=>b>=c"), vec![Token::Word("a"), Token::Op(Op::Mapping), Token::Word("b"), Token::Op(Op::Ge), Token::Word("c")]);
+        assert_eq!(
+            kinds("2.abs()"),
+            vec![
+                Token::Number("2"),
+                Token::Op(Op::Dot),
+                Token::Func("abs"),
+                Token::RParen
+            ]
+        );
+        assert_eq!(
+            lex("$.__d").error.map(|e| e.message).as_deref(),
+            Some("Lexical error: illegal character '_' at position 2")
+        );
+        assert_eq!(
+            kinds("a=>b>=c"),
+            vec![
+                Token::Word("a"),
+                Token::Op(Op::Mapping),
+                Token::Word("b"),
+                Token::Op(Op::Ge),
+                Token::Word("c")
+            ]
+        );
     }
 
     #[test]

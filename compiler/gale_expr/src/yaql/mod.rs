@@ -7,4 +7,6 @@ pub mod ast;
 pub mod lexer;
 pub mod parser;
 
-pub use parser::{Options, ParseError, ParseErrorKind, Parsed, parse, parse_recovering, parse_with};
+pub use parser::{
+    Options, ParseError, ParseErrorKind, Parsed, parse, parse_recovering, parse_with,
+};

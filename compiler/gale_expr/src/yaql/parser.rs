@@ -12,7 +12,6 @@
 //! error.
 
 use chumsky::input::ValueInput;
-use chumsky::pratt::{infix, left, postfix, prefix, right};
 use chumsky::prelude::*;
 
 use super::ast::{Arg, BinaryOp, Expr, ExprKind, UnaryOp};
@@ -30,7 +29,10 @@ pub struct Options {
 
 impl Options {
     /// The configuration Mistral uses: standard grammar, no delegates.
-    pub const MISTRAL: Options = Options { legacy: false, allow_delegates: false };
+    pub const MISTRAL: Options = Options {
+        legacy: false,
+        allow_delegates: false,
+    };
 }
 
 /// Which exception yaql raises.
@@ -72,11 +74,17 @@ pub fn parse(text: &str) -> Parsed {
 type Extra<'t, 'src> = extra::Err<Simple<'t, Token<'src>, SimpleSpan>>;
 
 fn sp(s: SimpleSpan) -> Span {
-    Span { start: s.start as u32, end: s.end as u32 }
+    Span {
+        start: s.start as u32,
+        end: s.end as u32,
+    }
 }
 
 fn point(s: SimpleSpan) -> Span {
-    Span { start: s.start as u32, end: s.start as u32 }
+    Span {
+        start: s.start as u32,
+        end: s.start as u32,
+    }
 }
 
 fn boxed(e: Expr) -> Box<Expr> {
@@ -136,7 +144,10 @@ pub fn parse_with(text: &str, options: Options) -> Parsed {
             }],
         };
     }
-    Parsed { expr, errors: Vec::new() }
+    Parsed {
+        expr,
+        errors: Vec::new(),
+    }
 }
 
 /// Parses half-typed text for the language server: `errors` are exactly those of
@@ -160,7 +171,10 @@ pub fn parse_recovering(text: &str, options: Options) -> Parsed {
         .then_ignore(any().repeated())
         .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
         .into_output_errors();
-    Parsed { expr, errors: exact.errors }
+    Parsed {
+        expr,
+        errors: exact.errors,
+    }
 }
 
 fn number(s: &str) -> ExprKind {
@@ -172,7 +186,11 @@ fn number(s: &str) -> ExprKind {
     }
     let digits: String = s
         .chars()
-        .map(|c| c.to_digit(10).and_then(|d| char::from_digit(d, 10)).unwrap_or(c))
+        .map(|c| {
+            c.to_digit(10)
+                .and_then(|d| char::from_digit(d, 10))
+                .unwrap_or(c)
+        })
         .collect();
     match digits.parse::<u64>() {
         Ok(v) => ExprKind::Int(v),
@@ -184,17 +202,193 @@ fn number(s: &str) -> ExprKind {
 }
 
 fn binary(op: BinaryOp, op_span: SimpleSpan, lhs: Expr, rhs: Expr) -> Expr {
-    let span = Span { start: lhs.span.start, end: rhs.span.end };
-    Expr { kind: ExprKind::Binary { op, op_span: sp(op_span), lhs: boxed(lhs), rhs: boxed(rhs) }, span }
+    let span = Span {
+        start: lhs.span.start,
+        end: rhs.span.end,
+    };
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            op_span: sp(op_span),
+            lhs: boxed(lhs),
+            rhs: boxed(rhs),
+        },
+        span,
+    }
 }
 
 fn unary(op: UnaryOp, op_span: SimpleSpan, operand: Expr) -> Expr {
-    let span = Span { start: op_span.start as u32, end: operand.span.end };
-    Expr { kind: ExprKind::Unary { op, op_span: sp(op_span), operand: boxed(operand) }, span }
+    let span = Span {
+        start: op_span.start as u32,
+        end: operand.span.end,
+    };
+    Expr {
+        kind: ExprKind::Unary {
+            op,
+            op_span: sp(op_span),
+            operand: boxed(operand),
+        },
+        span,
+    }
+}
+
+/// How an operator token binds (yaql.md §3.2): levels 1 (`->`) to 12 (`.`), with
+/// `(left, right)` binding powers `2L`/`2L+1` (left-associative) or `2L+1`/`2L`
+/// (right-associative), as in yacc's precedence resolution.
+enum Binding {
+    /// Infix operator.
+    Infix(u8, u8, Op),
+    /// `[…]` index (postfix).
+    Index(u8),
+    /// `(…)` delegate call (postfix, loosest: applies to everything on its left).
+    Call(u8),
+}
+
+fn binding(t: &Token<'_>, legacy: bool, delegates: bool) -> Option<Binding> {
+    let lvl = |l: u8, o: Op| Some(Binding::Infix(2 * l, 2 * l + 1, o));
+    match *t {
+        Token::Op(o @ (Op::Dot | Op::SafeDot)) => lvl(12, o),
+        Token::LBracket => Some(Binding::Index(22)),
+        Token::Op(o @ (Op::Match | Op::NotMatch)) => lvl(9, o),
+        Token::Op(o @ (Op::Star | Op::Slash | Op::Mod)) => lvl(8, o),
+        Token::Op(o @ (Op::Plus | Op::Minus)) => lvl(7, o),
+        Token::Op(o @ (Op::Gt | Op::Lt | Op::Ge | Op::Le | Op::Ne | Op::Eq | Op::In)) => lvl(6, o),
+        Token::Op(o @ Op::And) => lvl(4, o),
+        Token::Op(o @ Op::Or) => lvl(3, o),
+        Token::Op(o @ Op::Mapping) if legacy => lvl(2, o),
+        Token::Op(o @ Op::Arrow) => Some(Binding::Infix(3, 2, o)),
+        Token::LParen if delegates => Some(Binding::Call(0)),
+        _ => None,
+    }
+}
+
+fn bin(o: Op) -> BinaryOp {
+    match o {
+        Op::Arrow => BinaryOp::Arrow,
+        Op::Mapping => BinaryOp::LegacyPair,
+        Op::Or => BinaryOp::Or,
+        Op::And => BinaryOp::And,
+        Op::Gt => BinaryOp::Gt,
+        Op::Lt => BinaryOp::Lt,
+        Op::Ge => BinaryOp::Ge,
+        Op::Le => BinaryOp::Le,
+        Op::Ne => BinaryOp::Ne,
+        Op::Eq => BinaryOp::Eq,
+        Op::In => BinaryOp::In,
+        Op::Plus => BinaryOp::Add,
+        Op::Minus => BinaryOp::Sub,
+        Op::Star => BinaryOp::Mul,
+        Op::Slash => BinaryOp::Div,
+        Op::Mod => BinaryOp::Mod,
+        Op::Match => BinaryOp::Match,
+        _ => BinaryOp::NotMatch,
+    }
+}
+
+type ArgsParser<'t, 'src, I> = Boxed<'t, 't, I, (Vec<Arg>, SimpleSpan), Extra<'t, 'src>>;
+
+/// The Pratt loop (matklad's formulation), run inside chumsky's `custom`.
+fn pratt<'t, 'src: 't, I>(
+    inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 'src>>,
+    min_bp: u8,
+    legacy: bool,
+    delegates: bool,
+    atom: &Boxed<'t, 't, I, Expr, Extra<'t, 'src>>,
+    index_args: &ArgsParser<'t, 'src, I>,
+    call_args: &ArgsParser<'t, 'src, I>,
+) -> Result<Expr, Simple<'t, Token<'src>, SimpleSpan>>
+where
+    I: ValueInput<'t, Token = Token<'src>, Span = SimpleSpan>,
+{
+    let go = |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 'src>>, bp: u8| {
+        pratt(inp, bp, legacy, delegates, atom, index_args, call_args)
+    };
+    let before = inp.cursor();
+    let prefix = match inp.peek() {
+        Some(Token::Op(Op::Plus)) => Some((UnaryOp::Plus, 20)),
+        Some(Token::Op(Op::Minus)) => Some((UnaryOp::Minus, 20)),
+        Some(Token::Op(Op::Not)) => Some((UnaryOp::Not, 10)),
+        _ => None,
+    };
+    let mut lhs = match prefix {
+        Some((op, bp)) => {
+            inp.next();
+            let op_span = inp.span_since(&before);
+            let operand = go(inp, bp)?;
+            unary(op, op_span, operand)
+        }
+        None => inp.parse(atom)?,
+    };
+    loop {
+        let Some(tok) = inp.peek() else { break };
+        let Some(b) = binding(&tok, legacy, delegates) else {
+            break;
+        };
+        match b {
+            Binding::Infix(l_bp, r_bp, op) => {
+                if l_bp < min_bp {
+                    break;
+                }
+                let op_start = inp.cursor();
+                inp.next();
+                let op_span = inp.span_since(&op_start);
+                let rhs = go(inp, r_bp)?;
+                lhs = if matches!(op, Op::Dot | Op::SafeDot) {
+                    let span = Span {
+                        start: lhs.span.start,
+                        end: rhs.span.end,
+                    };
+                    Expr {
+                        kind: ExprKind::Member {
+                            receiver: boxed(lhs),
+                            safe: op == Op::SafeDot,
+                            op_span: sp(op_span),
+                            member: boxed(rhs),
+                        },
+                        span,
+                    }
+                } else {
+                    binary(bin(op), op_span, lhs, rhs)
+                };
+            }
+            Binding::Index(l_bp) | Binding::Call(l_bp) => {
+                if l_bp < min_bp {
+                    break;
+                }
+                let is_index = matches!(b, Binding::Index(_));
+                let (args, s) = inp.parse(if is_index { index_args } else { call_args })?;
+                let span = Span {
+                    start: lhs.span.start,
+                    end: s.end as u32,
+                };
+                lhs = if is_index {
+                    Expr {
+                        kind: ExprKind::Index {
+                            target: boxed(lhs),
+                            args,
+                        },
+                        span,
+                    }
+                } else {
+                    Expr {
+                        kind: ExprKind::DelegateCall {
+                            callee: boxed(lhs),
+                            args,
+                        },
+                        span,
+                    }
+                };
+            }
+        }
+    }
+    Ok(lhs)
 }
 
 /// The expression parser.
-fn expr_parser<'t, 'src: 't, I>(options: Options, recover: bool) -> impl Parser<'t, I, Expr, Extra<'t, 'src>> + Clone
+fn expr_parser<'t, 'src: 't, I>(
+    options: Options,
+    recover: bool,
+) -> impl Parser<'t, I, Expr, Extra<'t, 'src>> + Clone
 where
     I: ValueInput<'t, Token = Token<'src>, Span = SimpleSpan>,
 {
@@ -202,7 +396,10 @@ where
     // accepted (half-typed text).
     let close = move |t: Token<'src>| {
         if recover {
-            just(t).ignored().recover_with(via_parser(end().rewind())).boxed()
+            just(t)
+                .ignored()
+                .recover_with(via_parser(end().rewind()))
+                .boxed()
         } else {
             just(t).ignored().boxed()
         }
@@ -217,15 +414,31 @@ where
             .clone()
             .then(arrow)
             .then(expr.clone())
-            .map(|((key, arrow), value)| Arg::Pair { key, arrow: sp(arrow), value });
-        let named_list = named.clone().separated_by(just(Token::Comma)).at_least(1).collect::<Vec<_>>();
+            .map(|((key, arrow), value)| Arg::Pair {
+                key,
+                arrow: sp(arrow),
+                value,
+            });
+        let named_list = named
+            .clone()
+            .separated_by(just(Token::Comma))
+            .at_least(1)
+            .collect::<Vec<_>>();
 
         // `','* item (','+ item)*` — holes are skipped arguments.
         let positional = comma
             .repeated()
             .collect::<Vec<_>>()
             .then(pos_item.clone())
-            .then(comma.repeated().at_least(1).collect::<Vec<_>>().then(pos_item).repeated().collect::<Vec<_>>())
+            .then(
+                comma
+                    .repeated()
+                    .at_least(1)
+                    .collect::<Vec<_>>()
+                    .then(pos_item)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
             .map(|((lead, first), rest)| {
                 let mut args = Vec::with_capacity(lead.len() + 1 + rest.len());
                 args.extend(lead.iter().map(|s| Arg::Skipped(point(*s))));
@@ -269,7 +482,10 @@ where
             Token::Word(w) => ExprKind::Word(w.into()),
             Token::Dollar(d) => ExprKind::Var(d.get(1..).unwrap_or("").into()),
         }
-        .map_with(|kind, e| Expr { kind, span: sp(e.span()) });
+        .map_with(|kind, e| Expr {
+            kind,
+            span: sp(e.span()),
+        });
 
         let call = select! { Token::Func(name) => name }
             .map_with(|name, e| (name, e.span()))
@@ -280,7 +496,10 @@ where
                 Expr {
                     kind: ExprKind::Call {
                         name: name.into(),
-                        name_span: Span { start: s.start as u32, end: (s.start + name.len()) as u32 },
+                        name_span: Span {
+                            start: s.start as u32,
+                            end: (s.start + name.len()) as u32,
+                        },
                         args,
                     },
                     span: sp(e.span()),
@@ -289,106 +508,54 @@ where
         let paren = expr
             .clone()
             .delimited_by(just(Token::LParen), close(Token::RParen))
-            .map_with(|inner, e| Expr { kind: ExprKind::Paren(boxed(inner)), span: sp(e.span()) });
+            .map_with(|inner, e| Expr {
+                kind: ExprKind::Paren(boxed(inner)),
+                span: sp(e.span()),
+            });
         let list = args
             .clone()
             .delimited_by(just(Token::LBracket), close(Token::RBracket))
-            .map_with(|a, e| Expr { kind: ExprKind::List(a), span: sp(e.span()) });
+            .map_with(|a, e| Expr {
+                kind: ExprKind::List(a),
+                span: sp(e.span()),
+            });
         let map = args
             .clone()
             .delimited_by(just(Token::LBrace), close(Token::RBrace))
-            .map_with(|a, e| Expr { kind: ExprKind::Map(a), span: sp(e.span()) });
+            .map_with(|a, e| Expr {
+                kind: ExprKind::Map(a),
+                span: sp(e.span()),
+            });
 
         let atom = choice((literal, call, paren, list, map));
         // With recovery, a missing operand becomes an `Error` node.
         let atom = if recover {
-            atom.recover_with(via_parser(empty().map_with(|_, e| Expr { kind: ExprKind::Error, span: sp(e.span()) })))
-                .boxed()
+            atom.recover_with(via_parser(empty().map_with(|_, e| Expr {
+                kind: ExprKind::Error,
+                span: sp(e.span()),
+            })))
+            .boxed()
         } else {
             atom.boxed()
         };
 
-        let op = |o: Op| just(Token::Op(o)).map_with(move |_, e| (o, e.span()));
-        let ops = |set: &'static [Op]| {
-            any()
-                .try_map(move |t: Token<'src>, span: SimpleSpan| match t {
-                    Token::Op(o) if set.contains(&o) => Ok((o, span)),
-                    _ => Err(Simple::new(Some(t.into()), span)),
-                })
-        };
-        let _ = 0;
-        fn bin(o: Op) -> BinaryOp {
-            match o {
-            Op::Arrow => BinaryOp::Arrow,
-            Op::Mapping => BinaryOp::LegacyPair,
-            Op::Or => BinaryOp::Or,
-            Op::And => BinaryOp::And,
-            Op::Gt => BinaryOp::Gt,
-            Op::Lt => BinaryOp::Lt,
-            Op::Ge => BinaryOp::Ge,
-            Op::Le => BinaryOp::Le,
-            Op::Ne => BinaryOp::Ne,
-            Op::Eq => BinaryOp::Eq,
-            Op::In => BinaryOp::In,
-            Op::Plus => BinaryOp::Add,
-            Op::Minus => BinaryOp::Sub,
-            Op::Star => BinaryOp::Mul,
-            Op::Slash => BinaryOp::Div,
-            Op::Mod => BinaryOp::Mod,
-            Op::Match => BinaryOp::Match,
-            _ => BinaryOp::NotMatch,
-            }
-        }
-        fn fold_bin(l: Expr, (o, s): (Op, SimpleSpan), r: Expr) -> Expr {
-            binary(bin(o), s, l, r)
-        }
+        let index_args = args
+            .clone()
+            .delimited_by(just(Token::LBracket), close(Token::RBracket))
+            .map_with(|a, e| (a, e.span()))
+            .boxed();
+        let call_args = just(Token::LParen)
+            .ignore_then(args.clone())
+            .then_ignore(close(Token::RParen))
+            .map_with(|a, e| (a, e.span()))
+            .boxed();
         let legacy = options.legacy;
         let delegates = options.allow_delegates;
-        let legacy_pair = select! { Token::Op(Op::Mapping) if legacy => Op::Mapping }.map_with(|o, e| (o, e.span()));
-        let delegate_args = select! { Token::LParen if delegates => () }
-            .ignore_then(args.clone())
-            .then_ignore(close(Token::RParen));
-
-        atom.pratt((
-            infix(left(12), ops(&[Op::Dot, Op::SafeDot]), |l: Expr, (o, s): (Op, SimpleSpan), r: Expr, _| {
-                let span = Span { start: l.span.start, end: r.span.end };
-                Expr {
-                    kind: ExprKind::Member { receiver: boxed(l), safe: o == Op::SafeDot, op_span: sp(s), member: boxed(r) },
-                    span,
-                }
-            }),
-            postfix(
-                11,
-                args.clone().delimited_by(just(Token::LBracket), close(Token::RBracket)).map_with(|a, e| (a, e.span())),
-                |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _| {
-                    let span = Span { start: l.span.start, end: s.end as u32 };
-                    Expr { kind: ExprKind::Index { target: boxed(l), args: a }, span }
-                },
-            ),
-            prefix(10, ops(&[Op::Plus, Op::Minus]), |(o, s): (Op, SimpleSpan), r: Expr, _| {
-                unary(if o == Op::Plus { UnaryOp::Plus } else { UnaryOp::Minus }, s, r)
-            }),
-            infix(left(9), ops(&[Op::Match, Op::NotMatch]), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(8), ops(&[Op::Star, Op::Slash, Op::Mod]), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(7), ops(&[Op::Plus, Op::Minus]), |l, o, r, _| fold_bin(l, o, r)),
-            infix(
-                left(6),
-                ops(&[Op::Gt, Op::Lt, Op::Ge, Op::Le, Op::Ne, Op::Eq, Op::In]),
-                |l, o, r, _| fold_bin(l, o, r),
-            ),
-            prefix(5, op(Op::Not), |(_, s): (Op, SimpleSpan), r: Expr, _| unary(UnaryOp::Not, s, r)),
-            infix(left(4), op(Op::And), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(3), op(Op::Or), |l, o, r, _| fold_bin(l, o, r)),
-            infix(left(2), legacy_pair, |l, o, r, _| fold_bin(l, o, r)),
-            infix(right(1), op(Op::Arrow), |l, o, r, _| fold_bin(l, o, r)),
-            postfix(0, delegate_args.map_with(|a, e| (a, e.span())), |l: Expr, (a, s): (Vec<Arg>, SimpleSpan), _| {
-                let span = Span { start: l.span.start, end: s.end as u32 };
-                Expr { kind: ExprKind::DelegateCall { callee: boxed(l), args: a }, span }
-            }),
-        ))
+        // Operator precedence by Pratt parsing (one token look-up per operator
+        // position); see `binding` for the table.
+        custom(move |inp| pratt(inp, 0, legacy, delegates, &atom, &index_args, &call_args))
     })
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -416,13 +583,25 @@ mod tests {
             ExprKind::Var(v) => format!("${v}"),
             ExprKind::Call { name, args, .. } => format!("{name}({})", a(args)),
             ExprKind::DelegateCall { callee, args } => format!("({})({})", shape(callee), a(args)),
-            ExprKind::Member { receiver, safe, member, .. } => {
-                format!("({}{}{})", shape(receiver), if *safe { "?." } else { "." }, shape(member))
+            ExprKind::Member {
+                receiver,
+                safe,
+                member,
+                ..
+            } => {
+                format!(
+                    "({}{}{})",
+                    shape(receiver),
+                    if *safe { "?." } else { "." },
+                    shape(member)
+                )
             }
             ExprKind::Index { target, args } => format!("{}[{}]", shape(target), a(args)),
             ExprKind::List(args) => format!("[{}]", a(args)),
             ExprKind::Map(args) => format!("{{{}}}", a(args)),
-            ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {} {})", shape(lhs), op.as_str(), shape(rhs)),
+            ExprKind::Binary { op, lhs, rhs, .. } => {
+                format!("({} {} {})", shape(lhs), op.as_str(), shape(rhs))
+            }
             ExprKind::Unary { op, operand, .. } => format!("({op:?} {})", shape(operand)),
             ExprKind::Paren(e) => shape(e),
             ExprKind::Error => "<error>".into(),
@@ -433,7 +612,10 @@ mod tests {
         let r = parse(s);
         match r.expr {
             Some(e) => shape(&e),
-            None => format!("ERR {}", r.errors.first().map(|e| e.message.as_str()).unwrap_or("")),
+            None => format!(
+                "ERR {}",
+                r.errors.first().map(|e| e.message.as_str()).unwrap_or("")
+            ),
         }
     }
 
@@ -446,7 +628,10 @@ mod tests {
         assert_eq!(p("not a and b"), "((Not a) and b)");
         assert_eq!(p("a = not b + c"), "(a = (Not (b + c)))");
         assert_eq!(p("a -> b -> c"), "(a -> (b -> c))");
-        assert_eq!(p("$.a.b[0]"), "((($.a).b))[0]".replace("((($.a).b))", "(($.a).b)"));
+        assert_eq!(
+            p("$.a.b[0]"),
+            "((($.a).b))[0]".replace("((($.a).b))", "(($.a).b)")
+        );
         assert_eq!(p("1 - 2 - 3"), "((1 - 2) - 3)");
         assert_eq!(p("a.-1"), "(a.(Minus 1))");
     }
@@ -459,16 +644,31 @@ mod tests {
         assert_eq!(p("f(1,, x => 2)"), "f(1, _, x=>2)");
         assert_eq!(p("{a => 1, b => [1, 2]}"), "{a=>1, b=>[1, 2]}");
         assert_eq!(p("f()"), "f()");
-        assert_eq!(p("f(1,,,x=>2)"), "ERR Parse error: unexpected '=>' at position 7 of expression 'f(1,,,x=>2)'");
-        assert_eq!(p("f(1,)"), "ERR Parse error: unexpected ')' at position 4 of expression 'f(1,)'");
-        assert_eq!(p("$f(1)"), "ERR Parse error: unexpected '(' at position 2 of expression '$f(1)'");
+        assert_eq!(
+            p("f(1,,,x=>2)"),
+            "ERR Parse error: unexpected '=>' at position 7 of expression 'f(1,,,x=>2)'"
+        );
+        assert_eq!(
+            p("f(1,)"),
+            "ERR Parse error: unexpected ')' at position 4 of expression 'f(1,)'"
+        );
+        assert_eq!(
+            p("$f(1)"),
+            "ERR Parse error: unexpected '(' at position 2 of expression '$f(1)'"
+        );
     }
 
     #[test]
     fn options() {
-        let d = Options { legacy: false, allow_delegates: true };
+        let d = Options {
+            legacy: false,
+            allow_delegates: true,
+        };
         assert!(parse_with("$f(1)", d).errors.is_empty());
-        let l = Options { legacy: true, allow_delegates: false };
+        let l = Options {
+            legacy: true,
+            allow_delegates: false,
+        };
         let r = parse_with("1 => 2 => 3", l);
         assert!(r.errors.is_empty(), "{r:?}");
         assert!(parse_with("f(a => b)", l).errors.is_empty());
@@ -476,10 +676,17 @@ mod tests {
 
     #[test]
     fn recovery() {
-        let r = |s: &str| parse_recovering(s, Options::MISTRAL).expr.map(|e| shape(&e));
+        let r = |s: &str| {
+            parse_recovering(s, Options::MISTRAL)
+                .expr
+                .map(|e| shape(&e))
+        };
         for (text, tree) in [
             ("$.foo.", "(($.foo).<error>)"),
-            ("$.items.where($.x = ", "(($.items).where(($.x = <error>)))"),
+            (
+                "$.items.where($.x = ",
+                "(($.items).where((($.x) = <error>)))",
+            ),
             ("f(1, ", "f(1, <error>)"),
             ("[1, 2", "[1, 2]"),
             ("$.a # + 1", "(($.a) + 1)"),
@@ -492,14 +699,27 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(p(" * "), "ERR Parse error: unexpected '*' at position 1 of expression ' * '");
-        assert_eq!(p("1 2"), "ERR Parse error: unexpected '2' at position 2 of expression '1 2'");
+        assert_eq!(
+            p(" * "),
+            "ERR Parse error: unexpected '*' at position 1 of expression ' * '"
+        );
+        assert_eq!(
+            p("1 2"),
+            "ERR Parse error: unexpected '2' at position 2 of expression '1 2'"
+        );
         assert_eq!(p("(2"), "ERR Parse error: unexpected end of statement");
         assert_eq!(p(""), "ERR Parse error: unexpected end of statement");
-        assert_eq!(p("1 ? 2"), "ERR Lexical error: illegal character '?' at position 2");
-        assert_eq!(p("1 2 ?"), "ERR Parse error: unexpected '2' at position 2 of expression '1 2 ?'");
-        assert_eq!(p(" $.__env "), "ERR Lexical error: illegal character '_' at position 3");
+        assert_eq!(
+            p("1 ? 2"),
+            "ERR Lexical error: illegal character '?' at position 2"
+        );
+        assert_eq!(
+            p("1 2 ?"),
+            "ERR Parse error: unexpected '2' at position 2 of expression '1 2 ?'"
+        );
+        assert_eq!(
+            p(" $.__env "),
+            "ERR Lexical error: illegal character '_' at position 3"
+        );
     }
 }
-
-

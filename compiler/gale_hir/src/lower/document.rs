@@ -3,7 +3,7 @@
 //! ad-hoc actions (`base`, `base-input`, `input`, `output`).
 
 use gale_diagnostics::{Diagnostic, Span};
-use gale_syntax::{Entry, Mapping, Node, NodeKind, ScalarValue};
+use gale_syntax::{Entry, Mapping, Node, ScalarValue};
 
 use super::{Lower, describe, key_text, last_entries, overridden_entries, value};
 use crate::classify::is_v2;
@@ -11,14 +11,15 @@ use crate::model::{Action, Document, DocumentKind, Workbook};
 use crate::schema::{ACTION_KEYS, INJECTED_ITEM_KEYS, WORKBOOK_KEYS};
 use crate::source_map::Item;
 
-impl Lower<'_> {
+impl Lower {
     /// Lowers a Mistral document of the given kind.
     pub fn document(&mut self, root: &Node, kind: DocumentKind) -> Option<Document> {
         let Some(map) = root.as_mapping() else {
             self.wrong_type(root, "a Mistral document", "a mapping with `version`");
             return None;
         };
-        self.map.set_item(Item::Document, Span::empty(root.span.start), root.span);
+        self.map
+            .set_item(Item::Document, Span::empty(root.span.start), root.span);
         let mut doc = Document {
             kind,
             version: map.get("version").map(value),
@@ -36,10 +37,18 @@ impl Lower<'_> {
                     .filter(|e| e.key.as_key_str() != Some("version"))
                     .collect();
                 if items.is_empty() {
-                    let noun = if kind == DocumentKind::ActionList { "actions" } else { "workflows" };
+                    let noun = if kind == DocumentKind::ActionList {
+                        "actions"
+                    } else {
+                        "workflows"
+                    };
                     self.push(
-                        Diagnostic::error("empty-document", root.span, format!("this document defines no {noun}"))
-                            .with_help(format!("add at least one item next to `version`")),
+                        Diagnostic::error(
+                            "empty-document",
+                            root.span,
+                            format!("this document defines no {noun}"),
+                        )
+                        .with_help("add at least one item next to `version`"),
                     );
                 }
                 self.items(map, kind == DocumentKind::ActionList, &mut doc, false);
@@ -53,12 +62,17 @@ impl Lower<'_> {
     fn version(&mut self, map: &Mapping, root: &Node, kind: DocumentKind) {
         let Some(e) = map.entry("version") else {
             self.push(
-                Diagnostic::error("missing-key", Span::empty(root.span.start), "the document has no `version`")
-                    .with_help("start the document with `version: '2.0'`"),
+                Diagnostic::error(
+                    "missing-key",
+                    Span::empty(root.span.start),
+                    "the document has no `version`",
+                )
+                .with_help("start the document with `version: '2.0'`"),
             );
             return;
         };
-        self.map.set_field(Item::Document, "version", e.key.span, e.value.span);
+        self.map
+            .set_field(Item::Document, "version", e.key.span, e.value.span);
         let v = &e.value;
         let Some(s) = v.as_scalar() else {
             self.wrong_type(v, "`version`", "the string `'2.0'`");
@@ -79,7 +93,10 @@ impl Lower<'_> {
             match (&s.value, s.text.as_str()) {
                 (ScalarValue::Str, "2.0") => {}
                 _ if is_v2(&s.value, &s.text) => {
-                    unsupported(self, ": a workbook's version must be the quoted string '2.0'");
+                    unsupported(
+                        self,
+                        ": a workbook's version must be the quoted string '2.0'",
+                    );
                 }
                 _ => unsupported(self, ""),
             }
@@ -103,16 +120,21 @@ impl Lower<'_> {
         for e in last_entries(map) {
             let key = e.key.as_key_str().unwrap_or("");
             if let Some(k) = WORKBOOK_KEYS.iter().find(|k| **k == key) {
-                self.map.set_field(Item::Document, k, e.key.span, e.value.span);
+                self.map
+                    .set_field(Item::Document, k, e.key.span, e.value.span);
             }
             match key {
                 "version" => {}
                 "name" => {
                     has_name = true;
-                    wb.name = self.nonempty_string(&e.value, "the workbook `name`").map(str::to_string);
+                    wb.name = self
+                        .nonempty_string(&e.value, "the workbook `name`")
+                        .map(str::to_string);
                 }
                 "description" => {
-                    wb.description = self.nonempty_string(&e.value, "`description`").map(str::to_string);
+                    wb.description = self
+                        .nonempty_string(&e.value, "`description`")
+                        .map(str::to_string);
                 }
                 "tags" => wb.tags = self.unique_string_list(&e.value, "`tags`"),
                 "workflows" | "actions" => {
@@ -121,7 +143,9 @@ impl Lower<'_> {
                         continue;
                     };
                     for item in &section.entries {
-                        let Some(name) = item.key.as_key_str() else { continue };
+                        let Some(name) = item.key.as_key_str() else {
+                            continue;
+                        };
                         if name == "version" {
                             let ok = match item.value.as_scalar() {
                                 Some(s) => {
@@ -135,14 +159,20 @@ impl Lower<'_> {
                                     Diagnostic::error(
                                         "unsupported-version",
                                         item.value.span,
-                                        format!("unsupported version {} in `{key}`", describe(&item.value)),
+                                        format!(
+                                            "unsupported version {} in `{key}`",
+                                            describe(&item.value)
+                                        ),
                                     )
                                     .with_help("write `version: '2.0'` or remove it"),
                                 );
                             }
                             continue;
                         }
-                        if !name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                        if !name
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                        {
                             let kind = if actions { "an action" } else { "a workflow" };
                             self.push(
                                 Diagnostic::error(
@@ -162,8 +192,14 @@ impl Lower<'_> {
         }
         if !has_name {
             self.push(
-                Diagnostic::error("missing-key", Span::empty(root.span.start), "the workbook has no `name`")
-                    .with_help("add `name: my_workbook`; its workflows are stored as `<name>.<workflow>`"),
+                Diagnostic::error(
+                    "missing-key",
+                    Span::empty(root.span.start),
+                    "the workbook has no `name`",
+                )
+                .with_help(
+                    "add `name: my_workbook`; its workflows are stored as `<name>.<workflow>`",
+                ),
             );
         }
         doc.workbook = Some(wb);
@@ -176,7 +212,11 @@ impl Lower<'_> {
             let noun = if actions { "action" } else { "workflow" };
             self.push(
                 Diagnostic::error(
-                    if actions { "duplicate-action" } else { "duplicate-workflow" },
+                    if actions {
+                        "duplicate-action"
+                    } else {
+                        "duplicate-workflow"
+                    },
                     l.key.span,
                     format!("{noun} `{}` is defined twice", key_text(&l.key)),
                 )
@@ -187,8 +227,12 @@ impl Lower<'_> {
         for e in last_entries(map) {
             let Some(name) = e.key.as_key_str() else {
                 self.push(
-                    Diagnostic::error("wrong-type", e.key.span, format!("name {} must be a string", describe(&e.key)))
-                        .with_help(format!("quote it: `\"{}\"`", key_text(&e.key))),
+                    Diagnostic::error(
+                        "wrong-type",
+                        e.key.span,
+                        format!("name {} must be a string", describe(&e.key)),
+                    )
+                    .with_help(format!("quote it: `\"{}\"`", key_text(&e.key))),
                 );
                 continue;
             };
@@ -269,7 +313,10 @@ impl Lower<'_> {
                     self.check_strings(v, item, "output");
                     action.output = Some(value(v));
                 }
-                "description" => action.description = self.nonempty_string(v, "`description`").map(str::to_string),
+                "description" => {
+                    action.description =
+                        self.nonempty_string(v, "`description`").map(str::to_string)
+                }
                 "tags" => action.tags = self.unique_string_list(v, "`tags`"),
                 _ if INJECTED_ITEM_KEYS.contains(&key) => self.push(
                     Diagnostic::warning(
@@ -284,8 +331,12 @@ impl Lower<'_> {
         }
         if !has_base {
             self.push(
-                Diagnostic::error("missing-key", entry.key.span, format!("{what} has no `base`"))
-                    .with_help("add `base: <action>`, the action this one wraps (e.g. `std.echo`)"),
+                Diagnostic::error(
+                    "missing-key",
+                    entry.key.span,
+                    format!("{what} has no `base`"),
+                )
+                .with_help("add `base: <action>`, the action this one wraps (e.g. `std.echo`)"),
             );
         }
         for (k, v) in base_inline {
@@ -295,7 +346,6 @@ impl Lower<'_> {
                 action.base_input.push((k, v));
             }
         }
-        let _ = NodeKind::Sequence;
         Some(action)
     }
 }

@@ -28,16 +28,18 @@ pub(crate) fn is_whole_expression(s: &str) -> bool {
     core.len() >= open.len() + close.len()
         && core.ends_with(close)
         && !core[..core.len() - close.len()].contains('\n')
-        // `$` in Python also matches before a final newline: the trailing part
-        // after the close delimiter is whitespace only (already trimmed).
+    // `$` in Python also matches before a final newline: the trailing part
+    // after the close delimiter is whitespace only (already trimmed).
 }
 
-impl Lower<'_> {
+impl Lower {
     /// Checks every string leaf of `node` (mapping values and list items; never
     /// mapping keys).
     pub fn check_strings(&mut self, node: &Node, item: Item, field: &'static str) {
         match &node.kind {
-            NodeKind::Scalar(s) if s.value == ScalarValue::Str => self.check_expr(s, node.span, item, field),
+            NodeKind::Scalar(s) if s.value == ScalarValue::Str => {
+                self.check_expr(s, node.span, item, field)
+            }
             NodeKind::Scalar(_) => {}
             NodeKind::Mapping(m) => {
                 for e in &m.entries {
@@ -64,9 +66,12 @@ impl Lower<'_> {
                 ExprErrorKind::JinjaSyntax => "jinja-syntax",
                 ExprErrorKind::MixedLanguages => "mixed-expression-languages",
             };
-            let mut d = Diagnostic::error(code, s.offsets.span(e.range.start, e.range.end), e.message);
+            let mut d =
+                Diagnostic::error(code, s.offsets.span(e.range.start, e.range.end), e.message);
             if e.kind == ExprErrorKind::MixedLanguages {
-                d = d.with_help("use one language per string: either `<% … %>` (YAQL) or `{{ … }}` (Jinja)");
+                d = d.with_help(
+                    "use one language per string: either `<% … %>` (YAQL) or `{{ … }}` (Jinja)",
+                );
             }
             self.push(d);
         }
@@ -85,8 +90,10 @@ impl Lower<'_> {
 
     /// Checks the part `range` of a string scalar as a string of its own (an inline
     /// parameter value, the command of `action: <% … %> p=1`).
-    pub fn check_expr_range(&mut self, s: &Scalar, range: std::ops::Range<usize>, item: Item, field: &'static str) {
-        let Some(text) = s.text.get(range.clone()) else { return };
+    pub fn check_expr_range(&mut self, s: &Scalar, range: std::ops::Range<usize>) {
+        let Some(text) = s.text.get(range.clone()) else {
+            return;
+        };
         if !(text.contains("<%") || text.contains("{{") || text.contains("{%")) {
             return;
         }
@@ -103,7 +110,6 @@ impl Lower<'_> {
                 e.message,
             ));
         }
-        let _ = (item, field);
     }
 
     /// Records a string with expressions in the source map without checking it
@@ -151,12 +157,15 @@ impl Lower<'_> {
                         "`{open}` and its `{close}` are on different lines, so Mistral does not see an expression here"
                     )
                 } else {
-                    format!("`{open}` has no closing `{close}`, so Mistral reads this as plain text")
+                    format!(
+                        "`{open}` has no closing `{close}`, so Mistral reads this as plain text"
+                    )
                 };
                 let span = s.offsets.span(pos as u32, (pos + open.len()) as u32);
                 self.push(
-                    Diagnostic::warning("unclosed-expression", span, message)
-                        .with_help(format!("close the expression with `{close}` on the same line")),
+                    Diagnostic::warning("unclosed-expression", span, message).with_help(format!(
+                        "close the expression with `{close}` on the same line"
+                    )),
                 );
                 // One warning per delimiter kind and string is enough.
                 break;
@@ -169,7 +178,13 @@ impl Lower<'_> {
     /// `Ok(text)` when it is one (after checking it); `Err(true)` when it is a
     /// string with expressions but not a whole one (reported here); `Err(false)`
     /// when it holds no expression at all (the caller reports the type).
-    pub fn whole_expression(&mut self, node: &Node, item: Item, field: &'static str, what: &str) -> Result<String, bool> {
+    pub fn whole_expression(
+        &mut self,
+        node: &Node,
+        item: Item,
+        field: &'static str,
+        what: &str,
+    ) -> Result<String, bool> {
         let Some(s) = node.as_scalar().filter(|s| s.value == ScalarValue::Str) else {
             return Err(false);
         };

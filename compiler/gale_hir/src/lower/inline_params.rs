@@ -177,7 +177,9 @@ pub fn parse_cmd_and_input(s: &str) -> Option<CmdAndParams> {
     let mut pos = 0;
     let mut prev: Option<char> = None;
     while pos < s.len() {
-        let Some(c) = s[pos..].chars().next() else { break };
+        let Some(c) = s[pos..].chars().next() else {
+            break;
+        };
         if is_key_char(c) {
             let key_len: usize = s[pos..]
                 .chars()
@@ -190,7 +192,11 @@ pub fn parse_cmd_and_input(s: &str) -> Option<CmdAndParams> {
                 if let Some(vend) = value_match(s, vpos) {
                     let raw = s[vpos..vend].trim();
                     let parsed = if raw.starts_with('"') || raw.starts_with('\'') {
-                        Value::Str(raw.get(1..raw.len().saturating_sub(1)).unwrap_or("").to_string())
+                        Value::Str(
+                            raw.get(1..raw.len().saturating_sub(1))
+                                .unwrap_or("")
+                                .to_string(),
+                        )
                     } else {
                         json_or_text(raw)
                     };
@@ -245,7 +251,10 @@ mod tests {
         assert_eq!(cmd("std.echo output=1"), Some("std.echo"));
         assert_eq!(cmd("my-action.v2 x=1"), Some("my-action.v2"));
         assert_eq!(cmd("<% $.a %> x=1"), Some("<% $.a %>"));
-        assert_eq!(cmd("{{ _.name }} p={{ _.x }}"), Some("{{ _.name }} p={{ _.x }}"));
+        assert_eq!(
+            cmd("{{ _.name }} p={{ _.x }}"),
+            Some("{{ _.name }} p={{ _.x }}")
+        );
         assert_eq!(cmd("fail(msg='a b')"), Some("fail"));
         assert_eq!(cmd("=x y"), None);
         assert_eq!(cmd("(foo) bar=1"), None);
@@ -260,17 +269,26 @@ mod tests {
         assert_eq!(params("a x=-5"), vec![]);
         assert_eq!(params("a x=True"), vec![]);
         assert_eq!(params("a x=true"), vec![("x".into(), Value::Bool(true))]);
-        assert_eq!(params("a output=[1] delay=[0]"), vec![("output".into(), s("[1] delay=[0]"))]);
+        assert_eq!(
+            params("a output=[1] delay=[0]"),
+            vec![("output".into(), s("[1] delay=[0]"))]
+        );
         assert_eq!(params("a a.b=\"c\""), vec![("b".into(), s("c"))]);
         assert_eq!(params("a q='it''s'"), vec![("q".into(), s("it"))]);
-        assert_eq!(params("a x=<% $.y %> z"), vec![("x".into(), s("<% $.y %>"))]);
+        assert_eq!(
+            params("a x=<% $.y %> z"),
+            vec![("x".into(), s("<% $.y %>"))]
+        );
         assert_eq!(
             params("a x=[1, 2]"),
             vec![("x".into(), Value::List(vec![Value::Int(1), Value::Int(2)]))]
         );
         assert_eq!(
             params("count=3 delay=1"),
-            vec![("count".into(), Value::Int(3)), ("delay".into(), Value::Int(1))]
+            vec![
+                ("count".into(), Value::Int(3)),
+                ("delay".into(), Value::Int(1))
+            ]
         );
     }
 

@@ -22,10 +22,7 @@ use crate::model::{DataMap, Value};
 use crate::source_map::SourceMap;
 
 /// The lowering context.
-pub(crate) struct Lower<'a> {
-    /// The file text.
-    #[allow(dead_code)]
-    pub text: &'a str,
+pub(crate) struct Lower {
     /// Diagnostics so far.
     pub diags: Vec<Diagnostic>,
     /// Positions so far.
@@ -36,10 +33,9 @@ pub(crate) struct Lower<'a> {
     next_transition: u32,
 }
 
-impl<'a> Lower<'a> {
-    pub fn new(text: &'a str) -> Lower<'a> {
+impl Lower {
+    pub fn new() -> Lower {
         Lower {
-            text,
             diags: Vec::new(),
             map: SourceMap::default(),
             next_workflow: 0,
@@ -83,9 +79,11 @@ impl<'a> Lower<'a> {
             format!("unknown key `{key}` in {place}"),
         );
         if let Some(best) = did_you_mean(&key, valid.iter().copied()) {
-            d = d
-                .with_help(format!("did you mean `{best}`?"))
-                .with_fix(format!("replace with `{best}`"), entry.key.span, best);
+            d = d.with_help(format!("did you mean `{best}`?")).with_fix(
+                format!("replace with `{best}`"),
+                entry.key.span,
+                best,
+            );
         }
         if let Some(n) = note {
             d = d.with_note(n);
@@ -109,8 +107,12 @@ impl<'a> Lower<'a> {
     /// Reports an empty value where Mistral wants a non-empty one.
     pub fn empty_value(&mut self, node: &Node, what: &str, help: &str) {
         self.push(
-            Diagnostic::error("empty-value", node.span, format!("{what} must not be empty"))
-                .with_help(help.to_string()),
+            Diagnostic::error(
+                "empty-value",
+                node.span,
+                format!("{what} must not be empty"),
+            )
+            .with_help(help.to_string()),
         );
     }
 
@@ -178,7 +180,13 @@ impl<'a> Lower<'a> {
     }
 
     /// A `name: value` mapping whose string leaves are expression-checked.
-    pub fn data_map(&mut self, node: &Node, what: &str, item: crate::Item, field: &'static str) -> Option<DataMap> {
+    pub fn data_map(
+        &mut self,
+        node: &Node,
+        what: &str,
+        item: crate::Item,
+        field: &'static str,
+    ) -> Option<DataMap> {
         let m = self.nonempty_dict(node, what)?;
         self.check_strings(node, item, field);
         Some(
@@ -213,7 +221,8 @@ pub(crate) fn last_entries(m: &Mapping) -> impl Iterator<Item = &Entry> {
 /// Indices of entries that a later entry with the same key overrides, with the
 /// overriding (last) entry's index.
 pub(crate) fn overridden_entries(m: &Mapping) -> Vec<(usize, usize)> {
-    let mut last: FxHashMap<&str, usize> = FxHashMap::with_capacity_and_hasher(m.entries.len(), Default::default());
+    let mut last: FxHashMap<&str, usize> =
+        FxHashMap::with_capacity_and_hasher(m.entries.len(), Default::default());
     let mut out = Vec::new();
     for (i, e) in m.entries.iter().enumerate().rev() {
         let k = key_str(&e.key);
@@ -236,6 +245,53 @@ pub(crate) fn key_str(node: &Node) -> &str {
     }
 }
 
+/// For each item of a list that repeats an earlier one (Python `==`), the index of
+/// that earlier item (`None` for first occurrences). Linear: items are bucketed by
+/// a structural hash first.
+pub(crate) fn duplicates(items: &[Node]) -> Vec<Option<usize>> {
+    use std::hash::{Hash, Hasher};
+    fn feed(node: &Node, h: &mut crate::fx::FxHasher) {
+        match &node.kind {
+            NodeKind::Scalar(s) => {
+                0u8.hash(h);
+                s.text.hash(h);
+            }
+            NodeKind::Sequence(q) => {
+                1u8.hash(h);
+                q.items.len().hash(h);
+                for i in &q.items {
+                    feed(i, h);
+                }
+            }
+            NodeKind::Mapping(m) => {
+                // Order-independent: sum of entry hashes.
+                2u8.hash(h);
+                let mut sum = 0u64;
+                for e in &m.entries {
+                    let mut eh = crate::fx::FxHasher::default();
+                    key_str(&e.key).hash(&mut eh);
+                    feed(&e.value, &mut eh);
+                    sum = sum.wrapping_add(eh.finish());
+                }
+                sum.hash(h);
+            }
+        }
+    }
+    let mut buckets: FxHashMap<u64, Vec<usize>> = FxHashMap::default();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, n) in items.iter().enumerate() {
+        let mut h = crate::fx::FxHasher::default();
+        feed(n, &mut h);
+        let bucket = buckets.entry(h.finish()).or_default();
+        let prev = bucket.iter().copied().find(|&j| node_eq(&items[j], n));
+        if prev.is_none() {
+            bucket.push(i);
+        }
+        out.push(prev);
+    }
+    out
+}
+
 /// Structural equality of two YAML values (Python `==` on what Mistral loads),
 /// without building them.
 pub(crate) fn node_eq(a: &Node, b: &Node) -> bool {
@@ -245,7 +301,8 @@ pub(crate) fn node_eq(a: &Node, b: &Node) -> bool {
             (vx, vy) => vx == vy,
         },
         (NodeKind::Sequence(x), NodeKind::Sequence(y)) => {
-            x.items.len() == y.items.len() && x.items.iter().zip(&y.items).all(|(p, q)| node_eq(p, q))
+            x.items.len() == y.items.len()
+                && x.items.iter().zip(&y.items).all(|(p, q)| node_eq(p, q))
         }
         (NodeKind::Mapping(x), NodeKind::Mapping(y)) => {
             let xs: Vec<&Entry> = last_entries(x).collect();
@@ -271,7 +328,11 @@ pub(crate) fn key_text(node: &Node) -> String {
 
 /// `a`, `b`, `c` for messages.
 pub(crate) fn backticked(items: &[&str]) -> String {
-    items.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How a node reads in a message: "the integer `42`", "a mapping", "null".
@@ -312,7 +373,11 @@ pub(crate) fn value(node: &Node) -> Value {
             ScalarValue::Timestamp(t) => Value::Timestamp(t.clone()),
             ScalarValue::Str => Value::Str(s.text.clone()),
         },
-        NodeKind::Mapping(m) => Value::Map(last_entries(m).map(|e| (value(&e.key), value(&e.value))).collect()),
+        NodeKind::Mapping(m) => Value::Map(
+            last_entries(m)
+                .map(|e| (value(&e.key), value(&e.value)))
+                .collect(),
+        ),
         NodeKind::Sequence(q) => Value::List(q.items.iter().map(value).collect()),
     }
 }
@@ -323,18 +388,14 @@ pub(crate) fn positive_integer(node: &Node) -> Option<Result<u64, ()>> {
     let s = node.as_scalar()?;
     match &s.value {
         ScalarValue::Int(IntValue::Small(i)) => Some(u64::try_from(*i).map_err(|_| ())),
-        ScalarValue::Int(IntValue::Big(t)) => Some(if t.starts_with('-') { Err(()) } else { Ok(u64::MAX) }),
+        ScalarValue::Int(IntValue::Big(t)) => Some(if t.starts_with('-') {
+            Err(())
+        } else {
+            Ok(u64::MAX)
+        }),
         ScalarValue::Float(f) if f.fract() == 0.0 && f.is_finite() => {
             Some(if *f >= 0.0 { Ok(*f as u64) } else { Err(()) })
         }
         _ => None,
     }
-}
-
-/// Whether a node is an integer-typed scalar (for "negative" messages).
-pub(crate) fn is_number(node: &Node) -> bool {
-    matches!(
-        node.as_scalar().map(|s| &s.value),
-        Some(ScalarValue::Int(_) | ScalarValue::Float(_))
-    )
 }

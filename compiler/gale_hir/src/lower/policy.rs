@@ -6,14 +6,20 @@ use gale_diagnostics::Diagnostic;
 use gale_syntax::{Entry, Node, ScalarValue};
 
 use super::inline_params::parse_cmd_and_input;
-use super::{Lower, describe, key_text, last_entries, positive_integer};
+use super::{Lower, describe, last_entries, positive_integer};
 use crate::model::{BoolOrExpr, IntOrExpr, Policies, Retry, Value};
 use crate::schema::RETRY_KEYS;
 use crate::source_map::Item;
 
-impl Lower<'_> {
+impl Lower {
     /// Lowers `entry` into `policies` if its key is a policy; returns whether it was.
-    pub fn policy(&mut self, entry: &Entry, key: &str, item: Item, policies: &mut Policies) -> bool {
+    pub fn policy(
+        &mut self,
+        entry: &Entry,
+        key: &str,
+        item: Item,
+        policies: &mut Policies,
+    ) -> bool {
         let v = &entry.value;
         match key {
             "retry" => policies.retry = self.retry(v, item),
@@ -29,7 +35,12 @@ impl Lower<'_> {
     }
 
     /// `EXPRESSION_OR_POSITIVE_INTEGER`.
-    pub fn int_or_expr(&mut self, node: &Node, item: Item, field: &'static str) -> Option<IntOrExpr> {
+    pub fn int_or_expr(
+        &mut self,
+        node: &Node,
+        item: Item,
+        field: &'static str,
+    ) -> Option<IntOrExpr> {
         let what = format!("`{field}`");
         match positive_integer(node) {
             Some(Ok(n)) => return Some(IntOrExpr::Int(n)),
@@ -53,7 +64,10 @@ impl Lower<'_> {
                 let mut d = Diagnostic::error(
                     "wrong-type",
                     node.span,
-                    format!("{what} must be a non-negative integer or an expression, not {}", describe(node)),
+                    format!(
+                        "{what} must be a non-negative integer or an expression, not {}",
+                        describe(node)
+                    ),
                 )
                 .with_label("expected an integer or `<% … %>`");
                 if let Some(s) = node.as_scalar()
@@ -69,7 +83,12 @@ impl Lower<'_> {
     }
 
     /// `EXPRESSION_OR_BOOLEAN`.
-    pub fn bool_or_expr(&mut self, node: &Node, item: Item, field: &'static str) -> Option<BoolOrExpr> {
+    pub fn bool_or_expr(
+        &mut self,
+        node: &Node,
+        item: Item,
+        field: &'static str,
+    ) -> Option<BoolOrExpr> {
         if let Some(s) = node.as_scalar()
             && let ScalarValue::Bool(b) = s.value
         {
@@ -84,7 +103,10 @@ impl Lower<'_> {
                     Diagnostic::error(
                         "wrong-type",
                         node.span,
-                        format!("{what} must be `true`, `false` or an expression, not {}", describe(node)),
+                        format!(
+                            "{what} must be `true`, `false` or an expression, not {}",
+                            describe(node)
+                        ),
                     )
                     .with_label("expected a boolean or `<% … %>`")
                     .with_help("write `true` or `false` without quotes"),
@@ -134,7 +156,11 @@ impl Lower<'_> {
             });
         }
         let Some(s) = node.as_scalar().filter(|s| s.value == ScalarValue::Str) else {
-            self.wrong_type(node, "`retry`", "a mapping with `count` and `delay`, or `count=N delay=N`");
+            self.wrong_type(
+                node,
+                "`retry`",
+                "a mapping with `count` and `delay`, or `count=N delay=N`",
+            );
             return None;
         };
         if s.text.is_empty() {
@@ -157,9 +183,11 @@ impl Lower<'_> {
         for p in &parsed.params {
             let vspan = span_of(&p.value);
             let int_or_expr = |this: &mut Self, name: &str| match &p.parsed {
-                Value::Int(i) if *i >= 0 => Some(IntOrExpr::Int(u64::try_from(*i).unwrap_or(u64::MAX))),
+                Value::Int(i) if *i >= 0 => {
+                    Some(IntOrExpr::Int(u64::try_from(*i).unwrap_or(u64::MAX)))
+                }
                 Value::Str(t) if super::expressions::is_whole_expression(t) => {
-                    this.check_expr_range(s, p.value.clone(), item, "retry");
+                    this.check_expr_range(s, p.value.clone());
                     Some(IntOrExpr::Expr(t.clone()))
                 }
                 _ => {
@@ -177,7 +205,7 @@ impl Lower<'_> {
                 "break-on" | "continue-on" => {
                     let g = match &p.parsed {
                         Value::Str(t) if super::expressions::is_whole_expression(t) => {
-                            self.check_expr_range(s, p.value.clone(), item, "retry");
+                            self.check_expr_range(s, p.value.clone());
                             Some(t.clone())
                         }
                         _ => {
@@ -201,10 +229,15 @@ impl Lower<'_> {
                         span_of(&p.key),
                         format!("unknown key `{other}` in `retry`"),
                     );
-                    if let Some(best) = gale_diagnostics::did_you_mean(other, RETRY_KEYS.iter().copied()) {
+                    if let Some(best) =
+                        gale_diagnostics::did_you_mean(other, RETRY_KEYS.iter().copied())
+                    {
                         d = d.with_help(format!("did you mean `{best}`?"));
                     }
-                    self.push(d.with_note(format!("valid keys here: {}", super::backticked(RETRY_KEYS))));
+                    self.push(d.with_note(format!(
+                        "valid keys here: {}",
+                        super::backticked(RETRY_KEYS)
+                    )));
                 }
             }
         }
@@ -236,7 +269,10 @@ impl Lower<'_> {
                     Diagnostic::error(
                         "wrong-type",
                         node.span,
-                        format!("retry `{field}` must be an expression, not {}", describe(node)),
+                        format!(
+                            "retry `{field}` must be an expression, not {}",
+                            describe(node)
+                        ),
                     )
                     .with_help("write a condition such as `<% $.done %>`"),
                 );
@@ -244,10 +280,4 @@ impl Lower<'_> {
             }
         }
     }
-}
-
-/// A key's text for messages.
-#[allow(dead_code)]
-pub(crate) fn field_name(e: &Entry) -> String {
-    key_text(&e.key)
 }

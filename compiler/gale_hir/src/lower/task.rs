@@ -6,16 +6,17 @@ use gale_diagnostics::{Diagnostic, Span};
 use gale_syntax::{Entry, Node, Scalar, ScalarValue};
 
 use super::inline_params::{CmdAndParams, parse_cmd_and_input};
-use super::{Lower, backticked, describe, last_entries, positive_integer};
+use super::{Lower, describe, last_entries, positive_integer};
 use crate::model::{
-    BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, Value, WithItem, WorkflowType,
+    BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, WithItem,
+    WorkflowType,
 };
 use crate::schema::{
-    DIRECT_TASK_KEYS, INJECTED_TASK_KEYS, MAX_JOIN_TASK_NAME, MAX_TASK_NAME, REVERSE_TASK_KEYS, task_keys,
+    DIRECT_TASK_KEYS, INJECTED_TASK_KEYS, MAX_JOIN_TASK_NAME, MAX_TASK_NAME, task_keys,
 };
 use crate::source_map::Item;
 
-impl Lower<'_> {
+impl Lower {
     /// Lowers one task `name: body` of a workflow of type `kind`.
     pub fn task(&mut self, entry: &Entry, name: &str, kind: WorkflowType) -> Option<Task> {
         let id = self.task_id();
@@ -25,8 +26,12 @@ impl Lower<'_> {
         let body = match entry.value.as_mapping() {
             Some(m) if m.entries.is_empty() => {
                 self.push(
-                    Diagnostic::error("empty-value", entry.value.span, format!("{what} has no attributes"))
-                        .with_help("give it an `action`, or `action: std.noop`"),
+                    Diagnostic::error(
+                        "empty-value",
+                        entry.value.span,
+                        format!("{what} has no attributes"),
+                    )
+                    .with_help("give it an `action`, or `action: std.noop`"),
                 );
                 return None;
             }
@@ -166,8 +171,6 @@ impl Lower<'_> {
                     .with_help("in a reverse workflow, list prerequisites with `requires`"),
                 ),
                 _ => {
-                    let note = (!direct && key == "requires").then_some("");
-                    let _ = note;
                     let extra = if direct { "" } else { " (reverse workflow)" };
                     self.unknown_key(e, &format!("{what}{extra}"), &valid, None);
                 }
@@ -181,7 +184,9 @@ impl Lower<'_> {
                 Diagnostic::error(
                     "task-name-too-long",
                     entry.key.span,
-                    format!("task name is {len} characters long; Mistral allows at most {MAX_TASK_NAME}"),
+                    format!(
+                        "task name is {len} characters long; Mistral allows at most {MAX_TASK_NAME}"
+                    ),
                 )
                 .with_help("shorten the name"),
             );
@@ -212,11 +217,17 @@ impl Lower<'_> {
                 .with_help("a task runs either an action or a sub-workflow: remove one of them"),
             );
         }
-        let call_entry = action.map(|a| (a, CallKind::Action)).or(workflow.map(|w| (w, CallKind::Workflow)));
+        let call_entry = action
+            .map(|a| (a, CallKind::Action))
+            .or(workflow.map(|w| (w, CallKind::Workflow)));
         if let Some((e, kind)) = call_entry
             && let Some(s) = e.value.as_scalar()
         {
-            let field = if kind == CallKind::Action { "action" } else { "workflow" };
+            let field = if kind == CallKind::Action {
+                "action"
+            } else {
+                "workflow"
+            };
             if let Some((name, inline)) = self.command(s, e.value.span, item, field) {
                 if !inline.is_empty() {
                     if let (TaskInput::Expression(_), Some(i)) = (&task.input, input) {
@@ -227,8 +238,12 @@ impl Lower<'_> {
                                 "inline parameters cannot be combined with an `input` expression",
                             )
                             .with_secondary(i.value.span, "`input` is a string here")
-                            .with_note("Mistral crashes on this combination when it reads the workflow")
-                            .with_help("move the parameters into `input`, or drop them from the name"),
+                            .with_note(
+                                "Mistral crashes on this combination when it reads the workflow",
+                            )
+                            .with_help(
+                                "move the parameters into `input`, or drop them from the name",
+                            ),
                         );
                     } else if let TaskInput::Map(m) = &mut task.input {
                         merge_inline(m, &inline);
@@ -249,7 +264,13 @@ impl Lower<'_> {
 
     /// Splits `name p=v` of `action`/`workflow`/`base`, reporting what Mistral
     /// rejects or silently drops; checks the expressions of name and values.
-    pub fn command(&mut self, s: &Scalar, span: Span, item: Item, field: &'static str) -> Option<(String, DataMap)> {
+    pub fn command(
+        &mut self,
+        s: &Scalar,
+        span: Span,
+        item: Item,
+        field: &'static str,
+    ) -> Option<(String, DataMap)> {
         let text = s.text.as_str();
         let Some(CmdAndParams {
             command,
@@ -267,9 +288,9 @@ impl Lower<'_> {
             );
             return None;
         };
-        self.check_expr_range(s, command.clone(), item, field);
+        self.check_expr_range(s, command.clone());
         for p in &params {
-            self.check_expr_range(s, p.value.clone(), item, field);
+            self.check_expr_range(s, p.value.clone());
         }
         for r in dropped {
             let shown = &text[r.clone()];
@@ -277,14 +298,23 @@ impl Lower<'_> {
             let value = shown.split_once('=').map_or("", |(_, v)| v);
             let help = if value.is_empty() {
                 "give it a value, or remove it".to_string()
-            } else if matches!(value, "True" | "False" | "TRUE" | "FALSE" | "Null" | "None" | "NULL") {
-                format!("write `{key}={}` (JSON spelling, lower case)", match value {
-                    "True" | "TRUE" => "true",
-                    "False" | "FALSE" => "false",
-                    _ => "null",
-                })
+            } else if matches!(
+                value,
+                "True" | "False" | "TRUE" | "FALSE" | "Null" | "None" | "NULL"
+            ) {
+                format!(
+                    "write `{key}={}` (JSON spelling, lower case)",
+                    match value {
+                        "True" | "TRUE" => "true",
+                        "False" | "FALSE" => "false",
+                        _ => "null",
+                    }
+                )
             } else if value.starts_with('{') && value.ends_with('}') && !value.starts_with("{{") {
-                format!("write the expression as `{key}=<% {} %>`", value[1..value.len() - 1].trim())
+                format!(
+                    "write the expression as `{key}=<% {} %>`",
+                    value[1..value.len() - 1].trim()
+                )
             } else {
                 format!("quote the value: `{key}=\"{value}\"`")
             };
@@ -324,7 +354,10 @@ impl Lower<'_> {
                 let mut d = Diagnostic::error(
                     "invalid-value",
                     node.span,
-                    format!("`join` must be `all`, `one` or a number of tasks, not {}", describe(node)),
+                    format!(
+                        "`join` must be `all`, `one` or a number of tasks, not {}",
+                        describe(node)
+                    ),
                 )
                 .with_label("expected `all`, `one` or an integer ≥ 0");
                 if let Some(s) = node.as_str() {
@@ -368,15 +401,24 @@ impl Lower<'_> {
                 return Vec::new();
             }
             let mut out = Vec::new();
-            for (i, n) in seq.items.iter().enumerate() {
+            let dups = super::duplicates(&seq.items);
+            for (n, dup) in seq.items.iter().zip(dups) {
                 if n.as_str().is_none() {
-                    self.wrong_type(n, "each `with-items` entry", "a string `var in <collection>`");
+                    self.wrong_type(
+                        n,
+                        "each `with-items` entry",
+                        "a string `var in <collection>`",
+                    );
                     continue;
                 }
-                if let Some(prev) = seq.items[..i].iter().find(|p| p.as_str() == n.as_str()) {
+                if let Some(prev) = dup.and_then(|j| seq.items.get(j)) {
                     self.push(
-                        Diagnostic::error("duplicate-item", n.span, "this `with-items` entry is listed twice")
-                            .with_secondary(prev.span, "first listed here"),
+                        Diagnostic::error(
+                            "duplicate-item",
+                            n.span,
+                            "this `with-items` entry is listed twice",
+                        )
+                        .with_secondary(prev.span, "first listed here"),
                     );
                     continue;
                 }
@@ -386,7 +428,11 @@ impl Lower<'_> {
             }
             out
         } else {
-            self.wrong_type(node, "`with-items`", "a string `var in <collection>` or a list of them");
+            self.wrong_type(
+                node,
+                "`with-items`",
+                "a string `var in <collection>` or a list of them",
+            );
             return Vec::new();
         };
         let mut out = Vec::with_capacity(entries.len());
@@ -429,7 +475,7 @@ impl Lower<'_> {
                 .with_help("remove it, or move it inside the expression"),
             );
         }
-        self.check_expr_range(s, coll.clone(), item, "with-items");
+        self.check_expr_range(s, coll.clone());
         self.register_site(s, span, item, "with-items");
         let ctext = &text[coll.clone()];
         let collection = if ctext.starts_with('[') {
@@ -503,7 +549,10 @@ fn match_with_items(s: &str) -> Option<WithItemsMatch> {
             }
         }
         // Step back one character.
-        var_end = s[..var_end].char_indices().next_back().map_or(start, |(i, _)| i);
+        var_end = s[..var_end]
+            .char_indices()
+            .next_back()
+            .map_or(start, |(i, _)| i);
     }
     None
 }
@@ -523,17 +572,6 @@ fn collection_end(s: &str, pos: usize) -> Option<usize> {
         .or_else(|| super::inline_params::lazy_delimited(s, pos, "<%", "%>"))
 }
 
-/// Keys of a task, for help texts.
-#[allow(dead_code)]
-pub(crate) fn task_keys_text(direct: bool) -> String {
-    let v: Vec<&str> = task_keys(direct).collect();
-    let _ = REVERSE_TASK_KEYS;
-    backticked(&v)
-}
-
-#[allow(dead_code)]
-fn _value_used(_: Value) {}
-
 #[cfg(test)]
 mod tests {
     use super::match_with_items;
@@ -546,8 +584,14 @@ mod tests {
     fn with_items_syntax() {
         assert_eq!(parts("x in <% $.l %>"), Some(("x", "<% $.l %>", "")));
         assert_eq!(parts("  x in [1, 2]"), Some(("x", "[1, 2]", "")));
-        assert_eq!(parts("x in <% $.l %> junk"), Some(("x", "<% $.l %>", " junk")));
-        assert_eq!(parts("item-1 in {{ _.l }}"), Some(("item-1", "{{ _.l }}", "")));
+        assert_eq!(
+            parts("x in <% $.l %> junk"),
+            Some(("x", "<% $.l %>", " junk"))
+        );
+        assert_eq!(
+            parts("item-1 in {{ _.l }}"),
+            Some(("item-1", "{{ _.l }}", ""))
+        );
         assert_eq!(parts("<% $.y %>"), None);
         assert_eq!(parts("x in y"), None);
         assert_eq!(parts("x in [1, 2"), None);

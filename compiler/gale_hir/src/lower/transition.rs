@@ -14,7 +14,12 @@ use crate::source_map::Item;
 /// Which of Mistral's three `NEXT_TASK` patterns an entry matches.
 fn next_task_patterns(s: &str) -> (bool, bool, bool) {
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let word_len = |t: &str| t.chars().take_while(|&c| is_word(c)).map(char::len_utf8).sum::<usize>();
+    let word_len = |t: &str| {
+        t.chars()
+            .take_while(|&c| is_word(c))
+            .map(char::len_utf8)
+            .sum::<usize>()
+    };
     // `^\S+$` (`$` also matches before one final newline).
     let core = s.strip_suffix('\n').unwrap_or(s);
     let plain = !core.is_empty() && !core.chars().any(char::is_whitespace);
@@ -39,7 +44,7 @@ fn next_task_patterns(s: &str) -> (bool, bool, bool) {
     (plain, with_params, func)
 }
 
-impl Lower<'_> {
+impl Lower {
     /// Lowers a clause value.
     pub fn clause(&mut self, node: &Node, key: &'static str, item: Item) -> Option<Clause> {
         match &node.kind {
@@ -54,7 +59,11 @@ impl Lower<'_> {
                                 .is_some_and(super::expressions::is_whole_expression)
                     });
                 if m.entries.is_empty() {
-                    self.empty_value(node, &format!("`{key}`"), "list the next tasks, or remove the key");
+                    self.empty_value(
+                        node,
+                        &format!("`{key}`"),
+                        "list the next tasks, or remove the key",
+                    );
                     return None;
                 }
                 if is_guard {
@@ -62,14 +71,25 @@ impl Lower<'_> {
                     if let Some(e) = m.entries.first()
                         && let Some(k) = e.key.as_key_str()
                         && did_you_mean(k, ADVANCED_CLAUSE_KEYS.iter().copied()).is_some()
-                        && !e.value.as_str().is_some_and(super::expressions::is_whole_expression)
+                        && !e
+                            .value
+                            .as_str()
+                            .is_some_and(super::expressions::is_whole_expression)
                     {
-                        self.unknown_key(e, &format!("the advanced form of `{key}`"), ADVANCED_CLAUSE_KEYS, None);
+                        self.unknown_key(
+                            e,
+                            &format!("the advanced form of `{key}`"),
+                            ADVANCED_CLAUSE_KEYS,
+                            None,
+                        );
                         return None;
                     }
                     let mut next = Vec::new();
                     self.entry(node, key, item, &mut next);
-                    return Some(Clause { publish: None, next });
+                    return Some(Clause {
+                        publish: None,
+                        next,
+                    });
                 }
                 let mut clause = Clause::default();
                 for e in last_entries(m) {
@@ -88,21 +108,34 @@ impl Lower<'_> {
             }
             _ => {
                 let next = self.next(node, key, item);
-                Some(Clause { publish: None, next })
+                Some(Clause {
+                    publish: None,
+                    next,
+                })
             }
         }
     }
 
     /// A single entry or a list of entries (`next`, or a whole clause).
-    fn next(&mut self, node: &Node, key: &'static str, item: Item) -> Vec<crate::model::Transition> {
+    fn next(
+        &mut self,
+        node: &Node,
+        key: &'static str,
+        item: Item,
+    ) -> Vec<crate::model::Transition> {
         let mut out = Vec::new();
         match &node.kind {
             NodeKind::Sequence(q) => {
                 if q.items.is_empty() {
-                    self.empty_value(node, &format!("`{key}`"), "list the next tasks, or remove the key");
+                    self.empty_value(
+                        node,
+                        &format!("`{key}`"),
+                        "list the next tasks, or remove the key",
+                    );
                 }
-                for (i, n) in q.items.iter().enumerate() {
-                    if let Some(prev) = q.items[..i].iter().find(|p| super::node_eq(p, n)) {
+                let dups = super::duplicates(&q.items);
+                for (n, dup) in q.items.iter().zip(dups) {
+                    if let Some(prev) = dup.and_then(|j| q.items.get(j)) {
                         self.push(
                             Diagnostic::error(
                                 "duplicate-item",
@@ -117,7 +150,9 @@ impl Lower<'_> {
                     self.entry(n, key, item, &mut out);
                 }
             }
-            NodeKind::Scalar(s) if s.value == ScalarValue::Str => self.entry(node, key, item, &mut out),
+            NodeKind::Scalar(s) if s.value == ScalarValue::Str => {
+                self.entry(node, key, item, &mut out)
+            }
             NodeKind::Mapping(_) => self.entry(node, key, item, &mut out),
             NodeKind::Scalar(_) => self.push(
                 Diagnostic::error(
@@ -125,7 +160,9 @@ impl Lower<'_> {
                     node.span,
                     format!("`{key}` must name the next tasks, not {}", describe(node)),
                 )
-                .with_help("write a task name, a list of task names, or `- task: <% condition %>` items"),
+                .with_help(
+                    "write a task name, a list of task names, or `- task: <% condition %>` items",
+                ),
             ),
         }
         out
@@ -159,14 +196,19 @@ impl Lower<'_> {
                     Diagnostic::error(
                         "wrong-type",
                         node.span,
-                        format!("an entry of `{key}` must be a task name, not {}", describe(node)),
+                        format!(
+                            "an entry of `{key}` must be a task name, not {}",
+                            describe(node)
+                        ),
                     )
                     .with_help("write a task name or `task: <% condition %>`"),
                 );
                 return;
             }
         };
-        let Some(s) = text_node.as_scalar() else { return };
+        let Some(s) = text_node.as_scalar() else {
+            return;
+        };
         let text = s.text.as_str();
         let (plain, with_params, func) = next_task_patterns(text);
         let matches = usize::from(plain) + usize::from(with_params) + usize::from(func);
@@ -177,7 +219,8 @@ impl Lower<'_> {
             } else if text.is_empty() {
                 "write a task name".to_string()
             } else {
-                "write a task name, or `command param=value` (engine commands: `fail msg=\"…\"`)".to_string()
+                "write a task name, or `command param=value` (engine commands: `fail msg=\"…\"`)"
+                    .to_string()
             };
             self.push(
                 Diagnostic::error(
@@ -234,7 +277,8 @@ impl Lower<'_> {
             let len = target.len() as u32;
             s.offsets.span(0, len)
         };
-        self.map.set_item(Item::Transition(id), target_span, node.span);
+        self.map
+            .set_item(Item::Transition(id), target_span, node.span);
         out.push(Transition {
             id,
             command: EngineCommand::from_name(&target),
@@ -247,7 +291,11 @@ impl Lower<'_> {
     /// The advanced `publish: {branch, global, atomic}`.
     fn advanced_publish(&mut self, node: &Node, key: &'static str, item: Item) -> Option<Publish> {
         let Some(m) = node.as_mapping() else {
-            self.wrong_type(node, &format!("`publish` in `{key}`"), "a mapping with `branch`, `global` or `atomic`");
+            self.wrong_type(
+                node,
+                &format!("`publish` in `{key}`"),
+                "a mapping with `branch`, `global` or `atomic`",
+            );
             return None;
         };
         let mut p = Publish::default();
@@ -266,9 +314,13 @@ impl Lower<'_> {
                     if let Some(best) = did_you_mean(&k, PUBLISH_SCOPES.iter().copied()) {
                         d = d.with_help(format!("did you mean `{best}`?"));
                     } else {
-                        d = d.with_help(format!("put variables under a scope: `publish: {{branch: {{{k}: …}}}}`"));
+                        d = d.with_help(format!(
+                            "put variables under a scope: `publish: {{branch: {{{k}: …}}}}`"
+                        ));
                     }
-                    self.push(d.with_note(format!("valid keys here: {}", backticked(PUBLISH_SCOPES))));
+                    self.push(
+                        d.with_note(format!("valid keys here: {}", backticked(PUBLISH_SCOPES))),
+                    );
                 }
             }
         }
@@ -298,6 +350,9 @@ mod tests {
         assert_eq!(next_task_patterns("fail(msg='a b')"), (false, false, true));
         assert_eq!(next_task_patterns("foo bar"), (false, false, false));
         assert_eq!(next_task_patterns("fail  msg=\"x\""), (false, false, false));
-        assert_eq!(next_task_patterns("my.task msg=\"x\""), (false, false, false));
+        assert_eq!(
+            next_task_patterns("my.task msg=\"x\""),
+            (false, false, false)
+        );
     }
 }

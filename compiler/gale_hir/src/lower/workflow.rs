@@ -3,14 +3,15 @@
 //! and `requires` targets, start tasks, joins), plus the graph warnings Gale adds
 //! (unreachable tasks, single-inbound joins, `concurrency` without `with-items`).
 
-
 use gale_diagnostics::{Diagnostic, Span, did_you_mean};
 use gale_syntax::{Entry, Node, NodeKind};
 
 use super::{Lower, describe, key_text, last_entries, overridden_entries, value};
 use crate::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::model::{ClauseKind, Join, Parameter, TaskDefaults, Workflow, WorkflowType};
-use crate::schema::{ENGINE_COMMANDS, INJECTED_ITEM_KEYS, TASK_DEFAULTS_KEYS, WORKFLOW_KEYS, WORKFLOW_TYPES};
+use crate::schema::{
+    ENGINE_COMMANDS, INJECTED_ITEM_KEYS, TASK_DEFAULTS_KEYS, WORKFLOW_KEYS, WORKFLOW_TYPES,
+};
 use crate::source_map::Item;
 
 /// Common wrong names of workflow keys.
@@ -36,7 +37,7 @@ pub(crate) fn is_uuid_like(s: &str) -> bool {
     t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-impl Lower<'_> {
+impl Lower {
     /// Lowers one workflow `name: body`.
     pub fn workflow(&mut self, entry: &Entry, name: &str) -> Option<Workflow> {
         let id = self.workflow_id();
@@ -97,9 +98,11 @@ impl Lower<'_> {
                     if let Some(s) = t.value.as_str()
                         && let Some(best) = did_you_mean(s, WORKFLOW_TYPES.iter().copied())
                     {
-                        d = d
-                            .with_help(format!("did you mean `{best}`?"))
-                            .with_fix(format!("replace with `{best}`"), t.value.span, best);
+                        d = d.with_help(format!("did you mean `{best}`?")).with_fix(
+                            format!("replace with `{best}`"),
+                            t.value.span,
+                            best,
+                        );
                     }
                     self.push(d);
                 }
@@ -119,7 +122,10 @@ impl Lower<'_> {
                 "tags" => wf.tags = self.unique_string_list(v, "workflow `tags`"),
                 "input" => wf.input = self.parameters(v, "workflow `input`"),
                 "output" => wf.output = self.data_map(v, "`output`", item, "output"),
-                "output-on-error" => wf.output_on_error = self.data_map(v, "`output-on-error`", item, "output-on-error"),
+                "output-on-error" => {
+                    wf.output_on_error =
+                        self.data_map(v, "`output-on-error`", item, "output-on-error")
+                }
                 "vars" => wf.vars = self.data_map(v, "`vars`", item, "vars"),
                 "task-defaults" => defaults_entry = Some(e),
                 "tasks" => tasks_entry = Some(e),
@@ -139,8 +145,12 @@ impl Lower<'_> {
         }
         let Some(tasks) = tasks_entry else {
             self.push(
-                Diagnostic::error("missing-key", entry.key.span, format!("{what} has no `tasks`"))
-                    .with_help("add `tasks:` with at least one task"),
+                Diagnostic::error(
+                    "missing-key",
+                    entry.key.span,
+                    format!("{what} has no `tasks`"),
+                )
+                .with_help("add `tasks:` with at least one task"),
             );
             return Some(wf);
         };
@@ -155,7 +165,10 @@ impl Lower<'_> {
                 Diagnostic::error(
                     "wrong-type",
                     tasks_node.span,
-                    format!("`tasks` must be a mapping of task names to tasks, not {}", describe(tasks_node)),
+                    format!(
+                        "`tasks` must be a mapping of task names to tasks, not {}",
+                        describe(tasks_node)
+                    ),
                 )
                 .with_help(help),
             );
@@ -213,7 +226,9 @@ impl Lower<'_> {
                         Diagnostic::warning(
                             "engine-command-task-name",
                             *span,
-                            format!("a transition to `{c}` runs the engine command, never this task"),
+                            format!(
+                                "a transition to `{c}` runs the engine command, never this task"
+                            ),
                         )
                         .with_help("rename the task"),
                     );
@@ -242,18 +257,34 @@ impl Lower<'_> {
             .or_else(|| did_you_mean(&key, WORKFLOW_KEYS.iter().copied()));
         let Some(best) = alias else {
             self.push(
-                Diagnostic::warning("unknown-workflow-key", e.key.span, format!("Mistral ignores the key `{key}` in {what}"))
-                    .with_note(format!("workflow keys: {}", super::backticked(WORKFLOW_KEYS)))
-                    .with_help("remove it unless another tool reads it"),
+                Diagnostic::warning(
+                    "unknown-workflow-key",
+                    e.key.span,
+                    format!("Mistral ignores the key `{key}` in {what}"),
+                )
+                .with_note(format!(
+                    "workflow keys: {}",
+                    super::backticked(WORKFLOW_KEYS)
+                ))
+                .with_help("remove it unless another tool reads it"),
             );
             return;
         };
         self.push(
-            Diagnostic::error("unknown-key", e.key.span, format!("unknown key `{key}` in {what}"))
-                .with_help(format!("did you mean `{best}`?"))
-                .with_fix(format!("replace with `{best}`"), e.key.span, best)
-                .with_note("Mistral silently ignores unknown workflow keys, so this setting has no effect")
-                .with_note(format!("valid keys here: {}", super::backticked(WORKFLOW_KEYS))),
+            Diagnostic::error(
+                "unknown-key",
+                e.key.span,
+                format!("unknown key `{key}` in {what}"),
+            )
+            .with_help(format!("did you mean `{best}`?"))
+            .with_fix(format!("replace with `{best}`"), e.key.span, best)
+            .with_note(
+                "Mistral silently ignores unknown workflow keys, so this setting has no effect",
+            )
+            .with_note(format!(
+                "valid keys here: {}",
+                super::backticked(WORKFLOW_KEYS)
+            )),
         );
     }
 
@@ -276,13 +307,18 @@ impl Lower<'_> {
             return Vec::new();
         }
         let mut out: Vec<Parameter> = Vec::new();
-        for (i, n) in seq.items.iter().enumerate() {
-            if let Some(prev) = seq.items[..i].iter().find(|p| super::node_eq(p, n)) {
+        let dups = super::duplicates(&seq.items);
+        for (n, dup) in seq.items.iter().zip(dups) {
+            if let Some(prev) = dup.and_then(|j| seq.items.get(j)) {
                 let name = n.as_str().unwrap_or("this item").to_string();
                 self.push(
-                    Diagnostic::error("duplicate-item", n.span, format!("input `{name}` is listed twice"))
-                        .with_secondary(prev.span, "first listed here")
-                        .with_help("remove one of them"),
+                    Diagnostic::error(
+                        "duplicate-item",
+                        n.span,
+                        format!("input `{name}` is listed twice"),
+                    )
+                    .with_secondary(prev.span, "first listed here")
+                    .with_help("remove one of them"),
                 );
                 continue;
             }
@@ -324,7 +360,12 @@ impl Lower<'_> {
     }
 
     /// `task-defaults`.
-    fn task_defaults(&mut self, node: &Node, wf: crate::model::WorkflowId, kind: WorkflowType) -> Option<TaskDefaults> {
+    fn task_defaults(
+        &mut self,
+        node: &Node,
+        wf: crate::model::WorkflowId,
+        kind: WorkflowType,
+    ) -> Option<TaskDefaults> {
         let item = Item::TaskDefaults(wf);
         self.map.set_item(item, node.span, node.span);
         let m = self.nonempty_dict(node, "`task-defaults`")?;
@@ -369,12 +410,16 @@ impl Lower<'_> {
 
     /// Mistral's direct-workflow semantics, plus Gale's graph warnings.
     fn direct_semantics(&mut self, wf: &Workflow, names: &HashSet<&str>, wf_span: Span) {
-        let index: HashMap<&str, usize> = wf.tasks.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = wf
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
         // Distinct outbound targets per task, and inbound sources per task.
         let mut inbound: Vec<Vec<usize>> = vec![Vec::new(); wf.tasks.len()];
         let mut outbound: Vec<Vec<usize>> = vec![Vec::new(); wf.tasks.len()];
         let mut reported: HashSet<crate::model::TransitionId> = HashSet::default();
-        let mut any_target_known = false;
         for (i, t) in wf.tasks.iter().enumerate() {
             let mut seen: HashSet<&str> = HashSet::default();
             for kind in ClauseKind::ALL {
@@ -387,29 +432,34 @@ impl Lower<'_> {
                             outbound[i].push(j);
                             inbound[j].push(i);
                         }
-                        any_target_known = true;
-                    } else if tr.command.is_none() && !names.contains(tr.target.as_str()) && reported.insert(tr.id) {
+                    } else if tr.command.is_none()
+                        && !names.contains(tr.target.as_str())
+                        && reported.insert(tr.id)
+                    {
                         self.unknown_task(tr, names, true);
-                    } else if tr.command.is_none() {
-                        // A task that exists but had errors: treat it as inbound so
-                        // start-task detection is not disturbed.
-                        any_target_known = true;
                     }
                 }
             }
         }
-        let _ = any_target_known;
         // Tasks that failed to lower still have inbound edges from others; they are
         // absent from `wf.tasks`, which can only add start tasks, never remove them.
         let lowered_all = wf.tasks.len() == names.len();
-        let starts: Vec<usize> = (0..wf.tasks.len()).filter(|&i| inbound[i].is_empty()).collect();
+        let starts: Vec<usize> = (0..wf.tasks.len())
+            .filter(|&i| inbound[i].is_empty())
+            .collect();
         if starts.is_empty() && lowered_all && !wf.tasks.is_empty() {
-            let span = self.map.field(Item::Workflow(wf.id), "tasks").map_or(wf_span, |f| f.key);
+            let span = self
+                .map
+                .field(Item::Workflow(wf.id), "tasks")
+                .map_or(wf_span, |f| f.key);
             self.push(
                 Diagnostic::error(
                     "no-start-task",
                     span,
-                    format!("workflow `{}` has no start task: every task is the target of a transition", wf.name),
+                    format!(
+                        "workflow `{}` has no start task: every task is the target of a transition",
+                        wf.name
+                    ),
                 )
                 .with_note("a direct workflow starts with the tasks that no transition leads to")
                 .with_help("remove the transition into the task that should run first"),
@@ -465,7 +515,10 @@ impl Lower<'_> {
                     Diagnostic::warning(
                         "concurrency-without-with-items",
                         span,
-                        format!("`concurrency` has no effect: task `{}` has no `with-items`", t.name),
+                        format!(
+                            "`concurrency` has no effect: task `{}` has no `with-items`",
+                            t.name
+                        ),
                     )
                     .with_help("remove `concurrency`, or add `with-items`"),
                 );
@@ -488,7 +541,11 @@ impl Lower<'_> {
             }
             for (i, t) in wf.tasks.iter().enumerate() {
                 if !reached[i] {
-                    let span = self.map.item(Item::Task(t.id)).map(|s| s.name).unwrap_or_default();
+                    let span = self
+                        .map
+                        .item(Item::Task(t.id))
+                        .map(|s| s.name)
+                        .unwrap_or_default();
                     self.push(
                         Diagnostic::warning(
                             "unreachable-task",
@@ -503,7 +560,11 @@ impl Lower<'_> {
     }
 
     fn reverse_semantics(&mut self, wf: &Workflow, names: &HashSet<&str>) {
-        let defaults = wf.task_defaults.as_ref().map(|d| d.requires.as_slice()).unwrap_or(&[]);
+        let defaults = wf
+            .task_defaults
+            .as_ref()
+            .map(|d| d.requires.as_slice())
+            .unwrap_or(&[]);
         let mut reported_defaults: HashSet<&str> = HashSet::default();
         for t in &wf.tasks {
             for r in &t.requires {
@@ -517,7 +578,10 @@ impl Lower<'_> {
                 }
             }
             for r in defaults {
-                if r != &t.name && !names.contains(r.as_str()) && reported_defaults.insert(r.as_str()) {
+                if r != &t.name
+                    && !names.contains(r.as_str())
+                    && reported_defaults.insert(r.as_str())
+                {
                     let span = self
                         .map
                         .field(Item::TaskDefaults(wf.id), "requires")
@@ -543,25 +607,41 @@ impl Lower<'_> {
         self.push(d);
     }
 
-    fn unknown_task(&mut self, tr: &crate::model::Transition, names: &HashSet<&str>, _direct: bool) {
-        let span = self.map.item(Item::Transition(tr.id)).map(|s| s.name).unwrap_or_default();
+    fn unknown_task(
+        &mut self,
+        tr: &crate::model::Transition,
+        names: &HashSet<&str>,
+        _direct: bool,
+    ) {
+        let span = self
+            .map
+            .item(Item::Transition(tr.id))
+            .map(|s| s.name)
+            .unwrap_or_default();
         let mut d = Diagnostic::error(
             "unknown-task",
             span,
-            format!("transition to `{}`, which is not a task of this workflow", tr.target),
+            format!(
+                "transition to `{}`, which is not a task of this workflow",
+                tr.target
+            ),
         );
         let best_task = did_you_mean(&tr.target, names.iter().copied());
         let best_cmd = did_you_mean(&tr.target, ENGINE_COMMANDS.iter().copied());
         if let Some(best) = best_task {
-            d = d
-                .with_help(format!("did you mean `{best}`?"))
-                .with_fix(format!("replace with `{best}`"), span, best);
+            d = d.with_help(format!("did you mean `{best}`?")).with_fix(
+                format!("replace with `{best}`"),
+                span,
+                best,
+            );
         } else if let Some(cmd) = best_cmd {
             d = d
                 .with_help(format!("did you mean the engine command `{cmd}`?"))
                 .with_fix(format!("replace with `{cmd}`"), span, cmd);
         } else {
-            d = d.with_note("targets are task names or the engine commands `fail`, `succeed`, `pause`, `noop`");
+            d = d.with_note(
+                "targets are task names or the engine commands `fail`, `succeed`, `pause`, `noop`",
+            );
         }
         self.push(d);
     }

@@ -48,18 +48,11 @@ pub struct CharIndex(Vec<usize>);
 impl CharIndex {
     /// Build the table.
     pub fn new(text: &str) -> Self {
-        let mut v = vec![0; text.len() + 1];
-        let mut n = 0;
-        for (i, slot) in v.iter_mut().enumerate() {
-            *slot = n;
-            if text.is_char_boundary(i) && i < text.len() {
-                n += 1;
-            }
-        }
-        // v[i] = number of chars starting before byte i
+        // v[i] = number of characters that start before byte i
+        let mut v = Vec::with_capacity(text.len() + 1);
         let mut count = 0;
         for i in 0..=text.len() {
-            v[i] = count;
+            v.push(count);
             if i < text.len() && text.is_char_boundary(i) {
                 count += 1;
             }
@@ -86,7 +79,12 @@ pub fn canon(ev: &Event<'_>, ci: &CharIndex) -> String {
     let marks = format!("{} {}", ci.of(sp.start), ci.of(sp.end));
     let name = ev.class_name().trim_end_matches("Event");
     match ev {
-        Event::DocumentStart { explicit, version, tags, .. } => {
+        Event::DocumentStart {
+            explicit,
+            version,
+            tags,
+            ..
+        } => {
             let v = version.map_or("-".to_owned(), |(a, b)| format!("{a}.{b}"));
             let t = match tags {
                 Some(t) if !t.is_empty() => t
@@ -100,7 +98,14 @@ pub fn canon(ev: &Event<'_>, ci: &CharIndex) -> String {
         }
         Event::DocumentEnd { explicit, .. } => format!("{name} {} {marks}", tf(*explicit)),
         Event::Alias { anchor, .. } => format!("{name} {} {marks}", js(anchor)),
-        Event::Scalar { anchor, tag, implicit, style, value, .. } => {
+        Event::Scalar {
+            anchor,
+            tag,
+            implicit,
+            style,
+            value,
+            ..
+        } => {
             let style = match style {
                 ScalarStyle::Plain => '-',
                 s => s.as_pyyaml().unwrap_or('-'),
@@ -114,8 +119,20 @@ pub fn canon(ev: &Event<'_>, ci: &CharIndex) -> String {
                 js(value)
             )
         }
-        Event::SequenceStart { anchor, tag, implicit, flow, .. }
-        | Event::MappingStart { anchor, tag, implicit, flow, .. } => format!(
+        Event::SequenceStart {
+            anchor,
+            tag,
+            implicit,
+            flow,
+            ..
+        }
+        | Event::MappingStart {
+            anchor,
+            tag,
+            implicit,
+            flow,
+            ..
+        } => format!(
             "{name} {} {} {} {} {marks}",
             opt(*anchor),
             opt(tag.as_deref()),
@@ -186,5 +203,7 @@ pub fn shared_dir() -> Option<PathBuf> {
 
 /// Path of a file under `tests/data`.
 pub fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }

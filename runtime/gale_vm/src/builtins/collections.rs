@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use crate::compare::{py_eq, yaql_order};
+use crate::compare::py_eq;
 use crate::ctx::{Ctx, Lambda};
 use crate::error::{Error, Result};
 use crate::iter::{Cursor, IterObj, PyIter, to_vec};
@@ -33,10 +33,15 @@ pub(crate) fn list(cx: &mut Ctx, a: &Args) -> Result<Value> {
             out.push(v);
         }
     }
-    Ok(Value::list(out))
+    cx.charge(16 * out.len())?;
+    Ok(Value::tuple(out))
 }
+/// `toList()`: yaql 3.2 returns a *tuple* (the input itself when it is one).
 pub(crate) fn to_list(cx: &mut Ctx, a: &Args) -> Result<Value> {
-    Ok(Value::list(to_vec(cx, a.v(0), "toList")?))
+    match a.v(0) {
+        t @ Value::Tuple(_) => Ok(t.clone()),
+        v => Ok(Value::tuple(to_vec(cx, v, "toList")?)),
+    }
 }
 fn pairs_dict(cx: &mut Ctx, a: &Args) -> Result<Value> {
     let mut d = Dict::new();
@@ -569,44 +574,11 @@ pub(crate) fn sequence(_: &mut Ctx, a: &Args) -> Result<Value> {
         Ok(Some(Value::Int(v)))
     }))
 }
-fn sort_by(cx: &mut Ctx, coll: &Value, f: Lambda, desc: bool) -> Result<Value> {
-    let items = to_vec(cx, coll, "orderBy")?;
-    let mut keyed = Vec::with_capacity(items.len());
-    for v in items {
-        let k = f.call(cx, std::slice::from_ref(&v))?;
-        keyed.push((k, v));
-    }
-    cx.tick_n((keyed.len() as f64 * (keyed.len().max(2) as f64).log2()) as u64)?;
-    let mut err = None;
-    keyed.sort_by(|(x, _), (y, _)| {
-        if err.is_some() {
-            return std::cmp::Ordering::Equal;
-        }
-        match yaql_order(x, y, "<") {
-            Ok(Some(o)) => {
-                if desc {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }
-            Ok(None) => std::cmp::Ordering::Equal,
-            Err(e) => {
-                err = Some(e);
-                std::cmp::Ordering::Equal
-            }
-        }
-    });
-    if let Some(e) = err {
-        return Err(e);
-    }
-    Ok(Value::list(keyed.into_iter().map(|(_, v)| v).collect()))
+pub(crate) fn order_by(_: &mut Ctx, a: &Args) -> Result<Value> {
+    Ok(IterObj::ordered(a.v(0).clone(), lam(a, 1)?, true))
 }
-pub(crate) fn order_by(cx: &mut Ctx, a: &Args) -> Result<Value> {
-    sort_by(cx, a.v(0), lam(a, 1)?, false)
-}
-pub(crate) fn order_by_descending(cx: &mut Ctx, a: &Args) -> Result<Value> {
-    sort_by(cx, a.v(0), lam(a, 1)?, true)
+pub(crate) fn order_by_descending(_: &mut Ctx, a: &Args) -> Result<Value> {
+    Ok(IterObj::ordered(a.v(0).clone(), lam(a, 1)?, false))
 }
 pub(crate) fn select_many(cx: &mut Ctx, a: &Args) -> Result<Value> {
     let f = lam(a, 1)?;
@@ -649,11 +621,6 @@ fn fold_lam(cx: &mut Ctx, a: &Args) -> Result<Value> {
 }
 pub(crate) fn aggregate(cx: &mut Ctx, a: &Args) -> Result<Value> {
     fold_lam(cx, a)
-}
-pub(crate) fn reverse(cx: &mut Ctx, a: &Args) -> Result<Value> {
-    let mut v = to_vec(cx, a.v(0), "reverse")?;
-    v.reverse();
-    Ok(Value::list(v))
 }
 pub(crate) fn count(cx: &mut Ctx, a: &Args) -> Result<Value> {
     len_any(cx, a)
