@@ -55,7 +55,9 @@ deploy:
       timeout: <% $.retries * 10 %>
     cleanup:
       action: std.noop
-      on-success: fail
+      on-success:
+        - finish
+        - fail
 
 ping:
   type: reverse

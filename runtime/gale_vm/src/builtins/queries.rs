@@ -952,3 +952,623 @@ pub(crate) fn reverse(cx: &mut Ctx, a: &Args) -> Result<Value> {
     v.reverse();
     Ok(iter_of(v))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Expected strings are yaql 3.2.0's output (Python `repr` after output conversion),
+    //! obtained with `/work/venv/bin/python`; the expression is in each comment.
+    use super::*;
+    use crate::compare::{py_gt, py_lt};
+    use crate::ctx::lambda;
+    use crate::sig::{Arg, call};
+
+    fn ints(xs: &[i64]) -> Value {
+        Value::tuple(xs.iter().map(|&i| Value::Int(i)).collect())
+    }
+    fn v(x: impl Into<Value>) -> Arg {
+        Arg::Value(x.into())
+    }
+    fn f(body: impl Fn(&[Value]) -> Result<Value> + 'static) -> Arg {
+        Arg::Lazy(lambda(move |_, a| body(a)))
+    }
+    fn kw(name: &str, a: Arg) -> (String, Arg) {
+        (name.to_string(), a)
+    }
+    fn item(a: &[Value], i: usize) -> Value {
+        a.first()
+            .and_then(|x| x.as_seq())
+            .and_then(|s| s.get(i))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+    fn arg0(a: &[Value]) -> Value {
+        a.first().cloned().unwrap_or(Value::Null)
+    }
+    fn int0(a: &[Value]) -> i64 {
+        arg0(a).as_i64_lenient().unwrap_or(0)
+    }
+    fn run_kw(name: &str, args: Vec<Arg>, kws: Vec<(String, Arg)>) -> String {
+        let mut cx = Ctx::default();
+        cx.options.limit_iterators = 100;
+        let method = !matches!(name, "generate" | "generateMany");
+        match call(&mut cx, name, method, args, kws)
+            .and_then(|r| crate::convert::output(&mut cx, &r))
+        {
+            Ok(r) => crate::pyfmt::repr(&r),
+            Err(e) => format!("ERR {}", e.kind().python_name()),
+        }
+    }
+    fn run(name: &str, args: Vec<Arg>) -> String {
+        run_kw(name, args, vec![])
+    }
+    fn pairs(xs: &[(i64, &str)]) -> Value {
+        Value::tuple(
+            xs.iter()
+                .map(|(i, s)| Value::tuple(vec![Value::Int(*i), Value::str(*s)]))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn order_by_then_by() {
+        let data = pairs(&[(1, "b"), (2, "a"), (1, "a"), (2, "b")]);
+        let mut cx = Ctx::default();
+        let o = call(
+            &mut cx,
+            "orderBy",
+            true,
+            vec![v(data.clone()), f(|a| Ok(item(a, 0)))],
+            vec![],
+        )
+        .unwrap();
+        let t = call(
+            &mut cx,
+            "thenByDescending",
+            true,
+            vec![v(o.clone()), f(|a| Ok(item(a, 1)))],
+            vec![],
+        )
+        .unwrap();
+        // thenBy mutates the same object: both aliases see the secondary key.
+        let out = crate::convert::output(&mut cx, &o).unwrap();
+        assert_eq!(
+            crate::pyfmt::repr(&out),
+            "[[1, 'b'], [1, 'a'], [2, 'b'], [2, 'a']]"
+        );
+        // Replayable: a second pass gives the same items.
+        let again = crate::convert::output(&mut cx, &t).unwrap();
+        assert_eq!(crate::pyfmt::repr(&again), crate::pyfmt::repr(&out));
+        // [...].orderByDescending($[0]).thenBy($[1])
+        let o = call(
+            &mut cx,
+            "orderByDescending",
+            true,
+            vec![v(data), f(|a| Ok(item(a, 0)))],
+            vec![],
+        )
+        .unwrap();
+        let t = call(
+            &mut cx,
+            "thenBy",
+            true,
+            vec![v(o), f(|a| Ok(item(a, 1)))],
+            vec![],
+        )
+        .unwrap();
+        let out = crate::convert::output(&mut cx, &t).unwrap();
+        assert_eq!(
+            crate::pyfmt::repr(&out),
+            "[[2, 'a'], [2, 'b'], [1, 'a'], [1, 'b']]"
+        );
+        // [1,2].select($).thenBy($) → NoMatchingMethodException
+        let it = call(
+            &mut cx,
+            "select",
+            true,
+            vec![v(ints(&[1, 2])), f(|a| Ok(arg0(a)))],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(
+            run("thenBy", vec![v(it), f(|a| Ok(arg0(a)))]),
+            "ERR NoMatchingMethodException"
+        );
+        // [0].orderBy(1/$) → [0]: a single item is never compared.
+        assert_eq!(
+            run(
+                "orderBy",
+                vec![
+                    v(ints(&[0])),
+                    f(|_| Err(Error::zero_division("division by zero")))
+                ]
+            ),
+            "[0]"
+        );
+        // [1, 'a'].orderBy($) → NoMatchingFunctionException
+        let mixed = Value::tuple(vec![Value::Int(1), Value::str("a")]);
+        assert_eq!(
+            run("orderBy", vec![v(mixed), f(|a| Ok(arg0(a)))]),
+            "ERR NoMatchingFunctionException"
+        );
+        // [3,1,2].orderBy($) = [1,2,3] → false (an iterable, not a tuple)
+        let o = call(
+            &mut cx,
+            "orderBy",
+            true,
+            vec![v(ints(&[3, 1, 2])), f(|a| Ok(arg0(a)))],
+            vec![],
+        )
+        .unwrap();
+        assert!(!py_eq(&o, &ints(&[1, 2, 3])));
+        // orderBy results are not Python iterators: len() does not apply.
+        assert_eq!(run("len", vec![v(o)]), "ERR NoMatchingMethodException");
+    }
+
+    #[test]
+    fn group_by_overloads() {
+        let data = pairs(&[(1, "b"), (2, "a"), (1, "a")]);
+        // .groupBy($[0], $[1])
+        assert_eq!(
+            run(
+                "groupBy",
+                vec![v(data.clone()), f(|a| Ok(item(a, 0))), f(|a| Ok(item(a, 1)))]
+            ),
+            "[[1, ['b', 'a']], [2, ['a']]]"
+        );
+        // .groupBy($[0], $[1], $.len())
+        let len = |a: &[Value]| {
+            Ok(Value::Int(
+                arg0(a).as_seq().map(|s| s.len()).unwrap_or(0) as i64
+            ))
+        };
+        assert_eq!(
+            run(
+                "groupBy",
+                vec![
+                    v(data.clone()),
+                    f(|a| Ok(item(a, 0))),
+                    f(|a| Ok(item(a, 1))),
+                    f(len)
+                ]
+            ),
+            "[[1, 2], [2, 1]]"
+        );
+        // .groupBy($[0], $[1], [$[0], $[1].len()]) — yaql 1.1.1 fallback quirk.
+        let old_style = |a: &[Value]| {
+            let s = arg0(a);
+            let items = s.as_seq().unwrap_or(&[]);
+            let second = items
+                .get(1)
+                .ok_or_else(|| Error::index_error("tuple index out of range"))?;
+            let n = match second {
+                Value::Str(x) => x.chars().count(),
+                other => other.as_seq().map(|s| s.len()).unwrap_or(0),
+            };
+            Ok(Value::tuple(vec![items[0].clone(), Value::Int(n as i64)]))
+        };
+        assert_eq!(
+            run(
+                "groupBy",
+                vec![
+                    v(data),
+                    f(|a| Ok(item(a, 0))),
+                    f(|a| Ok(item(a, 1))),
+                    f(old_style)
+                ]
+            ),
+            "[[1, ['b', 1]], [2, 1]]"
+        );
+        // [1,2,3,4].groupBy($ mod 2, aggregator => $.len())
+        assert_eq!(
+            run_kw(
+                "groupBy",
+                vec![v(ints(&[1, 2, 3, 4])), f(|a| Ok(Value::Int(int0(a) % 2)))],
+                vec![kw("aggregator", f(len))]
+            ),
+            "[[1, 2], [0, 2]]"
+        );
+        // [[1,2]].groupBy($, aggregator => $[5]) → IndexError
+        assert_eq!(
+            run_kw(
+                "groupBy",
+                vec![
+                    v(Value::tuple(vec![ints(&[1, 2])])),
+                    f(|a| Ok(arg0(a)))
+                ],
+                vec![kw(
+                    "aggregator",
+                    f(|_| Err(Error::index_error("list index out of range")))
+                )]
+            ),
+            "ERR IndexError"
+        );
+    }
+
+    #[test]
+    fn zip_join_repeat_cycle() {
+        // [1,2,3].zip([4,5])
+        assert_eq!(
+            run("zip", vec![v(ints(&[1, 2, 3])), v(ints(&[4, 5]))]),
+            "[[1, 4], [2, 5]]"
+        );
+        // [1,2].zip()
+        assert_eq!(run("zip", vec![v(ints(&[1, 2]))]), "[[1], [2]]");
+        // [1,2,3].zipLongest([4,5], default => 0)
+        assert_eq!(
+            run_kw(
+                "zipLongest",
+                vec![v(ints(&[1, 2, 3])), v(ints(&[4, 5]))],
+                vec![kw("default", v(0i64))]
+            ),
+            "[[1, 4], [2, 5], [3, 0]]"
+        );
+        // [1,2,3].zipLongest([4], [5,6])
+        assert_eq!(
+            run(
+                "zipLongest",
+                vec![v(ints(&[1, 2, 3])), v(ints(&[4])), v(ints(&[5, 6]))]
+            ),
+            "[[1, 4, 5], [2, None, 6], [3, None, None]]"
+        );
+        // [1,2,3].join([2,3], $1 = $2, $1 * 10 + $2)
+        assert_eq!(
+            run(
+                "join",
+                vec![
+                    v(ints(&[1, 2, 3])),
+                    v(ints(&[2, 3])),
+                    f(|a| Ok(Value::Bool(py_eq(&a[0], &a[1])))),
+                    f(|a| Ok(Value::Int(
+                        a[0].as_i64_lenient().unwrap_or(0) * 10
+                            + a[1].as_i64_lenient().unwrap_or(0)
+                    )))
+                ]
+            ),
+            "[22, 33]"
+        );
+        // 2.repeat(3), null.repeat(2)
+        assert_eq!(run("repeat", vec![v(2i64), v(3i64)]), "[2, 2, 2]");
+        assert_eq!(run("repeat", vec![v(Value::Null), v(2i64)]), "[None, None]");
+        // [1,2,3].cycle().take(7), [].cycle().take(5)
+        let mut cx = Ctx::default();
+        let c = call(&mut cx, "cycle", true, vec![v(ints(&[1, 2, 3]))], vec![]).unwrap();
+        assert_eq!(run("take", vec![v(c), v(7i64)]), "[1, 2, 3, 1, 2, 3, 1]");
+        let c = call(&mut cx, "cycle", true, vec![v(ints(&[]))], vec![]).unwrap();
+        assert_eq!(run("take", vec![v(c), v(5i64)]), "[]");
+        // An infinite repeat is stopped by the step budget, not a hang.
+        let mut small = Ctx::new(
+            crate::ctx::Options::default(),
+            crate::ctx::Budget {
+                steps: 1000,
+                memory: 1 << 20,
+            },
+        );
+        let r = call(&mut small, "repeat", true, vec![v(1i64)], vec![]).unwrap();
+        let e = call(&mut small, "count", true, vec![v(r)], vec![]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::StepBudgetExceeded);
+    }
+
+    #[test]
+    fn prefixes_and_positions() {
+        let lt3 = |a: &[Value]| Ok(Value::Bool(int0(a) < 3));
+        let data = ints(&[1, 2, 3, 4, 1]);
+        // [1,2,3,4,1].takeWhile($ < 3) / skipWhile($ < 3)
+        assert_eq!(run("takeWhile", vec![v(data.clone()), f(lt3)]), "[1, 2]");
+        assert_eq!(run("skipWhile", vec![v(data), f(lt3)]), "[3, 4, 1]");
+        // [1,2,1].lastIndexOf(1), .indexWhere($ > 1), .lastIndexWhere($ > 3)
+        let d = ints(&[1, 2, 1]);
+        assert_eq!(run("lastIndexOf", vec![v(d.clone()), v(1i64)]), "2");
+        assert_eq!(
+            run("indexWhere", vec![v(d.clone()), f(|a| Ok(Value::Bool(int0(a) > 1)))]),
+            "1"
+        );
+        assert_eq!(
+            run("lastIndexWhere", vec![v(d), f(|a| Ok(Value::Bool(int0(a) > 3)))]),
+            "-1"
+        );
+    }
+
+    #[test]
+    fn slicing() {
+        // [1,2,3,4,5].slice(2), [1,2,3].slice(0), .slice(-1), [].slice(2)
+        assert_eq!(
+            run("slice", vec![v(ints(&[1, 2, 3, 4, 5])), v(2i64)]),
+            "[[1, 2], [3, 4], [5]]"
+        );
+        assert_eq!(run("slice", vec![v(ints(&[1, 2, 3])), v(0i64)]), "[]");
+        assert_eq!(
+            run("slice", vec![v(ints(&[1, 2, 3])), v(-1i64)]),
+            "ERR ValueError"
+        );
+        assert_eq!(run("slice", vec![v(ints(&[])), v(2i64)]), "[]");
+        // [1,2,0,3,0,4].splitWhere($ = 0)
+        assert_eq!(
+            run(
+                "splitWhere",
+                vec![
+                    v(ints(&[1, 2, 0, 3, 0, 4])),
+                    f(|a| Ok(Value::Bool(int0(a) == 0)))
+                ]
+            ),
+            "[[1, 2], [3], [4]]"
+        );
+        // [1,2,3,4,6].sliceWhere($ mod 2)
+        assert_eq!(
+            run(
+                "sliceWhere",
+                vec![
+                    v(ints(&[1, 2, 3, 4, 6])),
+                    f(|a| Ok(Value::Int(int0(a) % 2)))
+                ]
+            ),
+            "[[1], [2], [3], [4, 6]]"
+        );
+        // [1,2,3,4].splitAt(-1), [1,2,3].splitAt(1), [1,2,3].splitAt(10)
+        assert_eq!(
+            run("splitAt", vec![v(ints(&[1, 2, 3, 4])), v(-1i64)]),
+            "[[1, 2, 3], [4]]"
+        );
+        assert_eq!(
+            run("splitAt", vec![v(ints(&[1, 2, 3])), v(1i64)]),
+            "[[1], [2, 3]]"
+        );
+        assert_eq!(
+            run("splitAt", vec![v(ints(&[1, 2, 3])), v(10i64)]),
+            "[[1, 2, 3], []]"
+        );
+    }
+
+    fn plus(a: &[Value]) -> Result<Value> {
+        Ok(Value::Int(
+            a[0].as_i64_lenient().unwrap_or(0) + a[1].as_i64_lenient().unwrap_or(0),
+        ))
+    }
+
+    #[test]
+    fn accumulate_cases() {
+        // [1,2,3].accumulate($1+$2), (…, 10), [].accumulate(…), range(0).accumulate(…, 5)
+        assert_eq!(
+            run("accumulate", vec![v(ints(&[1, 2, 3])), f(plus)]),
+            "[1, 3, 6]"
+        );
+        assert_eq!(
+            run("accumulate", vec![v(ints(&[1, 2, 3])), f(plus), v(10i64)]),
+            "[10, 11, 13, 16]"
+        );
+        assert_eq!(
+            run("accumulate", vec![v(ints(&[])), f(plus)]),
+            "ERR TypeError"
+        );
+        assert_eq!(
+            run("accumulate", vec![v(ints(&[])), f(plus), v(5i64)]),
+            "[5]"
+        );
+    }
+
+    fn dict(items: Vec<(&str, Value)>) -> Value {
+        let mut d = crate::value::Dict::new();
+        for (k, x) in items {
+            d.insert(Value::str(k), x).unwrap();
+        }
+        Value::dict(d)
+    }
+
+    #[test]
+    fn merge_with_cases() {
+        // {a=>{b=>[1,2]}, c=>1}.mergeWith({a=>{b=>[2,3]}, c=>2, d=>4})
+        let left = dict(vec![
+            ("a", dict(vec![("b", ints(&[1, 2]))])),
+            ("c", Value::Int(1)),
+        ]);
+        let right = dict(vec![
+            ("a", dict(vec![("b", ints(&[2, 3]))])),
+            ("c", Value::Int(2)),
+            ("d", Value::Int(4)),
+        ]);
+        assert_eq!(
+            run("mergeWith", vec![v(left.clone()), v(right.clone())]),
+            "{'a': {'b': [1, 2, 3]}, 'c': 2, 'd': 4}"
+        );
+        // maxLevels => 1
+        assert_eq!(
+            run_kw(
+                "mergeWith",
+                vec![v(left), v(right)],
+                vec![kw("maxLevels", v(1i64))]
+            ),
+            "{'a': {'b': [2, 3]}, 'c': 2, 'd': 4}"
+        );
+        // {a=>1}.mergeWith({a=>{b=>1}}) → TypeError; reverse → {'a': 1}
+        let one = dict(vec![("a", Value::Int(1))]);
+        let nested = dict(vec![("a", dict(vec![("b", Value::Int(1))]))]);
+        assert_eq!(
+            run("mergeWith", vec![v(one.clone()), v(nested.clone())]),
+            "ERR TypeError"
+        );
+        assert_eq!(
+            run("mergeWith", vec![v(nested), v(one.clone())]),
+            "{'a': 1}"
+        );
+        // {a=>1}.mergeWith({a=>[1]}) → TypeError
+        assert_eq!(
+            run(
+                "mergeWith",
+                vec![v(one.clone()), v(dict(vec![("a", ints(&[1]))]))]
+            ),
+            "ERR TypeError"
+        );
+        // {a=>1}.mergeWith({a=>2}, itemMerger => $1 + $2)
+        assert_eq!(
+            run_kw(
+                "mergeWith",
+                vec![v(one), v(dict(vec![("a", Value::Int(2))]))],
+                vec![kw("itemMerger", f(plus))]
+            ),
+            "{'a': 3}"
+        );
+        // {a=>{b=>{c=>[1]}}}.mergeWith({a=>{b=>{c=>[2]}}}, maxLevels => 2)
+        let deep = |x: i64| dict(vec![("a", dict(vec![("b", dict(vec![("c", ints(&[x]))]))]))]);
+        assert_eq!(
+            run_kw(
+                "mergeWith",
+                vec![v(deep(1)), v(deep(2))],
+                vec![kw("maxLevels", v(2i64))]
+            ),
+            "{'a': {'b': {'c': [2]}}}"
+        );
+    }
+
+    #[test]
+    fn generators() {
+        // generate(0, $ < 5, $ + 1), generate(0, $ < 5, $ + 1, $ * 2)
+        let lt5 = |a: &[Value]| Ok(Value::Bool(int0(a) < 5));
+        let inc = |a: &[Value]| Ok(Value::Int(int0(a) + 1));
+        assert_eq!(
+            run("generate", vec![v(0i64), f(lt5), f(inc)]),
+            "[0, 1, 2, 3, 4]"
+        );
+        assert_eq!(
+            run(
+                "generate",
+                vec![v(0i64), f(lt5), f(inc), f(|a| Ok(Value::Int(int0(a) * 2)))]
+            ),
+            "[0, 2, 4, 6, 8]"
+        );
+        // generate(1, true, $ mod 3 + 1, decycle => true)
+        assert_eq!(
+            run_kw(
+                "generate",
+                vec![
+                    v(1i64),
+                    f(|_| Ok(Value::Bool(true))),
+                    f(|a| Ok(Value::Int(int0(a) % 3 + 1)))
+                ],
+                vec![kw("decycle", v(true))]
+            ),
+            "[1, 2, 3]"
+        );
+        // generateMany(1, switch($ < 4 => [$*2, $*2+1], true => [])) (+ depthFirst)
+        let kids = |a: &[Value]| {
+            let x = int0(a);
+            Ok(if x < 4 { ints(&[x * 2, x * 2 + 1]) } else { ints(&[]) })
+        };
+        assert_eq!(
+            run("generateMany", vec![v(1i64), f(kids)]),
+            "[1, 2, 3, 4, 5, 6, 7]"
+        );
+        assert_eq!(
+            run_kw(
+                "generateMany",
+                vec![v(1i64), f(kids)],
+                vec![kw("depthFirst", v(true))]
+            ),
+            "[1, 2, 4, 5, 3, 6, 7]"
+        );
+        // generateMany(1, [$], decycle => true), generateMany(1, $)
+        assert_eq!(
+            run_kw(
+                "generateMany",
+                vec![v(1i64), f(|a| Ok(Value::tuple(vec![arg0(a)])))],
+                vec![kw("decycle", v(true))]
+            ),
+            "[1]"
+        );
+        assert_eq!(
+            run("generateMany", vec![v(1i64), f(|a| Ok(arg0(a)))]),
+            "ERR TypeError"
+        );
+    }
+
+    #[test]
+    fn default_if_empty_cases() {
+        // [].defaultIfEmpty([1]), [2].select($).defaultIfEmpty([1]), [].select($)…
+        assert_eq!(
+            run("defaultIfEmpty", vec![v(ints(&[])), v(ints(&[1]))]),
+            "[1]"
+        );
+        let mut cx = Ctx::default();
+        let sel = |cx: &mut Ctx, d: Value| {
+            call(cx, "select", true, vec![v(d), f(|a| Ok(arg0(a)))], vec![]).unwrap()
+        };
+        let it = sel(&mut cx, ints(&[2]));
+        assert_eq!(run("defaultIfEmpty", vec![v(it), v(ints(&[1]))]), "[2]");
+        let it = sel(&mut cx, ints(&[]));
+        assert_eq!(run("defaultIfEmpty", vec![v(it), v(ints(&[1]))]), "[1]");
+        // [1, 2].defaultIfEmpty(3) → NoMatchingMethodException
+        assert_eq!(
+            run("defaultIfEmpty", vec![v(ints(&[1, 2])), v(3i64)]),
+            "ERR NoMatchingMethodException"
+        );
+    }
+
+    #[test]
+    fn positional_edits() {
+        let d = ints(&[1, 2, 3]);
+        let mut cx = Ctx::default();
+        let it = |cx: &mut Ctx| {
+            call(cx, "select", true, vec![v(ints(&[1, 2, 3])), f(|a| Ok(arg0(a)))], vec![])
+                .unwrap()
+        };
+        // [1,2,3].insert(1, 9), .insert(-1, 9); (= [1,9,2,3] is false: a list)
+        assert_eq!(run("insert", vec![v(d.clone()), v(1i64), v(9i64)]), "[1, 9, 2, 3]");
+        assert_eq!(run("insert", vec![v(d.clone()), v(-1i64), v(9i64)]), "[1, 2, 9, 3]");
+        let ins = call(&mut cx, "insert", true, vec![v(d.clone()), v(1i64), v(9i64)], vec![])
+            .unwrap();
+        assert!(!py_eq(&ins, &ints(&[1, 9, 2, 3])));
+        // [1,2,3].select($).insert(-1, 9) → [1, 2, 3]; .insert(5, 9) → [1, 2, 3, 9]
+        let i1 = it(&mut cx);
+        assert_eq!(run("insert", vec![v(i1), v(-1i64), v(9i64)]), "[1, 2, 3]");
+        let i2 = it(&mut cx);
+        assert_eq!(run("insert", vec![v(i2), v(5i64), v(9i64)]), "[1, 2, 3, 9]");
+        // set(1,2).insert(0, 5) → NoMatchingMethodException
+        let mut s = Set::new_frozen();
+        s.insert(Value::Int(1)).unwrap();
+        assert_eq!(
+            run("insert", vec![v(Value::set(s)), v(0i64), v(5i64)]),
+            "ERR NoMatchingMethodException"
+        );
+        // insertMany: (-1, [8,9]), (1, [8,9]), (7, [8,9]); [].insertMany(0, [7])
+        assert_eq!(
+            run("insertMany", vec![v(d.clone()), v(-1i64), v(ints(&[8, 9]))]),
+            "[8, 9, 1, 2, 3]"
+        );
+        assert_eq!(
+            run("insertMany", vec![v(d.clone()), v(1i64), v(ints(&[8, 9]))]),
+            "[1, 8, 9, 2, 3]"
+        );
+        assert_eq!(
+            run("insertMany", vec![v(d.clone()), v(7i64), v(ints(&[8, 9]))]),
+            "[1, 2, 3, 8, 9]"
+        );
+        assert_eq!(
+            run("insertMany", vec![v(ints(&[])), v(0i64), v(ints(&[7]))]),
+            "[7]"
+        );
+        // [1,2,3,4].delete(1, 2), .delete(1, -1); range(5).delete(-1, 2)
+        let d4 = ints(&[1, 2, 3, 4]);
+        assert_eq!(run("delete", vec![v(d4.clone()), v(1i64), v(2i64)]), "[1, 4]");
+        assert_eq!(run("delete", vec![v(d4.clone()), v(1i64), v(-1i64)]), "[1]");
+        assert_eq!(
+            run("delete", vec![v(ints(&[0, 1, 2, 3, 4])), v(-1i64), v(2i64)]),
+            "[1, 2, 3, 4]"
+        );
+        // [1,2,3,4].replace(1, 9, 2); [1,2].replace(5, 9); .replaceMany(1, [8,9], -1)
+        assert_eq!(
+            run("replace", vec![v(d4.clone()), v(1i64), v(9i64), v(2i64)]),
+            "[1, 9, 4]"
+        );
+        assert_eq!(run("replace", vec![v(ints(&[1, 2])), v(5i64), v(9i64)]), "[1, 2]");
+        assert_eq!(
+            run("replaceMany", vec![v(d4), v(1i64), v(ints(&[8, 9])), v(-1i64)]),
+            "[1, 8, 9]"
+        );
+        // [1,2].reverse() = [2,1] → false (an iterator), output [2, 1]
+        let r = call(&mut cx, "reverse", true, vec![v(ints(&[1, 2]))], vec![]).unwrap();
+        assert!(!py_eq(&r, &ints(&[2, 1])));
+        assert_eq!(run("reverse", vec![v(ints(&[1, 2]))]), "[2, 1]");
+        // [1,2].select($).toList() = [1,2] → true (toList gives a tuple)
+        let l = call(&mut cx, "toList", true, vec![v(it(&mut cx))], vec![]).unwrap();
+        assert!(py_eq(&l, &ints(&[1, 2, 3])));
+        let _ = (py_lt, py_gt);
+    }
+}
