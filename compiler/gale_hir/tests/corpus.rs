@@ -255,3 +255,31 @@ fn corpus_code_counts() {
     }
     insta::assert_snapshot!("corpus_code_counts", out);
 }
+
+/// Lowering never panics, even on documents cut off anywhere (every 7th corpus
+/// file, cut at 25 places).
+#[test]
+fn truncated_documents_never_panic() {
+    let Some(shared) = shared() else { return };
+    let corpus = shared.join("corpus");
+    let manifest = std::fs::read_to_string(corpus.join("manifest.jsonl")).unwrap_or_default();
+    let mut checked = 0;
+    for line in manifest.lines().step_by(7) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let path = v["path"].as_str().unwrap_or_default();
+        let Ok(text) = std::fs::read_to_string(corpus.join(path)) else {
+            continue;
+        };
+        for k in 1..=25 {
+            let mut cut = text.len() * k / 26;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let _ = check(&text[..cut]);
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000);
+}

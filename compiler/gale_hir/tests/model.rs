@@ -2,8 +2,8 @@
 //! form of the language.
 
 use gale_hir::{
-    BoolOrExpr, CallKind, ClauseKind, Collection, DocumentKind, EngineCommand, IntOrExpr, Item, Join, TaskInput,
-    Value, WorkflowType,
+    BoolOrExpr, CallKind, ClauseKind, Collection, DocumentKind, EngineCommand, IntOrExpr, Item,
+    Join, TaskInput, Value, WorkflowType,
 };
 
 fn lower(text: &str) -> gale_hir::Lowered {
@@ -86,15 +86,23 @@ fn workflow_list_model() {
     assert_eq!(prepare.call.kind, CallKind::Action);
     assert_eq!(prepare.call.name, "std.echo");
     // Inline parameters win over `input` (Mistral's merge).
-    let TaskInput::Map(input) = &prepare.input else { panic!("input map") };
+    let TaskInput::Map(input) = &prepare.input else {
+        panic!("input map")
+    };
     assert!(input.contains(&("output".into(), Value::Str("ready".into()))));
     assert!(input.contains(&("other".into(), Value::Int(1))));
-    assert!(input.contains(&("extra".into(), Value::List(vec![Value::Int(1), Value::Int(2)]))));
+    assert!(input.contains(&(
+        "extra".into(),
+        Value::List(vec![Value::Int(1), Value::Int(2)])
+    )));
     let on_success = prepare.on_success.as_ref().expect("on-success");
     assert_eq!(on_success.next.len(), 2);
     assert_eq!(on_success.next[0].guard.as_deref(), Some("<% $.hosts %>"));
     assert_eq!(on_success.next[1].command, Some(EngineCommand::Fail));
-    assert_eq!(on_success.next[1].params, vec![("msg".into(), Value::Str("no hosts".into()))]);
+    assert_eq!(
+        on_success.next[1].params,
+        vec![("msg".into(), Value::Str("no hosts".into()))]
+    );
     // task-defaults apply where the task has no clause of its own.
     let on_error: Vec<&str> = wf
         .effective_clause(prepare, ClauseKind::OnError)
@@ -103,14 +111,24 @@ fn workflow_list_model() {
     assert_eq!(on_error, ["cleanup"]);
     let cleanup = wf.task("cleanup").expect("cleanup");
     assert_eq!(wf.effective_clause(cleanup, ClauseKind::OnError).count(), 0);
-    let retry = wf.task_defaults.as_ref().and_then(|d| d.policies.retry.as_ref()).expect("retry");
-    assert_eq!((&retry.count, &retry.delay), (&IntOrExpr::Int(2), &IntOrExpr::Int(5)));
+    let retry = wf
+        .task_defaults
+        .as_ref()
+        .and_then(|d| d.policies.retry.as_ref())
+        .expect("retry");
+    assert_eq!(
+        (&retry.count, &retry.delay),
+        (&IntOrExpr::Int(2), &IntOrExpr::Int(5))
+    );
 
     let run = wf.task("run").expect("run");
     assert_eq!(run.call.kind, CallKind::Workflow);
     assert_eq!(run.call.name, "ping");
     assert_eq!(run.with_items[0].var, "host");
-    assert_eq!(run.with_items[0].collection, Collection::Expression("<% $.hosts %>".into()));
+    assert_eq!(
+        run.with_items[0].collection,
+        Collection::Expression("<% $.hosts %>".into())
+    );
     let on_complete = run.on_complete.as_ref().expect("on-complete");
     let publish = on_complete.publish.as_ref().expect("publish");
     assert!(publish.branch.is_some() && publish.global.is_some() && publish.atomic.is_none());
@@ -119,23 +137,37 @@ fn workflow_list_model() {
     let finish = wf.task("finish").expect("finish");
     assert_eq!(finish.join, Some(Join::All));
     assert_eq!(finish.keep_result, BoolOrExpr::Bool(false));
-    assert_eq!(finish.policies.timeout, Some(IntOrExpr::Expr("<% $.retries * 10 %>".into())));
+    assert_eq!(
+        finish.policies.timeout,
+        Some(IntOrExpr::Expr("<% $.retries * 10 %>".into()))
+    );
     assert!(!finish.call.explicit || finish.call.name == "std.noop");
 
     let ping = doc.workflow("ping").expect("ping");
     assert_eq!(ping.kind, WorkflowType::Reverse);
-    assert_eq!(ping.task("report").map(|t| t.requires.clone()), Some(vec!["check".to_string()]));
+    assert_eq!(
+        ping.task("report").map(|t| t.requires.clone()),
+        Some(vec!["check".to_string()])
+    );
     assert_eq!(ping.task("report").map(|t| t.call.explicit), Some(false));
 
     // Positions live in the source map.
-    let join = l.source_map.field(Item::Task(finish.id), "join").expect("join span");
+    let join = l
+        .source_map
+        .field(Item::Task(finish.id), "join")
+        .expect("join span");
     assert_eq!(&WORKFLOWS[join.value.range()], "all");
     let target = l
         .source_map
         .item(Item::Transition(on_success.next[0].id))
         .expect("transition span");
     assert_eq!(&WORKFLOWS[target.name.range()], "run");
-    assert!(l.source_map.expressions().iter().any(|e| e.field == "publish" && e.text == "<% task().result %>"));
+    assert!(
+        l.source_map
+            .expressions()
+            .iter()
+            .any(|e| e.field == "publish" && e.text == "<% task().result %>")
+    );
 }
 
 const WORKBOOK: &str = r#"version: '2.0'
@@ -169,18 +201,29 @@ fn workbook_model() {
     assert_eq!(wb.tags, ["infra"]);
     let greet = &doc.actions[0];
     assert_eq!(greet.base, "std.echo");
-    assert_eq!(greet.base_input, vec![("output".into(), Value::Str("hello {{ _.name }}".into()))]);
+    assert_eq!(
+        greet.base_input,
+        vec![("output".into(), Value::Str("hello {{ _.name }}".into()))]
+    );
     assert_eq!(greet.input[0].name, "name");
     assert_eq!(doc.workflows[0].name, "main");
 }
 
 #[test]
 fn not_mistral_and_empty() {
-    let l = lower("heat_template_version: 2015-04-30\nresources:\n  server:\n    type: OS::Nova::Server\n");
+    let l = lower(
+        "heat_template_version: 2015-04-30\nresources:\n  server:\n    type: OS::Nova::Server\n",
+    );
     assert!(l.document.is_none());
-    assert_eq!(l.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["not-a-mistral-document"]);
+    assert_eq!(
+        l.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        ["not-a-mistral-document"]
+    );
     let l = lower("");
-    assert_eq!(l.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), ["empty-document"]);
+    assert_eq!(
+        l.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        ["empty-document"]
+    );
 }
 
 #[test]
@@ -189,5 +232,8 @@ fn reports_every_problem() {
     let l = lower(text);
     let codes: Vec<&str> = l.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["unknown-key", "unknown-task", "wrong-type"]);
-    assert_eq!(l.diagnostics[0].help.as_deref(), Some("did you mean `action`?"));
+    assert_eq!(
+        l.diagnostics[0].help.as_deref(),
+        Some("did you mean `action`?")
+    );
 }

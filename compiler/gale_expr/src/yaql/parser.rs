@@ -319,11 +319,7 @@ where
         }
         None => inp.parse(atom)?,
     };
-    loop {
-        let Some(tok) = inp.peek() else { break };
-        let Some(b) = binding(&tok, legacy, delegates) else {
-            break;
-        };
+    while let Some(b) = inp.peek().and_then(|tok| binding(&tok, legacy, delegates)) {
         match b {
             Binding::Infix(l_bp, r_bp, op) => {
                 if l_bp < min_bp {
@@ -395,14 +391,9 @@ where
     // Closing delimiters: with recovery, a missing one at the end of the text is
     // accepted (half-typed text).
     let close = move |t: Token<'src>| {
-        if recover {
-            just(t)
-                .ignored()
-                .recover_with(via_parser(end().rewind()))
-                .boxed()
-        } else {
-            just(t).ignored().boxed()
-        }
+        just(t)
+            .ignored()
+            .recover_with(via_parser(end().rewind().filter(move |_| recover)))
     };
     recursive(move |expr| {
         let comma = just(Token::Comma).map_with(|_, e| e.span());

@@ -137,7 +137,16 @@ impl Lower {
                     }
                     "break-on" => break_on = self.retry_guard(&e.value, item, "break-on"),
                     "continue-on" => continue_on = self.retry_guard(&e.value, item, "continue-on"),
-                    _ => self.unknown_key(e, "`retry`", RETRY_KEYS, None),
+                    other => {
+                        let note = match other {
+                            "cnt" | "retries" | "times" | "attempts" => {
+                                Some("did you mean `count`?")
+                            }
+                            "interval" | "wait" | "sleep" => Some("did you mean `delay`?"),
+                            _ => None,
+                        };
+                        self.unknown_key(e, "`retry`", RETRY_KEYS, note);
+                    }
                 }
             }
             for (seen, k) in [(seen_count, "count"), (seen_delay, "delay")] {

@@ -456,9 +456,11 @@ impl Lower {
                 format!("`with-items` must read `var in <collection>`, not `{text}`"),
             )
             .with_note("the collection is a JSON list such as `[1, 2]` or an expression such as `<% $.items %>`");
-            if text.trim_start().starts_with("<%") || text.trim_start().starts_with("{{") {
-                d = d.with_help(format!("name the item variable: `item in {}`", text.trim()));
-            }
+            let expr_at = text.find("<%").or_else(|| text.find("{{"));
+            d = match expr_at {
+                Some(at) => d.with_help(format!("write `item in {}`", text[at..].trim())),
+                None => d.with_help("write `item in <% $.list %>` or `item in [1, 2]`"),
+            };
             self.push(d);
             return None;
         };

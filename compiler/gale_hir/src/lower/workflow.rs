@@ -467,6 +467,10 @@ impl Lower {
         }
         for (i, t) in wf.tasks.iter().enumerate() {
             let n = inbound[i].len();
+            if !lowered_all {
+                // A task that failed to lower may be a missing inbound edge.
+                break;
+            }
             let join_span = self
                 .map
                 .field(Item::Task(t.id), "join")

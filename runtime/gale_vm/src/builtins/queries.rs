@@ -486,7 +486,7 @@ pub(crate) fn slice_where(_: &mut Ctx, a: &Args) -> Result<Value> {
 pub(crate) fn split_at(cx: &mut Ctx, a: &Args) -> Result<Value> {
     let items = to_vec(cx, a.v(0), "splitAt")?;
     let index = a.int(1)?;
-    let (h, _) = slice_bounds(items.len(), None, Some(index));
+    let (_, h) = slice_bounds(items.len(), None, Some(index));
     let (t, _) = slice_bounds(items.len(), Some(index), None);
     cx.charge(16 * items.len())?;
     Ok(Value::list(vec![
@@ -958,7 +958,6 @@ mod tests {
     //! Expected strings are yaql 3.2.0's output (Python `repr` after output conversion),
     //! obtained with `/work/venv/bin/python`; the expression is in each comment.
     use super::*;
-    use crate::compare::{py_gt, py_lt};
     use crate::ctx::lambda;
     use crate::sig::{Arg, call};
 
@@ -1567,8 +1566,8 @@ mod tests {
         assert!(!py_eq(&r, &ints(&[2, 1])));
         assert_eq!(run("reverse", vec![v(ints(&[1, 2]))]), "[2, 1]");
         // [1,2].select($).toList() = [1,2] → true (toList gives a tuple)
-        let l = call(&mut cx, "toList", true, vec![v(it(&mut cx))], vec![]).unwrap();
+        let i3 = it(&mut cx);
+        let l = call(&mut cx, "toList", true, vec![v(i3)], vec![]).unwrap();
         assert!(py_eq(&l, &ints(&[1, 2, 3])));
-        let _ = (py_lt, py_gt);
     }
 }
