@@ -8,11 +8,15 @@ fn time(name: &str, n: u32, f: impl Fn()) -> f64 {
     for _ in 0..n / 10 {
         f();
     }
-    let t = Instant::now();
-    for _ in 0..n {
-        f();
+    // The machine is shared: report the best of several rounds.
+    let mut ns = f64::MAX;
+    for _ in 0..7 {
+        let t = Instant::now();
+        for _ in 0..n / 5 {
+            f();
+        }
+        ns = ns.min(t.elapsed().as_nanos() as f64 / f64::from(n / 5));
     }
-    let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
     println!("{name:<60} {ns:>8.0} ns");
     ns
 }
