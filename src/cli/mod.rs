@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod lsp;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Explain a diagnostic code.
     Explain(explain::ExplainArgs),
+    /// Run the language server over stdin/stdout.
+    Lsp,
 }
 
 /// Parses arguments and runs the command; internal panics become exit code 101.
@@ -43,6 +46,7 @@ pub fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp => lsp::run(),
     });
     match result {
         Ok(code) => code,

@@ -33,7 +33,12 @@ pub fn all_codes() -> Vec<CodeInfo> {
         summary: c.summary,
         explanation: c.explanation,
     });
-    let all = gale_syntax::CODES.iter().copied().chain(hir).chain(DRIVER_CODES.iter().copied());
+    let all = gale_syntax::CODES
+        .iter()
+        .copied()
+        .chain(hir)
+        .chain(gale_check::CODES.iter().copied())
+        .chain(DRIVER_CODES.iter().copied());
     for info in all {
         if !codes.iter().any(|c| c.code == info.code) {
             codes.push(info);

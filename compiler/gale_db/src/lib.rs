@@ -46,6 +46,17 @@ pub fn lower(db: &dyn salsa::Database, file: SourceFile) -> gale_hir::Lowered {
     gale_hir::lower(parse(db, file).root.as_ref(), file.text(db))
 }
 
+/// The static analysis of a file (task graphs, join verdicts, cycles): `None` when
+/// the file has no semantic model.
+#[salsa::tracked(returns(ref))]
+pub fn analysis(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Analysis> {
+    let lowered = lower(db, file);
+    lowered
+        .document
+        .as_ref()
+        .map(|document| gale_check::check(document, &lowered.source_map))
+}
+
 /// Every diagnostic of a file: YAML, validation and analysis, minus those suppressed
 /// by `# gale: ignore[code]` comments, sorted by position.
 #[salsa::tracked(returns(ref))]
@@ -53,6 +64,9 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     let parsed = parse(db, file);
     let mut all: Vec<Diagnostic> = parsed.diagnostics.clone();
     all.extend(lower(db, file).diagnostics.iter().cloned());
+    if let Some(analysis) = analysis(db, file) {
+        all.extend(analysis.diagnostics.iter().cloned());
+    }
     let suppressions = Suppressions::from_comments(file.text(db), &parsed.comments);
     all.retain(|d| !suppressions.suppresses(d));
     Diagnostic::sort(&mut all);

@@ -33,6 +33,14 @@ pub const CODES: &[CodeInfo] = &[
         fix: "Remove one of the two keys.",
     },
     CodeInfo {
+        code: "altered-inline-parameter",
+        severity: Severity::Warning,
+        summary: "Mistral keeps an inline parameter, but not as written.",
+        explanation: "Mistral's inline-parameter reader takes only the leading digits of a number (`x=12.5` passes 12), lets a list value run to the last `]` on the line (`a=[1] b=[2]` passes `a` as the text `[1] b=[2]`), keeps the last of two equal keys, and reads `a.b=1` as `b=1`.",
+        example: "action: std.sleep seconds=1.5",
+        fix: "Quote the value, reorder the parameters, or move them to `input`.",
+    },
+    CodeInfo {
         code: "concurrency-without-with-items",
         severity: Severity::Warning,
         summary: "`concurrency` on a task without `with-items` has no effect.",
@@ -140,6 +148,14 @@ wf:
   action: std.echo output=1
   input: <% $.params %>",
         fix: "Move the parameters into the expression, or use an `input` mapping.",
+    },
+    CodeInfo {
+        code: "input-redefined",
+        severity: Severity::Warning,
+        summary: "A workflow or action input is declared twice.",
+        explanation: "`input: [a, {a: 1}]` passes Mistral's uniqueness check because the two items differ, and the later declaration silently wins.",
+        example: "input:\n  - retries\n  - retries: 3",
+        fix: "Keep one declaration.",
     },
     CodeInfo {
         code: "invalid-inline-parameters",

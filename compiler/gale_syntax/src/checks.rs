@@ -10,7 +10,10 @@ use crate::tree::{IntValue, Mapping, Node, NodeKind, ScalarStyle, ScalarValue};
 /// Runs every tree check on `root`, appending to `out`.
 pub(crate) fn run(root: &Node, text: &str, out: &mut Vec<Diagnostic>) {
     // Iterative walk: depth is bounded by the reader, but stay cheap anyway.
-    let mut stack: Vec<&Node> = vec![root];
+    let mut stack: Vec<&Node> = Vec::with_capacity(64);
+    stack.push(root);
+    // Scratch space for the duplicate-key check, reused by every mapping.
+    let mut seen = Vec::new();
     while let Some(node) = stack.pop() {
         match &node.kind {
             NodeKind::Scalar(_) => {}
@@ -21,7 +24,7 @@ pub(crate) fn run(root: &Node, text: &str, out: &mut Vec<Diagnostic>) {
                 }
             }
             NodeKind::Mapping(m) => {
-                mapping_checks(node, m, text, out);
+                mapping_checks(node, m, text, &mut seen, out);
                 for e in &m.entries {
                     value_check(&e.value, text, out);
                     stack.push(&e.key);
@@ -44,11 +47,19 @@ fn describe(v: &ScalarValue, text: &str) -> String {
     }
 }
 
-fn mapping_checks(node: &Node, m: &Mapping, text: &str, out: &mut Vec<Diagnostic>) {
-    let mut seen: Vec<(PyKey, Span)> = Vec::with_capacity(m.entries.len());
+fn mapping_checks<'a>(
+    node: &'a Node,
+    m: &'a Mapping,
+    text: &str,
+    seen: &mut Vec<(PyKey<'a>, Span)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    seen.clear();
+    let mut merges = false;
     for e in &m.entries {
         let key = &e.key;
         if is_merge_key(key) {
+            merges = true;
             continue;
         }
         match &key.kind {
@@ -105,7 +116,7 @@ fn mapping_checks(node: &Node, m: &Mapping, text: &str, out: &mut Vec<Diagnostic
             seen.push((pk, key.span));
         }
     }
-    if let Err(bad) = flatten(m) {
+    if let Err(bad) = if merges { flatten(m).map(drop) } else { Ok(()) } {
         let what = match bad.kind {
             NodeKind::Scalar(_) => "scalar",
             NodeKind::Sequence(_) => "sequence",

@@ -10,9 +10,9 @@
 //! be read plus diagnostics. Comments are kept (for `# gale: ignore[...]` and test
 //! expectations).
 //!
-//! Modules: [`tree`] (the public types), `reader` (saphyr events → tree), `scalar`
+//! Modules: [`tree`] (the public types), `reader` (`gale_yaml` events → tree), `scalar`
 //! (decoding of the five scalar styles), `resolve` (PyYAML 1.1 resolver and
-//! constructors), `comments` (comments and raw-character checks), `checks`
+//! constructors), `comments` (comments), `checks`
 //! (duplicate keys, unhashable keys, YAML 1.1 surprises) and [`canonical_json`]
 //! (a testing aid comparing with Mistral's loader).
 //!
@@ -52,15 +52,8 @@ pub fn parse(text: &str) -> Parsed {
             )],
         };
     }
-    let mut read = reader::read(text, None);
-    let mut comments = comments::scan(text, &read.opaque);
-    if let Some((pos, diag)) = comments::first_char_error(text, &read.opaque, &comments)
-        && read.stopped_at.is_none_or(|s| pos < s)
-    {
-        read = reader::read(text, Some(pos));
-        comments = comments::scan(text, &read.opaque);
-        read.diagnostics.push(diag);
-    }
+    let read = reader::read(text);
+    let comments = comments::scan(text, &read.opaque);
     let mut diagnostics = read.diagnostics;
     if let Some(root) = &read.root {
         checks::run(root, text, &mut diagnostics);

@@ -3,21 +3,29 @@
 //!
 //! The decoders follow PyYAML's scanner (`scan_plain`, `scan_flow_scalar`,
 //! `scan_block_scalar`) rather than the YAML 1.2 spec where the two differ. They
-//! work on the *original* text, so `&`, `*` and `@` (hidden from saphyr by the reader)
-//! come out as written. They never panic: malformed input yields a best-effort text.
+//! work on the original text and never panic: malformed input yields a best-effort
+//! text. The reader takes the decoded text itself from `gale_yaml` (PyYAML-exact)
+//! and asks these decoders only for the offset map (`keep = false`), and only when
+//! `gale_yaml` had to decode (its value does not borrow the input).
 
 use crate::tree::OffsetMap;
 
-/// Builds a decoded string and its offset map together.
+/// Builds a decoded string and its offset map together. In map-only mode (the
+/// reader takes the decoded text from `gale_yaml`) only the length is tracked.
 pub(crate) struct Builder {
     text: String,
+    len: u32,
+    keep: bool,
     runs: Vec<(u32, u32, u32)>,
 }
 
 impl Builder {
-    pub(crate) fn new() -> Builder {
+    /// A builder that keeps the text when `keep`, else only the offset map.
+    pub(crate) fn new(keep: bool) -> Builder {
         Builder {
             text: String::new(),
+            len: 0,
+            keep,
             runs: Vec::new(),
         }
     }
@@ -27,7 +35,7 @@ impl Builder {
         if s.is_empty() {
             return;
         }
-        let d = self.text.len() as u32;
+        let d = self.len;
         let src = src as u32;
         let len = s.len() as u32;
         match self.runs.last_mut() {
@@ -36,7 +44,7 @@ impl Builder {
             }
             _ => self.runs.push((d, src, len)),
         }
-        self.text.push_str(s);
+        self.push(s);
     }
 
     /// Appends `s`, produced by the source text starting at `src` (an escape, a fold).
@@ -44,18 +52,22 @@ impl Builder {
         if s.is_empty() {
             return;
         }
-        let d = self.text.len() as u32;
-        self.runs.push((d, src as u32, 0));
-        self.text.push_str(s);
+        self.runs.push((self.len, src as u32, 0));
+        self.push(s);
+    }
+
+    #[inline]
+    fn push(&mut self, s: &str) {
+        self.len += s.len() as u32;
+        if self.keep {
+            self.text.push_str(s);
+        }
     }
 
     pub(crate) fn finish(self, source_end: usize) -> (String, OffsetMap) {
         (
             self.text,
-            OffsetMap {
-                runs: self.runs,
-                source_end: source_end as u32,
-            },
+            OffsetMap::from_runs(self.runs, source_end as u32),
         )
     }
 }
@@ -82,10 +94,10 @@ fn break_len(b: &[u8], i: usize) -> usize {
 }
 
 /// Decodes a plain scalar whose content is exactly `src[start..end]`.
-pub(crate) fn decode_plain(src: &str, start: usize, end: usize) -> (String, OffsetMap) {
+pub(crate) fn decode_plain(src: &str, start: usize, end: usize, keep: bool) -> (String, OffsetMap) {
     let b = src.as_bytes();
     let end = end.min(b.len());
-    let mut out = Builder::new();
+    let mut out = Builder::new(keep);
     let mut i = start;
     let mut first = true;
     while i < end {
@@ -141,12 +153,12 @@ pub(crate) fn decode_plain(src: &str, start: usize, end: usize) -> (String, Offs
 /// Decodes a single- or double-quoted scalar whose opening quote is at `start`.
 /// Returns the text, the map and the offset one past the closing quote (or the end
 /// of the text when unterminated).
-pub(crate) fn decode_quoted(src: &str, start: usize) -> (String, OffsetMap, usize) {
+pub(crate) fn decode_quoted(src: &str, start: usize, keep: bool) -> (String, OffsetMap, usize) {
     quoted_loop(
         src,
         start + 1,
         src.as_bytes().get(start).copied().unwrap_or(b'"'),
-        Builder::new(),
+        Builder::new(keep),
     )
 }
 
@@ -343,11 +355,12 @@ pub(crate) fn decode_block(
     src: &str,
     header: BlockHeader,
     parent_indent: i64,
+    keep: bool,
 ) -> (String, OffsetMap, usize) {
     let b = src.as_bytes();
     let n = b.len();
     let min_indent = (parent_indent + 1).max(1) as usize;
-    let mut out = Builder::new();
+    let mut out = Builder::new(keep);
     let mut i = header.body;
     let mut col = 0usize;
     // Leading breaks: (source offset of each break).
@@ -448,7 +461,7 @@ mod tests {
     use super::*;
 
     fn plain(s: &str) -> String {
-        decode_plain(s, 0, s.len()).0
+        decode_plain(s, 0, s.len(), true).0
     }
 
     #[test]
@@ -463,7 +476,7 @@ mod tests {
 
     #[test]
     fn plain_offsets() {
-        let (t, m) = decode_plain("ab\n  cd", 0, 7);
+        let (t, m) = decode_plain("ab\n  cd", 0, 7, true);
         assert_eq!(t, "ab cd");
         assert_eq!(m.to_source(0), 0);
         assert_eq!(m.to_source(2), 2);
@@ -473,7 +486,7 @@ mod tests {
     }
 
     fn quoted(s: &str) -> (String, usize) {
-        let (t, _, e) = decode_quoted(s, 0);
+        let (t, _, e) = decode_quoted(s, 0, true);
         (t, e)
     }
 
@@ -500,7 +513,7 @@ mod tests {
     #[test]
     fn escape_offsets() {
         // "\x41b" at 0: decoded A comes from the escape at 1, b from 5.
-        let (t, m, _) = decode_quoted("\"\\x41b\"", 0);
+        let (t, m, _) = decode_quoted("\"\\x41b\"", 0, true);
         assert_eq!(t, "Ab");
         assert_eq!(m.to_source(0), 1);
         assert_eq!(m.to_source(1), 5);
@@ -509,7 +522,7 @@ mod tests {
 
     fn block(s: &str, parent: i64) -> String {
         let h = block_header(s, 0);
-        decode_block(s, h, parent).0
+        decode_block(s, h, parent, true).0
     }
 
     #[test]
@@ -528,7 +541,7 @@ mod tests {
     fn block_offsets() {
         let s = "|\n  ab\n  cd\n";
         let h = block_header(s, 0);
-        let (t, m, end) = decode_block(s, h, 0);
+        let (t, m, end) = decode_block(s, h, 0, true);
         assert_eq!(t, "ab\ncd\n");
         assert_eq!(m.to_source(0), 4);
         assert_eq!(m.to_source(2), 6);

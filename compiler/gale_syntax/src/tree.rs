@@ -144,10 +144,15 @@ pub enum IntValue {
 /// records such produced text as a zero-length run `(d, s, 0)`: every decoded byte
 /// from `d` up to the next run maps to source offset `s` (the `\\` of an escape, the
 /// line break of a fold).
+///
+/// The first run is stored inline, so the common single-run map (a scalar copied
+/// verbatim from the source) needs no heap allocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// `(decoded_start, source_start, len)` runs, sorted by `decoded_start`.
-    pub runs: Vec<(u32, u32, u32)>,
+    /// The first `(decoded_start, source_start, len)` run, if any.
+    first: Option<(u32, u32, u32)>,
+    /// The runs after the first, sorted by `decoded_start`.
+    rest: Vec<(u32, u32, u32)>,
     /// Source offset one past the scalar's content (used for offsets at the very end).
     pub source_end: u32,
 }
@@ -156,21 +161,65 @@ impl OffsetMap {
     /// A map for text copied verbatim from `source_start`.
     pub fn verbatim(source_start: u32, len: u32) -> OffsetMap {
         OffsetMap {
-            runs: vec![(0, source_start, len)],
+            first: Some((0, source_start, len)),
+            rest: Vec::new(),
             source_end: source_start + len,
+        }
+    }
+
+    /// A map from `(decoded_start, source_start, len)` runs sorted by
+    /// `decoded_start` (see the type's docs for zero-length runs).
+    pub fn from_runs(runs: Vec<(u32, u32, u32)>, source_end: u32) -> OffsetMap {
+        let mut rest = runs;
+        let first = if rest.is_empty() {
+            None
+        } else {
+            Some(rest.remove(0))
+        };
+        if rest.is_empty() {
+            // Give back the allocation of a single-run map.
+            rest = Vec::new();
+        }
+        OffsetMap {
+            first,
+            rest,
+            source_end,
+        }
+    }
+
+    /// The runs, in order.
+    pub fn runs(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        self.first.into_iter().chain(self.rest.iter().copied())
+    }
+
+    /// Run `i`.
+    #[inline]
+    fn run(&self, i: usize) -> Option<(u32, u32, u32)> {
+        if i == 0 {
+            self.first
+        } else {
+            self.rest.get(i - 1).copied()
         }
     }
 
     /// The source byte offset of decoded offset `decoded`.
     pub fn to_source(&self, decoded: u32) -> u32 {
-        let i = self.runs.partition_point(|&(d, _, _)| d <= decoded);
+        // Number of runs starting at or before `decoded`.
+        let i = match self.first {
+            Some((d, _, _)) if d <= decoded => {
+                1 + self.rest.partition_point(|&(d, _, _)| d <= decoded)
+            }
+            _ => 0,
+        };
         if i == 0 {
-            return self.runs.first().map_or(self.source_end, |r| r.1);
+            return self.first.map_or(self.source_end, |r| r.1);
         }
-        let (d, s, len) = self.runs[i - 1];
+        let Some((d, s, len)) = self.run(i - 1) else {
+            return self.source_end;
+        };
         if decoded < d + len {
             s + (decoded - d)
-        } else if let Some(next) = self.runs.get(i) {
+        } else if let Some(next) = self.run(i) {
             // Inside bytes produced by an escape or fold: point at what follows the run.
             if decoded == d + len {
                 s + len
@@ -260,10 +309,8 @@ mod tests {
     #[test]
     fn offset_map_runs() {
         // decoded "a\nb" from source `"a\nb"` at offset 10: a@11, escape @12..14, b@14
-        let map = OffsetMap {
-            runs: vec![(0, 11, 1), (2, 14, 1)],
-            source_end: 15,
-        };
+        let map = OffsetMap::from_runs(vec![(0, 11, 1), (2, 14, 1)], 15);
+        assert_eq!(map.runs().count(), 2);
         assert_eq!(map.to_source(0), 11);
         assert_eq!(map.to_source(1), 12);
         assert_eq!(map.to_source(2), 14);

@@ -156,7 +156,7 @@ fn snippet(mark: Mark, text: &str) -> String {
     const INDENT: usize = 4;
     const HALF: f64 = 75.0 / 2.0 - 1.0;
     let is_stop = |c: char| matches!(c, '\0' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
-    let offset = mark.offset.min(text.len());
+    let offset = mark.pos().min(text.len());
     let before: Vec<char> = text
         .get(..offset)
         .unwrap_or("")

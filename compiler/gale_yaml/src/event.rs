@@ -30,7 +30,7 @@ pub struct Span {
 impl Span {
     /// The byte range `start.offset..end.offset`.
     pub fn range(&self) -> std::ops::Range<usize> {
-        self.start.offset..self.end.offset
+        self.start.pos()..self.end.pos()
     }
 }
 

@@ -105,6 +105,14 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Skips `Reader.check_printable` for a caller that has already run
+    /// [`check_printable`] on the same text (it would otherwise run on the first
+    /// [`Parser::next_event`]).
+    pub fn assume_printable(mut self) -> Self {
+        self.printable_checked = true;
+        self
+    }
+
     /// The input text.
     pub fn text(&self) -> &'a str {
         self.text

@@ -16,16 +16,27 @@ use crate::error::{ErrorKind, YamlError};
 
 /// A position in the input: PyYAML's `Mark` (`index`, `line`, `column`) plus the
 /// byte `offset` into the `&str`.
+///
+/// Fields are `u32` (16 bytes a mark: tokens and events carry two): the parser
+/// rejects texts of 4 GiB or more before reading them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Mark {
     /// Byte offset into the input text.
-    pub offset: usize,
+    pub offset: u32,
     /// Character index (PyYAML's `Mark.index`).
-    pub index: usize,
+    pub index: u32,
     /// 0-based line (PyYAML's `Mark.line`).
-    pub line: usize,
+    pub line: u32,
     /// 0-based column in characters (PyYAML's `Mark.column`).
-    pub column: usize,
+    pub column: u32,
+}
+
+impl Mark {
+    /// The byte offset as a `usize`, for slicing the input.
+    #[inline(always)]
+    pub fn pos(&self) -> usize {
+        self.offset as usize
+    }
 }
 
 /// Byte classes used by the fast scanning loops.
@@ -55,9 +66,23 @@ pub fn check_printable(text: &str) -> Result<(), YamlError> {
             // any byte < 0x20, any byte >= 0x7f (0x7f + 1 sets bit 7), any byte >= 0x80
             let lt20 = w.wrapping_sub(LO * 0x20) & !w & HI;
             let ge7f = (w.wrapping_add(LO) | w) & HI;
-            if lt20 == 0 && ge7f == 0 {
-                i += 8;
-                continue;
+            if ge7f == 0 {
+                // ASCII only: a flagged byte may be a control character (the mask
+                // can also flag a byte above a real one); only tab, LF and CR pass.
+                let mut m = lt20;
+                let mut ok = true;
+                while m != 0 {
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    if !matches!(chunk[k], 0x09 | 0x0a | 0x0d | 0x20..) {
+                        ok = false;
+                        break;
+                    }
+                    m &= m - 1;
+                }
+                if ok {
+                    i += 8;
+                    continue;
+                }
             }
         }
         let c = b[i];
@@ -80,8 +105,8 @@ pub fn check_printable(text: &str) -> Result<(), YamlError> {
                     ch as u32
                 ),
                 problem_mark: Some(Mark {
-                    offset: i,
-                    index,
+                    offset: i as u32,
+                    index: index as u32,
                     line: 0,
                     column: 0,
                 }),
@@ -258,10 +283,10 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     pub(crate) fn mark(&self) -> Mark {
         Mark {
-            offset: self.pos,
-            index: self.index,
-            line: self.line,
-            column: self.column,
+            offset: self.pos as u32,
+            index: self.index as u32,
+            line: self.line as u32,
+            column: self.column as u32,
         }
     }
 }

@@ -343,7 +343,20 @@ impl DateTime {
         };
         let year = num(0, 4).ok_or_else(bad)? as i64;
         let (month, day, mut pos) = if b.get(4) == Some(&b'-') {
-            (num(5, 2).ok_or_else(bad)?, num(8, 2).ok_or_else(bad)?, 10)
+            // dateutil accepts 1- or 2-digit month and day (`2015-8-29`).
+            let run = |s: usize| -> Option<(u32, usize)> {
+                let mut e = s;
+                while e < b.len() && e - s < 2 && b[e].is_ascii_digit() {
+                    e += 1;
+                }
+                Some((t.get(s..e)?.parse().ok()?, e))
+            };
+            let (m, e1) = run(5).ok_or_else(bad)?;
+            if b.get(e1) != Some(&b'-') {
+                return Err(bad());
+            }
+            let (d, e2) = run(e1 + 1).ok_or_else(bad)?;
+            (m, d, e2)
         } else {
             (num(4, 2).ok_or_else(bad)?, num(6, 2).ok_or_else(bad)?, 8)
         };
@@ -432,6 +445,8 @@ impl DateTime {
             microsecond: 0,
         };
         let mut offset = 0i32;
+        // `%I` with `%p`: Python applies AM/PM to a 12-hour clock only.
+        let (mut twelve, mut pm) = (false, None::<bool>);
         let tb = text.as_bytes();
         let mut pos = 0usize;
         let mut fc = fmt.chars();
@@ -507,6 +522,46 @@ impl DateTime {
                         return Err(bad());
                     }
                 }
+                'A' | 'a' => {
+                    let rest = text[pos..].to_ascii_lowercase();
+                    let names = [
+                        "monday",
+                        "tuesday",
+                        "wednesday",
+                        "thursday",
+                        "friday",
+                        "saturday",
+                        "sunday",
+                    ];
+                    let n = names
+                        .iter()
+                        .find_map(|d| {
+                            if rest.starts_with(d) {
+                                Some(d.len())
+                            } else if rest.starts_with(&d[..3]) {
+                                Some(3)
+                            } else {
+                                None
+                            }
+                        })
+                        .ok_or_else(bad)?;
+                    pos += n;
+                }
+                'I' => {
+                    twelve = true;
+                    f.hour = take_num(&mut pos, 2).ok_or_else(bad)?;
+                }
+                'p' => {
+                    let rest = text[pos..].to_ascii_lowercase();
+                    pm = Some(if rest.starts_with("pm") {
+                        true
+                    } else if rest.starts_with("am") {
+                        false
+                    } else {
+                        return Err(bad());
+                    });
+                    pos += 2;
+                }
                 '%' if text[pos..].starts_with('%') => pos += 1,
                 _ => return Err(bad()),
             }
@@ -516,6 +571,13 @@ impl DateTime {
                 "unconverted data remains: {}",
                 &text[pos..]
             )));
+        }
+        if twelve {
+            match pm {
+                Some(true) if f.hour != 12 => f.hour += 12,
+                Some(false) if f.hour == 12 => f.hour = 0,
+                _ => {}
+            }
         }
         DateTime::from_fields(f, offset)
     }

@@ -318,7 +318,11 @@ impl PyIter for Cursor {
 /// Like yaql, a single item is never compared (its keys are never computed), and a
 /// secondary key is computed only for items whose earlier keys tie; each computed key
 /// is cached. Every comparison costs one step.
-pub fn sort_by_fields(cx: &mut Ctx, items: Vec<Value>, fields: &[(Lambda, bool)]) -> Result<Vec<Value>> {
+pub fn sort_by_fields(
+    cx: &mut Ctx,
+    items: Vec<Value>,
+    fields: &[(Lambda, bool)],
+) -> Result<Vec<Value>> {
     use crate::compare::{py_gt, py_lt};
     use std::cmp::Ordering;
     if items.len() < 2 || fields.is_empty() {

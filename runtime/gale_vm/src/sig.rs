@@ -11,7 +11,7 @@
 //! optionally followed by `!` (yaql's `exclusive`: the overload hides same-named
 //! overloads of outer layers — used by the legacy layer), and a parameter is
 //! `[*|**]name: type[?] [= default]`. Types: `any int integer num str bool iter
-//! iterator ordered seq dict set dt ts regex lam pair word`; `?` accepts null;
+//! iterator ordered seq tuple dict set dt ts regex lam lampair pair word`; `?` accepts null;
 //! defaults are `null`, ints, `true`/`false`, `'text'`, or `_` (optional with no value:
 //! "absent" is distinct from null, like yaql's `NO_VALUE`).
 //!
@@ -113,6 +113,11 @@ pub enum Ty {
     Lambda,
     /// An `a => b` pair (lazy on both sides).
     Pair,
+    /// Lazy like [`Ty::Lambda`], but a `=>` argument arrives as a pair (yaql
+    /// `no_kwargs` functions with lambda parameters: the legacy `switch` and `as`).
+    LambdaPair,
+    /// A Python `tuple` exactly (not a list).
+    Tuple,
     /// A bare word constant (strings at runtime).
     Word,
 }
@@ -195,7 +200,9 @@ pub struct Overload {
     pub params: Vec<Param>,
     /// One-line documentation.
     pub doc: &'static str,
-    /// `=>` items are passed as pairs, never keywords (yaql `no_kwargs`).
+    /// `=>` items are passed as pairs, never keywords (yaql `no_kwargs`). An
+    /// interpreter passes `=>` arguments as [`Arg::Pair`] when any overload of the name
+    /// visible in the current [`FunctionSet`] has this flag.
     pub pairs: bool,
     /// Implemented by the interpreter (contexts, `->`, `let`...), not by this crate.
     pub intrinsic: bool,
@@ -359,6 +366,8 @@ fn parse_ty(t: &str) -> Option<Ty> {
         "ts" => Ty::TimeSpan,
         "regex" => Ty::Regex,
         "lam" => Ty::Lambda,
+        "lampair" => Ty::LambdaPair,
+        "tuple" => Ty::Tuple,
         "pair" => Ty::Pair,
         "word" => Ty::Word,
         _ => return None,
@@ -469,7 +478,7 @@ pub fn registry() -> &'static Registry {
                 layer: Layer::of_id(e.id),
                 params,
                 doc: e.doc,
-                pairs: e.sig.contains(": pair"),
+                pairs: e.sig.contains(": pair") || e.sig.contains(": lampair"),
                 intrinsic,
                 imp: crate::builtins::implementation(e.id),
             });
@@ -483,7 +492,8 @@ fn type_ok(cx: &Ctx, p: &Param, v: &Value) -> bool {
         return p.nullable || p.ty == Ty::Any;
     }
     match p.ty {
-        Ty::Any | Ty::Lambda | Ty::Pair => true,
+        Ty::Any | Ty::Lambda | Ty::Pair | Ty::LambdaPair => true,
+        Ty::Tuple => matches!(v, Value::Tuple(_)),
         Ty::Int => matches!(v, Value::Int(_) | Value::BigInt(_) | Value::Bool(_)),
         Ty::Integer => v.is_integer(),
         Ty::Num => v.is_number(),
@@ -651,7 +661,9 @@ pub fn call(
     let mut lazy_pos = vec![false; positional.len()];
     let mut lazy_kw = vec![false; keywords.len()];
     for (p, b) in first_o.params.iter().zip(first_bind.iter()) {
-        let lazy = matches!(p.ty, Ty::Lambda | Ty::Pair);
+        // Pair parameters are not lazy for non-pair arguments: yaql evaluates the
+        // argument and type-checks it (a `MappingRule` is an evaluated object).
+        let lazy = matches!(p.ty, Ty::Lambda | Ty::LambdaPair);
         match b {
             Bind::One(i) => lazy_pos[*i] = lazy,
             Bind::Kw(k) => lazy_kw[*k] = lazy,
@@ -677,6 +689,10 @@ pub fn call(
             let slot_of = |a: &Arg| -> Option<Slot> {
                 match p.ty {
                     Ty::Lambda => Some(Slot::Lambda(as_lambda(a))),
+                    Ty::LambdaPair => Some(match a {
+                        Arg::Pair(pr) => Slot::Pair(pr.clone()),
+                        _ => Slot::Lambda(as_lambda(a)),
+                    }),
                     Ty::Pair => match a {
                         Arg::Pair(pr) => Some(Slot::Pair(pr.clone())),
                         _ => None,

@@ -8,7 +8,16 @@
 /// methods (`utils.to_extension_method`), so in the legacy function set they are
 /// callable both as `f(x, ...)` and `x.f(...)` (names as yaql spells them).
 pub const LEGACY_EXTENSION_METHODS: &[&str] = &[
-    "get", "list", "bool", "int", "float", "select", "where", "join", "sum", "takeWhile",
+    "get",
+    "list",
+    "bool",
+    "int",
+    "float",
+    "select",
+    "where",
+    "join",
+    "sum",
+    "takeWhile",
 ];
 
 /// One table entry.
@@ -29,6 +38,20 @@ macro_rules! table {
 }
 
 table! {
+    // legacy layer (yaql/legacy.py + standard_library/legacy.py): only in the legacy
+    // function set, listed first so that, like yaql's nearer context level, these win
+    // over same-named standard overloads whenever they fit.
+    "intrinsic.legacy.build_tuple" => "f #operator_=>(left: lam, right: any)", "legacy a => b: tuple, flattening a left-nested => expression (needs the AST)";
+    "intrinsic.legacy.context_member" => "f #operator_.(receiver: any, expr: lam)", "legacy ctx.expr: evaluate expr in the context made by as() with $ = its $0";
+    "intrinsic.legacy.as" => "m as(receiver: any, *mappings: lampair)", "legacy: bind names (expr => name) in a new context, $0 = receiver";
+    "legacy.tuple" => "f tuple(*args: any)", "tuple of the args";
+    "legacy.to_list" => "m toList(collection: iter)", "materialise into a Python list";
+    "legacy.dict" => "fm dict(*tuples: tuple)", "dict from 2-tuples";
+    "legacy.map" => "fm #map(*tuples: tuple)", "dict literal from 2-tuples";
+    "legacy.indexer" => "f! #indexer(collection: iter, indexExpression: lam)", "seq[int] index, otherwise filter by the expression";
+    "legacy.range" => "fm range(start: int, stop: int? = null)", "range(start, stop), or infinite from start";
+    "legacy.switch" => "fm! switch(value: any, *conditions: lampair)", "first cond => value pair whose cond holds, $ = value";
+    "legacy.member" => "f #member(obj: dict, name: word)", "dict.key, null when missing";
     // system
     "intrinsic.get_context_data" => "f #get_context_data(name: word)", "variable read; missing → null";
     "intrinsic.method_call" => "f #operator_.(receiver: any, expr: lam)", "recv.f(args): method call";

@@ -109,7 +109,7 @@ impl JOp {
 
 /// A Jinja token (after Jinja's `wrap`: whitespace, comments and raw markers dropped).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
+pub enum Tok<'s> {
     /// Template text.
     Data,
     /// `{{`
@@ -121,7 +121,7 @@ pub enum Tok {
     /// `%}`
     BlockEnd,
     /// A name (identifiers and keywords alike).
-    Name(Box<str>),
+    Name(&'s str),
     /// A string literal, unescaped.
     Str(String),
     /// An integer literal (`_` removed; base prefixes kept).
@@ -136,7 +136,7 @@ pub enum Tok {
     Error(String),
 }
 
-impl Tok {
+impl Tok<'_> {
     /// Jinja's `describe_token`.
     pub fn describe(&self) -> String {
         match self {
@@ -156,7 +156,7 @@ impl Tok {
 }
 
 /// Tokens with byte spans in the original string.
-pub type Tokens = Vec<(Tok, Span)>;
+pub type Tokens<'s> = Vec<(Tok<'s>, Span)>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -195,15 +195,15 @@ fn lexed_len(text: &str) -> usize {
 }
 
 /// Tokenizes a whole template. The last token is `Eof` or `Error`.
-pub fn lex(text: &str) -> Tokens {
-    let mut out: Tokens = Vec::with_capacity(16);
+pub fn lex(text: &str) -> Tokens<'_> {
+    let mut out: Tokens<'_> = Vec::with_capacity(16);
     lex_root(text, 0, lexed_len(text), &mut out);
     out
 }
 
 /// Tokenizes an expression as `compile_expression` does (starting inside `{{`).
-pub fn lex_expression(text: &str) -> Tokens {
-    let mut out: Tokens = Vec::with_capacity(8);
+pub fn lex_expression(text: &str) -> Tokens<'_> {
+    let mut out: Tokens<'_> = Vec::with_capacity(8);
     let len = lexed_len(text);
     if let Some(p) = lex_tag(text, 0, len, State::Variable, &mut out) {
         lex_root(text, p, len, &mut out);
@@ -211,10 +211,10 @@ pub fn lex_expression(text: &str) -> Tokens {
     out
 }
 
-fn lex_root(text: &str, start: usize, len: usize, out: &mut Tokens) {
+fn lex_root<'s>(text: &'s str, start: usize, len: usize, out: &mut Tokens<'s>) {
     let bytes = text.as_bytes();
     let mut pos = start;
-    let err = |out: &mut Tokens, msg: String, s: usize, e: usize| {
+    let err = |out: &mut Tokens<'s>, msg: String, s: usize, e: usize| {
         out.push((Tok::Error(msg), Span::new(s, e)));
     };
     'root: loop {
@@ -356,7 +356,13 @@ fn skip_ws(text: &str, mut p: usize, len: usize) -> usize {
 
 /// Lexes inside a tag from `p`; returns the position after the end delimiter, or
 /// `None` after pushing `Eof`/`Error` (end of input or error).
-fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens) -> Option<usize> {
+fn lex_tag<'s>(
+    text: &'s str,
+    mut p: usize,
+    len: usize,
+    state: State,
+    out: &mut Tokens<'s>,
+) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut balancing: Vec<u8> = Vec::new();
     loop {
@@ -427,7 +433,7 @@ fn lex_tag(text: &str, mut p: usize, len: usize, state: State, out: &mut Tokens)
                 ));
                 return None;
             }
-            out.push((Tok::Name(text[p..end].into()), Span::new(p, end)));
+            out.push((Tok::Name(&text[p..end]), Span::new(p, end)));
             p = end;
             continue;
         }

@@ -108,8 +108,11 @@ fn tok_type(t: &Tok) -> &'static str {
 
 /// Jinja's `Token.test(expr)`: `type` or `type:value`.
 fn test(t: &Tok, expr: &str) -> bool {
+    if let Some(value) = expr.strip_prefix("name:") {
+        return matches!(t, Tok::Name(n) if *n == value);
+    }
     match expr.split_once(':') {
-        Some((ty, value)) => tok_type(t) == ty && matches!(t, Tok::Name(n) if &**n == value),
+        Some((ty, value)) => tok_type(t) == ty && matches!(t, Tok::Name(n) if *n == value),
         None => tok_type(t) == expr,
     }
 }
@@ -161,23 +164,23 @@ fn describe_expr(expr: &str) -> String {
 }
 
 struct P<'a> {
-    toks: &'a [(Tok, Span)],
+    toks: &'a [(Tok<'a>, Span)],
     i: usize,
     prev_end: u32,
     end_token_stack: Vec<Vec<&'static str>>,
     tag_stack: Vec<Box<str>>,
 }
 
-const EOF: (Tok, Span) = (Tok::Eof, Span { start: 0, end: 0 });
+const EOF: (Tok<'static>, Span) = (Tok::Eof, Span { start: 0, end: 0 });
 
 impl<'a> P<'a> {
-    fn tok(&self) -> &'a (Tok, Span) {
+    fn tok(&self) -> &'a (Tok<'a>, Span) {
         self.toks
             .get(self.i)
             .or_else(|| self.toks.last())
             .unwrap_or(&EOF)
     }
-    fn cur(&self) -> &'a Tok {
+    fn cur(&self) -> &'a Tok<'a> {
         &self.tok().0
     }
     fn cur_span(&self) -> Span {
@@ -202,7 +205,7 @@ impl<'a> P<'a> {
         }
         Ok(())
     }
-    fn next(&mut self) -> PResult<&'a (Tok, Span)> {
+    fn next(&mut self) -> PResult<&'a (Tok<'a>, Span)> {
         let t = self.tok();
         if !matches!(t.0, Tok::Eof) {
             self.prev_end = t.1.end;
@@ -211,7 +214,7 @@ impl<'a> P<'a> {
         }
         Ok(t)
     }
-    fn look(&self) -> PResult<&'a Tok> {
+    fn look(&self) -> PResult<&'a Tok<'a>> {
         if matches!(self.cur(), Tok::Eof) {
             return Ok(self.cur());
         }
@@ -235,7 +238,7 @@ impl<'a> P<'a> {
             Ok(false)
         }
     }
-    fn expect(&mut self, expr: &str) -> PResult<&'a (Tok, Span)> {
+    fn expect(&mut self, expr: &str) -> PResult<&'a (Tok<'a>, Span)> {
         if !self.test(expr) {
             let d = describe_expr(expr);
             if matches!(self.cur(), Tok::Eof) {
@@ -250,7 +253,7 @@ impl<'a> P<'a> {
     }
     fn name_value(&self) -> Option<&'a str> {
         match self.cur() {
-            Tok::Name(n) => Some(n),
+            Tok::Name(n) => Some(*n),
             _ => None,
         }
     }
@@ -421,7 +424,7 @@ impl<'a> P<'a> {
         };
         let recursive = self.skip_if("name:recursive")?;
         let body = self.parse_statements(&["name:endfor", "name:else"], false)?;
-        let else_body = if self.next()?.0 == Tok::Name("endfor".into()) {
+        let else_body = if self.next()?.0 == Tok::Name("endfor") {
             Vec::new()
         } else {
             self.parse_statements(&["name:endfor"], true)?
@@ -529,8 +532,8 @@ impl<'a> P<'a> {
             "block" => {
                 self.next()?;
                 self.expect("name")?;
-                let block_name = match &self.toks[self.i.saturating_sub(1)].0 {
-                    Tok::Name(n) => n.clone(),
+                let block_name = match self.toks.get(self.i.saturating_sub(1)).map(|t| &t.0) {
+                    Some(Tok::Name(n)) => Box::<str>::from(*n),
                     _ => "".into(),
                 };
                 self.skip_if("name:scoped")?;
@@ -689,7 +692,7 @@ impl<'a> P<'a> {
         if name_only {
             let (t, s) = self.expect("name")?;
             let name = match t {
-                Tok::Name(n) => n.clone(),
+                Tok::Name(n) => Box::<str>::from(*n),
                 _ => "".into(),
             };
             return Ok(Expr {
@@ -933,15 +936,15 @@ impl<'a> P<'a> {
                         self.next()?;
                         let (a, _) = self.expect("name")?;
                         let attr = match a {
-                            Tok::Name(x) => x.clone(),
+                            Tok::Name(x) => Box::<str>::from(*x),
                             _ => "".into(),
                         };
                         ExprKind::NsRef {
-                            name: n.clone(),
+                            name: (*n).into(),
                             attr,
                         }
                     }
-                    _ => ExprKind::Name(n.clone()),
+                    _ => ExprKind::Name((*n).into()),
                 }
             }
             Tok::Str(s) => {
@@ -1092,7 +1095,7 @@ impl<'a> P<'a> {
                         None => return self.fail("internal parsing error".into()),
                     }
                 }
-                Tok::Name(n) if &**n == "is" => node = self.parse_test(node, start)?,
+                Tok::Name(n) if *n == "is" => node = self.parse_test(node, start)?,
                 Tok::Op(JOp::LParen) => node = self.parse_call(node, start)?,
                 _ => break,
             }
@@ -1110,7 +1113,7 @@ impl<'a> P<'a> {
                     Tok::Name(n) => Ok(Expr {
                         kind: ExprKind::Getattr {
                             target: Box::new(node),
-                            attr: n.clone(),
+                            attr: (*n).into(),
                             attr_span: *attr_span,
                         },
                         span: self.span_from(start),
@@ -1246,7 +1249,7 @@ impl<'a> P<'a> {
                     return Err(invalid());
                 }
                 let (key, key_span) = match self.tok() {
-                    (Tok::Name(n), s) => (n.clone(), *s),
+                    (Tok::Name(n), s) => (Box::<str>::from(*n), *s),
                     (_, s) => ("".into(), *s),
                 };
                 self.next()?;

@@ -246,7 +246,14 @@ pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
             continue;
         }
         let rest = &text[pos..];
-        let Some(c) = rest.chars().next() else { break };
+        let c = if b.is_ascii() {
+            b as char
+        } else {
+            match rest.chars().next() {
+                Some(c) => c,
+                None => break,
+            }
+        };
         // DOLLAR
         if c == '$' {
             let end = pos + 1 + word_run(&rest[1..]);
@@ -380,9 +387,19 @@ pub fn lex_with(text: &str, recover: bool) -> Lexed<'_> {
 
 /// Length in bytes of the run of `\w` characters at the start of `s`.
 fn word_run(s: &str) -> usize {
-    s.char_indices()
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    // ASCII fast path
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        i += 1;
+    }
+    if i == bytes.len() || bytes[i].is_ascii() {
+        return i;
+    }
+    i + s[i..]
+        .char_indices()
         .find(|&(_, c)| !is_word(c))
-        .map_or(s.len(), |(i, _)| i)
+        .map_or(s.len() - i, |(k, _)| k)
 }
 
 /// Length in bytes of the run of `\d` characters at the start of `s`.

@@ -94,30 +94,30 @@ fn boxed(e: Expr) -> Box<Expr> {
 /// Parses `text` with the given grammar options.
 pub fn parse_with(text: &str, options: Options) -> Parsed {
     let lexed = lex(text);
-    let eoi = SimpleSpan::from(text.len()..text.len());
-    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
-        .tokens
-        .iter()
-        .map(|&(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
-        .collect();
-    let result = expr_parser(options, false)
-        .then_ignore(end())
-        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)));
-    let (expr, errs) = result.into_output_errors();
+    let (expr, errs) = with_parser(options, false, |p| {
+        p.parse(owned_tokens(&lexed, text)).into_output_errors()
+    });
     if let Some(err) = errs.into_iter().next() {
         // A grammar error at a real token comes before a later lexical error.
-        if let Some(found) = err.found() {
-            let span = sp(*err.span());
+        if err.found().is_some() {
+            let start = err.span().start;
+            let i = lexed
+                .tokens
+                .partition_point(|(_, s)| (s.start as usize) < start);
+            let value = lexed
+                .tokens
+                .get(i)
+                .map(|(t, _)| t.python_value())
+                .unwrap_or_default();
+            let span = lexed.tokens.get(i).map_or(sp(*err.span()), |(_, s)| *s);
             return Parsed {
                 expr: None,
                 errors: vec![ParseError {
                     kind: ParseErrorKind::Grammar,
                     span,
                     message: format!(
-                        "Parse error: unexpected '{}' at position {} of expression '{}'",
-                        found.python_value(),
+                        "Parse error: unexpected '{value}' at position {} of expression '{text}'",
                         char_pos(text, span.start as usize),
-                        text
                     ),
                 }],
             };
@@ -144,6 +144,10 @@ pub fn parse_with(text: &str, options: Options) -> Parsed {
             }],
         };
     }
+    let expr = expr.map(|mut e| {
+        fill(&mut e, text);
+        e
+    });
     Parsed {
         expr,
         errors: Vec::new(),
@@ -161,19 +165,181 @@ pub fn parse_recovering(text: &str, options: Options) -> Parsed {
         return exact;
     }
     let lexed = super::lexer::lex_with(text, true);
-    let eoi = SimpleSpan::from(text.len()..text.len());
-    let tokens: Vec<(Token<'_>, SimpleSpan)> = lexed
-        .tokens
-        .iter()
-        .map(|&(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
-        .collect();
-    let (expr, _) = expr_parser(options, true)
-        .then_ignore(any().repeated())
-        .parse(tokens.as_slice().map(eoi, |(t, s)| (t, s)))
-        .into_output_errors();
+    let (expr, _) = with_parser(options, true, |p| {
+        p.parse(owned_tokens(&lexed, text)).into_output_errors()
+    });
+    let expr = expr.map(|mut e| {
+        fill(&mut e, text);
+        e
+    });
     Parsed {
         expr,
         errors: exact.errors,
+    }
+}
+
+/// The tokens without their text payloads (the cached parser is `'static`).
+#[derive(Clone)]
+struct OwnedTokens {
+    toks: Vec<(Token<'static>, SimpleSpan)>,
+    eoi: SimpleSpan,
+}
+
+fn owned_tokens(lexed: &super::lexer::Lexed<'_>, text: &str) -> OwnedTokens {
+    let toks = lexed
+        .tokens
+        .iter()
+        .map(|&(t, s)| {
+            let t = match t {
+                Token::Dollar(_) => Token::Dollar(""),
+                Token::Number(_) => Token::Number(""),
+                Token::Func(_) => Token::Func(""),
+                Token::Word(_) => Token::Word(""),
+                Token::Str(_) => Token::Str(""),
+                Token::True => Token::True,
+                Token::False => Token::False,
+                Token::Null => Token::Null,
+                Token::Op(o) => Token::Op(o),
+                Token::LBracket => Token::LBracket,
+                Token::RBracket => Token::RBracket,
+                Token::LBrace => Token::LBrace,
+                Token::RBrace => Token::RBrace,
+                Token::LParen => Token::LParen,
+                Token::RParen => Token::RParen,
+                Token::Comma => Token::Comma,
+            };
+            (t, SimpleSpan::from(s.start as usize..s.end as usize))
+        })
+        .collect();
+    OwnedTokens {
+        toks,
+        eoi: SimpleSpan::from(text.len()..text.len()),
+    }
+}
+
+impl<'src> chumsky::input::Input<'src> for OwnedTokens {
+    type Span = SimpleSpan;
+    type Token = Token<'static>;
+    type MaybeToken = Token<'static>;
+    /// Index of the next token, and the end of the last token consumed.
+    type Cursor = (usize, Option<usize>);
+    type Cache = OwnedTokens;
+
+    fn begin(self) -> (Self::Cursor, Self::Cache) {
+        ((0, None), self)
+    }
+
+    fn cursor_location(cursor: &Self::Cursor) -> usize {
+        cursor.0
+    }
+
+    unsafe fn next_maybe(
+        cache: &mut Self::Cache,
+        cursor: &mut Self::Cursor,
+    ) -> Option<Self::MaybeToken> {
+        let (t, s) = *cache.toks.get(cursor.0)?;
+        cursor.0 += 1;
+        cursor.1 = Some(s.end);
+        Some(t)
+    }
+
+    unsafe fn span(cache: &mut Self::Cache, range: std::ops::Range<&Self::Cursor>) -> Self::Span {
+        // Same rule as chumsky's `MappedInput`.
+        match cache.toks.get(range.start.0) {
+            Some((_, s)) => SimpleSpan::from(s.start..range.end.1.unwrap_or(cache.eoi.end)),
+            None => SimpleSpan::from(cache.eoi.end..cache.eoi.end),
+        }
+    }
+}
+
+impl<'src> ValueInput<'src> for OwnedTokens {
+    unsafe fn next(cache: &mut Self::Cache, cursor: &mut Self::Cursor) -> Option<Self::Token> {
+        // SAFETY: same contract as `next_maybe`, which has no unsafe requirements here.
+        unsafe { <Self as chumsky::input::Input<'src>>::next_maybe(cache, cursor) }
+    }
+}
+
+type Cached = Boxed<'static, 'static, OwnedTokens, Expr, Extra<'static, 'static>>;
+
+thread_local! {
+    /// Parsers built once per thread, per (legacy, delegates, recover).
+    static PARSERS: [std::cell::OnceCell<Cached>; 8] = Default::default();
+}
+
+fn with_parser<R>(options: Options, recover: bool, f: impl FnOnce(&Cached) -> R) -> R {
+    let idx = usize::from(options.legacy)
+        | usize::from(options.allow_delegates) << 1
+        | usize::from(recover) << 2;
+    PARSERS.with(|ps| {
+        let p = ps[idx].get_or_init(|| {
+            if recover {
+                expr_parser(options, true)
+                    .then_ignore(any().repeated())
+                    .boxed()
+            } else {
+                expr_parser(options, false).then_ignore(end()).boxed()
+            }
+        });
+        f(p)
+    })
+}
+
+/// Fills the text-dependent values (names, literals) from the spans.
+fn fill(e: &mut Expr, text: &str) {
+    let src = |s: Span| text.get(s.start as usize..s.end as usize).unwrap_or("");
+    let span = e.span;
+    match &mut e.kind {
+        ExprKind::Int(_) => e.kind = number(src(span)),
+        ExprKind::Str(v) => *v = decode_string(src(span)).unwrap_or_default(),
+        ExprKind::Word(w) => *w = src(span).into(),
+        ExprKind::Var(v) => *v = src(span).get(1..).unwrap_or("").into(),
+        ExprKind::Call {
+            name,
+            name_span,
+            args,
+        } => {
+            *name = src(*name_span).into();
+            fill_args(args, text);
+        }
+        ExprKind::DelegateCall { callee, args } => {
+            fill(callee, text);
+            fill_args(args, text);
+        }
+        ExprKind::Member {
+            receiver, member, ..
+        } => {
+            fill(receiver, text);
+            fill(member, text);
+        }
+        ExprKind::Index { target, args } => {
+            fill(target, text);
+            fill_args(args, text);
+        }
+        ExprKind::List(args) | ExprKind::Map(args) => fill_args(args, text),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            fill(lhs, text);
+            fill(rhs, text);
+        }
+        ExprKind::Unary { operand, .. } => fill(operand, text),
+        ExprKind::Paren(inner) => fill(inner, text),
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::BigInt(_)
+        | ExprKind::Float(_)
+        | ExprKind::Error => {}
+    }
+}
+
+fn fill_args(args: &mut [Arg], text: &str) {
+    for a in args {
+        match a {
+            Arg::Positional(e) => fill(e, text),
+            Arg::Skipped(_) => {}
+            Arg::Pair { key, value, .. } => {
+                fill(key, text);
+                fill(value, text);
+            }
+        }
     }
 }
 
@@ -468,28 +634,30 @@ where
             Token::Null => ExprKind::Null,
             Token::True => ExprKind::Bool(true),
             Token::False => ExprKind::Bool(false),
-            Token::Number(s) => number(s),
-            Token::Str(s) => ExprKind::Str(decode_string(s).unwrap_or_default()),
-            Token::Word(w) => ExprKind::Word(w.into()),
-            Token::Dollar(d) => ExprKind::Var(d.get(1..).unwrap_or("").into()),
+            // Payloads are filled in from the text afterwards (see `fill`).
+            Token::Number(_) => ExprKind::Int(0),
+            Token::Str(_) => ExprKind::Str(String::new()),
+            Token::Word(_) => ExprKind::Word(Box::default()),
+            Token::Dollar(_) => ExprKind::Var(Box::default()),
         }
         .map_with(|kind, e| Expr {
             kind,
             span: sp(e.span()),
         });
 
-        let call = select! { Token::Func(name) => name }
-            .map_with(|name, e| (name, e.span()))
+        let call = select! { Token::Func(_) => () }
+            .map_with(|_, e| e.span())
             .then(args.clone())
             .then_ignore(close(Token::RParen))
-            .map_with(|((name, name_span), args), e| {
+            .map_with(|(name_span, args), e| {
                 let s: SimpleSpan = name_span;
                 Expr {
                     kind: ExprKind::Call {
-                        name: name.into(),
+                        name: Box::default(),
+                        // the FUNC token includes the `(`
                         name_span: Span {
                             start: s.start as u32,
-                            end: (s.start + name.len()) as u32,
+                            end: s.end.saturating_sub(1).max(s.start) as u32,
                         },
                         args,
                     },

@@ -32,6 +32,21 @@ pub struct CmdAndParams {
     pub params: Vec<InlineParam>,
     /// `key=…` spans whose value Mistral does not recognise and silently drops.
     pub dropped: Vec<Range<usize>>,
+    /// Parameters Mistral keeps but not as written: `(span, what happens)`.
+    pub altered: Vec<(Range<usize>, Alteration)>,
+}
+
+/// How Mistral changes an inline parameter it keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alteration {
+    /// `x=12.5`, `t=10s`: only the leading digits are read.
+    Truncated,
+    /// `a=[1] b=[2]`: the list value runs to the last `]`, swallowing what follows.
+    Swallowed,
+    /// The same key twice: the last value wins.
+    Overridden,
+    /// `a.b=1`: the key is read as `b`.
+    KeySplit,
 }
 
 /// Python's `\w` for `str` patterns.
@@ -174,6 +189,7 @@ pub fn parse_cmd_and_input(s: &str) -> Option<CmdAndParams> {
     let command = 0..command_match(s)?;
     let mut params = Vec::new();
     let mut dropped = Vec::new();
+    let mut altered = Vec::new();
     let mut pos = 0;
     let mut prev: Option<char> = None;
     while pos < s.len() {
@@ -200,6 +216,27 @@ pub fn parse_cmd_and_input(s: &str) -> Option<CmdAndParams> {
                     } else {
                         json_or_text(raw)
                     };
+                    let rest_start = s[vend..].chars().next();
+                    if raw.bytes().all(|b| b.is_ascii_digit())
+                        && rest_start.is_some_and(|c| !c.is_whitespace())
+                    {
+                        let end = s[vend..]
+                            .find(char::is_whitespace)
+                            .map_or(s.len(), |i| vend + i);
+                        altered.push((pos..end, Alteration::Truncated));
+                    } else if raw.starts_with('[') && swallows(raw) {
+                        altered.push((pos..vend, Alteration::Swallowed));
+                    }
+                    if prev == Some('.') && pos >= command.end {
+                        altered.push((pos..key_end, Alteration::KeySplit));
+                    }
+                    if let Some(earlier) = params
+                        .iter()
+                        .find(|p: &&InlineParam| p.name == s[pos..key_end])
+                    {
+                        altered
+                            .push((earlier.key.start..earlier.value.end, Alteration::Overridden));
+                    }
                     params.push(InlineParam {
                         key: pos..key_end,
                         value: vpos..vend,
@@ -228,6 +265,23 @@ pub fn parse_cmd_and_input(s: &str) -> Option<CmdAndParams> {
         command,
         params,
         dropped,
+        altered,
+    })
+}
+
+/// Whether a greedy `[…]` value contains `] key=`: another parameter swallowed.
+fn swallows(raw: &str) -> bool {
+    let inner = &raw[..raw.len().saturating_sub(1)];
+    inner.match_indices(']').any(|(i, _)| {
+        let after = inner[i + 1..].trim_start();
+        after.len() < inner.len() - i - 1 && {
+            let k = after
+                .chars()
+                .take_while(|&c| is_key_char(c))
+                .map(char::len_utf8)
+                .sum::<usize>();
+            k > 0 && after[k..].starts_with('=')
+        }
     })
 }
 
@@ -290,6 +344,22 @@ mod tests {
                 ("delay".into(), Value::Int(1))
             ]
         );
+    }
+
+    #[test]
+    fn altered_parameters() {
+        let alt = |s: &str| {
+            parse_cmd_and_input(s).map(|c| c.altered.into_iter().map(|a| a.1).collect::<Vec<_>>())
+        };
+        assert_eq!(alt("a x=12.5"), Some(vec![Alteration::Truncated]));
+        assert_eq!(alt("a x=12 y=1"), Some(vec![]));
+        assert_eq!(
+            alt("a output=[1] delay=[0]"),
+            Some(vec![Alteration::Swallowed])
+        );
+        assert_eq!(alt("a x=[1, 2]"), Some(vec![]));
+        assert_eq!(alt("a x=1 x=2"), Some(vec![Alteration::Overridden]));
+        assert_eq!(alt("a a.b=\"c\""), Some(vec![Alteration::KeySplit]));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use gale_diagnostics::{Diagnostic, Span};
 use gale_syntax::{Entry, Node, Scalar, ScalarValue};
 
-use super::inline_params::{CmdAndParams, parse_cmd_and_input};
+use super::inline_params::{Alteration, CmdAndParams, parse_cmd_and_input};
 use super::{Lower, describe, last_entries, positive_integer};
 use crate::model::{
     BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, WithItem,
@@ -276,6 +276,7 @@ impl Lower {
             command,
             params,
             dropped,
+            altered,
         }) = parse_cmd_and_input(text)
         else {
             self.push(
@@ -325,6 +326,37 @@ impl Lower {
                     format!("Mistral silently drops the inline parameter `{key}`: its value is not one it can read"),
                 )
                 .with_note("inline values must be quoted strings, integers, `true`/`false`/`null`, JSON lists or expressions")
+                .with_help(help),
+            );
+        }
+        for (r, how) in altered {
+            let shown = &text[r.clone()];
+            let (message, help) = match how {
+                Alteration::Truncated => (
+                    format!("Mistral reads only the leading digits of `{shown}`"),
+                    "quote the value to pass it as a string, or write a whole number".to_string(),
+                ),
+                Alteration::Swallowed => (
+                    format!(
+                        "the list value `{shown}` runs to the last `]` and swallows the parameters after it"
+                    ),
+                    "move the list parameter last, or put the parameters in `input`".to_string(),
+                ),
+                Alteration::Overridden => (
+                    format!("`{shown}` is given again later; Mistral keeps only the last value"),
+                    "remove one of them".to_string(),
+                ),
+                Alteration::KeySplit => (
+                    format!("Mistral reads the parameter name as `{shown}`"),
+                    "parameter names may contain only letters, digits, `_` and `-`".to_string(),
+                ),
+            };
+            self.push(
+                Diagnostic::warning(
+                    "altered-inline-parameter",
+                    s.offsets.span(r.start as u32, r.end as u32),
+                    message,
+                )
                 .with_help(help),
             );
         }

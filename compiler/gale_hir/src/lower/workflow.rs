@@ -356,6 +356,44 @@ impl Lower {
                 _ => self.wrong_type(n, "an input item", "a name or `name: default`"),
             }
         }
+        // `[a, {a: 1}]` passes Mistral's uniqueness check; the later item wins.
+        let mut seen: HashMap<&str, usize> = HashMap::default();
+        let mut redefined = Vec::new();
+        for (i, p) in out.iter().enumerate() {
+            if seen.contains_key(p.name.as_str()) {
+                redefined.push(i);
+            } else {
+                seen.insert(p.name.as_str(), i);
+            }
+        }
+        for later in redefined {
+            let name = out[later].name.clone();
+            let find = |nth: usize| {
+                seq.items
+                    .iter()
+                    .filter(|n| {
+                        n.as_str() == Some(name.as_str())
+                            || n.as_mapping().is_some_and(|m| {
+                                m.entries
+                                    .first()
+                                    .is_some_and(|e| super::key_str(&e.key) == name)
+                            })
+                    })
+                    .nth(nth)
+                    .map(|n| n.span)
+            };
+            if let (Some(a), Some(b)) = (find(0), find(1)) {
+                self.push(
+                    Diagnostic::warning(
+                        "input-redefined",
+                        b,
+                        format!("input `{name}` is declared twice; the later declaration wins"),
+                    )
+                    .with_secondary(a, "first declared here")
+                    .with_help("keep one declaration (with the default, if it needs one)"),
+                );
+            }
+        }
         out
     }
 

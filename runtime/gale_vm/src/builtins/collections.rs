@@ -34,7 +34,16 @@ pub(crate) fn list(cx: &mut Ctx, a: &Args) -> Result<Value> {
         }
     }
     cx.charge(16 * out.len())?;
-    Ok(Value::tuple(out))
+    Ok(to_list_value(cx, out))
+}
+/// What yaql's `to_list` delegate returns: a tuple, or a Python list when the legacy
+/// layer's `toList` overrides it (yaql resolves the delegate in the caller's context).
+pub(crate) fn to_list_value(cx: &Ctx, items: Vec<Value>) -> Value {
+    if cx.functions == crate::ctx::FunctionSet::Legacy {
+        Value::list(items)
+    } else {
+        Value::tuple(items)
+    }
 }
 /// `toList()`: yaql 3.2 returns a *tuple* (the input itself when it is one).
 pub(crate) fn to_list(cx: &mut Ctx, a: &Args) -> Result<Value> {

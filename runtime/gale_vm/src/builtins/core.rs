@@ -11,14 +11,16 @@ pub(crate) fn member(cx: &mut Ctx, a: &Args) -> Result<Value> {
     member_of(cx, a.v(0), a.str(1))
 }
 
-/// `X.word`: dict key (KeyError when missing), mapped over an iterable, or a
-/// datetime/timespan property.
+/// `X.word`: dict key (KeyError when missing; null in the legacy function set), mapped
+/// over an iterable, or a datetime/timespan property.
 pub fn member_of(cx: &mut Ctx, obj: &Value, name: &str) -> Result<Value> {
     match obj {
-        Value::Dict(d) => d
-            .get_str(name)
-            .cloned()
-            .ok_or_else(|| Error::key_error(crate::pyfmt::repr(&Value::str(name)))),
+        Value::Dict(d) => match d.get_str(name) {
+            Some(v) => Ok(v.clone()),
+            // The legacy layer's `#operator_.` is `dict.get(key)`.
+            None if cx.functions == crate::ctx::FunctionSet::Legacy => Ok(Value::Null),
+            None => Err(Error::key_error(crate::pyfmt::repr(&Value::str(name)))),
+        },
         v if v.is_iterable() => {
             let mut cur = crate::iter::Cursor::expect(cx, v, "#operator_.")?;
             let name = name.to_string();

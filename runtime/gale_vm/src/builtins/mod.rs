@@ -4,8 +4,10 @@
 pub mod collections;
 pub mod core;
 pub mod date_time;
+pub mod legacy;
 pub mod math;
 pub mod queries;
+pub mod regex;
 pub mod strings;
 
 use crate::sig::BuiltinFn;
@@ -17,25 +19,7 @@ pub fn implementation(id: &str) -> Option<BuiltinFn> {
 
 /// Table entries without an implementation: the visible wishlist. The completeness
 /// test fails when this list is stale in either direction.
-pub const WISHLIST: &[&str] = &[
-    "regex.regex",
-    "regex.matches",
-    "regex.matches_str",
-    "regex.match_op",
-    "regex.match_op_re",
-    "regex.not_match_op",
-    "regex.not_match_op_re",
-    "regex.search",
-    "regex.search_all",
-    "regex.split",
-    "regex.split_str",
-    "regex.replace",
-    "regex.replace_str",
-    "regex.replace_by",
-    "regex.replace_by_str",
-    "regex.escape",
-    "regex.is_regex",
-];
+pub const WISHLIST: &[&str] = &[];
 
 /// Every implemented table id with its function: the id → implementation registry
 /// (the reverse completeness test checks each id is in the table).
@@ -145,7 +129,10 @@ pub const IMPLS: &[(&str, BuiltinFn)] = &[
     ("collections.to_dict", collections::to_dict),
     ("collections.indexer_seq", collections::indexer_seq),
     ("collections.indexer_dict", collections::indexer_dict),
-    ("collections.indexer_dict_default", collections::indexer_dict_default),
+    (
+        "collections.indexer_dict_default",
+        collections::indexer_dict_default,
+    ),
     ("collections.get", collections::get),
     ("collections.set_dict", collections::set_dict),
     ("collections.set_kv", collections::set_kv),
@@ -170,7 +157,10 @@ pub const IMPLS: &[(&str, BuiltinFn)] = &[
     ("collections.union", collections::union),
     ("collections.intersect", collections::intersect),
     ("collections.difference", collections::difference),
-    ("collections.symmetric_difference", collections::symmetric_difference),
+    (
+        "collections.symmetric_difference",
+        collections::symmetric_difference,
+    ),
     ("collections.set_add", collections::set_add),
     ("collections.set_remove", collections::set_remove),
     ("queries.where", collections::where_),
@@ -200,7 +190,10 @@ pub const IMPLS: &[(&str, BuiltinFn)] = &[
     ("queries.range3", collections::range3),
     ("queries.sequence", collections::sequence),
     ("queries.order_by", collections::order_by),
-    ("queries.order_by_descending", collections::order_by_descending),
+    (
+        "queries.order_by_descending",
+        collections::order_by_descending,
+    ),
     ("queries.index_of", collections::index_of),
     ("queries.aggregate", collections::aggregate),
     ("queries.reduce", collections::aggregate),
@@ -208,7 +201,10 @@ pub const IMPLS: &[(&str, BuiltinFn)] = &[
     ("queries.is_iterable", collections::is_iterable),
     ("date_time.datetime_fields", date_time::datetime_fields),
     ("date_time.datetime_parse", date_time::datetime_parse),
-    ("date_time.datetime_timestamp", date_time::datetime_timestamp),
+    (
+        "date_time.datetime_timestamp",
+        date_time::datetime_timestamp,
+    ),
     ("date_time.timespan", date_time::timespan),
     ("date_time.now", date_time::now),
     ("date_time.localtz", date_time::localtz),
@@ -257,4 +253,29 @@ pub const IMPLS: &[(&str, BuiltinFn)] = &[
     ("queries.generate", queries::generate),
     ("queries.generate_many", queries::generate_many),
     ("queries.default_if_empty", queries::default_if_empty),
+    ("regex.regex", regex::regex),
+    ("regex.matches", regex::matches),
+    ("regex.matches_str", regex::matches_str),
+    ("regex.match_op", regex::match_op),
+    ("regex.match_op_re", regex::match_op),
+    ("regex.not_match_op", regex::not_match_op),
+    ("regex.not_match_op_re", regex::not_match_op),
+    ("regex.search", regex::search),
+    ("regex.search_all", regex::search_all),
+    ("regex.split", regex::split),
+    ("regex.split_str", regex::split_str),
+    ("regex.replace", regex::replace),
+    ("regex.replace_str", regex::replace_str),
+    ("regex.replace_by", regex::replace_by),
+    ("regex.replace_by_str", regex::replace_by_str),
+    ("regex.escape", regex::escape_regex),
+    ("regex.is_regex", regex::is_regex),
+    ("legacy.tuple", legacy::tuple),
+    ("legacy.to_list", legacy::to_list),
+    ("legacy.dict", legacy::dict),
+    ("legacy.map", legacy::dict),
+    ("legacy.indexer", legacy::indexer),
+    ("legacy.range", legacy::range),
+    ("legacy.switch", legacy::switch),
+    ("legacy.member", legacy::member),
 ];

@@ -20,6 +20,8 @@ use crate::iter::{Cursor, IterObj, PyIter, to_vec};
 use crate::sig::Args;
 use crate::value::{FxBuild, Key, Set, Value};
 
+use super::collections::to_list_value;
+
 fn cur(cx: &Ctx, v: &Value) -> Result<Cursor> {
     Cursor::expect(cx, v, "collection")
 }
@@ -113,10 +115,10 @@ impl GroupAggregator {
         }
         if self.allow_fallback {
             let pair = Value::tuple(vec![key, values]);
-            if let Ok(r) = agg.call(cx, &[pair]) {
-                if py_len(&r) == Some(2) {
-                    return Ok(r);
-                }
+            if let Ok(r) = agg.call(cx, &[pair])
+                && py_len(&r) == Some(2)
+            {
+                return Ok(r);
             }
         }
         Err(self
@@ -391,7 +393,7 @@ pub(crate) fn slice(cx: &mut Ctx, a: &Args) -> Result<Value> {
             done = true;
             return Ok(None);
         }
-        Ok(Some(Value::tuple(chunk)))
+        Ok(Some(to_list_value(cx, chunk)))
     }))
 }
 
@@ -425,7 +427,8 @@ impl Splitter {
     }
     fn chunk(&self, cx: &mut Ctx, s: usize, e: usize) -> Result<Value> {
         cx.charge(16 * (e - s))?;
-        Ok(Value::tuple(self.items[s..e].to_vec()))
+        // Python slices of the to_list result: same kind as it.
+        Ok(to_list_value(cx, self.items[s..e].to_vec()))
     }
     fn tail(&mut self, cx: &mut Ctx) -> Result<Option<Value>> {
         self.finished = true;
@@ -490,8 +493,8 @@ pub(crate) fn split_at(cx: &mut Ctx, a: &Args) -> Result<Value> {
     let (t, _) = slice_bounds(items.len(), Some(index), None);
     cx.charge(16 * items.len())?;
     Ok(Value::list(vec![
-        Value::tuple(items[..h].to_vec()),
-        Value::tuple(items[t..].to_vec()),
+        to_list_value(cx, items[..h].to_vec()),
+        to_list_value(cx, items[t..].to_vec()),
     ]))
 }
 
@@ -564,7 +567,7 @@ impl Mergers {
                 out.push(v.clone());
             }
         }
-        Ok(Value::tuple(out))
+        Ok(to_list_value(cx, out))
     }
     fn items(&self, cx: &mut Ctx, x: &Value, y: &Value) -> Result<Value> {
         match &self.item {
@@ -805,7 +808,11 @@ fn spill(cx: &mut Ctx, values: &Value, out: &mut VecDeque<Value>) -> Result<()> 
 /// True when index `i` is in the `[position, position + count)` range (count < 0: to
 /// the end), as yaql's delete/replace test it.
 fn in_range(i: i64, position: i64, count: i64) -> bool {
-    (count >= 0 && position <= i && i < position.saturating_add(count)) || (count < 0 && i >= position)
+    if count >= 0 {
+        position <= i && i < position.saturating_add(count)
+    } else {
+        i >= position
+    }
 }
 
 pub(crate) fn delete_at(cx: &mut Ctx, a: &Args) -> Result<Value> {
@@ -1110,7 +1117,11 @@ mod tests {
         assert_eq!(
             run(
                 "groupBy",
-                vec![v(data.clone()), f(|a| Ok(item(a, 0))), f(|a| Ok(item(a, 1)))]
+                vec![
+                    v(data.clone()),
+                    f(|a| Ok(item(a, 0))),
+                    f(|a| Ok(item(a, 1)))
+                ]
             ),
             "[[1, ['b', 'a']], [2, ['a']]]"
         );
@@ -1170,10 +1181,7 @@ mod tests {
         assert_eq!(
             run_kw(
                 "groupBy",
-                vec![
-                    v(Value::tuple(vec![ints(&[1, 2])])),
-                    f(|a| Ok(arg0(a)))
-                ],
+                vec![v(Value::tuple(vec![ints(&[1, 2])])), f(|a| Ok(arg0(a)))],
                 vec![kw(
                     "aggregator",
                     f(|_| Err(Error::index_error("list index out of range")))
@@ -1258,11 +1266,17 @@ mod tests {
         let d = ints(&[1, 2, 1]);
         assert_eq!(run("lastIndexOf", vec![v(d.clone()), v(1i64)]), "2");
         assert_eq!(
-            run("indexWhere", vec![v(d.clone()), f(|a| Ok(Value::Bool(int0(a) > 1)))]),
+            run(
+                "indexWhere",
+                vec![v(d.clone()), f(|a| Ok(Value::Bool(int0(a) > 1)))]
+            ),
             "1"
         );
         assert_eq!(
-            run("lastIndexWhere", vec![v(d), f(|a| Ok(Value::Bool(int0(a) > 3)))]),
+            run(
+                "lastIndexWhere",
+                vec![v(d), f(|a| Ok(Value::Bool(int0(a) > 3)))]
+            ),
             "-1"
         );
     }
@@ -1406,7 +1420,12 @@ mod tests {
             "{'a': 3}"
         );
         // {a=>{b=>{c=>[1]}}}.mergeWith({a=>{b=>{c=>[2]}}}, maxLevels => 2)
-        let deep = |x: i64| dict(vec![("a", dict(vec![("b", dict(vec![("c", ints(&[x]))]))]))]);
+        let deep = |x: i64| {
+            dict(vec![(
+                "a",
+                dict(vec![("b", dict(vec![("c", ints(&[x]))]))]),
+            )])
+        };
         assert_eq!(
             run_kw(
                 "mergeWith",
@@ -1449,7 +1468,11 @@ mod tests {
         // generateMany(1, switch($ < 4 => [$*2, $*2+1], true => [])) (+ depthFirst)
         let kids = |a: &[Value]| {
             let x = int0(a);
-            Ok(if x < 4 { ints(&[x * 2, x * 2 + 1]) } else { ints(&[]) })
+            Ok(if x < 4 {
+                ints(&[x * 2, x * 2 + 1])
+            } else {
+                ints(&[])
+            })
         };
         assert_eq!(
             run("generateMany", vec![v(1i64), f(kids)]),
@@ -1505,14 +1528,32 @@ mod tests {
         let d = ints(&[1, 2, 3]);
         let mut cx = Ctx::default();
         let it = |cx: &mut Ctx| {
-            call(cx, "select", true, vec![v(ints(&[1, 2, 3])), f(|a| Ok(arg0(a)))], vec![])
-                .unwrap()
+            call(
+                cx,
+                "select",
+                true,
+                vec![v(ints(&[1, 2, 3])), f(|a| Ok(arg0(a)))],
+                vec![],
+            )
+            .unwrap()
         };
         // [1,2,3].insert(1, 9), .insert(-1, 9); (= [1,9,2,3] is false: a list)
-        assert_eq!(run("insert", vec![v(d.clone()), v(1i64), v(9i64)]), "[1, 9, 2, 3]");
-        assert_eq!(run("insert", vec![v(d.clone()), v(-1i64), v(9i64)]), "[1, 2, 9, 3]");
-        let ins = call(&mut cx, "insert", true, vec![v(d.clone()), v(1i64), v(9i64)], vec![])
-            .unwrap();
+        assert_eq!(
+            run("insert", vec![v(d.clone()), v(1i64), v(9i64)]),
+            "[1, 9, 2, 3]"
+        );
+        assert_eq!(
+            run("insert", vec![v(d.clone()), v(-1i64), v(9i64)]),
+            "[1, 2, 9, 3]"
+        );
+        let ins = call(
+            &mut cx,
+            "insert",
+            true,
+            vec![v(d.clone()), v(1i64), v(9i64)],
+            vec![],
+        )
+        .unwrap();
         assert!(!py_eq(&ins, &ints(&[1, 9, 2, 3])));
         // [1,2,3].select($).insert(-1, 9) → [1, 2, 3]; .insert(5, 9) → [1, 2, 3, 9]
         let i1 = it(&mut cx);
@@ -1545,7 +1586,10 @@ mod tests {
         );
         // [1,2,3,4].delete(1, 2), .delete(1, -1); range(5).delete(-1, 2)
         let d4 = ints(&[1, 2, 3, 4]);
-        assert_eq!(run("delete", vec![v(d4.clone()), v(1i64), v(2i64)]), "[1, 4]");
+        assert_eq!(
+            run("delete", vec![v(d4.clone()), v(1i64), v(2i64)]),
+            "[1, 4]"
+        );
         assert_eq!(run("delete", vec![v(d4.clone()), v(1i64), v(-1i64)]), "[1]");
         assert_eq!(
             run("delete", vec![v(ints(&[0, 1, 2, 3, 4])), v(-1i64), v(2i64)]),
@@ -1556,9 +1600,15 @@ mod tests {
             run("replace", vec![v(d4.clone()), v(1i64), v(9i64), v(2i64)]),
             "[1, 9, 4]"
         );
-        assert_eq!(run("replace", vec![v(ints(&[1, 2])), v(5i64), v(9i64)]), "[1, 2]");
         assert_eq!(
-            run("replaceMany", vec![v(d4), v(1i64), v(ints(&[8, 9])), v(-1i64)]),
+            run("replace", vec![v(ints(&[1, 2])), v(5i64), v(9i64)]),
+            "[1, 2]"
+        );
+        assert_eq!(
+            run(
+                "replaceMany",
+                vec![v(d4), v(1i64), v(ints(&[8, 9])), v(-1i64)]
+            ),
             "[1, 8, 9]"
         );
         // [1,2].reverse() = [2,1] → false (an iterator), output [2, 1]

@@ -1,0 +1,194 @@
+//! Static analysis beyond Mistral: the task graph of every workflow (on petgraph),
+//! join verdicts, cycles, reverse-workflow requirements and transitions that can
+//! never run.
+//!
+//! Entry point: [`check`] takes the semantic model of `gale_hir` and returns an
+//! [`Analysis`]: diagnostics (one module per code under `checks/`, each with its
+//! documentation in [`CODES`]), the verdict of every join task as data (for the
+//! language server and `gale graph`), and the task graph of every workflow.
+//! [`graph_dot`] and [`graph_mermaid`] draw a workflow.
+//!
+//! Invariants:
+//! - Never panics; a model with missing parts (errors already reported by
+//!   `gale_hir`) gets no certain verdict (no error from this crate).
+//! - No code here duplicates one of `gale_hir` (`unknown-task`, `no-start-task`,
+//!   `join-not-enough-inbound`, `unreachable-task`, `join-single-inbound`).
+//! - An error is reported only when the defect holds for every run, whatever guards
+//!   evaluate to; everything that depends on data is a warning.
+
+mod checks;
+mod graph;
+mod joins;
+mod render;
+
+use std::collections::HashSet;
+
+use gale_diagnostics::{CodeInfo, Diagnostic, Span};
+use gale_hir::{ClauseKind, Document, EngineCommand, Join, SourceMap, WorkflowType};
+
+pub use render::{graph_dot, graph_mermaid};
+
+/// Every code this crate reports, with its documentation, sorted by name.
+pub const CODES: &[CodeInfo] = checks::CODES;
+
+/// The result of analysing one document.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Analysis {
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The verdict of every join task, in workflow and task order.
+    pub joins: Vec<JoinVerdict>,
+    /// The task graph of every workflow, in document order.
+    pub graphs: Vec<WorkflowGraph>,
+}
+
+impl Analysis {
+    /// The verdict of join task `task` of workflow `workflow`.
+    pub fn join(&self, workflow: &str, task: &str) -> Option<&JoinVerdict> {
+        self.joins
+            .iter()
+            .find(|j| j.workflow == workflow && j.task == task)
+    }
+
+    /// The graph of workflow `workflow`.
+    pub fn graph(&self, workflow: &str) -> Option<&WorkflowGraph> {
+        self.graphs.iter().find(|g| g.workflow == workflow)
+    }
+}
+
+/// Whether a join task fires once the first inbound task reaches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Every run that reaches the join brings enough inbound tasks.
+    AlwaysFires,
+    /// Some runs leave the join short (a guard, an outcome): Mistral then fails the
+    /// join task with `Failed by tasks: […]`.
+    MayNotFire,
+    /// No run can bring enough inbound tasks: the join task never runs its action.
+    NeverFires,
+    /// No start task leads to the join task at all.
+    NotReached,
+}
+
+impl Verdict {
+    /// Kebab-case name, as shown by `gale graph` and the language server.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::AlwaysFires => "always-fires",
+            Verdict::MayNotFire => "may-not-fire",
+            Verdict::NeverFires => "never-fires",
+            Verdict::NotReached => "not-reached",
+        }
+    }
+}
+
+/// How one inbound task of a join arrives at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Arrival {
+    /// Whenever the join is reached, this inbound task transitions to it.
+    Certain,
+    /// Depends on a guard or an outcome the other inbound tasks do not share.
+    Conditional,
+    /// Excluded by another inbound task (they need opposite outcomes of one task).
+    Exclusive,
+    /// Can never transition to the join before it runs (unreachable, or only
+    /// reachable through the join itself).
+    Never,
+}
+
+/// One inbound task of a join.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound {
+    /// The task's name.
+    pub task: String,
+    /// How it arrives.
+    pub arrival: Arrival,
+    /// Why it may or cannot arrive, in words.
+    pub reason: Option<String>,
+}
+
+/// The verdict on one join task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinVerdict {
+    /// The workflow's name (as written).
+    pub workflow: String,
+    /// The join task's name.
+    pub task: String,
+    /// Its `join` value.
+    pub join: Join,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Its inbound tasks, in task order.
+    pub inbound: Vec<Inbound>,
+    /// One sentence explaining the verdict.
+    pub explanation: String,
+    /// Where to show it: the `join` value.
+    pub span: Span,
+}
+
+/// What an edge of a [`WorkflowGraph`] stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// A transition entry of this clause.
+    Transition(ClauseKind),
+    /// A `requires` (reverse workflows): from the requirement to the task.
+    Requires,
+}
+
+/// One edge of a [`WorkflowGraph`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphEdge {
+    /// Source task.
+    pub from: String,
+    /// Target task, or engine command name.
+    pub to: String,
+    /// What the edge stands for.
+    pub kind: EdgeKind,
+    /// The guard expression.
+    pub guard: Option<String>,
+    /// Set when `to` is an engine command.
+    pub command: Option<EngineCommand>,
+    /// Whether the entry comes from `task-defaults`.
+    pub from_defaults: bool,
+}
+
+/// The task graph of one workflow, as plain data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkflowGraph {
+    /// The workflow's name.
+    pub workflow: String,
+    /// Direct or reverse.
+    pub kind: WorkflowType,
+    /// Task names, in source order.
+    pub tasks: Vec<String>,
+    /// Start tasks (direct workflows), as Mistral computes them.
+    pub starts: Vec<String>,
+    /// Every edge, in task and clause order.
+    pub edges: Vec<GraphEdge>,
+    /// Tasks no start task leads to (direct workflows).
+    pub unreachable: Vec<String>,
+    /// Cycles (strongly connected components with a loop), task names sorted by
+    /// source order.
+    pub cycles: Vec<Vec<String>>,
+}
+
+/// Analyses a document: the task graph of every workflow and every check of this
+/// crate.
+pub fn check(document: &Document, source_map: &SourceMap) -> Analysis {
+    let mut cx = checks::Context::new(source_map);
+    let all_ids: HashSet<gale_hir::TaskId> = document.tasks().map(|(_, t)| t.id).collect();
+    let mut graphs = Vec::new();
+    for wf in &document.workflows {
+        let g = graph::TaskGraph::new(wf, source_map, &all_ids);
+        checks::run(&mut cx, &g);
+        graphs.push(render::plain(&g));
+    }
+    let mut diagnostics = cx.diagnostics;
+    Diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    Analysis {
+        diagnostics,
+        joins: cx.joins,
+        graphs,
+    }
+}

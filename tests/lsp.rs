@@ -1,0 +1,138 @@
+//! `gale lsp` as a process, driven over stdio with framed JSON-RPC: diagnostics on
+//! open and change, hover, definition, references, document symbols, and survival of
+//! garbage input.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gale"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start gale lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Client { child, stdin, stdout, next_id: 1 }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn read(&mut self) -> Value {
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            assert!(self.stdout.read_line(&mut line).expect("read header") > 0, "server closed stdout");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        self.stdout.read_exact(&mut body).expect("read body");
+        serde_json::from_slice(&body).expect("json body")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let message = self.read();
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Reads messages until a `publishDiagnostics` for `version` arrives.
+    fn diagnostics(&mut self, version: i64) -> Vec<Value> {
+        loop {
+            let message = self.read();
+            if message["method"] == "textDocument/publishDiagnostics" && message["params"]["version"] == json!(version) {
+                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const URI: &str = "file:///work/wf.yaml";
+const TEXT: &str = "version: '2.0'\nwf:\n  tasks:\n    first:\n      action: std.noop\n      on-success:\n        - second\n    second:\n      action: std.echo output=\"done\"\n";
+
+fn at(line: u32, character: u32) -> Value {
+    json!({"textDocument": {"uri": URI}, "position": {"line": line, "character": character}})
+}
+
+#[test]
+fn language_server_end_to_end() {
+    let mut c = Client::start();
+    let init = c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}}));
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
+    c.notify("initialized", json!({}));
+
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": TEXT}}));
+    assert_eq!(c.diagnostics(1), Vec::<Value>::new(), "a valid workflow has no diagnostics");
+
+    let broken = TEXT.replace("on-success", "on-sucess");
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": broken}]}));
+    let diags = c.diagnostics(2);
+    assert!(diags.iter().any(|d| d["code"] == "unknown-key" && d["range"]["start"] == json!({"line": 5, "character": 6})), "{diags:?}");
+
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": TEXT}]}));
+    assert!(c.diagnostics(3).is_empty());
+
+    // `second` in `- second` (line 6) goes to the task definition (line 7).
+    let def = c.request("textDocument/definition", at(6, 11));
+    assert_eq!(def["result"]["range"]["start"], json!({"line": 7, "character": 4}), "{def}");
+
+    let refs = c.request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "context": {"includeDeclaration": true}}));
+    assert_eq!(refs["result"].as_array().map(Vec::len), Some(2), "{refs}");
+
+    let hover = c.request("textDocument/hover", at(3, 5));
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
+    assert!(text.contains("**task** `first`") && text.contains("std.noop") && text.contains("→ `second`"), "{text}");
+
+    let symbols = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}}));
+    assert_eq!(symbols["result"][0]["name"], "wf");
+    assert_eq!(symbols["result"][0]["children"].as_array().map(Vec::len), Some(2));
+
+    // Garbage never stops the server.
+    let garbage = "\u{0}\u{1}{{[[:::\n\t- - &*@ {{ _.x }}\n%%%";
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 4}, "contentChanges": [{"text": garbage}]}));
+    assert!(!c.diagnostics(4).is_empty());
+    let hover = c.request("textDocument/hover", at(0, 3));
+    assert!(hover.get("error").is_none(), "{hover}");
+
+    let shutdown = c.request("shutdown", Value::Null);
+    assert!(shutdown.get("error").is_none());
+    c.notify("exit", Value::Null);
+}
