@@ -33,7 +33,13 @@ pub fn run(args: ExplainArgs) -> ExitCode {
     let code = args.code.unwrap_or_default();
     match gale_db::code_info(&code) {
         Some(info) => {
-            println!("{} ({})\n\n{}\n\n{}", info.code, info.severity.as_str(), info.summary, info.explanation.trim_end());
+            println!(
+                "{} ({})\n\n{}\n\n{}",
+                info.code,
+                info.severity.as_str(),
+                info.summary,
+                info.explanation.trim_end()
+            );
             ExitCode::SUCCESS
         }
         None => {

@@ -4,7 +4,10 @@ use std::process::ExitCode;
 
 /// Runs the server until the client exits.
 pub fn run() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("gale lsp: cannot start the async runtime: {err}");

@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod graph;
 mod lsp;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Explain a diagnostic code.
     Explain(explain::ExplainArgs),
+    /// Draw the task graph of a workflow (Graphviz DOT or Mermaid) with join verdicts.
+    Graph(graph::GraphArgs),
     /// Run the language server over stdin/stdout.
     Lsp,
 }
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Lsp => lsp::run(),
     });
     match result {

@@ -27,8 +27,6 @@ pub(crate) struct Edge<'a> {
     pub kind: ClauseKind,
     /// The entry itself (`None` for `requires` edges).
     pub transition: Option<&'a Transition>,
-    /// Whether the entry comes from `task-defaults`.
-    pub from_defaults: bool,
 }
 
 impl Edge<'_> {
@@ -40,13 +38,11 @@ impl Edge<'_> {
 
 /// An entry that names an engine command.
 #[derive(Clone, Debug)]
-pub(crate) struct CommandEntry<'a> {
+pub(crate) struct CommandEntry {
     /// Index of the task whose clause holds it.
     pub task: usize,
     /// The clause.
     pub kind: ClauseKind,
-    /// The entry.
-    pub transition: &'a Transition,
     /// The command.
     pub command: EngineCommand,
 }
@@ -58,7 +54,7 @@ pub(crate) struct TaskGraph<'a> {
     /// Node `i` is task `workflow.tasks[i]`.
     pub graph: DiGraph<usize, Edge<'a>>,
     /// Engine-command entries (direct workflows).
-    pub commands: Vec<CommandEntry<'a>>,
+    pub commands: Vec<CommandEntry>,
     /// Tasks no entry leads to (direct workflows).
     pub starts: Vec<usize>,
     /// Tasks some start task leads to, whatever the guards.
@@ -76,7 +72,11 @@ pub(crate) struct TaskGraph<'a> {
 
 impl<'a> TaskGraph<'a> {
     /// Builds the graph of `workflow`.
-    pub fn new(workflow: &'a Workflow, source_map: &SourceMap, all_task_ids: &HashSet<TaskId>) -> Self {
+    pub fn new(
+        workflow: &'a Workflow,
+        source_map: &SourceMap,
+        all_task_ids: &HashSet<TaskId>,
+    ) -> Self {
         let n = workflow.tasks.len();
         let index: HashMap<&str, usize> = workflow
             .tasks
@@ -94,13 +94,11 @@ impl<'a> TaskGraph<'a> {
             WorkflowType::Direct => {
                 for (i, task) in workflow.tasks.iter().enumerate() {
                     for kind in ClauseKind::ALL {
-                        let from_defaults = task.clause(kind).is_none_or(|c| c.next.is_empty());
                         for tr in workflow.effective_clause(task, kind) {
                             if let Some(command) = tr.command {
                                 commands.push(CommandEntry {
                                     task: i,
                                     kind,
-                                    transition: tr,
                                     command,
                                 });
                             } else if let Some(&j) = index.get(tr.target.as_str()) {
@@ -110,7 +108,6 @@ impl<'a> TaskGraph<'a> {
                                     Edge {
                                         kind,
                                         transition: Some(tr),
-                                        from_defaults,
                                     },
                                 );
                             } else {
@@ -122,7 +119,7 @@ impl<'a> TaskGraph<'a> {
             }
             WorkflowType::Reverse => {
                 for (i, task) in workflow.tasks.iter().enumerate() {
-                    for (req, from_defaults) in requirements(workflow, task) {
+                    for (req, _) in requirements(workflow, task) {
                         match index.get(req) {
                             Some(&j) => {
                                 graph.add_edge(
@@ -131,7 +128,6 @@ impl<'a> TaskGraph<'a> {
                                     Edge {
                                         kind: ClauseKind::OnSuccess,
                                         transition: None,
-                                        from_defaults,
                                     },
                                 );
                             }
@@ -174,9 +170,8 @@ impl<'a> TaskGraph<'a> {
         let mut in_cycle = vec![false; n];
         for c in &components {
             let cyclic = c.len() > 1
-                || c.first().is_some_and(|&i| {
-                    graph.contains_edge(NodeIndex::new(i), NodeIndex::new(i))
-                });
+                || c.first()
+                    .is_some_and(|&i| graph.contains_edge(NodeIndex::new(i), NodeIndex::new(i)));
             if cyclic {
                 for &i in c {
                     in_cycle[i] = true;
@@ -184,7 +179,8 @@ impl<'a> TaskGraph<'a> {
             }
         }
         // Dominators from a virtual root linked to every start task.
-        let mut dom_graph: DiGraph<(), ()> = DiGraph::with_capacity(n + 1, graph.edge_count() + starts.len());
+        let mut dom_graph: DiGraph<(), ()> =
+            DiGraph::with_capacity(n + 1, graph.edge_count() + starts.len());
         for _ in 0..=n {
             dom_graph.add_node(());
         }

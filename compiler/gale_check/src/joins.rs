@@ -88,8 +88,8 @@ pub(crate) fn conditions(g: &TaskGraph<'_>) -> Conditions {
     let mut once = vec![false; n];
     let mut handled = vec![false; n];
     let mut guards = BTreeMap::new();
-    for i in 0..n {
-        handled[i] = g.outbound(i).any(|(_, e)| e.kind == ClauseKind::OnError)
+    for (i, h) in handled.iter_mut().enumerate() {
+        *h = g.outbound(i).any(|(_, e)| e.kind == ClauseKind::OnError)
             || g.commands.iter().any(|c| {
                 c.task == i
                     && c.kind == ClauseKind::OnError
@@ -106,7 +106,8 @@ pub(crate) fn conditions(g: &TaskGraph<'_>) -> Conditions {
         set.extend(edge_lits(
             s,
             e.kind,
-            e.transition.and_then(|t| t.guard.as_deref().map(|g| (t.id.0, g))),
+            e.transition
+                .and_then(|t| t.guard.as_deref().map(|g| (t.id.0, g))),
         ));
         set
     };
@@ -278,7 +279,8 @@ pub(crate) fn verdict(g: &TaskGraph<'_>, c: &Conditions, j: usize) -> JoinFindin
                 set.extend(edge_lits(
                     a,
                     e.kind,
-                    e.transition.and_then(|t| t.guard.as_deref().map(|gd| (t.id.0, gd))),
+                    e.transition
+                        .and_then(|t| t.guard.as_deref().map(|gd| (t.id.0, gd))),
                 ));
                 intersect(&mut acc, set);
             }
@@ -361,7 +363,8 @@ pub(crate) fn verdict(g: &TaskGraph<'_>, c: &Conditions, j: usize) -> JoinFindin
                 "it waits for {k} inbound task{} but at most {max} can arrive in one run",
                 if k == 1 { "" } else { "s" }
             ),
-            _ => "it waits for all its inbound tasks, but they can never all arrive in one run".to_string(),
+            _ => "it waits for all its inbound tasks, but they can never all arrive in one run"
+                .to_string(),
         };
         return JoinFinding {
             verdict: Verdict::NeverFires,

@@ -80,7 +80,9 @@ fn clause_label(kind: EdgeKind) -> &'static str {
 }
 
 fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn verdict_color(v: Verdict) -> &'static str {
@@ -92,7 +94,11 @@ fn verdict_color(v: Verdict) -> &'static str {
     }
 }
 
-fn find<'a>(document: &Document, analysis: &'a Analysis, workflow: &str) -> Option<&'a WorkflowGraph> {
+fn find<'a>(
+    document: &Document,
+    analysis: &'a Analysis,
+    workflow: &str,
+) -> Option<&'a WorkflowGraph> {
     document.workflow(workflow)?;
     analysis.graph(workflow)
 }
@@ -105,9 +111,15 @@ pub fn graph_dot(document: &Document, workflow: &str, analysis: &Analysis) -> Op
     let g = find(document, analysis, workflow)?;
     let mut out = String::new();
     let _ = writeln!(out, "digraph \"{}\" {{", dot_escape(&g.workflow));
-    let _ = writeln!(out, "  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];");
+    let _ = writeln!(
+        out,
+        "  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];"
+    );
     if !g.starts.is_empty() {
-        let _ = writeln!(out, "  \"__start\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];");
+        let _ = writeln!(
+            out,
+            "  \"__start\" [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];"
+        );
         for s in &g.starts {
             let _ = writeln!(out, "  \"__start\" -> \"{}\";", dot_escape(s));
         }
@@ -162,7 +174,11 @@ pub fn graph_dot(document: &Document, workflow: &str, analysis: &Analysis) -> Op
             EdgeKind::Transition(ClauseKind::OnSkip) => "gray",
             EdgeKind::Requires => "black",
         };
-        let style = if e.guard.is_some() { ", style=dashed" } else { "" };
+        let style = if e.guard.is_some() {
+            ", style=dashed"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  \"{}\" -> \"{to}\" [label=\"{label}\", color={color}{style}];",
@@ -174,7 +190,9 @@ pub fn graph_dot(document: &Document, workflow: &str, analysis: &Analysis) -> Op
 }
 
 fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;").replace('|', "#124;").replace('\n', " ")
+    s.replace('"', "#quot;")
+        .replace('|', "#124;")
+        .replace('\n', " ")
 }
 
 /// The task graph of `workflow` as a Mermaid flowchart, with join verdicts as
@@ -231,7 +249,12 @@ pub fn graph_mermaid(document: &Document, workflow: &str, analysis: &Analysis) -
             label.push_str(guard);
         }
         let arrow = if e.guard.is_some() { "-.->" } else { "-->" };
-        let _ = writeln!(out, "  {} {arrow}|\"{}\"| {to}", id(&e.from), mermaid_text(&label));
+        let _ = writeln!(
+            out,
+            "  {} {arrow}|\"{}\"| {to}",
+            id(&e.from),
+            mermaid_text(&label)
+        );
     }
     out.push_str("  classDef always_fires stroke:#2a2,stroke-width:2px\n");
     out.push_str("  classDef may_not_fire stroke:#e90,stroke-width:2px\n");

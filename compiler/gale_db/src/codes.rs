@@ -63,10 +63,21 @@ Every diagnostic `gale check` reports has a stable code. Suppress one with\n\
     );
     let codes = all_codes();
     for c in &codes {
-        out.push_str(&format!("| [`{0}`](#{0}) | {1} | {2} |\n", c.code, c.severity.as_str(), c.summary));
+        out.push_str(&format!(
+            "| [`{0}`](#{0}) | {1} | {2} |\n",
+            c.code,
+            c.severity.as_str(),
+            c.summary
+        ));
     }
     for c in &codes {
-        out.push_str(&format!("\n## {}\n\n*{}* — {}\n\n{}\n", c.code, c.severity.as_str(), c.summary, c.explanation.trim_end()));
+        out.push_str(&format!(
+            "\n## {}\n\n*{}* — {}\n\n{}\n",
+            c.code,
+            c.severity.as_str(),
+            c.summary,
+            c.explanation.trim_end()
+        ));
     }
     out
 }

@@ -76,3 +76,35 @@ fn prefixes_never_panic() {
     }
     assert!(calls > 10_000);
 }
+
+/// Absurd nesting must not exhaust the stack.
+#[test]
+fn deep_nesting_is_refused_not_fatal() {
+    for s in [
+        format!("<% {}1 %>", "-".repeat(100_000)),
+        format!("<% {}1 %>", "not ".repeat(50_000)),
+        format!("<% {}1{} %>", "(".repeat(20_000), ")".repeat(20_000)),
+        format!("<% {}1 %>", "1 -> ".repeat(50_000)),
+        format!("{{{{ {}1 }}}}", "-".repeat(100_000)),
+        format!("{{{{ {}1 }}}}", "not ".repeat(100_000)),
+        format!("{{{{ {}1{} }}}}", "(".repeat(20_000), ")".repeat(20_000)),
+        format!("{{{{ {}1{} }}}}", "[".repeat(20_000), "]".repeat(20_000)),
+        format!("<% {}1 %>", "1 + ".repeat(100_000)),
+        format!("<% $.a{} %>", ".b".repeat(100_000)),
+        format!("{{{{ {}1 }}}}", "1 + ".repeat(100_000)),
+        format!("{{{{ x{} }}}}", "|f".repeat(100_000)),
+        format!("{{{{ x{} }}}}", ".a".repeat(100_000)),
+        format!(
+            "{}x{}",
+            "{% if a %}".repeat(20_000),
+            "{% endif %}".repeat(20_000)
+        ),
+    ] {
+        eprintln!("nesting case: {}", &s[..12]);
+        let _ = check_string(&s);
+    }
+    // Realistic nesting is fine.
+    assert!(check_string(&format!("{{{{ {}1{} }}}}", "(".repeat(30), ")".repeat(30))).is_empty());
+    assert!(check_string(&format!("<% {}1{} %>", "(".repeat(100), ")".repeat(100))).is_empty());
+    assert!(check_string(&format!("<% {}1{} %>", "f(".repeat(100), ")".repeat(100))).is_empty());
+}

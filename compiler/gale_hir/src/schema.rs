@@ -114,6 +114,99 @@ pub const MAX_TASK_NAME: usize = 255;
 /// The longest name of a task with `join` (`join-task-<uuid>-<name>` must fit 255).
 pub const MAX_JOIN_TASK_NAME: usize = MAX_TASK_NAME - 47;
 
+/// Common wrong names of keys, with the key meant (used when edit distance finds
+/// nothing; an alias applies only where its target is a valid key).
+pub const KEY_ALIASES: &[(&str, &str)] = &[
+    ("desc", "description"),
+    ("kind", "type"),
+    ("variables", "vars"),
+    ("var", "vars"),
+    ("inputs", "input"),
+    ("outputs", "output"),
+    ("parameters", "input"),
+    ("params", "input"),
+    ("steps", "tasks"),
+    ("defaults", "task-defaults"),
+    ("output_on_error", "output-on-error"),
+    ("task_defaults", "task-defaults"),
+    ("on-failure", "on-error"),
+    ("on_failure", "on-error"),
+    ("on-fail", "on-error"),
+    ("on-finish", "on-complete"),
+    ("on-done", "on-complete"),
+    ("on-always", "on-complete"),
+    ("next", "on-success"),
+    ("then", "on-success"),
+    ("depends-on", "requires"),
+    ("depends_on", "requires"),
+    ("needs", "requires"),
+    ("items", "with-items"),
+    ("foreach", "with-items"),
+    ("for-each", "with-items"),
+    ("loop", "with-items"),
+    ("cnt", "count"),
+    ("retries", "count"),
+    ("times", "count"),
+    ("attempts", "count"),
+    ("interval", "delay"),
+    ("sleep", "delay"),
+    ("wait", "delay"),
+    ("args", "input"),
+    ("base_input", "base-input"),
+];
+
+/// Every key of a task in a direct workflow.
+pub const DIRECT_WORKFLOW_TASK_KEYS: &[&str] = &[
+    "description",
+    "tags",
+    "action",
+    "workflow",
+    "input",
+    "with-items",
+    "publish",
+    "publish-on-error",
+    "publish-on-skip",
+    "retry",
+    "wait-before",
+    "wait-after",
+    "timeout",
+    "pause-before",
+    "concurrency",
+    "fail-on",
+    "target",
+    "keep-result",
+    "safe-rerun",
+    "join",
+    "on-success",
+    "on-error",
+    "on-complete",
+    "on-skip",
+];
+
+/// Every key of a task in a reverse workflow.
+pub const REVERSE_WORKFLOW_TASK_KEYS: &[&str] = &[
+    "description",
+    "tags",
+    "action",
+    "workflow",
+    "input",
+    "with-items",
+    "publish",
+    "publish-on-error",
+    "publish-on-skip",
+    "retry",
+    "wait-before",
+    "wait-after",
+    "timeout",
+    "pause-before",
+    "concurrency",
+    "fail-on",
+    "target",
+    "keep-result",
+    "safe-rerun",
+    "requires",
+];
+
 /// Every key a task may have in a workflow of the given kind (`direct`: true).
 pub fn task_keys(direct: bool) -> impl Iterator<Item = &'static str> {
     TASK_COMMON_KEYS
@@ -124,4 +217,21 @@ pub fn task_keys(direct: bool) -> impl Iterator<Item = &'static str> {
             REVERSE_TASK_KEYS
         })
         .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_key_tables_agree() {
+        assert_eq!(
+            task_keys(true).collect::<Vec<_>>(),
+            DIRECT_WORKFLOW_TASK_KEYS
+        );
+        assert_eq!(
+            task_keys(false).collect::<Vec<_>>(),
+            REVERSE_WORKFLOW_TASK_KEYS
+        );
+    }
 }

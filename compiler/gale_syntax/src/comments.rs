@@ -26,16 +26,13 @@ pub(crate) fn scan(text: &str, opaque: &[(u32, u32)]) -> Vec<Comment> {
     let mut cursor = 0;
     let mut i = 0;
     while i < b.len() {
-        let Some(off) = b[i..].iter().position(|&c| c == b'#') else {
+        let Some(off) = memchr::memchr(b'#', &b[i..]) else {
             break;
         };
         let h = i + off;
         let starts = h == 0 || matches!(b[h - 1], b' ' | b'\t' | b'\n' | b'\r');
         if starts && !inside(opaque, &mut cursor, h as u32) {
-            let mut e = h;
-            while e < b.len() && !matches!(b[e], b'\n' | b'\r') {
-                e += 1;
-            }
+            let e = memchr::memchr2(b'\n', b'\r', &b[h..]).map_or(b.len(), |n| h + n);
             out.push(Comment {
                 span: Span::new(h as u32, e as u32),
                 text: text[h + 1..e].to_string(),

@@ -57,7 +57,7 @@ pub(crate) fn read(text: &str) -> Read {
     let (src, char_error) = match gale_yaml::reader::check_printable(text) {
         Ok(()) => (text, None),
         Err(e) => {
-            let at = e.problem_mark.map_or(0, |m| m.offset).min(text.len());
+            let at = e.problem_mark.map_or(0, |m| m.pos()).min(text.len());
             let prefix = text.get(..at).unwrap_or("");
             (prefix, Some((at as u32, e)))
         }
@@ -82,7 +82,7 @@ pub(crate) fn read(text: &str) -> Read {
             }
             Ok(None) => break,
             Err(e) => {
-                let at = e.problem_mark.map_or(src.len(), |m| m.offset);
+                let at = e.problem_mark.map_or(src.len(), |m| m.pos());
                 // With a cut text, an error at the cut is an artefact of the cut.
                 if char_error.is_none() || at < src.len() {
                     r.syntax_error(&e);
@@ -149,7 +149,7 @@ impl Reader<'_> {
         self.stopped = true;
         let at = e
             .problem_mark
-            .map_or(self.text.len(), |m| m.offset)
+            .map_or(self.text.len(), |m| m.pos())
             .min(self.text.len()) as u32;
         if e.kind == ErrorKind::DepthLimit {
             self.diagnostics.push(too_deep(at));
@@ -183,7 +183,7 @@ impl Reader<'_> {
             Diagnostic::error("yaml-syntax", Span::empty(at), e.problem.as_str()).with_label("here")
         };
         if let (Some(context), Some(cm)) = (&e.context, e.context_mark) {
-            let cm = cm.offset.min(self.text.len()) as u32;
+            let cm = cm.pos().min(self.text.len()) as u32;
             d = d.with_secondary(Span::empty(cm), context.as_str());
         }
         if e.problem.starts_with("mapping values are not allowed") {
@@ -212,7 +212,7 @@ impl Reader<'_> {
                 span,
                 ..
             } => {
-                let node = self.scalar(value, style, tag, span.start.offset, span.end.offset);
+                let node = self.scalar(value, style, tag, span.start.pos(), span.end.pos());
                 self.prev_end = self.prev_end.max(node.span.end);
                 self.push_node(node);
             }
@@ -222,7 +222,7 @@ impl Reader<'_> {
             | Event::SequenceStart {
                 tag, flow, span, ..
             } => {
-                let (start, end) = (span.start.offset as u32, span.end.offset as u32);
+                let (start, end) = (span.start.offset, span.end.offset);
                 if self.frames.len() >= MAX_DEPTH {
                     self.stopped = true;
                     self.diagnostics.push(too_deep(start));
@@ -247,7 +247,7 @@ impl Reader<'_> {
                 self.prev_end = self.prev_end.max(if flow { end } else { start });
             }
             Event::MappingEnd { span } | Event::SequenceEnd { span } => {
-                let (start, end) = (span.start.offset as u32, span.end.offset as u32);
+                let (start, end) = (span.start.offset, span.end.offset);
                 if let Some(frame) = self.frames.pop() {
                     let base = frame.base.min(self.nodes.len());
                     let node = close(
@@ -280,7 +280,7 @@ impl Reader<'_> {
     fn next_is_key(&self) -> bool {
         self.frames
             .last()
-            .is_some_and(|f| f.is_map && (self.nodes.len() - f.base) % 2 == 0)
+            .is_some_and(|f| f.is_map && self.nodes.len().saturating_sub(f.base).is_multiple_of(2))
     }
 
     fn close_all(&mut self) {
@@ -326,6 +326,7 @@ impl Reader<'_> {
 
     /// The offset map of a scalar whose value `gale_yaml` returned borrowed from
     /// the input: a single verbatim run.
+    #[allow(clippy::ptr_arg, reason = "whether the value is borrowed is the point")]
     fn borrowed_map(&self, value: &Cow<'_, str>) -> Option<OffsetMap> {
         match value {
             Cow::Borrowed(s) if !s.is_empty() => {
@@ -467,7 +468,7 @@ fn too_deep(at: u32) -> Diagnostic {
 /// Turns a finished (or cut-short) frame and its children into a node.
 fn close(
     frame: Frame,
-    children: std::vec::Drain<'_, Node>,
+    mut children: std::vec::Drain<'_, Node>,
     flow_end: Option<u32>,
     truncated: bool,
 ) -> Node {
@@ -478,79 +479,66 @@ fn close(
         is_map,
         ..
     } = frame;
-    if is_map {
-        let mut entries = Vec::with_capacity(children.len().div_ceil(2));
-        let mut it = children;
-        let mut key = None;
-        while let Some(k) = it.next() {
-            match it.next() {
-                Some(value) => entries.push(Entry { key: k, value }),
-                None => key = Some(k),
-            }
-        }
-        {
-            if let Some(k) = key {
-                // A key whose value was never read.
-                let at = k.span.end;
-                entries.push(Entry {
-                    key: k,
-                    value: Node {
-                        span: Span::empty(at),
-                        kind: NodeKind::Scalar(Scalar {
-                            style: ScalarStyle::Plain,
-                            text: String::new(),
-                            value: ScalarValue::Null,
-                            offsets: OffsetMap::verbatim(at, 0),
-                        }),
-                        tag: None,
-                    },
-                });
-            }
-            let last = entries
-                .last()
-                .map_or(start, |e| e.value.span.end.max(e.key.span.end));
-            let end = if flow && !truncated {
-                flow_end.unwrap_or(last)
-            } else {
-                last
-            };
-            let start = entries.first().map_or(start, |e| {
-                if flow {
-                    start
-                } else {
-                    start.min(e.key.span.start)
-                }
-            });
-            Node {
-                span: Span::new(start, end),
-                kind: NodeKind::Mapping(Mapping {
-                    entries,
-                    flow,
-                    truncated,
-                }),
-                tag,
-            }
-        }
-    } else {
+    if !is_map {
         let items: Vec<Node> = children.collect();
-        {
-            let last = items
-                .last()
-                .map_or(start + u32::from(!flow), |n| n.span.end);
-            let end = if flow && !truncated {
-                flow_end.unwrap_or(last)
-            } else {
-                last
-            };
+        let last = items
+            .last()
+            .map_or(start + u32::from(!flow), |n| n.span.end);
+        let end = if flow && !truncated {
+            flow_end.unwrap_or(last)
+        } else {
+            last
+        };
+        return Node {
+            span: Span::new(start, end),
+            kind: NodeKind::Sequence(Sequence {
+                items,
+                flow,
+                truncated,
+            }),
+            tag,
+        };
+    }
+    let mut entries = Vec::with_capacity(children.len().div_ceil(2));
+    while let Some(key) = children.next() {
+        let value = children.next().unwrap_or_else(|| {
+            // A key whose value was never read.
+            let at = key.span.end;
             Node {
-                span: Span::new(start, end),
-                kind: NodeKind::Sequence(Sequence {
-                    items,
-                    flow,
-                    truncated,
+                span: Span::empty(at),
+                kind: NodeKind::Scalar(Scalar {
+                    style: ScalarStyle::Plain,
+                    text: String::new(),
+                    value: ScalarValue::Null,
+                    offsets: OffsetMap::verbatim(at, 0),
                 }),
-                tag,
+                tag: None,
             }
+        });
+        entries.push(Entry { key, value });
+    }
+    let last = entries
+        .last()
+        .map_or(start, |e| e.value.span.end.max(e.key.span.end));
+    let end = if flow && !truncated {
+        flow_end.unwrap_or(last)
+    } else {
+        last
+    };
+    let start = entries.first().map_or(start, |e| {
+        if flow {
+            start
+        } else {
+            start.min(e.key.span.start)
         }
+    });
+    Node {
+        span: Span::new(start, end),
+        kind: NodeKind::Mapping(Mapping {
+            entries,
+            flow,
+            truncated,
+        }),
+        tag,
     }
 }

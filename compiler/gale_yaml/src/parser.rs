@@ -87,6 +87,14 @@ impl<'a> Parser<'a> {
     /// A parser over `text` (nothing is scanned until the first [`Parser::next_event`]).
     pub fn new(text: &'a str, options: Options) -> Self {
         let mistral = options.dialect == crate::Dialect::Mistral;
+        // Marks hold u32 offsets: refuse a text they cannot address.
+        let failed = (text.len() >= u32::MAX as usize).then(|| YamlError {
+            kind: ErrorKind::Reader,
+            context: None,
+            context_mark: None,
+            problem: "the input is too large (4 GiB or more)".to_string(),
+            problem_mark: Some(Mark::default()),
+        });
         Parser {
             text,
             options,
@@ -97,7 +105,7 @@ impl<'a> Parser<'a> {
             yaml_version: None,
             tag_handles: Vec::new(),
             printable_checked: false,
-            failed: None,
+            failed,
             depth: 0,
             documents: 0,
             awaiting_root: false,

@@ -426,7 +426,9 @@ impl<'a> Scanner<'a> {
         // A key is stale when it is not on the current line or more than 1024
         // characters back. Staleness is monotonic along the deque (see module docs).
         while let Some(key) = self.possible_simple_keys.front() {
-            if key.mark.line as usize != self.r.line || self.r.index - key.mark.index as usize > 1024 {
+            if key.mark.line as usize != self.r.line
+                || self.r.index - key.mark.index as usize > 1024
+            {
                 if key.required {
                     return Err(self.err(
                         Some("while scanning a simple key"),

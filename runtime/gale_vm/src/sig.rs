@@ -28,8 +28,12 @@
 //!
 //! Resolution (yaql.md §4.2): overloads of the name and call form are filtered by arity
 //! and keyword names; arguments bound to non-lazy parameters are evaluated once, left to
-//! right; then the first overload in table order whose parameter types accept the values
-//! wins (the table lists more specific overloads first). No overload of that name →
+//! right; then yaql's ranking picks among the overloads whose parameter types accept the
+//! values: the nearest context level wins, and within it the strictly most specific
+//! overload (Python subclass order of the parameter types: `bool` < `int` < `object`,
+//! `tuple`/`str` < `Sequence` < `Iterable`, `Mapping`/`Set` < `Iterable`); two fitting
+//! overloads where neither is more specific → `Ambiguous…`. (Table order lists specific
+//! overloads first, but only the ranking decides.) No overload of that name →
 //! `NoFunctionRegistered`/`NoMethodRegistered`; none fits → `NoMatching…`.
 
 use std::collections::HashMap;
@@ -682,6 +686,10 @@ pub fn call(
             force(cx, a)?;
         }
     }
+    // yaql's choice among fitting overloads (runner.choose_overload): the nearest
+    // level wins; within it, a later fitting overload replaces the winner when it is
+    // strictly more specific, is skipped when less specific, and is ambiguous otherwise.
+    let mut winner: Option<(usize, &Vec<Bind>, Vec<Slot>)> = None;
     'overloads: for (oi, binding) in &fitting {
         let o = &reg.overloads[*oi];
         let mut slots = Vec::with_capacity(o.params.len());
@@ -733,22 +741,173 @@ pub fn call(
                 None => continue 'overloads,
             }
         }
-        let Some(imp) = o.imp else {
-            return Err(Error::new(
-                ErrorKind::NoFunctionRegistered,
-                format!("\"{name}\" is implemented by the interpreter"),
-            ));
-        };
-        cx.tick()?;
-        let args = Args {
-            slots,
-            name: leak_name(o),
-            null: Value::Null,
-        };
-        return imp(cx, &args);
+        match &winner {
+            None => winner = Some((*oi, binding, slots)),
+            Some((wi, wb, _)) => {
+                let w = &reg.overloads[*wi];
+                if level(w.layer) != level(o.layer) {
+                    break; // an outer context level: the nearer one already won
+                }
+                let (wa, ca) = (arg_classes(w, wb, &keywords), arg_classes(o, binding, &keywords));
+                if is_specialization_of(&wa, &ca) {
+                    continue;
+                }
+                if !is_specialization_of(&ca, &wa) {
+                    return Err(ambiguous(name, method));
+                }
+                winner = Some((*oi, binding, slots));
+            }
+        }
     }
-    Err(Error::no_matching(name, method))
+    let Some((oi, _, slots)) = winner else {
+        return Err(Error::no_matching(name, method));
+    };
+    let o = &reg.overloads[oi];
+    let Some(imp) = o.imp else {
+        return Err(Error::new(
+            ErrorKind::NoFunctionRegistered,
+            format!("\"{name}\" is implemented by the interpreter"),
+        ));
+    };
+    cx.tick()?;
+    let args = Args {
+        slots,
+        name: leak_name(o),
+        null: Value::Null,
+    };
+    imp(cx, &args)
 }
+
+/// The context level of a layer (delegates live in the standard level).
+fn level(l: Layer) -> u8 {
+    match l {
+        Layer::Legacy => 1,
+        Layer::Std | Layer::Delegates => 0,
+    }
+}
+
+fn ambiguous(name: &str, method: bool) -> Error {
+    if method {
+        Error::new(
+            ErrorKind::AmbiguousMethod,
+            format!("Ambiguous method \"{name}\""),
+        )
+    } else {
+        Error::new(
+            ErrorKind::AmbiguousFunction,
+            format!("Ambiguous function \"{name}\""),
+        )
+    }
+}
+
+/// The Python class behind a parameter type, for yaql's specificity ranking
+/// (`PythonType.is_specialization_of`); `None` for smart types (lambdas, pairs,
+/// words) and tuple-of-classes types (`num`), which are never more specific.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum PyClass {
+    Object,
+    Bool,
+    Int,
+    Str,
+    Iterable,
+    Sequence,
+    Tuple,
+    Mapping,
+    SetT,
+    Ordering,
+    DateTime,
+    TimeDelta,
+    Pattern,
+}
+
+fn py_class(p: &Param) -> Option<PyClass> {
+    Some(match p.ty {
+        // An untyped parameter is PythonType(type(default)) or PythonType(object).
+        Ty::Any => match &p.default {
+            Default::Value(DefaultValue::Bool(_)) => PyClass::Bool,
+            Default::Value(DefaultValue::Int(_)) => PyClass::Int,
+            Default::Value(DefaultValue::Str(_)) => PyClass::Str,
+            _ => PyClass::Object,
+        },
+        Ty::Int | Ty::Integer => PyClass::Int,
+        Ty::Bool => PyClass::Bool,
+        Ty::Str => PyClass::Str,
+        Ty::Iterable | Ty::Iterator => PyClass::Iterable,
+        Ty::Seq => PyClass::Sequence,
+        Ty::Tuple => PyClass::Tuple,
+        Ty::Dict => PyClass::Mapping,
+        Ty::Set => PyClass::SetT,
+        Ty::Ordered => PyClass::Ordering,
+        Ty::DateTime => PyClass::DateTime,
+        Ty::TimeSpan => PyClass::TimeDelta,
+        Ty::Regex => PyClass::Pattern,
+        Ty::Num | Ty::Lambda | Ty::Pair | Ty::LambdaPair | Ty::Word => return None,
+    })
+}
+
+/// `issubclass(a, b) and not issubclass(b, a)` for the classes above.
+fn strict_subclass(a: PyClass, b: PyClass) -> bool {
+    use PyClass::*;
+    a != b
+        && match b {
+            Object => true,
+            Int => a == Bool,
+            Iterable => matches!(a, Sequence | Tuple | Str | Mapping | SetT | Ordering),
+            Sequence => matches!(a, Tuple | Str),
+            _ => false,
+        }
+}
+
+/// Per-argument classes of an overload's mapping: positional arguments in order, then
+/// keyword arguments by name.
+type ArgClasses = (Vec<Option<PyClass>>, Vec<(String, Option<PyClass>)>);
+
+fn arg_classes(o: &Overload, binding: &[Bind], keywords: &[(String, Arg)]) -> ArgClasses {
+    let mut pos: Vec<(usize, Option<PyClass>)> = Vec::new();
+    let mut kw = Vec::new();
+    for (p, b) in o.params.iter().zip(binding) {
+        let c = py_class(p);
+        match b {
+            Bind::One(i) => pos.push((*i, c)),
+            Bind::Many(ix) => pos.extend(ix.iter().map(|i| (*i, c))),
+            Bind::Kw(k) => kw.push((keywords[*k].0.clone(), c)),
+            Bind::KwMany(ix) => kw.extend(ix.iter().map(|k| (keywords[*k].0.clone(), c))),
+            Bind::Default => {}
+        }
+    }
+    pos.sort_by_key(|(i, _)| *i);
+    (pos.into_iter().map(|(_, c)| c).collect(), kw)
+}
+
+/// runner._is_specialization_of(m1, m2): no argument of m2 is more specific than m1's,
+/// and at least one of m1's is more specific than m2's.
+fn is_specialization_of(m1: &ArgClasses, m2: &ArgClasses) -> bool {
+    let spec = |a: Option<PyClass>, b: Option<PyClass>| match (a, b) {
+        (Some(a), Some(b)) => strict_subclass(a, b),
+        _ => false,
+    };
+    let mut res = false;
+    for (a1, a2) in m1.0.iter().zip(&m2.0) {
+        if spec(*a2, *a1) {
+            return false;
+        }
+        if spec(*a1, *a2) {
+            res = true;
+        }
+    }
+    for (k, a1) in &m1.1 {
+        let a2 = m2.1.iter().find(|(n, _)| n == k).and_then(|(_, c)| *c);
+        if spec(a2, *a1) {
+            return false;
+        }
+        if spec(*a1, a2) {
+            res = true;
+        }
+    }
+    res
+}
+
+
 
 fn leak_name(o: &Overload) -> &'static str {
     // The registry is 'static, so its names are too.

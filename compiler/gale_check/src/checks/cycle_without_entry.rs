@@ -12,8 +12,9 @@ pub(crate) const INFO: CodeInfo = CodeInfo {
     summary: "a loop of tasks has no way in: none of its tasks can ever run",
     explanation: "Loops are legal in direct workflows, but a loop needs an entry: a transition into \
 it from a task that runs. Mistral's start tasks are the tasks no transition leads to, so tasks that \
-only lead to each other are never start tasks and never run. Mistral accepts the workflow (this is \
-also reported task by task as `unreachable-task`); this code names the whole loop.\n\n\
+only lead to each other are never start tasks and never run. Mistral accepts the workflow. Each \
+task is also reported as `unreachable-task`; this code names the whole loop (of two or more tasks) \
+once, at its first task.\n\n\
 **Example:**\n\n```yaml\nstart:\n  action: std.noop\npoll:\n  on-success: [wait]\nwait:\n  on-success: [poll]\n```\n\n\
 **Fix:** add a transition into the loop from a task that runs, or remove the loop.",
 };
@@ -25,7 +26,8 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     }
     for comp in &g.components {
         let Some(&first) = comp.first() else { continue };
-        if !g.in_cycle[first] || g.reachable[first] {
+        // A single task looping on itself is `unreachable-task` already.
+        if comp.len() < 2 || g.reachable[first] {
             continue;
         }
         // Only loops nothing outside leads into (not loops behind other unreachable tasks).
@@ -35,7 +37,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
         if entered {
             continue;
         }
-        let names: Vec<String> = comp.iter().map(|&i| format!("`{}`", g.task(i).name)).collect();
+        let names: Vec<String> = comp
+            .iter()
+            .map(|&i| format!("`{}`", g.task(i).name))
+            .collect();
         let mut d = Diagnostic::warning(
             INFO.code,
             cx.task_span(g.task(first)),

@@ -72,11 +72,15 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
         let mut comp: Vec<usize> = comp.into_iter().map(|x| x.index()).collect();
         comp.sort_unstable();
         let Some(&first) = comp.first() else { continue };
-        let cyclic = comp.len() > 1 || sub.contains_edge(NodeIndex::new(first), NodeIndex::new(first));
+        let cyclic =
+            comp.len() > 1 || sub.contains_edge(NodeIndex::new(first), NodeIndex::new(first));
         if !cyclic {
             continue;
         }
-        let names: Vec<String> = comp.iter().map(|&i| format!("`{}`", g.task(i).name)).collect();
+        let names: Vec<String> = comp
+            .iter()
+            .map(|&i| format!("`{}`", g.task(i).name))
+            .collect();
         let mut d = Diagnostic::error(
             INFO.code,
             cx.task_span(g.task(first)),

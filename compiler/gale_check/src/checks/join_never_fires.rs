@@ -38,7 +38,10 @@ pub(crate) fn report(cx: &mut Context<'_>, g: &TaskGraph<'_>, j: usize, finding:
     let mut d = Diagnostic::error(
         INFO.code,
         cx.join_span(task),
-        format!("join task `{}` can never run: {}", task.name, finding.explanation),
+        format!(
+            "join task `{}` can never run: {}",
+            task.name, finding.explanation
+        ),
     );
     for &k in &finding.culprits {
         let Some(inbound) = finding.inbound.get(k) else {

@@ -26,7 +26,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             continue;
         }
         let Some(&first) = comp.first() else { continue };
-        let names: Vec<String> = comp.iter().map(|&i| format!("`{}`", g.task(i).name)).collect();
+        let names: Vec<String> = comp
+            .iter()
+            .map(|&i| format!("`{}`", g.task(i).name))
+            .collect();
         let span_of = |i: usize| {
             let task = g.task(i);
             cx.source_map
@@ -46,8 +49,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             d = d.with_secondary(span_of(i), "part of the same cycle");
         }
         cx.push(
-            d.with_note("a reverse-workflow task starts only after every task it requires has succeeded")
-                .with_help("remove one requirement of the cycle"),
+            d.with_note(
+                "a reverse-workflow task starts only after every task it requires has succeeded",
+            )
+            .with_help("remove one requirement of the cycle"),
         );
     }
 }

@@ -33,7 +33,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             Diagnostic::warning(
                 INFO.code,
                 span,
-                format!("task `{}` requires itself; Mistral ignores that requirement", task.name),
+                format!(
+                    "task `{}` requires itself; Mistral ignores that requirement",
+                    task.name
+                ),
             )
             .with_help("name the task that must succeed first, or remove the entry"),
         );

@@ -13,7 +13,7 @@ pub(crate) const INFO: CodeInfo = CodeInfo {
     summary: "one completion starts the same task twice",
     explanation: "Each fired transition entry that names an ordinary task creates a new execution of \
 that task. When a task names the same target in `on-success` and `on-complete` (or in `on-error` and \
-`on-complete`, or twice with different guards), both entries fire on the same completion and the \
+`on-complete`), both entries fire on the same completion and the \
 target runs twice, in parallel, with everything after it. Join tasks are the exception: every \
 firing reaches the one join execution.\n\n\
 **Example:**\n\n```yaml\nt1:\n  on-success: [t2]\n  on-complete: [t2]   # t2 runs twice when t1 succeeds\n```\n\n\
@@ -38,8 +38,12 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 let Some(first) = entries[..k].iter().find(|e| e.target == tr.target) else {
                     continue;
                 };
-                let Some(target) = wf.task(&tr.target) else { continue };
-                if target.join.is_some() || reported.contains(&tr.id.0) {
+                let Some(target) = wf.task(&tr.target) else {
+                    continue;
+                };
+                // Two guarded entries are usually alternatives (`x = 'a'`, `x = 'b'`).
+                let both_guarded = tr.guard.is_some() && first.guard.is_some();
+                if target.join.is_some() || both_guarded || reported.contains(&tr.id.0) {
                     continue;
                 }
                 reported.push(tr.id.0);
@@ -59,7 +63,9 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                     )
                     .with_secondary(cx.transition_span(first), "first entry for the same task")
                     .with_note("every fired entry creates a new execution of its target task")
-                    .with_help("keep the target in one clause (`on-complete` covers both outcomes)"),
+                    .with_help(
+                        "keep the target in one clause (`on-complete` covers both outcomes)",
+                    ),
                 );
             }
         }

@@ -22,20 +22,23 @@ for an outcome whose clause holds an unguarded `fail`/`succeed`.\n\n\
 };
 
 fn stop(tr: &Transition) -> bool {
-    tr.guard.is_none() && matches!(tr.command, Some(EngineCommand::Fail | EngineCommand::Succeed))
+    tr.guard.is_none()
+        && matches!(
+            tr.command,
+            Some(EngineCommand::Fail | EngineCommand::Succeed)
+        )
 }
 
 /// Reports entries after an unguarded `fail`/`succeed`.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     let wf = g.workflow;
     for task in &wf.tasks {
-        let mut stopping = |kind: ClauseKind, cx: &mut Context<'_>| -> Option<&Transition> {
+        let stopping = |kind: ClauseKind, cx: &mut Context<'_>| -> Option<&Transition> {
             let mut first: Option<&Transition> = None;
             for tr in wf.effective_clause(task, kind) {
                 match first {
-                    Some(stopper) => {
-                        if tr.command != Some(EngineCommand::Noop) {
-                            cx.push(
+                    Some(stopper) if tr.command != Some(EngineCommand::Noop) => {
+                        cx.push(
                                 Diagnostic::warning(
                                     INFO.code,
                                     cx.transition_span(tr),
@@ -45,8 +48,8 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                                 .with_note("Mistral drops every command after the first `fail` or `succeed` of a completion")
                                 .with_help(format!("move `{}` before `{}`, or remove it", tr.target, stopper.target)),
                             );
-                        }
                     }
+                    Some(_) => {}
                     None if stop(tr) => first = Some(tr),
                     None => {}
                 }

@@ -28,12 +28,15 @@ pub struct SyntaxError {
 /// Parses a whole template as `Environment.parse` does.
 pub fn parse_template(text: &str) -> Result<Template, SyntaxError> {
     let toks = lex(text);
+    check_limits(&toks)?;
     let mut p = P {
         toks: &toks,
         i: 0,
         prev_end: 0,
         end_token_stack: Vec::new(),
         tag_stack: Vec::new(),
+        depth: 0,
+        unary_depth: 0,
     };
     p.check_current()?;
     let body = p.subparse(None)?;
@@ -45,12 +48,15 @@ pub fn parse_template(text: &str) -> Result<Template, SyntaxError> {
 /// the delimiters. Spans are relative to `expr`.
 pub fn parse_expression(expr: &str) -> Result<Expr, SyntaxError> {
     let toks = super::lexer::lex_expression(expr);
+    check_limits(&toks)?;
     let mut p = P {
         toks: &toks,
         i: 0,
         prev_end: 0,
         end_token_stack: Vec::new(),
         tag_stack: Vec::new(),
+        depth: 0,
+        unary_depth: 0,
     };
     p.check_current()?;
     let e = p.parse_expression(true)?;
@@ -61,6 +67,60 @@ pub fn parse_expression(expr: &str) -> Result<Expr, SyntaxError> {
 }
 
 type PResult<T> = Result<T, SyntaxError>;
+
+/// Tokens allowed in one tag, and block tags open at once: bounds the depth of the
+/// tree (left-nested chains, nested blocks) so that no input exhausts the stack.
+const MAX_TAG_TOKENS: usize = 3000;
+const MAX_OPEN_BLOCKS: usize = 100;
+
+fn check_limits(toks: &[(Tok<'_>, Span)]) -> PResult<()> {
+    let mut in_tag = 0usize;
+    let mut open_blocks = 0usize;
+    let mut block_tag = false;
+    for (t, s) in toks {
+        match t {
+            Tok::VariableBegin | Tok::BlockBegin => {
+                in_tag = 1;
+                block_tag = matches!(t, Tok::BlockBegin);
+            }
+            Tok::VariableEnd | Tok::BlockEnd => in_tag = 0,
+            Tok::Name(n) if in_tag == 1 && block_tag => {
+                // the tag name: count nesting of block statements
+                if matches!(
+                    *n,
+                    "if" | "for" | "set" | "with" | "block" | "macro" | "call" | "filter" | "autoescape"
+                ) {
+                    open_blocks += 1;
+                } else if n.starts_with("end") {
+                    open_blocks = open_blocks.saturating_sub(1);
+                }
+                in_tag += 1;
+            }
+            _ if in_tag > 0 => in_tag += 1,
+            _ => {}
+        }
+        if in_tag > MAX_TAG_TOKENS {
+            return Err(SyntaxError {
+                message: format!("tag longer than {MAX_TAG_TOKENS} tokens"),
+                span: *s,
+            });
+        }
+        if open_blocks > MAX_OPEN_BLOCKS {
+            return Err(SyntaxError {
+                message: format!("more than {MAX_OPEN_BLOCKS} nested blocks"),
+                span: *s,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Nesting limit of expressions: Jinja (CPython's default recursion limit) raises
+/// `RecursionError` between 60 and 80 nested parentheses.
+const MAX_DEPTH: u32 = 80;
+
+/// Limit of chained unary operators (`- - - x`, `not not x`); Jinja allows ~990.
+const MAX_UNARY: u32 = 200;
 
 /// Jinja's token type name.
 fn tok_type(t: &Tok) -> &'static str {
@@ -169,6 +229,8 @@ struct P<'a> {
     prev_end: u32,
     end_token_stack: Vec<Vec<&'static str>>,
     tag_stack: Vec<Box<str>>,
+    depth: u32,
+    unary_depth: u32,
 }
 
 const EOF: (Tok<'static>, Span) = (Tok::Eof, Span { start: 0, end: 0 });
@@ -717,6 +779,18 @@ impl<'a> P<'a> {
     // ---- expressions ----
 
     fn parse_expression(&mut self, with_condexpr: bool) -> PResult<Expr> {
+        // Python's recursion limit stops Jinja after a few dozen nesting levels
+        // (RecursionError); refuse deeper nesting instead of exhausting the stack.
+        if self.depth >= MAX_DEPTH {
+            return self.fail("maximum expression nesting depth exceeded".into());
+        }
+        self.depth += 1;
+        let r = self.parse_expression_inner(with_condexpr);
+        self.depth -= 1;
+        r
+    }
+
+    fn parse_expression_inner(&mut self, with_condexpr: bool) -> PResult<Expr> {
         if with_condexpr {
             self.parse_condexpr()
         } else {
@@ -767,19 +841,26 @@ impl<'a> P<'a> {
     }
 
     fn parse_not(&mut self) -> PResult<Expr> {
-        if self.test("name:not") {
-            let start = self.cur_span().start;
+        // `not not … x`, iteratively (Jinja recurses).
+        let mut starts = Vec::new();
+        while self.test("name:not") {
+            if starts.len() as u32 >= MAX_UNARY {
+                return self.fail("maximum expression nesting depth exceeded".into());
+            }
+            starts.push(self.cur_span().start);
             self.next()?;
-            let operand = self.parse_not()?;
-            return Ok(Expr {
+        }
+        let mut expr = self.parse_compare()?;
+        while let Some(start) = starts.pop() {
+            expr = Expr {
                 kind: ExprKind::Unary {
                     op: UnaryOp::Not,
-                    operand: Box::new(operand),
+                    operand: Box::new(expr),
                 },
                 span: self.span_from(start),
-            });
+            };
         }
-        self.parse_compare()
+        Ok(expr)
     }
 
     fn parse_compare(&mut self) -> PResult<Expr> {
@@ -895,6 +976,16 @@ impl<'a> P<'a> {
     }
 
     fn parse_unary(&mut self, with_filter: bool) -> PResult<Expr> {
+        if self.unary_depth >= MAX_UNARY {
+            return self.fail("maximum expression nesting depth exceeded".into());
+        }
+        self.unary_depth += 1;
+        let r = self.parse_unary_inner(with_filter);
+        self.unary_depth -= 1;
+        r
+    }
+
+    fn parse_unary_inner(&mut self, with_filter: bool) -> PResult<Expr> {
         let start = self.cur_span().start;
         let mut node = match self.cur() {
             Tok::Op(JOp::Sub) | Tok::Op(JOp::Add) => {

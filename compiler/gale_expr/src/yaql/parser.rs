@@ -94,6 +94,12 @@ fn boxed(e: Expr) -> Box<Expr> {
 /// Parses `text` with the given grammar options.
 pub fn parse_with(text: &str, options: Options) -> Parsed {
     let lexed = lex(text);
+    if let Some(err) = too_deep(&lexed) {
+        return Parsed {
+            expr: None,
+            errors: vec![err],
+        };
+    }
     let (expr, errs) = with_parser(options, false, |p| {
         p.parse(owned_tokens(&lexed, text)).into_output_errors()
     });
@@ -165,6 +171,9 @@ pub fn parse_recovering(text: &str, options: Options) -> Parsed {
         return exact;
     }
     let lexed = super::lexer::lex_with(text, true);
+    if too_deep(&lexed).is_some() {
+        return exact;
+    }
     let (expr, _) = with_parser(options, true, |p| {
         p.parse(owned_tokens(&lexed, text)).into_output_errors()
     });
@@ -176,6 +185,43 @@ pub fn parse_recovering(text: &str, options: Options) -> Parsed {
         expr,
         errors: exact.errors,
     }
+}
+
+/// Bracket nesting beyond which the text is refused (yaql's table-driven parser has no
+/// limit; a recursive parser needs one to keep its stack bounded).
+pub const MAX_NESTING: usize = 100;
+
+/// Token count beyond which the text is refused (bounds the depth of left-nested
+/// operator chains, hence of the tree).
+pub const MAX_TOKENS: usize = 4000;
+
+/// The error for text nested deeper than [`MAX_NESTING`], if it is.
+fn too_deep(lexed: &super::lexer::Lexed<'_>) -> Option<ParseError> {
+    if let Some((_, s)) = lexed.tokens.get(MAX_TOKENS) {
+        return Some(ParseError {
+            kind: ParseErrorKind::Grammar,
+            span: *s,
+            message: format!("expression longer than {MAX_TOKENS} tokens"),
+        });
+    }
+    let mut depth = 0usize;
+    for (t, s) in &lexed.tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace | Token::Func(_) => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(ParseError {
+                        kind: ParseErrorKind::Grammar,
+                        span: *s,
+                        message: format!("expression nested more than {MAX_NESTING} levels deep"),
+                    });
+                }
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The tokens without their text payloads (the cached parser is `'static`).
@@ -453,10 +499,15 @@ fn bin(o: Op) -> BinaryOp {
 
 type ArgsParser<'t, 'src, I> = Boxed<'t, 't, I, (Vec<Arg>, SimpleSpan), Extra<'t, 'src>>;
 
+/// Nesting limit of prefix/right-associative operator chains in one operand.
+const MAX_OPERATOR_DEPTH: u16 = 128;
+
 /// The Pratt loop (matklad's formulation), run inside chumsky's `custom`.
+#[allow(clippy::too_many_arguments)]
 fn pratt<'t, 'src: 't, I>(
     inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 'src>>,
     min_bp: u8,
+    depth: u16,
     legacy: bool,
     delegates: bool,
     atom: &Boxed<'t, 't, I, Expr, Extra<'t, 'src>>,
@@ -467,9 +518,24 @@ where
     I: ValueInput<'t, Token = Token<'src>, Span = SimpleSpan>,
 {
     let go = |inp: &mut chumsky::input::InputRef<'t, '_, I, Extra<'t, 'src>>, bp: u8| {
-        pratt(inp, bp, legacy, delegates, atom, index_args, call_args)
+        pratt(
+            inp,
+            bp,
+            depth + 1,
+            legacy,
+            delegates,
+            atom,
+            index_args,
+            call_args,
+        )
     };
     let before = inp.cursor();
+    if depth > MAX_OPERATOR_DEPTH {
+        // Absurd operator chains (`- - - … x`): refuse instead of exhausting the stack.
+        let found = inp.peek();
+        let span = inp.span_since(&before);
+        return Err(Simple::new(found.map(Into::into), span));
+    }
     let prefix = match inp.peek() {
         Some(Token::Op(Op::Plus)) => Some((UnaryOp::Plus, 20)),
         Some(Token::Op(Op::Minus)) => Some((UnaryOp::Minus, 20)),
@@ -712,7 +778,7 @@ where
         let delegates = options.allow_delegates;
         // Operator precedence by Pratt parsing (one token look-up per operator
         // position); see `binding` for the table.
-        custom(move |inp| pratt(inp, 0, legacy, delegates, &atom, &index_args, &call_args))
+        custom(move |inp| pratt(inp, 0, 0, legacy, delegates, &atom, &index_args, &call_args))
     })
 }
 

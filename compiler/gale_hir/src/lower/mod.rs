@@ -78,7 +78,21 @@ impl Lower {
             entry.key.span,
             format!("unknown key `{key}` in {place}"),
         );
-        if let Some(best) = did_you_mean(&key, valid.iter().copied()) {
+        let alias = || {
+            crate::schema::KEY_ALIASES
+                .iter()
+                .find(|(a, k)| a.eq_ignore_ascii_case(&key) && valid.contains(k))
+                .map(|(_, k)| *k)
+        };
+        if key == "policies" {
+            d = d.with_help(
+                "the `policies:` block is obsolete: write `retry`, `wait-before`, `timeout`… directly on the task",
+            );
+        } else if key == "output" && valid.contains(&"publish") {
+            d = d.with_help(
+                "a task returns its result through `publish: {name: <% task().result %>}`",
+            );
+        } else if let Some(best) = did_you_mean(&key, valid.iter().copied()).or_else(alias) {
             d = d.with_help(format!("did you mean `{best}`?")).with_fix(
                 format!("replace with `{best}`"),
                 entry.key.span,

@@ -11,9 +11,7 @@ use crate::model::{
     BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, WithItem,
     WorkflowType,
 };
-use crate::schema::{
-    DIRECT_TASK_KEYS, INJECTED_TASK_KEYS, MAX_JOIN_TASK_NAME, MAX_TASK_NAME, task_keys,
-};
+use crate::schema::{DIRECT_TASK_KEYS, INJECTED_TASK_KEYS, MAX_JOIN_TASK_NAME, MAX_TASK_NAME};
 use crate::source_map::Item;
 
 impl Lower {
@@ -73,7 +71,11 @@ impl Lower {
         let mut workflow: Option<&Entry> = None;
         let mut input: Option<&Entry> = None;
         let mut join_entry: Option<&Entry> = None;
-        let valid: Vec<&str> = task_keys(direct).collect();
+        let valid: &[&'static str] = if direct {
+            crate::schema::DIRECT_WORKFLOW_TASK_KEYS
+        } else {
+            crate::schema::REVERSE_WORKFLOW_TASK_KEYS
+        };
 
         for e in last_entries(body) {
             let key = e.key.as_key_str().unwrap_or("");
@@ -172,7 +174,7 @@ impl Lower {
                 ),
                 _ => {
                     let extra = if direct { "" } else { " (reverse workflow)" };
-                    self.unknown_key(e, &format!("{what}{extra}"), &valid, None);
+                    self.unknown_key(e, &format!("{what}{extra}"), valid, None);
                 }
             }
         }
@@ -491,7 +493,14 @@ impl Lower {
             let expr_at = text.find("<%").or_else(|| text.find("{{"));
             d = match expr_at {
                 Some(at) => d.with_help(format!("write `item in {}`", text[at..].trim())),
-                None => d.with_help("write `item in <% $.list %>` or `item in [1, 2]`"),
+                None => match text.split_once(" in ") {
+                    Some((var, coll)) if !coll.trim().is_empty() => d.with_help(format!(
+                        "write the collection as an expression: `{} in <% {} %>`",
+                        var.trim(),
+                        coll.trim()
+                    )),
+                    _ => d.with_help("write `item in <% $.list %>` or `item in [1, 2]`"),
+                },
             };
             self.push(d);
             return None;

@@ -14,22 +14,6 @@ use crate::schema::{
 };
 use crate::source_map::Item;
 
-/// Common wrong names of workflow keys.
-const WORKFLOW_KEY_ALIASES: &[(&str, &str)] = &[
-    ("desc", "description"),
-    ("kind", "type"),
-    ("variables", "vars"),
-    ("var", "vars"),
-    ("inputs", "input"),
-    ("outputs", "output"),
-    ("parameters", "input"),
-    ("params", "input"),
-    ("steps", "tasks"),
-    ("defaults", "task-defaults"),
-    ("output_on_error", "output-on-error"),
-    ("task_defaults", "task-defaults"),
-];
-
 /// `oslo_utils.uuidutils.is_uuid_like`.
 pub(crate) fn is_uuid_like(s: &str) -> bool {
     let t = s.replace("urn:", "").replace("uuid:", "");
@@ -250,9 +234,9 @@ impl Lower {
     /// extensions such as Nokia's `workflow_meta`).
     fn unknown_workflow_key(&mut self, e: &Entry, what: &str) {
         let key = key_text(&e.key);
-        let alias = WORKFLOW_KEY_ALIASES
+        let alias = crate::schema::KEY_ALIASES
             .iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(&key))
+            .find(|(a, k)| a.eq_ignore_ascii_case(&key) && WORKFLOW_KEYS.contains(k))
             .map(|(_, k)| *k)
             .or_else(|| did_you_mean(&key, WORKFLOW_KEYS.iter().copied()));
         let Some(best) = alias else {
@@ -681,9 +665,14 @@ impl Lower {
                 .with_help(format!("did you mean the engine command `{cmd}`?"))
                 .with_fix(format!("replace with `{cmd}`"), span, cmd);
         } else {
-            d = d.with_note(
-                "targets are task names or the engine commands `fail`, `succeed`, `pause`, `noop`",
-            );
+            let mut known: Vec<&str> = names.iter().copied().collect();
+            known.sort_unstable();
+            let shown: Vec<String> = known.iter().take(12).map(|n| format!("`{n}`")).collect();
+            let more = if known.len() > 12 { ", …" } else { "" };
+            d = d.with_note(format!(
+                "targets are the tasks of this workflow ({}{more}) or the engine commands `fail`, `succeed`, `pause`, `noop`",
+                shown.join(", ")
+            ));
         }
         self.push(d);
     }

@@ -62,9 +62,9 @@ impl CharIndex {
 
     /// The character index of a mark, from its byte offset (checked against `mark.index`).
     pub fn of(&self, m: Mark) -> usize {
-        let i = self.0.get(m.offset).copied().unwrap_or(usize::MAX);
+        let i = self.0.get(m.pos()).copied().unwrap_or(usize::MAX);
         assert!(
-            i == m.index,
+            i == m.index as usize,
             "mark byte offset {} gives char index {i} but mark.index is {}",
             m.offset,
             m.index

@@ -474,8 +474,11 @@ fn quant(cx: &mut Ctx, a: &Args, want_any: bool) -> Result<Value> {
     let f = a.lam(1).cloned();
     let mut c = cur(cx, a.v(0))?;
     while let Some(v) = c.next(cx)? {
+        // yaql: `any()` without a predicate is true for any item at all (even a
+        // falsy one: `[0].any()` = true); `all()` without one tests truthiness.
         let t = match &f {
             Some(f) => f.call(cx, &[v])?.truthy(),
+            None if want_any => true,
             None => v.truthy(),
         };
         if t == want_any {

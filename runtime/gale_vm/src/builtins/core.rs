@@ -37,7 +37,13 @@ pub fn member_of(cx: &mut Ctx, obj: &Value, name: &str) -> Result<Value> {
 }
 
 pub(crate) fn assert(cx: &mut Ctx, a: &Args) -> Result<Value> {
-    let obj = a.v(0).clone();
+    // yaql memorizes an iterator first, so the condition may consume it.
+    let obj = match a.v(0) {
+        v @ Value::Iter(it) if !it.is_memo() && !it.is_ordered() => {
+            IterObj::memo(Box::new(crate::iter::Cursor::expect(cx, v, "assert")?))
+        }
+        v => v.clone(),
+    };
     let ok = match a.lam(1) {
         Some(l) => l.call(cx, std::slice::from_ref(&obj))?.truthy(),
         None => true,
