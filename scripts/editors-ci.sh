@@ -22,18 +22,15 @@ run() {
   step "$name"
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
 }
-# npm ci only when the lock file changed since the last install (node_modules/.package-lock.json)
+# npm ci, skipped when node_modules was installed by this script from the same lock file
 install() {
-  local dir=$1
-  if [ -f "$dir/node_modules/.package-lock.json" ] && cmp -s <(node -e '
-      const l = require(process.argv[1]); delete l.name; delete l.version;
-      for (const k of Object.keys(l.packages)) if (k === "") delete l.packages[k];
-      console.log(JSON.stringify(l.packages))' "$ROOT/$dir/package-lock.json") <(node -e '
-      const l = require(process.argv[1]); console.log(JSON.stringify(l.packages))' "$ROOT/$dir/node_modules/.package-lock.json"); then
-    echo "$dir: node_modules up to date"
-  else
-    (cd "$dir" && npm ci "${NPM_FLAGS[@]}")
+  local dir=$1 stamp="$1/node_modules/.gale-ci-lock.sha256" hash
+  hash=$( (cat "$dir/package-lock.json"; node --version) | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+    echo "$dir: node_modules matches package-lock.json"
+    return 0
   fi
+  (cd "$dir" && npm ci "${NPM_FLAGS[@]}") && echo "$hash" >"$stamp"
 }
 
 # Grammar tests: one check per test file, counted from the tool's per-file lines.
@@ -97,6 +94,7 @@ run "sync grammars + type-check + bundle (tsc, esbuild)" bash -c 'cd editors/vsc
 step "extension tests (unit + gale lsp over stdio)"
 extension_tests
 run "vsce package" package_vsix
+run "helix languages.toml parses" python3 -c 'import sys, tomllib; d = tomllib.load(open(sys.argv[1], "rb")); assert d["language"][0]["language-servers"] == ["gale"], d' editors/helix/languages.toml
 
 rm -rf "$LOG_DIR"
 if [ "$failed" -ne 0 ]; then

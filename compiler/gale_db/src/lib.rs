@@ -9,6 +9,7 @@
 //! cut propagation short (salsa's backdating).
 
 mod codes;
+mod config;
 mod suppress;
 
 use gale_diagnostics::Diagnostic;
@@ -16,6 +17,7 @@ use gale_hir::DocumentKind;
 
 pub use codes::{DRIVER_CODES, all_codes, checks_markdown, code_info};
 pub use gale_check::{Analysis, graph_dot, graph_mermaid};
+pub use config::Config;
 pub use suppress::Suppressions;
 
 /// One file: its path (as shown to the user) and its text.

@@ -100,7 +100,6 @@ fn deep_nesting_is_refused_not_fatal() {
             "{% endif %}".repeat(20_000)
         ),
     ] {
-        eprintln!("nesting case: {}", &s[..12]);
         let _ = check_string(&s);
     }
     // Realistic nesting is fine.

@@ -88,7 +88,7 @@ fn check_limits(toks: &[(Tok<'_>, Span)]) -> PResult<()> {
                 // the tag name: count nesting of block statements
                 if matches!(
                     *n,
-                    "if" | "for" | "set" | "with" | "block" | "macro" | "call" | "filter" | "autoescape"
+                    "if" | "for" | "with" | "block" | "macro" | "call" | "filter" | "autoescape"
                 ) {
                     open_blocks += 1;
                 } else if n.starts_with("end") {
@@ -1608,5 +1608,16 @@ mod tests {
         );
         assert_eq!(m(" _.a _.b ").as_deref(), Some("chunk after expression"));
         assert_eq!(m(" ").as_deref(), Some("unexpected 'end of template'"));
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn many_sets_are_not_nesting() {
+        let t = "{% set x = 1 %}".repeat(500);
+        assert!(parse_template(&t).is_ok());
     }
 }
