@@ -82,3 +82,20 @@ fn explain_known_and_unknown_codes() {
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `invalid-utf8`?"), "{stderr}");
 }
+
+#[test]
+fn gale_toml_ignores_and_overrides() {
+    let dir = scratch("config", &[("bad.yaml", BAD)]);
+    std::fs::write(dir.join("gale.toml"), "[check.severity]\nunknown-key = \"warning\"\n").expect("write");
+    let (code, stdout, _) = gale(&["check", "--format", "concise", "bad.yaml"], &dir);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("warning[unknown-key]"), "{stdout}");
+    std::fs::write(dir.join("gale.toml"), "[check]\nignore = [\"unknown-key\"]\n").expect("write");
+    let (code, stdout, _) = gale(&["check", "--format", "concise", "bad.yaml"], &dir);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("unknown-key"), "{stdout}");
+    std::fs::write(dir.join("gale.toml"), "[check]\nignore = [\"unknown-kye\"]\n").expect("write");
+    let (code, _, stderr) = gale(&["check", "bad.yaml"], &dir);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `unknown-key`?"), "{stderr}");
+}

@@ -36,6 +36,26 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Full)]
     format: Format,
+    /// Project settings (default: `gale.toml` in the current folder or the nearest
+    /// parent folder that has one).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+}
+
+/// Finds and reads the project's `gale.toml`.
+fn load_config(explicit: Option<&Path>) -> Result<gale_db::Config, String> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| dir.ancestors().map(|d| d.join("gale.toml")).find(|p| p.is_file())),
+    };
+    let Some(path) = path else {
+        return Ok(gale_db::Config::default());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let known = |code: &str| gale_db::code_info(code).is_some();
+    gale_db::Config::from_toml(&text, &known).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// One input file, read or failed.
@@ -49,6 +69,13 @@ struct Input {
 
 /// Runs `gale check`.
 pub fn run(args: CheckArgs) -> ExitCode {
+    let config = match load_config(args.config.as_deref()) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("gale check: {message}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -94,6 +121,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             }
             (Ok(_), None) => skipped += 1,
             (Ok(text), Some(diags)) => {
+                let diags = if config.is_empty() { diags } else { config.apply(&diags) };
                 reports_owned.push((input.path.clone(), text.clone(), diags))
             }
         }

@@ -19,6 +19,7 @@
 mod checks;
 mod graph;
 mod joins;
+mod refs;
 mod render;
 
 use std::collections::HashSet;

@@ -7,7 +7,9 @@
 //!
 //! The languages themselves: [`yaql`] (lexer, typed AST, chumsky parser reproducing
 //! yaql 3.2.0's grammar and messages) and [`jinja`] (lexer, AST and parser
-//! reproducing Jinja2 3.1.6's template grammar and messages).
+//! reproducing Jinja2 3.1.6's template grammar and messages), plus [`inline`]
+//! (Mistral's split of `action: name k=v …` inline parameters) and [`segments`]
+//! (recognition and whole-expression rules).
 //!
 //! This is the only crate that knows chumsky.
 

@@ -928,3 +928,64 @@ pub fn call_values(cx: &mut Ctx, name: &str, method: bool, args: &[Value]) -> Re
         Vec::new(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    //! yaql's overload ranking; expectations checked with yaql 3.2.0
+    //! (`yaql.legacy.create_context()` with data `{'a': 1}` for the legacy ones).
+    use super::*;
+
+    fn dict_a1() -> Value {
+        let mut d = crate::value::Dict::new();
+        d.insert(Value::str("a"), Value::Int(1)).unwrap();
+        Value::dict(d)
+    }
+    fn legacy() -> Ctx {
+        let mut cx = Ctx::default();
+        cx.functions = FunctionSet::Legacy;
+        cx.options.iterable_dicts = true;
+        cx
+    }
+
+    #[test]
+    fn most_specific_overload_wins() {
+        // [1, 2].insert(0, 9): Sequence beats Iterable → a Python list.
+        let mut cx = Ctx::default();
+        let t = Value::tuple(vec![Value::Int(1), Value::Int(2)]);
+        let r = call_values(&mut cx, "insert", true, &[t, Value::Int(0), Value::Int(9)]).unwrap();
+        assert!(matches!(r, Value::List(_)));
+        // $ + $ with iterable dicts: Mapping beats Iterable → {'a': 1}.
+        let mut cx = legacy();
+        let r = call_values(&mut cx, "#operator_+", false, &[dict_a1(), dict_a1()]).unwrap();
+        assert!(matches!(r, Value::Dict(_)));
+        // $.delete(a) → {} (only the dict overload fits).
+        let r = call_values(&mut cx, "delete", true, &[dict_a1(), Value::str("a")]).unwrap();
+        assert!(matches!(&r, Value::Dict(d) if d.is_empty()));
+    }
+
+    #[test]
+    fn incomparable_overloads_are_ambiguous() {
+        // $.delete(0) with iterable dicts: (Mapping, object) vs (Iterable, int) →
+        // AmbiguousMethodException.
+        let mut cx = legacy();
+        let e = call_values(&mut cx, "delete", true, &[dict_a1(), Value::Int(0)]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AmbiguousMethod);
+    }
+
+    #[test]
+    fn specialization_relation() {
+        use PyClass::*;
+        assert!(strict_subclass(Bool, Int));
+        assert!(strict_subclass(Tuple, Iterable));
+        assert!(strict_subclass(Str, Sequence));
+        assert!(!strict_subclass(Iterable, Iterable));
+        assert!(!strict_subclass(Mapping, Sequence));
+        let m1: ArgClasses = (vec![Some(Sequence), Some(Int)], vec![]);
+        let m2: ArgClasses = (vec![Some(Iterable), Some(Int)], vec![]);
+        assert!(is_specialization_of(&m1, &m2));
+        assert!(!is_specialization_of(&m2, &m1));
+        let m3: ArgClasses = (vec![Some(Mapping), Some(Object)], vec![]);
+        let m4: ArgClasses = (vec![Some(Iterable), Some(Int)], vec![]);
+        assert!(!is_specialization_of(&m3, &m4) && !is_specialization_of(&m4, &m3));
+    }
+}

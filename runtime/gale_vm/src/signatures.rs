@@ -1,8 +1,13 @@
 //! THE builtin signature table: the single source of truth for the checker and the
-//! runtime (syntax in [`crate::sig`]). Order matters: among overloads of one name that
-//! fit, the first in this table wins, so more specific overloads come first.
-//! Entries whose id starts with `intrinsic.` are implemented by the interpreter
-//! (contexts and variables), not by this crate.
+//! runtime (syntax in [`crate::sig`]). Among fitting overloads of one name, yaql's
+//! ranking decides (nearest context level, then the strictly most specific parameter
+//! types, else `Ambiguous…`; see [`crate::sig`]); the table still lists legacy entries
+//! first and specific overloads before general ones, which is the order the ranking
+//! visits them in. The id prefix selects the function set ([`crate::sig::Layer`]):
+//! `legacy.*`/`intrinsic.legacy.*` only with `yaql.legacy.create_context()`,
+//! `intrinsic.delegate_*` only with delegates. Entries whose id starts with
+//! `intrinsic.` are implemented by the interpreter (contexts and variables), not by
+//! this crate.
 
 /// yaql's legacy layer re-registers every overload of these names as extension
 /// methods (`utils.to_extension_method`), so in the legacy function set they are

@@ -1,5 +1,6 @@
-//! yaql `collections` and `queries` modules (the commonly used core; see the crate
-//! report for the remaining wishlist).
+//! yaql `collections` and `queries` modules: the core (list/dict/set building and
+//! access, `where`/`select`/`orderBy`/folds...). The remaining queries and the
+//! positional collection edits are in [`super::queries`].
 
 use std::rc::Rc;
 
