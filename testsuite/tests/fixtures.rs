@@ -143,3 +143,21 @@ fn no_orphaned_fixture_snapshots() {
         "snapshots without a fixture (delete them): {orphans:?}"
     );
 }
+
+/// Codes that cannot have a fixture file, each with the test that covers it instead.
+const NO_FIXTURE: &[(&str, &str)] = &[
+    ("yaml-too-large", "needs a 4 GiB file; gale_syntax unit test"),
+    ("invalid-utf8", "a driver check on bytes; tests/cli.rs invalid_utf8_is_a_located_error"),
+];
+
+#[test]
+fn every_code_has_a_fixture_folder() {
+    let root = workspace_root().join("testsuite/fixtures/check");
+    let missing: Vec<&str> = gale_db::all_codes()
+        .iter()
+        .map(|c| c.code)
+        .filter(|code| !NO_FIXTURE.iter().any(|(c, _)| c == code))
+        .filter(|code| !root.join(code).is_dir())
+        .collect();
+    assert!(missing.is_empty(), "codes without a fixture folder: {missing:?}");
+}

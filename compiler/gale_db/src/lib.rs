@@ -72,6 +72,14 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     }
     let suppressions = Suppressions::from_comments(file.text(db), &parsed.comments);
     all.retain(|d| !suppressions.suppresses(d));
+    // A duplicated task, workflow or action name is reported by its own error; the
+    // generic YAML `duplicate-key` warning on the same key would only repeat it.
+    let error_spans: Vec<_> = all
+        .iter()
+        .filter(|d| d.severity == gale_diagnostics::Severity::Error)
+        .map(|d| d.primary.span)
+        .collect();
+    all.retain(|d| d.code != "duplicate-key" || !error_spans.contains(&d.primary.span));
     Diagnostic::sort(&mut all);
     all.dedup();
     all

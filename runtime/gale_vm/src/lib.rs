@@ -10,6 +10,9 @@
 //! * Errors are data ([`Error`]: Python exception class name + message).
 //! * Safety: a step and a memory budget ([`Ctx`]) enforced inside every builtin that
 //!   loops or allocates.
+//! * Function sets ([`FunctionSet`]): the standard library, with delegates, or under
+//!   yaql's legacy layer — the contexts `yaql.create_context()`,
+//!   `create_context(delegates=True)` and `yaql.legacy.create_context()` build.
 //!
 //! ## How an interpreter calls a builtin
 //! Build a [`Ctx`] per evaluation, then `sig::call(&mut cx, name, is_method,

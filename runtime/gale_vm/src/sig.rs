@@ -748,7 +748,10 @@ pub fn call(
                 if level(w.layer) != level(o.layer) {
                     break; // an outer context level: the nearer one already won
                 }
-                let (wa, ca) = (arg_classes(w, wb, &keywords), arg_classes(o, binding, &keywords));
+                let (wa, ca) = (
+                    arg_classes(w, wb, &keywords),
+                    arg_classes(o, binding, &keywords),
+                );
                 if is_specialization_of(&wa, &ca) {
                     continue;
                 }
@@ -906,8 +909,6 @@ fn is_specialization_of(m1: &ArgClasses, m2: &ArgClasses) -> bool {
     }
     res
 }
-
-
 
 fn leak_name(o: &Overload) -> &'static str {
     // The registry is 'static, so its names are too.

@@ -1,0 +1,334 @@
+//! Data flow of one workflow: which variables can be in `$`/`_` at each place.
+//!
+//! Always defined: workflow `input` names, `vars` keys, keys published with the
+//! `global` scope anywhere (they join the execution context, below branch
+//! variables) and Mistral's own names (`__execution`, `openstack`, …). Branch
+//! variables flow along transitions (direct workflows): a task's **inbound**
+//! context is the outbound context of the task that started it; the outbound
+//! context of an `on-success` edge adds the task's `publish` (and the branch part
+//! of its own `on-success`/`on-complete` advanced publish), `on-error` adds
+//! `publish-on-error`, `on-complete` only what both states publish, `on-skip`
+//! `publish-on-skip`. Per task two sets are computed to a fixpoint: **must**
+//! (defined on every path from a start task; a `join: all` task merges all its
+//! inbound branches, so there the sets are united) and **may** (defined on some
+//! path). with-items variables exist only in the task's `input` and inline
+//! parameters (`mistral-language.md` §9).
+//!
+//! Where an expression is evaluated decides what it sees: `input`, inline
+//! parameters, `with-items`, `target`, policies and `publish*` see the inbound
+//! context; transition conditions (and clause-level publish/command params) see
+//! the outbound context of their state; `vars` see only the input; workflow
+//! `output`, `task-defaults`, reverse workflows and unreachable tasks are checked
+//! only against "defined somewhere in the workflow".
+
+use std::collections::{HashMap, HashSet};
+
+use gale_diagnostics::Span;
+use gale_hir::{ClauseKind, ExpressionSite, Item, Join, Task, Workflow, WorkflowType};
+
+use crate::graph::TaskGraph;
+use crate::refs::{Reads, reads};
+
+/// Where an expression is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Task `input`, inline parameters, `action`/`workflow`: inbound + item vars.
+    Input(usize),
+    /// `with-items`, `target`, policies, `publish*`: inbound context.
+    Inbound(usize),
+    /// A clause of the task (condition, advanced publish, command params).
+    Clause(usize, ClauseKind),
+    /// Workflow `vars`: input only.
+    Vars,
+    /// Anything else of the workflow (output, task-defaults): whole workflow.
+    Anywhere,
+}
+
+/// One expression string of the workflow with what it reads.
+pub(crate) struct Site<'a> {
+    /// The source-map entry.
+    pub site: &'a ExpressionSite,
+    /// Where it is evaluated.
+    pub place: Place,
+    /// What it reads.
+    pub reads: Reads,
+}
+
+impl Site<'_> {
+    /// The source span of a range of the decoded string.
+    pub fn span(&self, range: &std::ops::Range<u32>) -> Span {
+        self.site.offsets.span(range.start, range.end)
+    }
+}
+
+/// The data-flow facts of one workflow.
+pub(crate) struct Flow<'a> {
+    /// Every expression string of the workflow.
+    pub sites: Vec<Site<'a>>,
+    /// Names defined everywhere (input, vars, globals).
+    pub always: HashSet<&'a str>,
+    /// Branch-published names, per task (any state).
+    pub published_anywhere: HashSet<&'a str>,
+    /// with-items variables of any task.
+    pub item_vars: HashSet<&'a str>,
+    /// Per task: names defined on every path (`None` = not analysed).
+    pub must: Vec<Option<HashSet<&'a str>>>,
+    /// Per task: names defined on some path.
+    pub may: Vec<Option<HashSet<&'a str>>>,
+    /// Per task and state: names the task publishes (success, error, skip).
+    pub published: Vec<[HashSet<&'a str>; 3]>,
+}
+
+const SUCCESS: usize = 0;
+const ERROR: usize = 1;
+const SKIP: usize = 2;
+
+fn keys(map: Option<&gale_hir::DataMap>) -> impl Iterator<Item = &str> {
+    map.into_iter().flatten().map(|(k, _)| k.as_str())
+}
+
+/// Names Mistral puts into every context.
+pub(crate) fn is_internal(name: &str) -> bool {
+    name.starts_with("__") || name == "openstack"
+}
+
+fn place_of(site: &ExpressionSite, index: &HashMap<gale_hir::TaskId, usize>) -> Option<Place> {
+    match site.item {
+        Item::Task(id) => {
+            let &i = index.get(&id)?;
+            Some(match site.field {
+                "input" | "action" | "workflow" => Place::Input(i),
+                key => match ClauseKind::from_key(key) {
+                    Some(kind) => Place::Clause(i, kind),
+                    None => Place::Inbound(i),
+                },
+            })
+        }
+        _ => None,
+    }
+}
+
+impl<'a> Flow<'a> {
+    /// Computes the facts of the workflow of `g`.
+    pub fn new(g: &TaskGraph<'a>, sites: &'a [ExpressionSite]) -> Self {
+        let wf: &'a Workflow = g.workflow;
+        let index: HashMap<gale_hir::TaskId, usize> =
+            wf.tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let mut flow_sites = Vec::new();
+        for site in sites {
+            let place = match site.item {
+                Item::Workflow(id) if id == wf.id => {
+                    if site.field == "vars" {
+                        Place::Vars
+                    } else {
+                        Place::Anywhere
+                    }
+                }
+                Item::TaskDefaults(id) if id == wf.id => Place::Anywhere,
+                Item::Task(_) => match place_of(site, &index) {
+                    Some(p) => p,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            flow_sites.push(Site {
+                site,
+                place,
+                reads: reads(&site.text),
+            });
+        }
+
+        let mut always: HashSet<&str> = wf.input.iter().map(|p| p.name.as_str()).collect();
+        always.extend(keys(wf.vars.as_ref()));
+        let mut published: Vec<[HashSet<&str>; 3]> = Vec::with_capacity(wf.tasks.len());
+        let mut item_vars = HashSet::new();
+        for task in &wf.tasks {
+            let mut p: [HashSet<&str>; 3] = Default::default();
+            p[SUCCESS].extend(keys(task.publish.as_ref()));
+            p[ERROR].extend(keys(task.publish_on_error.as_ref()));
+            p[SKIP].extend(keys(task.publish_on_skip.as_ref()));
+            for kind in ClauseKind::ALL {
+                let Some(publish) = task.clause(kind).and_then(|c| c.publish.as_ref()) else {
+                    continue;
+                };
+                always.extend(keys(publish.global.as_ref()));
+                let branch = keys(publish.branch.as_ref());
+                match kind {
+                    ClauseKind::OnSuccess => p[SUCCESS].extend(branch),
+                    ClauseKind::OnError => p[ERROR].extend(branch),
+                    ClauseKind::OnSkip => p[SKIP].extend(branch),
+                    ClauseKind::OnComplete => {
+                        let b: Vec<&str> = branch.collect();
+                        p[SUCCESS].extend(b.iter().copied());
+                        p[ERROR].extend(b);
+                    }
+                }
+            }
+            item_vars.extend(task.with_items.iter().map(|w| w.var.as_str()));
+            published.push(p);
+        }
+        let published_anywhere = published.iter().flatten().flatten().copied().collect();
+        let n = wf.tasks.len();
+        let (must, may) = if wf.kind == WorkflowType::Direct && g.complete {
+            fixpoint(g, &published)
+        } else {
+            (vec![None; n], vec![None; n])
+        };
+        Flow {
+            sites: flow_sites,
+            always,
+            published_anywhere,
+            item_vars,
+            must,
+            may,
+            published,
+        }
+    }
+
+    /// Names defined at a place: `(must, may)`, or `None` when only "defined
+    /// somewhere" can be checked.
+    pub fn defined_at(
+        &self,
+        place: Place,
+        task: Option<&'a Task>,
+    ) -> Option<(HashSet<&'a str>, HashSet<&'a str>)> {
+        let (i, extra): (usize, Option<usize>) = match place {
+            Place::Input(i) | Place::Inbound(i) => (i, None),
+            Place::Clause(i, kind) => (
+                i,
+                match kind {
+                    ClauseKind::OnSuccess => Some(SUCCESS),
+                    ClauseKind::OnError => Some(ERROR),
+                    ClauseKind::OnSkip => Some(SKIP),
+                    // Both states: must = what both publish, may = either.
+                    ClauseKind::OnComplete => Some(3),
+                },
+            ),
+            _ => return None,
+        };
+        let (Some(Some(must)), Some(Some(may))) = (self.must.get(i), self.may.get(i)) else {
+            return None;
+        };
+        let mut must = must.clone();
+        let mut may = may.clone();
+        let p = self.published.get(i)?;
+        match extra {
+            Some(3) => {
+                must.extend(p[SUCCESS].intersection(&p[ERROR]).copied());
+                may.extend(p[SUCCESS].iter().chain(&p[ERROR]).copied());
+            }
+            Some(s) => {
+                let set = p.get(s)?;
+                must.extend(set.iter().copied());
+                may.extend(set.iter().copied());
+            }
+            None => {}
+        }
+        if let (Place::Input(_), Some(task)) = (place, task) {
+            for w in &task.with_items {
+                must.insert(w.var.as_str());
+                may.insert(w.var.as_str());
+            }
+        }
+        Some((must, may))
+    }
+}
+
+/// Names an edge of kind `kind` from task `p` carries beyond its inbound context:
+/// `(must, may)`.
+fn edge_adds<'a, 'p>(
+    published: &'p [HashSet<&'a str>; 3],
+    kind: ClauseKind,
+) -> (HashSet<&'a str>, HashSet<&'a str>) {
+    match kind {
+        ClauseKind::OnSuccess => (published[SUCCESS].clone(), published[SUCCESS].clone()),
+        ClauseKind::OnError => (published[ERROR].clone(), published[ERROR].clone()),
+        ClauseKind::OnSkip => (published[SKIP].clone(), published[SKIP].clone()),
+        ClauseKind::OnComplete => (
+            published[SUCCESS]
+                .intersection(&published[ERROR])
+                .copied()
+                .collect(),
+            published[SUCCESS].union(&published[ERROR]).copied().collect(),
+        ),
+    }
+}
+
+type Sets<'a> = Vec<Option<HashSet<&'a str>>>;
+
+/// Must/may sets of every reachable task of a direct workflow.
+fn fixpoint<'a>(g: &TaskGraph<'a>, published: &[[HashSet<&'a str>; 3]]) -> (Sets<'a>, Sets<'a>) {
+    let n = g.len();
+    let mut must: Sets<'a> = vec![None; n];
+    let mut may: Sets<'a> = vec![None; n];
+    for &s in &g.starts {
+        must[s] = Some(HashSet::new());
+        may[s] = Some(HashSet::new());
+    }
+    // Monotone: may only grows, must only shrinks once set; bounded rounds.
+    for _round in 0..(n + 2) * 4 {
+        let mut changed = false;
+        for i in 0..n {
+            if !g.reachable.get(i).copied().unwrap_or(false) || g.starts.contains(&i) {
+                continue;
+            }
+            let join_all = matches!(g.task(i).join, Some(Join::All));
+            // Per predecessor: intersection (must) / union (may) over its edges.
+            let mut per_pred: HashMap<usize, (HashSet<&'a str>, HashSet<&'a str>)> =
+                HashMap::new();
+            for (p, edge) in g.inbound(i) {
+                let (Some(Some(pm)), Some(Some(pmay))) = (must.get(p), may.get(p)) else {
+                    continue;
+                };
+                let Some(pubs) = published.get(p) else {
+                    continue;
+                };
+                let (add_must, add_may) = edge_adds(pubs, edge.kind);
+                let em: HashSet<&str> = pm.union(&add_must).copied().collect();
+                let ey: HashSet<&str> = pmay.union(&add_may).copied().collect();
+                per_pred
+                    .entry(p)
+                    .and_modify(|(m, y)| {
+                        *m = m.intersection(&em).copied().collect();
+                        y.extend(ey.iter().copied());
+                    })
+                    .or_insert((em, ey));
+            }
+            if per_pred.is_empty() {
+                continue;
+            }
+            let mut new_must: Option<HashSet<&str>> = None;
+            let mut new_may: HashSet<&str> = HashSet::new();
+            for (m, y) in per_pred.into_values() {
+                new_may.extend(y);
+                new_must = Some(match new_must {
+                    None => m,
+                    Some(acc) if join_all => acc.union(&m).copied().collect(),
+                    Some(acc) => acc.intersection(&m).copied().collect(),
+                });
+            }
+            let new_must = new_must.unwrap_or_default();
+            let must_i = match &must[i] {
+                // Must only shrinks: keep the intersection with the old value.
+                Some(old) if !join_all => old.intersection(&new_must).copied().collect(),
+                _ => new_must,
+            };
+            if must[i].as_ref() != Some(&must_i) {
+                must[i] = Some(must_i);
+                changed = true;
+            }
+            let may_i: HashSet<&str> = match &may[i] {
+                Some(old) => old.union(&new_may).copied().collect(),
+                None => new_may,
+            };
+            if may[i].as_ref() != Some(&may_i) {
+                may[i] = Some(may_i);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    (must, may)
+}
