@@ -318,6 +318,10 @@ impl PyIter for Cursor {
 /// Like yaql, a single item is never compared (its keys are never computed), and a
 /// secondary key is computed only for items whose earlier keys tie; each computed key
 /// is cached. Every comparison costs one step.
+///
+/// The sort is a merge sort that only asks "is b before a" (as Python's `sorted` only
+/// uses `<`), stops at the first error, and never panics on a comparator that is not
+/// a total order (subset-ordered sets, NaN) — unlike `slice::sort_by`.
 pub fn sort_by_fields(
     cx: &mut Ctx,
     items: Vec<Value>,
@@ -330,8 +334,6 @@ pub fn sort_by_fields(
     }
     let n = items.len();
     let mut keys: Vec<Vec<Option<Value>>> = vec![vec![None; n]; fields.len()];
-    let mut err: Option<Error> = None;
-    let mut idx: Vec<usize> = (0..n).collect();
     let mut key = |cx: &mut Ctx, f: usize, i: usize| -> Result<Value> {
         if let Some(k) = &keys[f][i] {
             return Ok(k.clone());
@@ -340,32 +342,50 @@ pub fn sort_by_fields(
         keys[f][i] = Some(k.clone());
         Ok(k)
     };
-    idx.sort_by(|&a, &b| {
-        if err.is_some() {
-            return Ordering::Equal;
+    // `a` sorts strictly before `b`.
+    let mut before = |cx: &mut Ctx, a: usize, b: usize| -> Result<bool> {
+        cx.tick()?;
+        for (f, (_, ascending)) in fields.iter().enumerate() {
+            let (ka, kb) = (key(cx, f, a)?, key(cx, f, b)?);
+            let o = if py_lt(&ka, &kb)? {
+                Ordering::Less
+            } else if py_gt(&ka, &kb)? {
+                Ordering::Greater
+            } else {
+                continue;
+            };
+            let o = if *ascending { o } else { o.reverse() };
+            return Ok(o == Ordering::Less);
         }
-        let mut cmp = || -> Result<Ordering> {
-            cx.tick()?;
-            for (f, (_, ascending)) in fields.iter().enumerate() {
-                let (ka, kb) = (key(cx, f, a)?, key(cx, f, b)?);
-                let o = if py_lt(&ka, &kb)? {
-                    Ordering::Less
-                } else if py_gt(&ka, &kb)? {
-                    Ordering::Greater
+        Ok(false)
+    };
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut buf: Vec<usize> = vec![0; n];
+    let mut width = 1;
+    while width < n {
+        let mut lo = 0;
+        while lo < n {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (lo, mid, lo);
+            while i < mid && j < hi {
+                // Stable: the right item goes first only when strictly before.
+                if before(cx, idx[j], idx[i])? {
+                    buf[k] = idx[j];
+                    j += 1;
                 } else {
-                    continue;
-                };
-                return Ok(if *ascending { o } else { o.reverse() });
+                    buf[k] = idx[i];
+                    i += 1;
+                }
+                k += 1;
             }
-            Ok(Ordering::Equal)
-        };
-        cmp().unwrap_or_else(|e| {
-            err = Some(e);
-            Ordering::Equal
-        })
-    });
-    if let Some(e) = err {
-        return Err(e);
+            buf[k..k + (mid - i)].copy_from_slice(&idx[i..mid]);
+            k += mid - i;
+            buf[k..k + (hi - j)].copy_from_slice(&idx[j..hi]);
+            lo = hi;
+        }
+        std::mem::swap(&mut idx, &mut buf);
+        width *= 2;
     }
     let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
@@ -410,6 +430,36 @@ mod tests {
         })));
         assert_eq!(to_vec(&mut cx, &m, "t").unwrap().len(), 2);
         assert_eq!(to_vec(&mut cx, &m, "t").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn sort_is_stable_and_total_order_free() {
+        use crate::ctx::lambda;
+        let mut cx = Ctx::default();
+        // Keys: the first tuple item; ties keep input order.
+        let items: Vec<Value> = [(2, 0), (1, 1), (2, 2), (1, 3), (0, 4)]
+            .iter()
+            .map(|(k, i)| Value::tuple(vec![Value::Int(*k), Value::Int(*i)]))
+            .collect();
+        let first = lambda(|_, a| Ok(a[0].as_seq().map(|s| s[0].clone()).unwrap_or_default()));
+        let sorted = sort_by_fields(&mut cx, items, &[(first, true)]).unwrap();
+        let order: Vec<i64> = sorted
+            .iter()
+            .map(|v| v.as_seq().and_then(|s| s[1].as_i64_lenient()).unwrap_or(-1))
+            .collect();
+        assert_eq!(order, vec![4, 1, 3, 0, 2]);
+        // Sets are only partially ordered (subsets): no panic, a permutation comes out.
+        let set = |xs: &[i64]| {
+            let mut s = Set::new_frozen();
+            for x in xs {
+                s.insert(Value::Int(*x)).unwrap();
+            }
+            Value::set(s)
+        };
+        let items = vec![set(&[1]), set(&[2]), set(&[1, 2]), set(&[3]), set(&[])];
+        let id = lambda(|_, a| Ok(a[0].clone()));
+        let out = sort_by_fields(&mut cx, items, &[(id, false)]).unwrap();
+        assert_eq!(out.len(), 5);
     }
 
     #[test]
