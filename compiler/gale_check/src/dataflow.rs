@@ -170,7 +170,15 @@ impl<'a> Flow<'a> {
         let published_anywhere = published.iter().flatten().flatten().copied().collect();
         let n = wf.tasks.len();
         let (must, may) = if wf.kind == WorkflowType::Direct && g.complete {
-            fixpoint(g, &published)
+            let never_fails: Vec<bool> = wf
+                .tasks
+                .iter()
+                .map(|t| {
+                    t.call.kind == gale_hir::CallKind::Action
+                        && matches!(t.call.name.as_str(), "std.noop" | "std.echo")
+                })
+                .collect();
+            fixpoint(g, &published, &never_fails)
         } else {
             (vec![None; n], vec![None; n])
         };
@@ -257,7 +265,13 @@ fn edge_adds<'a, 'p>(
 type Sets<'a> = Vec<Option<HashSet<&'a str>>>;
 
 /// Must/may sets of every reachable task of a direct workflow.
-fn fixpoint<'a>(g: &TaskGraph<'a>, published: &[[HashSet<&'a str>; 3]]) -> (Sets<'a>, Sets<'a>) {
+/// `never_fails[i]`: task `i` runs an action that cannot end in ERROR
+/// (`std.noop`, `std.echo`), so its `on-error` edges are never taken.
+fn fixpoint<'a>(
+    g: &TaskGraph<'a>,
+    published: &[[HashSet<&'a str>; 3]],
+    never_fails: &[bool],
+) -> (Sets<'a>, Sets<'a>) {
     let n = g.len();
     let mut must: Sets<'a> = vec![None; n];
     let mut may: Sets<'a> = vec![None; n];
@@ -283,7 +297,13 @@ fn fixpoint<'a>(g: &TaskGraph<'a>, published: &[[HashSet<&'a str>; 3]]) -> (Sets
                 let Some(pubs) = published.get(p) else {
                     continue;
                 };
-                let (add_must, add_may) = edge_adds(pubs, edge.kind);
+                let safe = never_fails.get(p).copied().unwrap_or(false);
+                let kind = match edge.kind {
+                    ClauseKind::OnError if safe => continue,
+                    ClauseKind::OnComplete if safe => ClauseKind::OnSuccess,
+                    k => k,
+                };
+                let (add_must, add_may) = edge_adds(pubs, kind);
                 let em: HashSet<&str> = pm.union(&add_must).copied().collect();
                 let ey: HashSet<&str> = pmay.union(&add_may).copied().collect();
                 per_pred

@@ -16,7 +16,7 @@ use gale_hir::{
     WorkflowType,
 };
 use petgraph::algo::dominators::simple_fast;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
@@ -158,7 +158,7 @@ impl<'a> TaskGraph<'a> {
                 }
             }
         }
-        let mut components: Vec<Vec<usize>> = tarjan_scc(&graph)
+        let mut components: Vec<Vec<usize>> = kosaraju_scc(&graph)
             .into_iter()
             .map(|c| {
                 let mut c: Vec<usize> = c.into_iter().map(|x| x.index()).collect();

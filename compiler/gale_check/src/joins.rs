@@ -43,6 +43,7 @@ pub(crate) enum Lit {
 }
 
 /// Conditions per task and whether it runs at most once per execution.
+#[derive(Default)]
 pub(crate) struct Conditions {
     /// `None`: no start task leads to the task.
     pub of_task: Vec<Option<BTreeSet<Lit>>>,

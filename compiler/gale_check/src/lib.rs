@@ -17,10 +17,12 @@
 //!   evaluate to; everything that depends on data is a warning.
 
 mod checks;
+mod dataflow;
 mod graph;
 mod joins;
 mod refs;
 mod render;
+mod signatures;
 
 use std::collections::HashSet;
 
@@ -179,11 +181,15 @@ pub fn check(document: &Document, source_map: &SourceMap) -> Analysis {
     let mut cx = checks::Context::new(source_map);
     let all_ids: HashSet<gale_hir::TaskId> = document.tasks().map(|(_, t)| t.id).collect();
     let mut graphs = Vec::new();
+    let extra = checks::action_mentions(source_map);
     for wf in &document.workflows {
         let g = graph::TaskGraph::new(wf, source_map, &all_ids);
         checks::run(&mut cx, &g);
+        let flow = dataflow::Flow::new(&g, source_map.expressions());
+        checks::run_data_flow(&mut cx, &g, &flow, &extra);
         graphs.push(render::plain(&g));
     }
+    checks::run_signatures(&mut cx, document);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     IndexError,
     /// Python `ValueError`.
     ValueError,
+    /// Python `json.JSONDecodeError` (a `ValueError`), from `json_parse`.
+    JsonDecodeError,
     /// Python `TypeError`.
     TypeError,
     /// Python `ZeroDivisionError`.
@@ -69,6 +71,7 @@ impl ErrorKind {
             ErrorKind::KeyError => "KeyError",
             ErrorKind::IndexError => "IndexError",
             ErrorKind::ValueError => "ValueError",
+            ErrorKind::JsonDecodeError => "JSONDecodeError",
             ErrorKind::TypeError => "TypeError",
             ErrorKind::ZeroDivisionError => "ZeroDivisionError",
             ErrorKind::StopIteration => "StopIteration",

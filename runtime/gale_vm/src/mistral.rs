@@ -77,7 +77,7 @@ pub(crate) fn json_parse(cx: &mut Ctx, a: &Args) -> Result<Value> {
     let t = a.str(0);
     cx.charge(t.len() * 4)?;
     let j: serde_json::Value = serde_json::from_str(t)
-        .map_err(|e| Error::new(ErrorKind::ValueError, format!("JSONDecodeError: {e}")))?;
+        .map_err(|e| Error::new(ErrorKind::JsonDecodeError, e.to_string()))?;
     Ok(crate::convert::from_json(&j, true))
 }
 
@@ -189,9 +189,10 @@ fn write_json(v: &Value, depth: usize, out: &mut String) -> Result<()> {
             ));
         }
         other => {
-            return Err(Error::type_error(format!(
-                "Object of type {} is not JSON serializable",
-                other.type_name()
+            // oslo.serialization's to_primitive gives up with ValueError.
+            return Err(Error::value_error(format!(
+                "Cannot convert {} to primitive",
+                crate::pyfmt::repr(other)
             )));
         }
     }

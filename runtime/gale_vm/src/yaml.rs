@@ -18,6 +18,8 @@ fn scalar(v: &Value) -> Option<String> {
             }
         }
         Value::Int(_) | Value::BigInt(_) => crate::pyfmt::py_str(v),
+        // PyYAML's timestamp representer: `str(dt)` (ISO with a space) as a plain scalar.
+        Value::DateTime(d) => d.to_py_str(),
         Value::Float(f) => match *f {
             f if f.is_nan() => ".nan".into(),
             f if f == f64::INFINITY => ".inf".into(),

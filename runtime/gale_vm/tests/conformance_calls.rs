@@ -840,3 +840,118 @@ fn matcher_is_strict() {
         &json!({"$datetime": "2020-01-02T00:00:00+00:00"})
     ));
 }
+
+/// The Mistral host for `mistral_cases.jsonl`: only `env()` is answerable (the DB
+/// functions are not exercised by the suite).
+struct TestHost(Value);
+
+impl gale_vm::mistral::MistralContext for TestHost {
+    fn env(&self) -> Value {
+        self.0.clone()
+    }
+    fn execution(&self) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn executions(&self, _: &[(&str, Value)]) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn task(&self, _: Option<&str>) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn tasks(&self, _: Option<&str>, _: bool, _: Option<&str>, _: bool) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn global(&self, _: &str) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+}
+
+fn no_db() -> gale_vm::Error {
+    gale_vm::Error::new(gale_vm::ErrorKind::MistralError, "no database in tests")
+}
+
+/// `mistral_cases.jsonl`, group `yaql_typed` (`<% E %>` as the whole string): the same
+/// mini-evaluator with Mistral's configuration (standard functions, no delegates,
+/// sets kept as sets), `$__env`/`$__execution`/`$__task_execution` bound from the
+/// data context. An expected `YaqlEvaluationException` matches when its `cause` is
+/// the class we raise.
+#[test]
+fn mistral_yaql_typed_cases() {
+    let Some(root) = shared() else { return };
+    let text = std::fs::read_to_string(root.join("conformance/yaql/mistral_cases.jsonl"))
+        .expect("read mistral cases");
+    let (mut tried, mut passed, mut skipped) = (0, 0, 0);
+    let (mut failures, mut skips) = (Vec::new(), Vec::new());
+    for line in text.lines() {
+        let case: serde_json::Value = serde_json::from_str(line).expect("json");
+        if case["source"] != "mistral::yaql_typed" || case["mode"] != "evaluate" {
+            continue;
+        }
+        let id = case["id"].as_str().unwrap_or("?");
+        let full = case["expr"].as_str().unwrap_or("");
+        let inner = full
+            .trim_start_matches(['<', '%', '>'])
+            .trim_end_matches(['<', '%', '>'])
+            .trim();
+        let mut cx = Ctx::default();
+        let Some(data) = decode(&case["context"], true) else {
+            skipped += 1;
+            skips.push(format!("{id} | {full} | undecodable context"));
+            continue;
+        };
+        let mut vars = HashMap::new();
+        let field = |k: &str| match &data {
+            Value::Dict(d) => d.get_str(k).cloned().unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        for k in ["__env", "__execution", "__task_execution"] {
+            vars.insert(k.to_string(), field(k));
+        }
+        cx.mistral = Some(Rc::new(TestHost(field("__env"))));
+        vars.insert("1".to_string(), data);
+        let env = Rc::new(Scope { vars, parent: None });
+        let Some(ast) = parse(inner, false) else {
+            skipped += 1;
+            skips.push(format!(
+                "{id} | {full} | syntax or intrinsic not in the mini-evaluator"
+            ));
+            continue;
+        };
+        let got = eval(&mut cx, &env, &ast).and_then(|v| convert::output(&mut cx, &v));
+        if let Err(e) = &got
+            && e.message().contains("implemented by the interpreter")
+        {
+            skipped += 1;
+            skips.push(format!("{id} | {full} | reaches an interpreter intrinsic"));
+            continue;
+        }
+        tried += 1;
+        let want = &case["expect"];
+        let ok = match (want.get("value"), &got) {
+            (Some(w), Ok(v)) => matches(v, w),
+            (None, Err(e)) => want["cause"] == e.kind().python_name(),
+            _ => false,
+        };
+        if ok {
+            passed += 1;
+        } else {
+            let got = match &got {
+                Ok(v) => format!("{v:?}"),
+                Err(e) => format!("{e:?}"),
+            };
+            let want = want
+                .get("value")
+                .cloned()
+                .unwrap_or_else(|| want["cause"].clone());
+            failures.push(format!("{id} | {full} | got {got} | want {want}"));
+        }
+    }
+    let summary = format!(
+        "tried {tried}, passed {passed}, skipped {skipped}\nfailures:\n{}\nskipped:\n{}",
+        failures.join("\n"),
+        skips.join("\n")
+    );
+    eprintln!("{summary}");
+    assert!(tried >= 250, "too few evaluable cases: {tried}");
+    insta::assert_snapshot!("mistral_yaql_typed_cases", summary);
+}

@@ -2,7 +2,7 @@
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
 use gale_hir::{ClauseKind, EngineCommand};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::Context;
@@ -68,7 +68,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             }
         }
     }
-    for comp in tarjan_scc(&sub) {
+    for comp in kosaraju_scc(&sub) {
         let mut comp: Vec<usize> = comp.into_iter().map(|x| x.index()).collect();
         comp.sort_unstable();
         let Some(&first) = comp.first() else { continue };

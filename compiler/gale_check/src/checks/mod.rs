@@ -6,14 +6,25 @@ mod cycle_without_exit;
 mod join_in_loop;
 mod join_may_not_fire;
 mod join_never_fires;
+mod missing_action_parameter;
+mod missing_workflow_input;
+mod possibly_undefined_variable;
 mod requires_cycle;
 mod requires_self;
+mod task_not_yet_run;
 mod task_started_twice;
+mod undefined_variable;
+mod unknown_action_parameter;
+mod unknown_task_reference;
+mod unknown_workflow_input;
 mod unreachable_transition;
+mod unused_input;
+mod unused_var;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
 use gale_hir::{Item, SourceMap, Task, Transition, WorkflowType};
 
+use crate::dataflow::Flow;
 use crate::graph::TaskGraph;
 use crate::{JoinVerdict, joins};
 
@@ -24,10 +35,20 @@ pub(crate) const CODES: &[CodeInfo] = &[
     join_in_loop::INFO,
     join_may_not_fire::INFO,
     join_never_fires::INFO,
+    missing_action_parameter::INFO,
+    missing_workflow_input::INFO,
+    possibly_undefined_variable::INFO,
     requires_cycle::INFO,
     requires_self::INFO,
+    task_not_yet_run::INFO,
     task_started_twice::INFO,
+    undefined_variable::INFO,
+    unknown_action_parameter::INFO,
+    unknown_task_reference::INFO,
+    unknown_workflow_input::INFO,
     unreachable_transition::INFO,
+    unused_input::INFO,
+    unused_var::INFO,
 ];
 
 /// What the checks produce.
@@ -79,7 +100,10 @@ impl<'a> Context<'a> {
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     match g.workflow.kind {
         WorkflowType::Direct => {
-            let conditions = joins::conditions(g);
+            // Path conditions grow with path length: compute them only when a join
+            // needs them (a 20,000-task chain without joins stays linear).
+            let has_join = (0..g.len()).any(|j| g.is_join(j));
+            let conditions = if has_join { joins::conditions(g) } else { joins::Conditions::default() };
             for j in 0..g.len() {
                 if !g.is_join(j) {
                     continue;
@@ -109,4 +133,42 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             requires_cycle::run(cx, g);
         }
     }
+}
+
+/// Runs the data-flow checks on one workflow.
+pub(crate) fn run_data_flow(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extra: &unused_input::Extra) {
+    undefined_variable::run(cx, g, flow);
+    possibly_undefined_variable::run(cx, g, flow);
+    unknown_task_reference::run(cx, g, flow);
+    task_not_yet_run::run(cx, g, flow);
+    if g.complete {
+        unused_input::run(cx, g, flow, extra);
+        unused_var::run(cx, g, flow, extra);
+    }
+}
+
+/// Runs the signature checks on the whole document.
+pub(crate) fn run_signatures(cx: &mut Context<'_>, document: &gale_hir::Document) {
+    let env_used = cx
+        .source_map
+        .expressions()
+        .iter()
+        .any(|s| s.text.contains("env()") || s.text.contains("__actions"));
+    unknown_action_parameter::run(cx, document);
+    missing_action_parameter::run(cx, document, env_used);
+    missing_workflow_input::run(cx, document);
+    unknown_workflow_input::run(cx, document);
+}
+
+/// Names ad-hoc actions read from the calling task's context.
+pub(crate) fn action_mentions(source_map: &SourceMap) -> unused_input::Extra {
+    let mut extra = unused_input::Extra::default();
+    for site in source_map.expressions() {
+        if matches!(site.item, Item::Action(_)) && site.field == "base-input" {
+            let r = crate::refs::reads(&site.text);
+            extra.whole_context |= r.whole_context;
+            extra.mentioned.extend(r.mentioned);
+        }
+    }
+    extra
 }

@@ -1,0 +1,73 @@
+//! `missing-workflow-input`: a task does not pass a required input of its
+//! sub-workflow.
+
+use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
+use gale_hir::{Document, Item, WorkflowType};
+
+use super::Context;
+use crate::signatures::{Callee, input_keys, resolve};
+
+/// Documentation of `missing-workflow-input`.
+pub(crate) const INFO: CodeInfo = CodeInfo {
+    code: "missing-workflow-input",
+    severity: Severity::Warning,
+    summary: "a task does not pass a required input of its sub-workflow",
+    explanation: "An input declared without default must be passed: the sub-workflow \
+then fails to start and the task fails (`Invalid input [name=sub, class=DirectWorkflowSpec, \
+missing=['a']]`). A reverse sub-workflow also needs `task_name` (the task to reach). Checked \
+for sub-workflows of the same document; an `input` given as one expression is not checked.\n\n\
+Gale reports a warning, not an error: Mistral accepts the definition and the failure happens only when the task runs. \n\n**Example:**\n\n```yaml\nworkflows:\n  sub:\n    input: [host]\n    tasks: {t: {action: std.noop}}\n  \
+main:\n    tasks:\n      call:\n        workflow: sub\n```\n\n\
+**Fix:** pass the input in the task's `input` (or give it a default in the sub-workflow).",
+};
+
+/// Reports required sub-workflow inputs the task does not pass.
+pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
+    for (_, task) in document.tasks() {
+        let Some(Callee::Workflow(sub)) = resolve(document, task) else {
+            continue;
+        };
+        let Some(keys) = input_keys(task) else {
+            continue;
+        };
+        let mut missing: Vec<&str> = sub
+            .input
+            .iter()
+            .filter(|p| p.default.is_none() && !keys.contains(&p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .collect();
+        missing.dedup();
+        if sub.kind == WorkflowType::Reverse && !keys.contains(&"task_name") {
+            missing.push("task_name");
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let span = cx
+            .source_map
+            .field(Item::Task(task.id), "workflow")
+            .map(|f| f.value)
+            .unwrap_or_else(|| cx.task_span(task));
+        let list = missing
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        cx.push(
+            Diagnostic::warning(
+                INFO.code,
+                span,
+                format!(
+                    "sub-workflow `{}` needs {} {list}",
+                    sub.name,
+                    if missing.len() == 1 { "input" } else { "inputs" }
+                ),
+            )
+            .with_note(format!(
+                "the sub-workflow cannot start, so task `{}` fails",
+                task.name
+            ))
+            .with_help(format!("pass {list} in the task's `input`")),
+        );
+    }
+}

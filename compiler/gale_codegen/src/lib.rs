@@ -1,0 +1,676 @@
+//! # gale_codegen — YAQL syntax trees to bytecode
+//!
+//! [`compile`] lowers a [`gale_expr::yaql::ast::Expr`] to a [`gale_bytecode::Module`]
+//! exactly as yaql desugars it (yaql.md §3.3): operators, indexers, list and dict
+//! literals become calls of the builtins' names (`#operator_+`, `*equal`, `#indexer`,
+//! `#list`, `#map`…); `X.f(args)` is a method call with receiver `X`; `X.word` calls
+//! `#member`; `X?.rhs` jumps over the member access when `X` is null; `$name` is a
+//! variable read (`$` = `$1`).
+//!
+//! Laziness is decided here from the ONE signature table (`gale_vm::sig::registry`):
+//! an argument is compiled to its own prototype (run later as a lambda with `$`
+//! rebound to the lambda's first argument) when any visible overload of the callee
+//! takes a lambda at that position or keyword; every other argument is evaluated into
+//! a register before the call. Unknown names (possibly `def`ined at run time) get only
+//! lazy arguments, so yaql's "no such function" wins over argument errors.
+//!
+//! Interpreter intrinsics get their own ops: `and`/`or` are jumps (they return an
+//! operand, like yaql's), `a -> b` enters the context `a` for `b`, `let`/`with`,
+//! `def`, `unpack`, delegates' `lambda` and `E(args)`, and the legacy `a => b` tuples.
+//! The whole expression ends with `#finalize` (output conversion).
+
+use std::collections::HashMap;
+
+use gale_bytecode::{
+    ArgSpec, CallSite, ConstId, Constant, FailKind, Module, Op, Operand, Proto, ProtoId, Reg,
+    SiteId, Span, Target,
+};
+use gale_expr::yaql::ast::{Arg, BinaryOp, Expr, ExprKind};
+use gale_vm::sig::{Form, ParamKind, Ty, registry};
+use gale_vm::FunctionSet;
+
+/// What the compiled code will run against.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// The function set (yaql context) the expression is evaluated in; laziness of
+    /// arguments follows its overloads.
+    pub functions: FunctionSet,
+    /// Run `#finalize` (output conversion) on the result.
+    pub finalize: bool,
+}
+
+impl Options {
+    /// Mistral's configuration: standard functions, output conversion on.
+    pub const MISTRAL: Options = Options {
+        functions: FunctionSet::Std,
+        finalize: true,
+    };
+}
+
+/// Why an expression could not be compiled (limits of the encoding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    /// What overflowed.
+    pub message: String,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+type R<T> = Result<T, CompileError>;
+
+fn too_big(what: &str) -> CompileError {
+    CompileError {
+        message: format!("expression too large to compile: too many {what}"),
+    }
+}
+
+/// Compiles a parsed YAQL expression.
+pub fn compile(expr: &Expr, options: Options) -> R<Module> {
+    let mut g = Gen {
+        options,
+        module: Module::default(),
+        strings: HashMap::new(),
+        cur: ProtoGen::default(),
+    };
+    g.proto(expr, options.finalize)?;
+    Ok(g.module)
+}
+
+#[derive(Default)]
+struct ProtoGen {
+    code: Vec<Op>,
+    positions: Vec<(u32, Span)>,
+    next: u16,
+    max: u16,
+}
+
+struct Gen {
+    options: Options,
+    module: Module,
+    strings: HashMap<String, ConstId>,
+    cur: ProtoGen,
+}
+
+/// An argument by reference (so operators need not build `Arg`s).
+#[derive(Clone, Copy)]
+enum ArgRef<'e> {
+    Positional(&'e Expr),
+    Skipped,
+    Pair(&'e Expr, &'e Expr),
+}
+
+fn refs(args: &[Arg]) -> Vec<ArgRef<'_>> {
+    args.iter()
+        .map(|a| match a {
+            Arg::Positional(e) => ArgRef::Positional(e),
+            Arg::Skipped(_) => ArgRef::Skipped,
+            Arg::Pair { key, value, .. } => ArgRef::Pair(key, value),
+        })
+        .collect()
+}
+
+/// Which arguments of a callee are lazy.
+struct Laziness {
+    /// The name has visible overloads of this call form.
+    known: bool,
+    positions: Vec<bool>,
+    rest_from: Option<usize>,
+    keywords: Vec<String>,
+    all_keywords: bool,
+    pairs: bool,
+}
+
+impl Laziness {
+    fn position(&self, i: usize) -> bool {
+        !self.known
+            || self.positions.get(i).copied().unwrap_or(false)
+            || self.rest_from.is_some_and(|r| i >= r)
+    }
+    fn keyword(&self, name: &str) -> bool {
+        !self.known || self.all_keywords || self.keywords.iter().any(|k| k == name)
+    }
+}
+
+fn span(e: &Expr) -> Span {
+    Span {
+        start: e.span.start,
+        end: e.span.end,
+    }
+}
+
+impl Gen {
+    fn laziness(&self, name: &str, method: bool) -> Laziness {
+        let reg = registry();
+        let set = self.options.functions;
+        let bare = name.trim_end_matches('_');
+        let extension = set == FunctionSet::Legacy
+            && gale_vm::signatures::LEGACY_EXTENSION_METHODS.contains(&bare);
+        let mut l = Laziness {
+            known: false,
+            positions: Vec::new(),
+            rest_from: None,
+            keywords: Vec::new(),
+            all_keywords: false,
+            pairs: false,
+        };
+        for &oi in reg.group(name).unwrap_or(&[]) {
+            let Some(o) = reg.overloads.get(oi) else {
+                continue;
+            };
+            let form_ok = extension
+                || match o.form {
+                    Form::Function => !method,
+                    Form::Method => method,
+                    Form::Extension => true,
+                };
+            if !set.includes(o.layer) || !form_ok {
+                continue;
+            }
+            l.known = true;
+            l.pairs |= o.pairs;
+            let mut i = 0;
+            for p in &o.params {
+                let lazy = matches!(p.ty, Ty::Lambda | Ty::LambdaPair);
+                match p.kind {
+                    ParamKind::Single => {
+                        if lazy {
+                            if l.positions.len() <= i {
+                                l.positions.resize(i + 1, false);
+                            }
+                            l.positions[i] = true;
+                            l.keywords.push(p.name.clone());
+                        }
+                        i += 1;
+                    }
+                    ParamKind::VarArgs => {
+                        if lazy {
+                            l.rest_from = Some(l.rest_from.map_or(i, |r| r.min(i)));
+                        }
+                    }
+                    ParamKind::VarKw => l.all_keywords |= lazy,
+                }
+            }
+        }
+        l
+    }
+
+    fn string(&mut self, s: &str) -> R<ConstId> {
+        if let Some(k) = self.strings.get(s) {
+            return Ok(*k);
+        }
+        let k = self.constant(Constant::Str(s.into()))?;
+        self.strings.insert(s.to_string(), k);
+        Ok(k)
+    }
+
+    fn constant(&mut self, c: Constant) -> R<ConstId> {
+        let k = u32::try_from(self.module.consts.len()).map_err(|_| too_big("constants"))?;
+        self.module.consts.push(c);
+        Ok(ConstId(k))
+    }
+
+    fn alloc(&mut self) -> R<Reg> {
+        let r = self.cur.next;
+        self.cur.next = r.checked_add(1).ok_or_else(|| too_big("registers"))?;
+        self.cur.max = self.cur.max.max(self.cur.next);
+        Ok(Reg(r))
+    }
+
+    fn emit(&mut self, op: Op, at: Span) -> usize {
+        let pc = self.cur.code.len();
+        if self.cur.positions.last().is_none_or(|(_, s)| *s != at) {
+            self.cur.positions.push((pc as u32, at));
+        }
+        self.cur.code.push(op);
+        pc
+    }
+
+    fn here(&self) -> Target {
+        Target(self.cur.code.len() as u32)
+    }
+
+    fn patch(&mut self, at: usize) {
+        let t = self.here();
+        if let Some(op) = self.cur.code.get_mut(at) {
+            match op {
+                Op::Jump { target }
+                | Op::JumpIfNull { target, .. }
+                | Op::JumpIfFalsy { target, .. }
+                | Op::JumpIfTruthy { target, .. } => *target = t,
+                _ => {}
+            }
+        }
+    }
+
+    /// Compiles `e` as a new prototype (returns its id).
+    fn proto(&mut self, e: &Expr, finalize: bool) -> R<ProtoId> {
+        let id = u16::try_from(self.module.protos.len()).map_err(|_| too_big("lambdas"))?;
+        self.module.protos.push(Proto::default());
+        let saved = std::mem::take(&mut self.cur);
+        let result = (|| {
+            let r = self.alloc()?;
+            self.expr(e, r)?;
+            if finalize {
+                self.emit(Op::Finalize { dst: r, src: r }, span(e));
+            }
+            self.emit(Op::Return { src: r }, span(e));
+            Ok(())
+        })();
+        let done = std::mem::replace(&mut self.cur, saved);
+        result?;
+        if let Some(p) = self.module.protos.get_mut(id as usize) {
+            *p = Proto {
+                nregs: done.max,
+                code: done.code,
+                positions: done.positions,
+            };
+        }
+        Ok(ProtoId(id))
+    }
+
+    fn operand(&mut self, e: &Expr, lazy: bool) -> R<Operand> {
+        if lazy {
+            Ok(Operand::Lazy(self.proto(e, false)?))
+        } else {
+            let r = self.alloc()?;
+            self.expr(e, r)?;
+            Ok(Operand::Reg(r))
+        }
+    }
+
+    fn site(&mut self, name: &str, method: bool, args: Vec<ArgSpec>) -> R<SiteId> {
+        let name = self.string(name)?;
+        let id = u32::try_from(self.module.sites.len()).map_err(|_| too_big("calls"))?;
+        self.module.sites.push(CallSite { name, method, args });
+        Ok(SiteId(id))
+    }
+
+    fn fail(&mut self, kind: FailKind, message: &str, at: Span) -> R<()> {
+        let msg = self.string(message)?;
+        self.emit(Op::Fail { kind, msg }, at);
+        Ok(())
+    }
+
+    /// A call of `name`: `receiver` (already in a register) first for methods.
+    fn call(
+        &mut self,
+        name: &str,
+        method: bool,
+        receiver: Option<Reg>,
+        args: &[ArgRef<'_>],
+        dst: Reg,
+        at: Span,
+    ) -> R<()> {
+        let mark = self.cur.next;
+        let lazy = self.laziness(name, method);
+        // `#map`/`dict` evaluate each pair's sides in order anyway: no closures.
+        let eager_pairs = matches!(name, "#map" | "dict");
+        let mut specs = Vec::with_capacity(args.len() + 1);
+        let mut index = 0usize;
+        if let Some(r) = receiver {
+            specs.push(ArgSpec::Positional(Operand::Reg(r)));
+            index = 1;
+        }
+        for a in args {
+            match *a {
+                ArgRef::Positional(e) => {
+                    let o = self.operand(e, lazy.position(index))?;
+                    specs.push(ArgSpec::Positional(o));
+                    index += 1;
+                }
+                ArgRef::Skipped => {
+                    specs.push(ArgSpec::Skipped);
+                    index += 1;
+                }
+                ArgRef::Pair(key, value) => {
+                    if lazy.known && lazy.pairs {
+                        let key = self.operand(key, !eager_pairs)?;
+                        let value = self.operand(value, !eager_pairs)?;
+                        specs.push(ArgSpec::Pair { key, value });
+                    } else if let ExprKind::Word(w) = &key.kind {
+                        let name = self.string(w)?;
+                        let value = self.operand(value, lazy.keyword(w))?;
+                        specs.push(ArgSpec::Keyword { name, value });
+                    } else {
+                        self.cur.next = mark;
+                        return self.fail(
+                            FailKind::MappingTranslation,
+                            "Cannot convert mapping to keyword argument",
+                            span(key),
+                        );
+                    }
+                }
+            }
+        }
+        let site = self.site(name, method, specs)?;
+        self.emit(Op::Call { dst, site }, at);
+        self.cur.next = mark;
+        Ok(())
+    }
+
+    /// Arguments evaluated eagerly into a site (intrinsics).
+    fn eager_site(
+        &mut self,
+        name: &str,
+        method: bool,
+        receiver: Option<Reg>,
+        args: &[Arg],
+    ) -> R<Result<SiteId, Span>> {
+        let mut specs = Vec::new();
+        if let Some(r) = receiver {
+            specs.push(ArgSpec::Positional(Operand::Reg(r)));
+        }
+        for a in args {
+            match a {
+                Arg::Positional(e) => specs.push(ArgSpec::Positional(self.operand(e, false)?)),
+                Arg::Skipped(_) => specs.push(ArgSpec::Skipped),
+                Arg::Pair { key, value, .. } => match &key.kind {
+                    ExprKind::Word(w) => {
+                        let name = self.string(w)?;
+                        let value = self.operand(value, false)?;
+                        specs.push(ArgSpec::Keyword { name, value });
+                    }
+                    _ => return Ok(Err(span(key))),
+                },
+            }
+        }
+        Ok(Ok(self.site(name, method, specs)?))
+    }
+
+    fn expr(&mut self, e: &Expr, dst: Reg) -> R<()> {
+        let at = span(e);
+        match &e.kind {
+            ExprKind::Null => self.load(Constant::Null, dst, at),
+            ExprKind::Bool(b) => self.load(Constant::Bool(*b), dst, at),
+            ExprKind::Int(i) => match i64::try_from(*i) {
+                Ok(i) => self.load(Constant::Int(i), dst, at),
+                Err(_) => self.load(Constant::BigInt(i.to_string().into()), dst, at),
+            },
+            ExprKind::BigInt(s) => self.load(Constant::BigInt(s.clone()), dst, at),
+            ExprKind::Float(f) => self.load(Constant::Float(*f), dst, at),
+            ExprKind::Str(s) => {
+                let k = self.string(s)?;
+                self.emit(Op::LoadConst { dst, k }, at);
+                Ok(())
+            }
+            ExprKind::Word(w) => {
+                let k = self.string(w)?;
+                self.emit(Op::LoadConst { dst, k }, at);
+                Ok(())
+            }
+            ExprKind::Var(name) => {
+                let name = if name.is_empty() { "1" } else { name };
+                let k = self.string(name)?;
+                self.emit(Op::LoadVar { dst, name: k }, at);
+                Ok(())
+            }
+            ExprKind::Paren(inner) => self.expr(inner, dst),
+            ExprKind::Call { name, args, .. } => self.plain_call(name, args, dst, at),
+            ExprKind::DelegateCall { callee, args } => {
+                let mark = self.cur.next;
+                let r = self.alloc()?;
+                self.expr(callee, r)?;
+                match self.eager_site("#call", false, Some(r), args)? {
+                    Ok(site) => {
+                        self.emit(Op::CallValue { dst, site }, at);
+                    }
+                    Err(k) => self.fail(
+                        FailKind::MappingTranslation,
+                        "Cannot convert mapping to keyword argument",
+                        k,
+                    )?,
+                }
+                self.cur.next = mark;
+                Ok(())
+            }
+            ExprKind::Member {
+                receiver,
+                safe,
+                member,
+                ..
+            } => {
+                let mark = self.cur.next;
+                let r = self.alloc()?;
+                self.expr(receiver, r)?;
+                let skip = if *safe {
+                    Some(self.emit(
+                        Op::JumpIfNull {
+                            src: r,
+                            target: Target(0),
+                        },
+                        at,
+                    ))
+                } else {
+                    None
+                };
+                match &member.kind {
+                    ExprKind::Call { name, args, .. } => {
+                        let mat = span(member);
+                        if name.trim_end_matches('_') == "unpack" {
+                            match self.eager_site("unpack", true, Some(r), args)? {
+                                Ok(site) => {
+                                    self.emit(Op::Unpack { dst, site }, mat);
+                                }
+                                Err(k) => self.fail(
+                                    FailKind::MappingTranslation,
+                                    "Cannot convert mapping to keyword argument",
+                                    k,
+                                )?,
+                            }
+                        } else {
+                            self.call(name, true, Some(r), &refs(args), dst, mat)?;
+                        }
+                    }
+                    ExprKind::Word(w) => {
+                        let k = self.alloc()?;
+                        let wk = self.string(w)?;
+                        self.emit(Op::LoadConst { dst: k, k: wk }, span(member));
+                        let site = self.site(
+                            "#member",
+                            false,
+                            vec![
+                                ArgSpec::Positional(Operand::Reg(r)),
+                                ArgSpec::Positional(Operand::Reg(k)),
+                            ],
+                        )?;
+                        self.emit(Op::Call { dst, site }, at);
+                    }
+                    _ => self.fail(
+                        FailKind::NoMatchingFunction,
+                        "No function \"#operator_.\" matches supplied arguments",
+                        at,
+                    )?,
+                }
+                if let Some(j) = skip {
+                    let end = self.emit(Op::Jump { target: Target(0) }, at);
+                    self.patch(j);
+                    self.emit(Op::Move { dst, src: r }, at);
+                    self.patch(end);
+                }
+                self.cur.next = mark;
+                Ok(())
+            }
+            ExprKind::Index { target, args } => {
+                let mark = self.cur.next;
+                let r = self.alloc()?;
+                self.expr(target, r)?;
+                // `#indexer(target, args...)`: the target is a plain first argument.
+                self.call_with_first("#indexer", r, args, dst, at)?;
+                self.cur.next = mark;
+                Ok(())
+            }
+            ExprKind::List(args) => self.call("#list", false, None, &refs(args), dst, at),
+            ExprKind::Map(args) => self.call("#map", false, None, &refs(args), dst, at),
+            ExprKind::Binary { op, lhs, rhs, .. } => match op {
+                BinaryOp::And | BinaryOp::Or => {
+                    self.expr(lhs, dst)?;
+                    let j = if *op == BinaryOp::And {
+                        Op::JumpIfFalsy {
+                            src: dst,
+                            target: Target(0),
+                        }
+                    } else {
+                        Op::JumpIfTruthy {
+                            src: dst,
+                            target: Target(0),
+                        }
+                    };
+                    let j = self.emit(j, at);
+                    self.expr(rhs, dst)?;
+                    self.patch(j);
+                    Ok(())
+                }
+                BinaryOp::Arrow => {
+                    let mark = self.cur.next;
+                    let r = self.alloc()?;
+                    self.expr(lhs, r)?;
+                    self.emit(Op::Enter { src: r }, at);
+                    self.expr(rhs, dst)?;
+                    self.emit(Op::Leave, at);
+                    self.cur.next = mark;
+                    Ok(())
+                }
+                BinaryOp::LegacyPair => {
+                    let mut items = Vec::new();
+                    flatten_pairs(e, &mut items);
+                    let mark = self.cur.next;
+                    let count = u16::try_from(items.len()).map_err(|_| too_big("registers"))?;
+                    let start = self.cur.next;
+                    for _ in 0..count {
+                        self.alloc()?;
+                    }
+                    for (i, item) in items.iter().enumerate() {
+                        self.expr(item, Reg(start + i as u16))?;
+                    }
+                    self.emit(
+                        Op::MakeTuple {
+                            dst,
+                            start: Reg(start),
+                            count,
+                        },
+                        at,
+                    );
+                    self.cur.next = mark;
+                    Ok(())
+                }
+                _ => {
+                    let args = [ArgRef::Positional(lhs), ArgRef::Positional(rhs)];
+                    self.call(op.function_name(), false, None, &args, dst, at)
+                }
+            },
+            ExprKind::Unary { op, operand, .. } => {
+                let args = [ArgRef::Positional(operand)];
+                self.call(op.function_name(), false, None, &args, dst, at)
+            }
+            ExprKind::Error => self.fail(FailKind::NoMatchingFunction, "syntax error", at),
+        }
+    }
+
+    fn call_with_first(
+        &mut self,
+        name: &str,
+        first: Reg,
+        args: &[Arg],
+        dst: Reg,
+        at: Span,
+    ) -> R<()> {
+        // Same as a method-form receiver, but resolved as a plain function.
+        let mark = self.cur.next;
+        let lazy = self.laziness(name, false);
+        let mut specs = vec![ArgSpec::Positional(Operand::Reg(first))];
+        for (i, a) in args.iter().enumerate() {
+            match a {
+                Arg::Positional(e) => {
+                    let o = self.operand(e, lazy.position(i + 1))?;
+                    specs.push(ArgSpec::Positional(o));
+                }
+                Arg::Skipped(_) => specs.push(ArgSpec::Skipped),
+                Arg::Pair { key, value, .. } => {
+                    let (k, v) = (self.operand(key, true)?, self.operand(value, true)?);
+                    specs.push(ArgSpec::Pair { key: k, value: v });
+                }
+            }
+        }
+        let site = self.site(name, false, specs)?;
+        self.emit(Op::Call { dst, site }, at);
+        self.cur.next = mark;
+        Ok(())
+    }
+
+    fn plain_call(&mut self, name: &str, args: &[Arg], dst: Reg, at: Span) -> R<()> {
+        let bare = name.trim_end_matches('_');
+        let positional = args.iter().filter(|a| matches!(a, Arg::Positional(_))).count();
+        match bare {
+            "let" | "with" => {
+                let mark = self.cur.next;
+                match self.eager_site(bare, false, None, args)? {
+                    Ok(site) => {
+                        self.emit(Op::MakeContext { dst, site }, at);
+                    }
+                    Err(k) => self.fail(
+                        FailKind::MappingTranslation,
+                        "Cannot convert mapping to keyword argument",
+                        k,
+                    )?,
+                }
+                self.cur.next = mark;
+                Ok(())
+            }
+            "def" if positional == 2 && args.len() == 2 => {
+                let (Some(Arg::Positional(n)), Some(Arg::Positional(body))) =
+                    (args.first(), args.get(1))
+                else {
+                    return self.call(name, false, None, &refs(args), dst, at);
+                };
+                let mark = self.cur.next;
+                let r = self.alloc()?;
+                self.expr(n, r)?;
+                let body = self.proto(body, false)?;
+                self.emit(Op::Define { dst, name: r, body }, at);
+                self.cur.next = mark;
+                Ok(())
+            }
+            "lambda"
+                if self.options.functions == FunctionSet::StdDelegates
+                    && positional == 1
+                    && args.len() == 1 =>
+            {
+                let Some(Arg::Positional(body)) = args.first() else {
+                    return self.call(name, false, None, &refs(args), dst, at);
+                };
+                let body = self.proto(body, false)?;
+                self.emit(Op::MakeDelegate { dst, body }, at);
+                Ok(())
+            }
+            _ => self.call(name, false, None, &refs(args), dst, at),
+        }
+    }
+
+    fn load(&mut self, c: Constant, dst: Reg, at: Span) -> R<()> {
+        let k = self.constant(c)?;
+        self.emit(Op::LoadConst { dst, k }, at);
+        Ok(())
+    }
+}
+
+/// The items of a left-nested legacy `a => b => c` (parentheses stop the flattening).
+fn flatten_pairs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary {
+            op: BinaryOp::LegacyPair,
+            lhs,
+            rhs,
+            ..
+        } => {
+            flatten_pairs(lhs, out);
+            out.push(rhs);
+        }
+        _ => out.push(e),
+    }
+}
