@@ -55,6 +55,8 @@ fn mapping_checks<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     seen.clear();
+    let large = m.entries.len() > 16;
+    let mut by_name: std::collections::HashMap<&'a str, Span> = std::collections::HashMap::new();
     let mut merges = false;
     for e in &m.entries {
         let key = &e.key;
@@ -98,7 +100,26 @@ fn mapping_checks<'a>(
             }
         }
         let pk = PyKey::of(key);
-        if let Some((_, first)) = seen.iter().find(|(k, _)| k.same(&pk)) {
+        // Large mappings look string keys up in a hash map (a string key is only ever
+        // equal to a string key); small ones and other keys scan `seen`.
+        let earlier = match pk {
+            PyKey::Str(name) if large => match by_name.entry(name) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(key.span);
+                    None
+                }
+            },
+            _ => {
+                let found = seen.iter().find(|(k, _)| k.same(&pk)).map(|(_, s)| *s);
+                if found.is_none() {
+                    seen.push((pk, key.span));
+                }
+                found
+            }
+        };
+        if let Some(first) = earlier {
+            let first = &first;
             let name = key.as_scalar().map_or("", |s| s.text.as_str());
             let mut d =
                 Diagnostic::warning("duplicate-key", key.span, format!("duplicate key `{name}`"))
@@ -112,8 +133,6 @@ fn mapping_checks<'a>(
                 ));
             }
             out.push(d);
-        } else {
-            seen.push((pk, key.span));
         }
     }
     if let Err(bad) = if merges { flatten(m).map(drop) } else { Ok(()) } {

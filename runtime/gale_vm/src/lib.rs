@@ -33,6 +33,7 @@ pub mod convert;
 pub mod ctx;
 pub mod datetime;
 pub mod error;
+pub mod interp;
 pub mod iter;
 pub mod mistral;
 pub mod pyfmt;

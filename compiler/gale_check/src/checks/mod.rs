@@ -47,7 +47,6 @@ pub(crate) const CODES: &[CodeInfo] = &[
     unknown_task_reference::INFO,
     unknown_workflow_input::INFO,
     unreachable_transition::INFO,
-    unused_input::INFO,
     unused_var::INFO,
 ];
 
@@ -142,7 +141,6 @@ pub(crate) fn run_data_flow(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow
     unknown_task_reference::run(cx, g, flow);
     task_not_yet_run::run(cx, g, flow);
     if g.complete {
-        unused_input::run(cx, g, flow, extra);
         unused_var::run(cx, g, flow, extra);
     }
 }

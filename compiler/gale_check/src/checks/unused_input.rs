@@ -1,26 +1,11 @@
-//! `unused-input` and the shared "which names does a workflow read" helper.
+//! Which names a workflow reads (for `unused-var`; an `unused-input` check on the
+//! same helper is written but not enabled: see the report).
 
 use std::collections::HashSet;
 
-use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::Item;
 
 use super::Context;
 use crate::dataflow::Flow;
-use crate::graph::TaskGraph;
-
-/// Documentation of `unused-input`.
-pub(crate) const INFO: CodeInfo = CodeInfo {
-    code: "unused-input",
-    severity: Severity::Warning,
-    summary: "a workflow input is never read",
-    explanation: "No expression of the workflow reads this input (`$.name`, `_.name`, \
-`$.get('name')`…). Callers must still pass it when it has no default, so it is most likely \
-left over or misspelt where it is read. Workflows that read the whole context (`<% $ %>`, \
-`execution().input`, a computed key) are not checked.\n\n\
-**Example:**\n\n```yaml\ninput:\n  - host\n  - port\ntasks:\n  t:\n    action: std.echo output=<% $.host %>\n```\n\n\
-**Fix:** remove the input, or use it.",
-};
 
 /// Names the workflow's expressions mention, or `None` when it reads the whole
 /// context.
@@ -43,32 +28,6 @@ pub(crate) struct Extra {
     pub mentioned: Vec<String>,
     /// Some ad-hoc action reads the whole context.
     pub whole_context: bool,
-}
-
-/// Reports inputs no expression reads.
-pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extra: &Extra) {
-    let Some(used) = mentioned(flow, extra) else {
-        return;
-    };
-    let wf = g.workflow;
-    let span = cx
-        .source_map
-        .field(Item::Workflow(wf.id), "input")
-        .map(|f| f.value)
-        .unwrap_or_default();
-    for p in &wf.input {
-        if used.contains(p.name.as_str()) {
-            continue;
-        }
-        cx.push(
-            Diagnostic::warning(
-                INFO.code,
-                name_span(cx, span, &p.name),
-                format!("input `{}` of workflow `{}` is never read", p.name, wf.name),
-            )
-            .with_help("remove it, or read it with `$.name` / `_.name`"),
-        );
-    }
 }
 
 /// Where to report an unused entry: the `input`/`vars` block (the model keeps no

@@ -1,0 +1,653 @@
+//! The expression interpreter: runs verified [`gale_bytecode`] modules.
+//!
+//! * [`Program::load`] verifies a module (nothing unverified runs) and turns its
+//!   constants into [`Value`]s once.
+//! * [`Program::run`] evaluates it in a root [`Env`] (`$` = the data, other
+//!   variables by name).
+//! * The dispatch loop keeps its hot state (code, pc, register base, context) in
+//!   locals and its frames in a `Vec`: calling a `def`ined function pushes a frame,
+//!   never a Rust stack frame. Lazy arguments become [`Closure`]s the builtins call
+//!   through [`Callable`]; such a re-entry runs a fresh loop and is bounded
+//!   ([`MAX_NESTING`]), like Python's recursion limit bounds yaql.
+//! * Every op costs one step of the [`Ctx`] budget (builtins charge their own loops),
+//!   so every evaluation ends: with a value, an error, or `StepBudgetExceeded`.
+//! * Contexts (yaql.md §4.1, §4.4): an [`Env`] is a chain of variable scopes with
+//!   `def`ined functions; `let`/`with`/`def`/`unpack` make child contexts, returned as
+//!   context objects; `->` runs its right side in one; a lambda runs in a child of the
+//!   context it was created in, with `$1..` (`$` = `$1`) bound to its arguments.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gale_bytecode::{ArgSpec, Constant, FailKind, Module, Op, Operand, ProtoId, Reg, SiteId, Span};
+
+use crate::ctx::{ConstCallable, Ctx, Lambda};
+use crate::error::{Error, ErrorKind, Result};
+use crate::sig::{self, Arg, PairArg};
+use crate::value::{Native, NativeBox, Value};
+use crate::Callable;
+
+/// Maximum nesting of lambda invocations from builtins (Rust re-entries of the loop).
+pub const MAX_NESTING: u32 = 120;
+/// Maximum depth of `def`ined function calls (frames in the loop's `Vec`).
+pub const MAX_FRAMES: usize = 2000;
+
+/// A variable name.
+pub type Name = Rc<str>;
+
+/// A yaql context: variables and `def`ined functions, with a parent.
+pub struct Env {
+    parent: Option<Rc<Env>>,
+    vars: Vec<(Name, Value)>,
+    defs: Vec<(Name, Rc<Loaded>, ProtoId)>,
+    has_defs: bool,
+}
+
+impl Env {
+    /// A root context with `$` bound to `data` (when given) and other variables.
+    pub fn root(data: Option<Value>, vars: Vec<(String, Value)>) -> Rc<Env> {
+        let mut v: Vec<(Name, Value)> = vars.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        if let Some(d) = data {
+            v.push(("1".into(), d));
+        }
+        Rc::new(Env {
+            parent: None,
+            vars: v,
+            defs: Vec::new(),
+            has_defs: false,
+        })
+    }
+
+    fn child(parent: &Rc<Env>, vars: Vec<(Name, Value)>) -> Env {
+        Env {
+            parent: Some(parent.clone()),
+            vars,
+            defs: Vec::new(),
+            has_defs: parent.has_defs,
+        }
+    }
+
+    /// The value of variable `name` (without `$`; `$` is `1`), null when unbound.
+    pub fn lookup(&self, name: &str) -> Value {
+        let mut env = self;
+        loop {
+            // Later bindings of one scope win (Python dict assignment).
+            if let Some((_, v)) = env.vars.iter().rev().find(|(n, _)| &**n == name) {
+                return v.clone();
+            }
+            match &env.parent {
+                Some(p) => env = p,
+                None => return Value::Null,
+            }
+        }
+    }
+
+    /// The `def`ined function `name` visible here: it runs in a child of the context
+    /// that holds it (so it sees itself, and recursion works).
+    fn find_def(self: &Rc<Env>, name: &str) -> Option<Rc<Closure>> {
+        if !self.has_defs {
+            return None;
+        }
+        let bare = name.trim_end_matches('_');
+        let mut env = self;
+        loop {
+            if let Some((_, prog, proto)) = env.defs.iter().rev().find(|(n, ..)| &**n == bare) {
+                return Some(Rc::new(Closure {
+                    prog: prog.clone(),
+                    proto: *proto,
+                    env: env.clone(),
+                }));
+            }
+            env = env.parent.as_ref()?;
+        }
+    }
+}
+
+/// A context object (what `let`, `with`, `def`, `unpack` return; the left of `->`).
+pub struct ContextObj(pub Rc<Env>);
+
+impl Native for ContextObj {
+    fn type_name(&self) -> &'static str {
+        "context"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// A delegate value (`lambda(...)` with delegates on).
+pub struct DelegateObj(pub Rc<Closure>);
+
+impl Native for DelegateObj {
+    fn type_name(&self) -> &'static str {
+        "function"
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn native(v: &Value) -> Option<&dyn std::any::Any> {
+    match v {
+        Value::Native(nb) => Some(nb.0.as_any()),
+        _ => None,
+    }
+}
+
+/// A verified, loaded module.
+pub struct Loaded {
+    module: Module,
+    consts: Vec<Value>,
+    nesting: Cell<u32>,
+    error_at: Cell<Option<(u16, u32)>>,
+    reg_pool: RefCell<Vec<Vec<Value>>>,
+    nums: Vec<Name>,
+}
+
+/// A program ready to run (cheap to clone).
+#[derive(Clone)]
+pub struct Program(Rc<Loaded>);
+
+fn const_value(c: &Constant) -> Value {
+    match c {
+        Constant::Null => Value::Null,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Int(i) => Value::Int(*i),
+        Constant::BigInt(s) => match s.parse::<num_bigint::BigInt>() {
+            Ok(b) => Value::from_bigint(b),
+            Err(_) => Value::Null,
+        },
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Str(s) => Value::str(&**s),
+    }
+}
+
+impl Program {
+    /// Verifies `module` and prepares it for running.
+    pub fn load(module: Module) -> std::result::Result<Program, gale_bytecode::VerifyError> {
+        gale_bytecode::verify(&module)?;
+        let consts = module.consts.iter().map(const_value).collect();
+        Ok(Program(Rc::new(Loaded {
+            module,
+            consts,
+            nesting: Cell::new(0),
+            error_at: Cell::new(None),
+            reg_pool: RefCell::new(Vec::new()),
+            nums: (1..=16).map(|i| Name::from(i.to_string())).collect(),
+        })))
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Module {
+        &self.0.module
+    }
+
+    /// Evaluates the program in `env`.
+    pub fn run(&self, cx: &mut Ctx, env: Rc<Env>) -> Result<Value> {
+        self.0.error_at.set(None);
+        run(&self.0, ProtoId(0), env, cx)
+    }
+
+    /// Where the last failing evaluation failed: `(prototype, span)` of the innermost op
+    /// that raised.
+    pub fn error_span(&self) -> Option<(u16, Span)> {
+        let (p, pc) = self.0.error_at.get()?;
+        let span = self.0.module.protos.get(p as usize)?.span_of(pc as usize)?;
+        Some((p, span))
+    }
+}
+
+/// A lazy argument, lambda body or `def`ined function: a prototype closing over the
+/// context it was created in.
+pub struct Closure {
+    prog: Rc<Loaded>,
+    proto: ProtoId,
+    env: Rc<Env>,
+}
+
+impl Closure {
+    fn invoke(&self, cx: &mut Ctx, args: &[Value], kwargs: Vec<(Name, Value)>) -> Result<Value> {
+        let env = if args.is_empty() && kwargs.is_empty() {
+            self.env.clone()
+        } else {
+            Rc::new(bind(&self.prog, &self.env, args, kwargs))
+        };
+        run(&self.prog, self.proto, env, cx)
+    }
+}
+
+impl Callable for Closure {
+    fn call(&self, cx: &mut Ctx, args: &[Value]) -> Result<Value> {
+        self.invoke(cx, args, Vec::new())
+    }
+}
+
+fn bind(prog: &Loaded, parent: &Rc<Env>, args: &[Value], kwargs: Vec<(Name, Value)>) -> Env {
+    let mut vars = Vec::with_capacity(args.len() + kwargs.len());
+    for (i, a) in args.iter().enumerate() {
+        vars.push((num_name(prog, i + 1), a.clone()));
+    }
+    vars.extend(kwargs);
+    Env::child(parent, vars)
+}
+
+fn num_name(prog: &Loaded, i: usize) -> Name {
+    match prog.nums.get(i.wrapping_sub(1)) {
+        Some(n) => n.clone(),
+        None => i.to_string().into(),
+    }
+}
+
+struct Frame {
+    proto: ProtoId,
+    pc: usize,
+    base: usize,
+    env: Rc<Env>,
+    saved: Vec<Rc<Env>>,
+    ret: Reg,
+}
+
+struct NestGuard<'a>(&'a Cell<u32>);
+
+impl Drop for NestGuard<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+fn run(prog: &Rc<Loaded>, proto: ProtoId, env: Rc<Env>, cx: &mut Ctx) -> Result<Value> {
+    let depth = prog.nesting.get();
+    if depth >= MAX_NESTING {
+        return Err(Error::new(
+            ErrorKind::StepBudgetExceeded,
+            "maximum recursion depth exceeded",
+        ));
+    }
+    prog.nesting.set(depth + 1);
+    let _guard = NestGuard(&prog.nesting);
+    let mut regs = prog.reg_pool.borrow_mut().pop().unwrap_or_default();
+    regs.clear();
+    let result = dispatch(prog, proto, env, cx, &mut regs);
+    if regs.capacity() <= 4096 {
+        regs.clear();
+        prog.reg_pool.borrow_mut().push(regs);
+    }
+    result
+}
+
+fn mark_error(prog: &Loaded, proto: ProtoId, pc: usize) {
+    if prog.error_at.get().is_none() {
+        prog.error_at.set(Some((proto.0, pc as u32)));
+    }
+}
+
+/// The dispatch loop.
+fn dispatch(
+    prog: &Rc<Loaded>,
+    proto: ProtoId,
+    env: Rc<Env>,
+    cx: &mut Ctx,
+    regs: &mut Vec<Value>,
+) -> Result<Value> {
+    let module = &prog.module;
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut cur = Frame {
+        proto,
+        pc: 0,
+        base: 0,
+        env,
+        saved: Vec::new(),
+        ret: Reg(0),
+    };
+    let Some(p) = module.protos.get(proto.0 as usize) else {
+        return Err(Error::new(ErrorKind::ValueError, "bad prototype"));
+    };
+    let mut code: &[Op] = &p.code;
+    regs.resize(p.nregs as usize, Value::Null);
+    loop {
+        let Some(&op) = code.get(cur.pc) else {
+            return Err(Error::new(ErrorKind::ValueError, "fell off the code"));
+        };
+        let at = cur.pc;
+        cur.pc += 1;
+        match step(prog, module, op, &mut cur, cx, regs) {
+            Ok(Flow::Next) => {}
+            Ok(Flow::Jump(t)) => cur.pc = t,
+            Ok(Flow::Return(v)) => {
+                regs.truncate(cur.base);
+                match frames.pop() {
+                    None => return Ok(v),
+                    Some(caller) => {
+                        let ret = cur.ret;
+                        cur = caller;
+                        code = &module.protos[cur.proto.0 as usize].code;
+                        if let Some(slot) = regs.get_mut(cur.base + ret.0 as usize) {
+                            *slot = v;
+                        }
+                    }
+                }
+            }
+            Ok(Flow::Push(closure, args, kwargs, ret)) => {
+                if frames.len() >= MAX_FRAMES {
+                    mark_error(prog, cur.proto, at);
+                    return Err(Error::new(
+                        ErrorKind::StepBudgetExceeded,
+                        "maximum recursion depth exceeded",
+                    ));
+                }
+                let env = if args.is_empty() && kwargs.is_empty() {
+                    closure.env.clone()
+                } else {
+                    Rc::new(bind(prog, &closure.env, &args, kwargs))
+                };
+                let base = regs.len();
+                let callee = &module.protos[closure.proto.0 as usize];
+                regs.resize(base + callee.nregs as usize, Value::Null);
+                let caller = std::mem::replace(
+                    &mut cur,
+                    Frame {
+                        proto: closure.proto,
+                        pc: 0,
+                        base,
+                        env,
+                        saved: Vec::new(),
+                        ret,
+                    },
+                );
+                frames.push(caller);
+                code = &callee.code;
+            }
+            Err(e) => {
+                mark_error(prog, cur.proto, at);
+                return Err(e);
+            }
+        }
+    }
+}
+
+enum Flow {
+    Next,
+    Jump(usize),
+    Return(Value),
+    Push(Rc<Closure>, Vec<Value>, Vec<(Name, Value)>, Reg),
+}
+
+#[inline]
+fn get(regs: &[Value], base: usize, r: Reg) -> Value {
+    regs.get(base + r.0 as usize).cloned().unwrap_or(Value::Null)
+}
+
+#[inline]
+fn set(regs: &mut [Value], base: usize, r: Reg, v: Value) {
+    if let Some(slot) = regs.get_mut(base + r.0 as usize) {
+        *slot = v;
+    }
+}
+
+fn str_const(module: &Module, k: gale_bytecode::ConstId) -> &str {
+    module.str_const(k).unwrap_or("")
+}
+
+fn step(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    op: Op,
+    cur: &mut Frame,
+    cx: &mut Ctx,
+    regs: &mut [Value],
+) -> Result<Flow> {
+    cx.tick()?;
+    let base = cur.base;
+    match op {
+        Op::LoadConst { dst, k } => {
+            let v = prog.consts.get(k.0 as usize).cloned().unwrap_or(Value::Null);
+            set(regs, base, dst, v);
+        }
+        Op::LoadVar { dst, name } => {
+            let v = cur.env.lookup(str_const(module, name));
+            set(regs, base, dst, v);
+        }
+        Op::Move { dst, src } => {
+            let v = get(regs, base, src);
+            set(regs, base, dst, v);
+        }
+        Op::Call { dst, site } => {
+            let s = &module.sites[site.0 as usize];
+            let name = str_const(module, s.name);
+            if !s.method
+                && let Some(def) = cur.env.find_def(name)
+            {
+                let (args, kwargs) = values_of(prog, module, site, cur, cx, regs)?;
+                return Ok(Flow::Push(def, args, kwargs, dst));
+            }
+            let (pos, kws) = args_of(prog, module, site, cur, regs);
+            let v = sig::call(cx, name, s.method, pos, kws)?;
+            set(regs, base, dst, v);
+        }
+        Op::CallValue { dst, site } => {
+            let (mut args, kwargs) = values_of(prog, module, site, cur, cx, regs)?;
+            let callee = if args.is_empty() {
+                Value::Null
+            } else {
+                args.remove(0)
+            };
+            let Some(d) = native(&callee).and_then(|a| a.downcast_ref::<DelegateObj>()) else {
+                return Err(Error::no_matching("#call", false));
+            };
+            let closure = d.0.clone();
+            return Ok(Flow::Push(closure, args, kwargs, dst));
+        }
+        Op::Jump { target } => return Ok(Flow::Jump(target.0 as usize)),
+        Op::JumpIfNull { src, target } => {
+            if matches!(regs.get(base + src.0 as usize), Some(Value::Null) | None) {
+                return Ok(Flow::Jump(target.0 as usize));
+            }
+        }
+        Op::JumpIfFalsy { src, target } => {
+            if !regs.get(base + src.0 as usize).is_some_and(Value::truthy) {
+                return Ok(Flow::Jump(target.0 as usize));
+            }
+        }
+        Op::JumpIfTruthy { src, target } => {
+            if regs.get(base + src.0 as usize).is_some_and(Value::truthy) {
+                return Ok(Flow::Jump(target.0 as usize));
+            }
+        }
+        Op::Enter { src } => {
+            let v = get(regs, base, src);
+            let Some(c) = native(&v).and_then(|a| a.downcast_ref::<ContextObj>()) else {
+                return Err(Error::no_matching("#operator_->", false));
+            };
+            let env = std::mem::replace(&mut cur.env, c.0.clone());
+            cur.saved.push(env);
+        }
+        Op::Leave => {
+            if let Some(env) = cur.saved.pop() {
+                cur.env = env;
+            }
+        }
+        Op::MakeContext { dst, site } => {
+            let s = &module.sites[site.0 as usize];
+            let name = str_const(module, s.name);
+            let (args, kwargs) = values_of(prog, module, site, cur, cx, regs)?;
+            if name == "with" && !kwargs.is_empty() {
+                return Err(Error::no_matching("with", false));
+            }
+            let env = bind(prog, &cur.env, &args, kwargs);
+            set(regs, base, dst, context_value(env));
+        }
+        Op::Define { dst, name, body } => {
+            let n = get(regs, base, name);
+            let Some(n) = n.as_str() else {
+                return Err(Error::no_matching("def", false));
+            };
+            let n: Name = n.trim_end_matches('_').into();
+            let mut e = Env::child(&cur.env, Vec::new());
+            e.defs.push((n, prog.clone(), body));
+            e.has_defs = true;
+            set(regs, base, dst, context_value(e));
+        }
+        Op::Unpack { dst, site } => {
+            let (args, _) = values_of(prog, module, site, cur, cx, regs)?;
+            let Some((seq, names)) = args.split_first() else {
+                return Err(Error::no_matching("unpack", true));
+            };
+            let names: Option<Vec<&str>> = names.iter().map(Value::as_str).collect();
+            let (Some(names), Some(mut items)) = (names, crate::iter::Cursor::of(cx, seq)) else {
+                return Err(Error::no_matching("unpack", true));
+            };
+            use crate::iter::PyIter;
+            let mut vars: Vec<(Name, Value)> = Vec::new();
+            if names.is_empty() {
+                let mut i = 0;
+                while let Some(v) = items.next(cx)? {
+                    i += 1;
+                    vars.push((num_name(prog, i), v));
+                }
+            } else {
+                let mut got = Vec::new();
+                while got.len() <= names.len() {
+                    match items.next(cx)? {
+                        Some(v) => got.push(v),
+                        None => break,
+                    }
+                }
+                if got.len() != names.len() {
+                    return Err(Error::value_error(format!(
+                        "Cannot unpack {} elements into {}",
+                        got.len(),
+                        names.len()
+                    )));
+                }
+                for (n, v) in names.iter().zip(got) {
+                    vars.push(((*n).into(), v));
+                }
+            }
+            let env = Env::child(&cur.env, vars);
+            set(regs, base, dst, context_value(env));
+        }
+        Op::MakeTuple { dst, start, count } => {
+            let s = base + start.0 as usize;
+            let items: Vec<Value> = regs
+                .get(s..s + count as usize)
+                .map(|r| r.to_vec())
+                .unwrap_or_default();
+            cx.charge(16 * items.len())?;
+            set(regs, base, dst, Value::tuple(items));
+        }
+        Op::MakeDelegate { dst, body } => {
+            let closure = Rc::new(Closure {
+                prog: prog.clone(),
+                proto: body,
+                env: cur.env.clone(),
+            });
+            let v = Value::Native(Rc::new(NativeBox(Box::new(DelegateObj(closure)))));
+            set(regs, base, dst, v);
+        }
+        Op::Fail { kind, msg } => {
+            let m = str_const(module, msg).to_string();
+            return Err(match kind {
+                FailKind::NoMatchingFunction => Error::new(ErrorKind::NoMatchingFunction, m),
+                FailKind::MappingTranslation => Error::new(ErrorKind::MappingTranslation, m),
+                FailKind::NoFunctionRegistered => Error::new(ErrorKind::NoFunctionRegistered, m),
+            });
+        }
+        Op::Finalize { dst, src } => {
+            let v = crate::convert::output(cx, &get(regs, base, src))?;
+            set(regs, base, dst, v);
+        }
+        Op::Return { src } => return Ok(Flow::Return(get(regs, base, src))),
+    }
+    Ok(Flow::Next)
+}
+
+fn context_value(env: Env) -> Value {
+    Value::Native(Rc::new(NativeBox(Box::new(ContextObj(Rc::new(env))))))
+}
+
+fn closure(prog: &Rc<Loaded>, proto: ProtoId, env: &Rc<Env>) -> Rc<Closure> {
+    Rc::new(Closure {
+        prog: prog.clone(),
+        proto,
+        env: env.clone(),
+    })
+}
+
+fn lambda_of(prog: &Rc<Loaded>, o: Operand, env: &Rc<Env>, regs: &[Value], base: usize) -> Lambda {
+    match o {
+        Operand::Reg(r) => Rc::new(ConstCallable(get(regs, base, r))),
+        Operand::Lazy(p) => closure(prog, p, env),
+    }
+}
+
+fn arg_of(prog: &Rc<Loaded>, o: Operand, env: &Rc<Env>, regs: &[Value], base: usize) -> Arg {
+    match o {
+        Operand::Reg(r) => Arg::Value(get(regs, base, r)),
+        Operand::Lazy(p) => Arg::Lazy(closure(prog, p, env)),
+    }
+}
+
+/// The builtin arguments of a call site.
+fn args_of(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    site: SiteId,
+    cur: &Frame,
+    regs: &[Value],
+) -> (Vec<Arg>, Vec<(String, Arg)>) {
+    let s = &module.sites[site.0 as usize];
+    let mut pos = Vec::with_capacity(s.args.len());
+    let mut kws = Vec::new();
+    for a in &s.args {
+        match *a {
+            ArgSpec::Positional(o) => pos.push(arg_of(prog, o, &cur.env, regs, cur.base)),
+            ArgSpec::Skipped => pos.push(Arg::Skipped),
+            ArgSpec::Keyword { name, value } => kws.push((
+                str_const(module, name).to_string(),
+                arg_of(prog, value, &cur.env, regs, cur.base),
+            )),
+            ArgSpec::Pair { key, value } => pos.push(Arg::Pair(Rc::new(PairArg {
+                key: lambda_of(prog, key, &cur.env, regs, cur.base),
+                value: lambda_of(prog, value, &cur.env, regs, cur.base),
+            }))),
+        }
+    }
+    (pos, kws)
+}
+
+/// The arguments of a call site as values (lazies forced in order), for `def`ined
+/// functions, delegates and the context intrinsics.
+fn values_of(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    site: SiteId,
+    cur: &Frame,
+    cx: &mut Ctx,
+    regs: &[Value],
+) -> Result<(Vec<Value>, Vec<(Name, Value)>)> {
+    let s = &module.sites[site.0 as usize];
+    let mut pos = Vec::with_capacity(s.args.len());
+    let mut kws = Vec::new();
+    let value = |o: Operand, cx: &mut Ctx| -> Result<Value> {
+        match o {
+            Operand::Reg(r) => Ok(get(regs, cur.base, r)),
+            Operand::Lazy(p) => run(prog, p, cur.env.clone(), cx),
+        }
+    };
+    for a in &s.args {
+        match *a {
+            ArgSpec::Positional(o) => pos.push(value(o, cx)?),
+            ArgSpec::Skipped => pos.push(Value::Null),
+            ArgSpec::Keyword { name, value: v } => {
+                kws.push((Name::from(str_const(module, name)), value(v, cx)?))
+            }
+            ArgSpec::Pair { .. } => {
+                return Err(Error::new(
+                    ErrorKind::MappingTranslation,
+                    "Cannot convert mapping to keyword argument",
+                ));
+            }
+        }
+    }
+    Ok((pos, kws))
+}
