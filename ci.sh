@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, on a fresh machine too: ./ci.sh
 # Installs what the tests need (a Python venv with jsonschema, the official SARIF
-# schema from npm), then: format, lint, all tests, SARIF validation.
+# schema from npm, the editor packages), then: format, lint, SARIF validation,
+# editor tests and packaging, all Rust tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
@@ -36,6 +37,9 @@ cargo build --quiet --bin gale
 
 step "SARIF output validates against the official SARIF 2.1.0 schema"
 "$VENV/bin/python" scripts/validate_sarif.py target/debug/gale "$SCHEMA"
+
+step "editors: grammar tests, extension build and tests against the real server, .vsix"
+GALE_BIN=target/debug/gale scripts/editors-ci.sh
 
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
