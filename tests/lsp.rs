@@ -136,3 +136,35 @@ fn language_server_end_to_end() {
     assert!(shutdown.get("error").is_none());
     c.notify("exit", Value::Null);
 }
+
+const JOIN_URI: &str = "file:///work/join.yaml";
+const JOIN: &str = "version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success:\n        - left\n      on-error:\n        - right\n    left:\n      action: std.noop\n      on-success:\n        - both\n    right:\n      action: std.noop\n      on-success:\n        - both\n    both:\n      join: all\n      action: std.noop\n";
+
+#[test]
+fn join_verdicts_completion_and_quick_fixes() {
+    let mut c = Client::start();
+    c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": JOIN_URI, "languageId": "yaml", "version": 1, "text": JOIN}}));
+    let diags = c.diagnostics(1);
+    assert!(diags.iter().any(|d| d["code"] == "join-never-fires"), "{diags:?}");
+
+    let hints = c.request("textDocument/inlayHint", json!({"textDocument": {"uri": JOIN_URI}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 30, "character": 0}}}));
+    assert_eq!(hints["result"][0]["label"], "join never fires", "{hints}");
+    assert_eq!(hints["result"][0]["position"]["line"], 18);
+
+    // Completion of task names inside a transition list (line 6: `        - left`).
+    let items = c.request("textDocument/completion", json!({"textDocument": {"uri": JOIN_URI}, "position": {"line": 6, "character": 10}}));
+    let labels: Vec<&str> = items["result"].as_array().into_iter().flatten().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"both") && labels.contains(&"fail"), "{labels:?}");
+
+    // A misspelt key gets the "did you mean" fix and a suppression action.
+    let typo = JOIN.replace("      join: all", "      jion: all");
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": JOIN_URI, "version": 2}, "contentChanges": [{"text": typo}]}));
+    let diags = c.diagnostics(2);
+    let unknown = diags.iter().find(|d| d["code"] == "unknown-key").cloned().unwrap_or_default();
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": JOIN_URI}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}));
+    let titles: Vec<&str> = actions["result"].as_array().into_iter().flatten().filter_map(|a| a["title"].as_str()).collect();
+    assert!(titles.iter().any(|t| t.contains("join")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains("gale: ignore")), "{titles:?}");
+}

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch to one module per command.
 
 mod check;
+mod eval;
 mod explain;
 mod graph;
 mod lsp;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Validate Mistral documents: the same verdict as real Mistral, and more.
     Check(check::CheckArgs),
+    /// Evaluate a YAQL expression or Mistral string (or a batch of cases) to JSON.
+    Eval(eval::EvalArgs),
     /// Explain a diagnostic code.
     Explain(explain::ExplainArgs),
     /// Draw the task graph of a workflow (Graphviz DOT or Mermaid) with join verdicts.
@@ -48,6 +51,7 @@ pub fn main() -> ExitCode {
     };
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Lsp => lsp::run(),

@@ -112,8 +112,12 @@ impl<'a> Flow<'a> {
     /// Computes the facts of the workflow of `g`.
     pub fn new(g: &TaskGraph<'a>, sites: &'a [ExpressionSite]) -> Self {
         let wf: &'a Workflow = g.workflow;
-        let index: HashMap<gale_hir::TaskId, usize> =
-            wf.tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let index: HashMap<gale_hir::TaskId, usize> = wf
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id, i))
+            .collect();
         let mut flow_sites = Vec::new();
         for site in sites {
             let place = match site.item {
@@ -244,8 +248,8 @@ impl<'a> Flow<'a> {
 
 /// Names an edge of kind `kind` from task `p` carries beyond its inbound context:
 /// `(must, may)`.
-fn edge_adds<'a, 'p>(
-    published: &'p [HashSet<&'a str>; 3],
+fn edge_adds<'a>(
+    published: &[HashSet<&'a str>; 3],
     kind: ClauseKind,
 ) -> (HashSet<&'a str>, HashSet<&'a str>) {
     match kind {
@@ -257,7 +261,10 @@ fn edge_adds<'a, 'p>(
                 .intersection(&published[ERROR])
                 .copied()
                 .collect(),
-            published[SUCCESS].union(&published[ERROR]).copied().collect(),
+            published[SUCCESS]
+                .union(&published[ERROR])
+                .copied()
+                .collect(),
         ),
     }
 }
@@ -288,8 +295,7 @@ fn fixpoint<'a>(
             }
             let join_all = matches!(g.task(i).join, Some(Join::All));
             // Per predecessor: intersection (must) / union (may) over its edges.
-            let mut per_pred: HashMap<usize, (HashSet<&'a str>, HashSet<&'a str>)> =
-                HashMap::new();
+            let mut per_pred: HashMap<usize, (HashSet<&'a str>, HashSet<&'a str>)> = HashMap::new();
             for (p, edge) in g.inbound(i) {
                 let (Some(Some(pm)), Some(Some(pmay))) = (must.get(p), may.get(p)) else {
                     continue;

@@ -108,8 +108,7 @@ pub(crate) fn reads(text: &str) -> Reads {
     for seg in find_segments(text) {
         match seg.lang {
             Lang::Yaql => {
-                let Some(inner) = text.get(seg.inner.start as usize..seg.inner.end as usize)
-                else {
+                let Some(inner) = text.get(seg.inner.start as usize..seg.inner.end as usize) else {
                     continue;
                 };
                 let parsed = gale_expr::yaql::parse(inner);
@@ -209,7 +208,12 @@ fn yaql_expr(e: &yq::Expr, base: u32, ctx: bool, out: &mut Reads, g: &mut Guards
                         },
                         _ => out.whole_context = true,
                     }
-                    args(a, ctx && (probe || PLAIN_METHODS.contains(&&**name)), out, g);
+                    args(
+                        a,
+                        ctx && (probe || PLAIN_METHODS.contains(&&**name)),
+                        out,
+                        g,
+                    );
                 }
                 _ => out.whole_context = true,
             }
@@ -413,10 +417,13 @@ fn jinja_expr(e: &jn::Expr, out: &mut Reads, g: &mut Guards) {
                 // `_.get('x')`, `_.keys()`…
                 K::Getattr { target, attr, .. } if is_jinja_root(target) => {
                     match (attr.as_ref(), args.args.first()) {
-                        ("get", Some(jn::Expr {
-                            kind: K::Const(jn::Const::Str(k)),
-                            ..
-                        })) => {
+                        (
+                            "get",
+                            Some(jn::Expr {
+                                kind: K::Const(jn::Const::Str(k)),
+                                ..
+                            }),
+                        ) => {
                             out.mentioned.push(k.clone());
                             g.names.push(k.clone());
                         }
@@ -448,7 +455,9 @@ fn jinja_expr(e: &jn::Expr, out: &mut Reads, g: &mut Guards) {
         }
         K::Test { target, name, .. } if matches!(&**name, "defined" | "undefined") => {
             match &target.kind {
-                K::Getattr { target: t, attr, .. } if is_jinja_root(t) => {
+                K::Getattr {
+                    target: t, attr, ..
+                } if is_jinja_root(t) => {
                     out.mentioned.push(attr.to_string());
                     g.names.push(attr.to_string());
                 }
@@ -559,7 +568,10 @@ mod tests {
         assert_eq!(names("<% $.l.where($.x > 1) %>"), ["l"]);
         assert_eq!(names("<% len($.l) %>"), ["l"]);
         assert_eq!(names("<% $.get(a) %>"), Vec::<String>::new());
-        assert_eq!(names("<% $.containsKey('a') and $.a %>"), Vec::<String>::new());
+        assert_eq!(
+            names("<% $.containsKey('a') and $.a %>"),
+            Vec::<String>::new()
+        );
         assert_eq!(names("<% $?.a %>"), Vec::<String>::new());
         assert_eq!(names("<% $.a -> $.b %>"), ["a"]);
         assert_eq!(names("x <% $.a %> y <% $.b %>"), ["a", "b"]);
@@ -572,7 +584,10 @@ mod tests {
     fn jinja_root_reads() {
         assert_eq!(names("{{ _.a }}"), ["a"]);
         assert_eq!(names("{{ _['a'] | length }}"), ["a"]);
-        assert_eq!(names("{% if _.a is defined %}{{ _.a }}{% endif %}"), Vec::<String>::new());
+        assert_eq!(
+            names("{% if _.a is defined %}{{ _.a }}{% endif %}"),
+            Vec::<String>::new()
+        );
         assert_eq!(names("{{ _.get('a') }}"), Vec::<String>::new());
         let r = reads("{{ task('t1').result }}");
         assert_eq!(r.tasks[0].name, "t1");

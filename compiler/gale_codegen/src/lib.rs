@@ -19,6 +19,8 @@
 //! `def`, `unpack`, delegates' `lambda` and `E(args)`, and the legacy `a => b` tuples.
 //! The whole expression ends with `#finalize` (output conversion).
 
+pub mod eval;
+
 use std::collections::HashMap;
 
 use gale_bytecode::{

@@ -16,7 +16,7 @@ use gale_diagnostics::Diagnostic;
 use gale_hir::DocumentKind;
 
 pub use codes::{DRIVER_CODES, all_codes, checks_markdown, code_info};
-pub use gale_check::{Analysis, graph_dot, graph_mermaid};
+pub use gale_check::{Analysis, JoinVerdict, Verdict, graph_dot, graph_mermaid};
 pub use config::Config;
 pub use suppress::Suppressions;
 

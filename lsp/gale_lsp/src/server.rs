@@ -206,6 +206,12 @@ impl LanguageServer for Backend {
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec!["-".into(), " ".into()]),
+                    ..CompletionOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -278,6 +284,98 @@ impl LanguageServer for Backend {
                 spans
                     .into_iter()
                     .map(|s| Location::new(at.text_document.uri.clone(), range(&index, text, s, state.utf8)))
+                    .collect(),
+            )
+        })
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let at = params.text_document_position;
+        self.guarded("completion", |state| {
+            let file = Backend::file(state, &at.text_document.uri)?;
+            let text = file.text(&state.db);
+            let index = LineIndex::new(text);
+            let items = ide::completions(&state.db, file, offset(&index, text, at.position, state.utf8));
+            Some(CompletionResponse::Array(
+                items
+                    .into_iter()
+                    .map(|c| CompletionItem {
+                        label: c.label,
+                        kind: Some(match c.kind {
+                            ide::CompletionKind::Task => CompletionItemKind::FUNCTION,
+                            ide::CompletionKind::EngineCommand => CompletionItemKind::KEYWORD,
+                            ide::CompletionKind::Key => CompletionItemKind::PROPERTY,
+                        }),
+                        detail: Some(c.detail),
+                        ..CompletionItem::default()
+                    })
+                    .collect(),
+            ))
+        })
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        self.guarded("codeAction", |state| {
+            let file = Backend::file(state, &uri)?;
+            let text = file.text(&state.db);
+            let index = LineIndex::new(text);
+            let span = Span::new(
+                offset(&index, text, params.range.start, state.utf8),
+                offset(&index, text, params.range.end, state.utf8),
+            );
+            let actions = ide::code_actions(&state.db, file, span);
+            Some(
+                actions
+                    .into_iter()
+                    .map(|a| {
+                        let edits = a
+                            .edits
+                            .iter()
+                            .map(|e| TextEdit::new(range(&index, text, e.span, state.utf8), e.replacement.clone()))
+                            .collect();
+                        let lsp_diagnostic = Diagnostic {
+                            range: range(&index, text, a.diagnostic.primary.span, state.utf8),
+                            code: Some(NumberOrString::String(a.diagnostic.code.to_string())),
+                            source: Some("gale".into()),
+                            message: a.diagnostic.message.clone(),
+                            ..Diagnostic::default()
+                        };
+                        CodeActionOrCommand::CodeAction(CodeAction {
+                            title: a.title,
+                            kind: Some(CodeActionKind::QUICKFIX),
+                            diagnostics: Some(vec![lsp_diagnostic]),
+                            edit: Some(WorkspaceEdit {
+                                changes: Some(std::iter::once((uri.clone(), edits)).collect()),
+                                ..WorkspaceEdit::default()
+                            }),
+                            is_preferred: Some(a.preferred),
+                            ..CodeAction::default()
+                        })
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.guarded("inlayHint", |state| {
+            let file = Backend::file(state, &params.text_document.uri)?;
+            let text = file.text(&state.db);
+            let index = LineIndex::new(text);
+            Some(
+                ide::inlay_hints(&state.db, file)
+                    .into_iter()
+                    .map(|h| InlayHint {
+                        position: position(&index, text, h.offset, state.utf8),
+                        label: InlayHintLabel::String(format!("join {}", h.label)),
+                        kind: None,
+                        text_edits: None,
+                        tooltip: Some(InlayHintTooltip::String(h.tooltip)),
+                        padding_left: Some(true),
+                        padding_right: None,
+                        data: None,
+                    })
                     .collect(),
             )
         })

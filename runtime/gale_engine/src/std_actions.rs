@@ -166,15 +166,7 @@ const HTTP_PARAMS: &[Param] = &[
 
 /// The keys of `std.http`'s result (and of its error payload for non-2xx replies).
 pub const HTTP_RESULT_KEYS: &[&str] = &[
-    "content",
-    "status",
-    "headers",
-    "url",
-    "history",
-    "encoding",
-    "reason",
-    "cookies",
-    "elapsed",
+    "content", "status", "headers", "url", "history", "encoding", "reason", "cookies", "elapsed",
 ];
 
 const JS_PARAMS: &[Param] = &[req("script"), opt("context", "null")];
@@ -321,7 +313,11 @@ pub const STD_ACTIONS: &[StdAction] = &[
     StdAction {
         name: "std.test_dict",
         class: "mistral.actions.std_actions.TestDictAction",
-        params: &[opt("size", "0"), opt("key_prefix", "\"\""), opt("val", "\"\"")],
+        params: &[
+            opt("size", "0"),
+            opt("key_prefix", "\"\""),
+            opt("val", "\"\""),
+        ],
         kwargs: false,
         asynchronous: false,
         result: ResultShape::AnyMapping,

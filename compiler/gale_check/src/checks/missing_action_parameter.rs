@@ -55,7 +55,11 @@ pub(crate) fn run(cx: &mut Context<'_>, document: &Document, env_used: bool) {
             .join(", ");
         let message = format!(
             "action `{name}` needs {} {list}",
-            if missing.len() == 1 { "parameter" } else { "parameters" }
+            if missing.len() == 1 {
+                "parameter"
+            } else {
+                "parameters"
+            }
         );
         let mut d = if env_used {
             Diagnostic::warning(INFO.code, span, message)
@@ -70,4 +74,3 @@ pub(crate) fn run(cx: &mut Context<'_>, document: &Document, env_used: bool) {
         cx.push(d);
     }
 }
-

@@ -60,7 +60,11 @@ pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
                 format!(
                     "sub-workflow `{}` needs {} {list}",
                     sub.name,
-                    if missing.len() == 1 { "input" } else { "inputs" }
+                    if missing.len() == 1 {
+                        "input"
+                    } else {
+                        "inputs"
+                    }
                 ),
             )
             .with_note(format!(

@@ -102,7 +102,11 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             // Path conditions grow with path length: compute them only when a join
             // needs them (a 20,000-task chain without joins stays linear).
             let has_join = (0..g.len()).any(|j| g.is_join(j));
-            let conditions = if has_join { joins::conditions(g) } else { joins::Conditions::default() };
+            let conditions = if has_join {
+                joins::conditions(g)
+            } else {
+                joins::Conditions::default()
+            };
             for j in 0..g.len() {
                 if !g.is_join(j) {
                     continue;
@@ -135,7 +139,12 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
 }
 
 /// Runs the data-flow checks on one workflow.
-pub(crate) fn run_data_flow(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extra: &unused_input::Extra) {
+pub(crate) fn run_data_flow(
+    cx: &mut Context<'_>,
+    g: &TaskGraph<'_>,
+    flow: &Flow<'_>,
+    extra: &unused_input::Extra,
+) {
     undefined_variable::run(cx, g, flow);
     possibly_undefined_variable::run(cx, g, flow);
     unknown_task_reference::run(cx, g, flow);

@@ -63,11 +63,16 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
                         }
                         let task = task.map(|t| t.name.as_str()).unwrap_or_default();
                         let why = if flow.item_vars.contains(name) {
-                            format!("`{name}` is a with-items variable: it exists only in a task's `input` and inline parameters")
+                            format!(
+                                "`{name}` is a with-items variable: it exists only in a task's `input` and inline parameters"
+                            )
                         } else if flow.published_anywhere.contains(name) {
                             format!("no path to task `{task}` publishes `{name}` before this point")
                         } else {
-                            format!("`{name}` is not an input, a var, or published by any task of workflow `{}`", wf.name)
+                            format!(
+                                "`{name}` is not an input, a var, or published by any task of workflow `{}`",
+                                wf.name
+                            )
                         };
                         (why, known_names(flow, may))
                     }
@@ -75,15 +80,18 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
                         if flow.published_anywhere.contains(name) {
                             continue;
                         }
-                        if flow.item_vars.contains(name)
-                            && !matches!(site.place, Place::Anywhere)
-                        {
+                        if flow.item_vars.contains(name) && !matches!(site.place, Place::Anywhere) {
                             continue;
                         }
                         let why = if flow.item_vars.contains(name) {
-                            format!("`{name}` is a with-items variable: it exists only in a task's `input` and inline parameters")
+                            format!(
+                                "`{name}` is a with-items variable: it exists only in a task's `input` and inline parameters"
+                            )
                         } else {
-                            format!("`{name}` is not an input, a var, or published by any task of workflow `{}`", wf.name)
+                            format!(
+                                "`{name}` is not an input, a var, or published by any task of workflow `{}`",
+                                wf.name
+                            )
                         };
                         let mut known = known_names(flow, &Default::default());
                         known.extend(flow.published_anywhere.iter().copied());
@@ -98,9 +106,11 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
             )
             .with_note(reason);
             if let Some(s) = did_you_mean(name, known.iter().copied()) {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("replace with `{s}`"), site.span(&read.range), s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    site.span(&read.range),
+                    s,
+                );
             } else {
                 d = d.with_help(format!(
                     "declare `{name}` in `input`, publish it upstream, or read it with `$.get('{name}')`"
@@ -111,10 +121,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
     }
 }
 
-fn known_names<'a>(
-    flow: &Flow<'a>,
-    may: &std::collections::HashSet<&'a str>,
-) -> Vec<&'a str> {
+fn known_names<'a>(flow: &Flow<'a>, may: &std::collections::HashSet<&'a str>) -> Vec<&'a str> {
     let mut v: Vec<&str> = flow.always.iter().chain(may.iter()).copied().collect();
     v.sort_unstable();
     v.dedup();

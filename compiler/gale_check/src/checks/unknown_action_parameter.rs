@@ -22,9 +22,13 @@ Gale reports a warning, not an error: Mistral accepts the definition and the fai
 **Fix:** use a declared parameter name (see `gale explain` or the action's definition).",
 };
 
+/// An action's name, its parameters `(name, required)`, and whether it takes
+/// `**kwargs`.
+pub(crate) type ActionParams<'a> = (String, Vec<(&'a str, bool)>, bool);
+
 /// The declared parameters of an action callee: `(name, required)`, and whether
 /// any key is accepted.
-pub(crate) fn action_params<'a>(callee: &Callee<'a>) -> Option<(String, Vec<(&'a str, bool)>, bool)> {
+pub(crate) fn action_params<'a>(callee: &Callee<'a>) -> Option<ActionParams<'a>> {
     match callee {
         Callee::Std(s) => Some((
             s.name.to_string(),

@@ -38,9 +38,11 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
             )
             .with_note("`task()` returns null for it");
             if let Some(s) = did_you_mean(&r.name, wf.tasks.iter().map(|t| t.name.as_str())) {
-                d = d
-                    .with_help(format!("did you mean `{s}`?"))
-                    .with_fix(format!("replace with `{s}`"), span, s);
+                d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                    format!("replace with `{s}`"),
+                    span,
+                    s,
+                );
             }
             cx.push(d);
         }

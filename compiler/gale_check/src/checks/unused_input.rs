@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 
-
 use super::Context;
 use crate::dataflow::Flow;
 

@@ -13,7 +13,13 @@ pub fn hover(db: &Database, file: SourceFile, offset: u32) -> Option<(String, Sp
         Target::TaskName(w, t) => (w, t, map.item(gale_hir::Item::Task(t.id))?.name),
         Target::TaskRef(w, t, span) => (w, t, span),
     };
-    Some((task_markdown(workflow, task), span))
+    let mut md = task_markdown(workflow, task);
+    if let Some(analysis) = gale_db::analysis(db, file)
+        && let Some(j) = analysis.joins.iter().find(|j| j.workflow == workflow.name && j.task == task.name)
+    {
+        let _ = writeln!(md, "\n**join verdict:** {}", j.explanation);
+    }
+    Some((md, span))
 }
 
 fn task_markdown(workflow: &Workflow, task: &Task) -> String {

@@ -3,11 +3,17 @@
 //! Each feature is one module with one entry function taking the database, the file
 //! and (where relevant) a byte offset.
 
+mod actions;
+mod completion;
 mod definition;
 mod hover;
+mod inlay;
 mod symbols;
 
+pub use actions::{CodeAction, code_actions};
+pub use completion::{Completion, CompletionKind, completions};
 pub use definition::{definition, references};
+pub use inlay::{InlayHint, inlay_hints};
 pub use hover::hover;
 pub use symbols::{Symbol, SymbolKind, document_symbols};
 

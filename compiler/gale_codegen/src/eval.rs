@@ -1,0 +1,489 @@
+//! The evaluation front door: text → parse → compile → verify → run, for `gale eval`
+//! and the conformance suite.
+//!
+//! * [`eval_yaql`]: one YAQL expression with data, variables and engine settings.
+//! * [`mistral_evaluate`] / [`mistral_evaluate_recursively`]: Mistral's
+//!   `expressions.evaluate` rules (yaql.md §7): Jinja is detected first, a string that
+//!   is exactly one `<% %>` keeps its type, otherwise each occurrence is replaced by
+//!   Python `str()` of its value.
+//! * [`run_case`]: one line of the conformance format (yaql or Mistral case) → the
+//!   `gale eval --batch` output object.
+//! * [`tagged`]: the conformance value encoding (`$set`, `$tuple`, `$datetime`, …).
+
+use std::rc::Rc;
+
+use gale_vm::interp::{Env, Program};
+use gale_vm::{Budget, Ctx, FunctionSet, Value};
+use serde_json::{Value as J, json};
+
+/// An evaluation failure: the Python exception class and message (and, for Mistral's
+/// wrapper exceptions, the inner class).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalError {
+    /// The exception class yaql or Mistral raises.
+    pub kind: String,
+    /// The message.
+    pub message: String,
+    /// For `YaqlEvaluationException` and friends: the inner exception class.
+    pub cause: Option<String>,
+}
+
+impl EvalError {
+    fn new(kind: &str, message: impl Into<String>) -> EvalError {
+        EvalError {
+            kind: kind.to_string(),
+            message: message.into(),
+            cause: None,
+        }
+    }
+}
+
+impl From<gale_vm::Error> for EvalError {
+    fn from(e: gale_vm::Error) -> EvalError {
+        EvalError::new(e.kind().python_name(), e.message())
+    }
+}
+
+/// Engine settings of one YAQL evaluation.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Grammar (legacy `=>`, delegates).
+    pub grammar: gale_expr::yaql::Options,
+    /// Function set.
+    pub functions: FunctionSet,
+    /// Engine options.
+    pub options: gale_vm::Options,
+    /// Budget.
+    pub budget: Budget,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            grammar: gale_expr::yaql::Options::MISTRAL,
+            functions: FunctionSet::Std,
+            options: gale_vm::Options::mistral(),
+            budget: Budget::default(),
+        }
+    }
+}
+
+/// Parses and compiles `text` into a loaded program.
+pub fn compile_yaql(text: &str, settings: &Settings) -> Result<Program, EvalError> {
+    let parsed = gale_expr::yaql::parse_with(text, settings.grammar);
+    let Some(expr) = parsed.expr.filter(|_| parsed.errors.is_empty()) else {
+        let (kind, message) = match parsed.errors.first() {
+            Some(e) => (
+                match e.kind {
+                    gale_expr::yaql::ParseErrorKind::Lexical => "YaqlLexicalException",
+                    gale_expr::yaql::ParseErrorKind::Grammar => "YaqlGrammarException",
+                },
+                e.message.clone(),
+            ),
+            None => ("YaqlGrammarException", "Parse error".to_string()),
+        };
+        return Err(EvalError::new(kind, message));
+    };
+    let module = crate::compile(
+        &expr,
+        crate::Options {
+            functions: settings.functions,
+            finalize: true,
+        },
+    )
+    .map_err(|e| EvalError::new("YaqlGrammarException", e.message))?;
+    Program::load(module).map_err(|e| EvalError::new("VerifyError", e.to_string()))
+}
+
+/// A Mistral host answering `env()` from the data context; the database functions
+/// fail (no engine behind `gale eval`).
+struct DataHost(Value);
+
+fn no_db() -> gale_vm::Error {
+    gale_vm::Error::new(
+        gale_vm::ErrorKind::MistralError,
+        "no workflow execution (gale eval has no database)",
+    )
+}
+
+impl gale_vm::mistral::MistralContext for DataHost {
+    fn env(&self) -> Value {
+        self.0.clone()
+    }
+    fn execution(&self) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn executions(&self, _: &[(&str, Value)]) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn task(&self, _: Option<&str>) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn tasks(&self, _: Option<&str>, _: bool, _: Option<&str>, _: bool) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+    fn global(&self, _: &str) -> gale_vm::Result<Value> {
+        Err(no_db())
+    }
+}
+
+/// Evaluates one YAQL expression: `$` = `data` (already input-converted), plus `vars`.
+pub fn eval_yaql(
+    text: &str,
+    data: Option<Value>,
+    vars: Vec<(String, Value)>,
+    settings: &Settings,
+) -> Result<Value, EvalError> {
+    let program = compile_yaql(text, settings)?;
+    let mut cx = Ctx::new(settings.options.clone(), settings.budget);
+    cx.functions = settings.functions;
+    let env_of = |d: &Option<Value>, k: &str| match d {
+        Some(Value::Dict(m)) => m.get_str(k).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    cx.mistral = Some(Rc::new(DataHost(env_of(&data, "__env"))));
+    Ok(program.run(&mut cx, Env::root(data, vars))?)
+}
+
+/// Mistral's YAQL evaluation of one expression text against a data context.
+fn mistral_yaql(text: &str, context: &J) -> Result<Value, EvalError> {
+    let data = tagged::decode(context, true).unwrap_or(Value::Null);
+    let mut vars = Vec::new();
+    if let Value::Dict(d) = &data {
+        for k in ["__env", "__execution", "__task_execution"] {
+            vars.push((k.to_string(), d.get_str(k).cloned().unwrap_or(Value::Null)));
+        }
+    }
+    eval_yaql(text.trim(), Some(data), vars, &Settings::default()).map_err(|e| EvalError {
+        kind: "YaqlEvaluationException".into(),
+        message: format!(
+            "Can not evaluate YAQL expression [expression={}, error={}]",
+            text.trim(),
+            e.message
+        ),
+        cause: Some(e.kind),
+    })
+}
+
+/// `mistral.expressions.evaluate(expr, context)`: typed or interpolated YAQL; other
+/// strings unchanged. Jinja evaluation is not implemented yet (error).
+pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
+    let Some(text) = expr.as_str() else {
+        return Ok(expr.clone());
+    };
+    match gale_expr::detect(text) {
+        None => Ok(expr.clone()),
+        Some(gale_expr::Lang::Jinja) => Err(EvalError {
+            kind: "JinjaEvaluationException".into(),
+            message: "Jinja evaluation is not implemented yet".into(),
+            cause: Some("NotImplemented".into()),
+        }),
+        Some(gale_expr::Lang::Yaql) => {
+            let mut result = text.to_string();
+            for (outer, inner) in gale_expr::segments::yaql_expressions(text) {
+                let outer_text = text.get(outer.clone()).unwrap_or("");
+                let inner_text = text.get(inner).unwrap_or("");
+                let v = mistral_yaql(inner_text, context)?;
+                if outer_text.len() == text.len() {
+                    return tagged::encode(&v).map_err(EvalError::from);
+                }
+                result = result.replace(outer_text, &gale_vm::pyfmt::py_str(&v));
+            }
+            Ok(J::String(result))
+        }
+    }
+}
+
+/// `mistral.expressions.evaluate_recursively(data, context)`.
+pub fn mistral_evaluate_recursively(data: &J, context: &J) -> Result<J, EvalError> {
+    let empty = match context {
+        J::Null => true,
+        J::Object(o) => o.is_empty(),
+        J::Array(a) => a.is_empty(),
+        J::String(s) => s.is_empty(),
+        _ => false,
+    };
+    if empty {
+        return Ok(data.clone());
+    }
+    Ok(match data {
+        J::String(_) => mistral_evaluate(data, context)?,
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|i| mistral_evaluate_recursively(i, context))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(o) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in o {
+                out.insert(k.clone(), mistral_evaluate_recursively(v, context)?);
+            }
+            J::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// `mistral.expressions.validate(expr)`: null when accepted.
+pub fn mistral_validate(expr: &J) -> Result<J, EvalError> {
+    let Some(text) = expr.as_str() else {
+        return Ok(J::Null);
+    };
+    match gale_expr::check_string(text).into_iter().next() {
+        None => Ok(J::Null),
+        Some(e) => {
+            let (kind, cause) = match e.kind {
+                gale_expr::ExprErrorKind::YaqlSyntax => (
+                    "YaqlGrammarException",
+                    if e.message.starts_with("Lexical error") {
+                        Some("YaqlLexicalException")
+                    } else {
+                        Some("YaqlGrammarException")
+                    },
+                ),
+                gale_expr::ExprErrorKind::JinjaSyntax => {
+                    ("JinjaGrammarException", Some("TemplateSyntaxError"))
+                }
+                gale_expr::ExprErrorKind::MixedLanguages => ("ExpressionGrammarException", None),
+            };
+            Err(EvalError {
+                kind: kind.into(),
+                message: e.message,
+                cause: cause.map(str::to_string),
+            })
+        }
+    }
+}
+
+/// The settings of a yaql conformance case (`engine`, `allow_delegates`, `context`,
+/// `options`).
+pub fn case_settings(case: &J) -> Settings {
+    let mut s = Settings {
+        budget: Budget {
+            steps: 20_000_000,
+            memory: 256 * 1024 * 1024,
+        },
+        ..Settings::default()
+    };
+    s.grammar.legacy = case["engine"] == "legacy";
+    s.grammar.allow_delegates = case["allow_delegates"].as_bool().unwrap_or(false);
+    s.functions = case["context"]
+        .as_str()
+        .and_then(FunctionSet::from_name)
+        .unwrap_or(FunctionSet::Std);
+    let o = &case["options"];
+    s.options = gale_vm::Options {
+        limit_iterators: o["yaql.limitIterators"].as_i64().unwrap_or(-1),
+        convert_tuples_to_lists: o["yaql.convertTuplesToLists"].as_bool().unwrap_or(true),
+        convert_sets_to_lists: o["yaql.convertSetsToLists"].as_bool().unwrap_or(false),
+        iterable_dicts: o["yaql.iterableDicts"].as_bool().unwrap_or(false),
+    };
+    s
+}
+
+/// Evaluates a yaql conformance case (its `expr`, `data`, `vars`, `shared_iterators`).
+pub fn eval_yaql_case(case: &J) -> Result<Value, EvalError> {
+    let settings = case_settings(case);
+    let text = case["expr"].as_str().unwrap_or("");
+    let bad = || EvalError::new("ValueError", "undecodable data");
+    let data = match case.get("data") {
+        Some(d) => Some(tagged::decode(d, true).ok_or_else(bad)?),
+        None => None,
+    };
+    let mut vars: Vec<(String, Value)> = Vec::new();
+    if let Some(J::Object(o)) = case.get("vars") {
+        for (k, v) in o {
+            vars.push((k.clone(), tagged::decode(v, false).ok_or_else(bad)?));
+        }
+    }
+    let mut data = data;
+    if let Some(J::Array(groups)) = case.get("shared_iterators") {
+        for g in groups {
+            let names: Vec<&str> = g
+                .as_array()
+                .map(|a| a.iter().filter_map(J::as_str).collect())
+                .unwrap_or_default();
+            let Some(first) = names.first() else { continue };
+            let get = |n: &str, data: &Option<Value>, vars: &[(String, Value)]| {
+                if n == "1" {
+                    data.clone()
+                } else {
+                    vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
+                }
+            };
+            let Some(shared) = get(first, &data, &vars) else { continue };
+            for n in &names[1..] {
+                if *n == "1" {
+                    data = Some(shared.clone());
+                } else if let Some(slot) = vars.iter_mut().find(|(k, _)| k == n) {
+                    slot.1 = shared.clone();
+                }
+            }
+        }
+    }
+    eval_yaql(text, data, vars, &settings)
+}
+
+fn error_json(id: &J, e: &EvalError) -> J {
+    let mut err = json!({"kind": e.kind, "message": e.message});
+    if let Some(c) = &e.cause {
+        err["cause"] = J::String(c.clone());
+    }
+    json!({"id": id, "error": err})
+}
+
+/// Runs one conformance case (either file's format) → the batch output object
+/// `{"id":…,"value":…}` or `{"id":…,"error":{"kind":…,"message":…}}`.
+pub fn run_case(case: &J) -> J {
+    let id = case.get("id").cloned().unwrap_or(J::Null);
+    let result: Result<J, EvalError> = match case.get("mode").and_then(J::as_str) {
+        Some("evaluate") => mistral_evaluate(&case["expr"], &case["context"]),
+        Some("evaluate_recursively") => {
+            mistral_evaluate_recursively(&case["input"], &case["context"])
+        }
+        Some("validate") => mistral_validate(&case["expr"]),
+        Some(other) => Err(EvalError::new(
+            "ValueError",
+            format!("unknown mode {other:?}"),
+        )),
+        None => eval_yaql_case(case).and_then(|v| tagged::encode(&v).map_err(EvalError::from)),
+    };
+    match result {
+        Ok(v) => json!({"id": id, "value": v}),
+        Err(e) => error_json(&id, &e),
+    }
+}
+
+/// The conformance value encoding (README "Value encoding").
+pub mod tagged {
+    use std::rc::Rc;
+
+    use gale_vm::datetime::DateTime;
+    use gale_vm::value::{Dict, Set};
+    use gale_vm::{Error, Value};
+    use serde_json::{Value as J, json};
+
+    /// Decodes a tagged JSON value; `convert` applies yaql's input conversion
+    /// (arrays → tuples), otherwise arrays stay Python lists. `None` for unknown tags.
+    pub fn decode(j: &J, convert: bool) -> Option<Value> {
+        Some(match j {
+            J::Array(a) => {
+                let items = a
+                    .iter()
+                    .map(|x| decode(x, convert))
+                    .collect::<Option<Vec<_>>>()?;
+                if convert {
+                    Value::tuple(items)
+                } else {
+                    Value::list(items)
+                }
+            }
+            J::Object(o) if o.len() == 1 && o.keys().all(|k| k.starts_with('$')) => {
+                let (tag, inner) = o.iter().next()?;
+                let arr = || {
+                    inner.as_array().map(|a| {
+                        a.iter()
+                            .map(|x| decode(x, convert))
+                            .collect::<Option<Vec<_>>>()
+                    })
+                };
+                match tag.as_str() {
+                    "$tuple" => Value::tuple(arr()??),
+                    "$set" | "$list_from_set" => {
+                        let mut s = Set::new_frozen();
+                        for x in arr()?? {
+                            s.insert(x).ok()?;
+                        }
+                        Value::set(s)
+                    }
+                    "$dict" => {
+                        let mut d = Dict::new();
+                        for kv in arr()?? {
+                            let kv = kv.as_seq()?.to_vec();
+                            d.insert(kv.first()?.clone(), kv.get(1)?.clone()).ok()?;
+                        }
+                        Value::dict(d)
+                    }
+                    "$datetime" => Value::DateTime(Rc::new(DateTime::parse(inner.as_str()?).ok()?)),
+                    "$timespan" => Value::TimeDelta(inner.as_i64()?),
+                    "$bigint" => Value::from_bigint(inner.as_str()?.parse().ok()?),
+                    "$float" => Value::Float(match inner.as_str()? {
+                        "nan" => f64::NAN,
+                        "inf" => f64::INFINITY,
+                        _ => f64::NEG_INFINITY,
+                    }),
+                    "$iterator" => gale_vm::iter::IterObj::one_shot(Box::new(
+                        gale_vm::iter::Cursor::from_vec(arr()??),
+                    )),
+                    _ => return None,
+                }
+            }
+            J::Object(o) => {
+                let mut d = Dict::new();
+                for (k, v) in o {
+                    d.insert(Value::str(k.as_str()), decode(v, convert)?).ok()?;
+                }
+                Value::dict(d)
+            }
+            other => gale_vm::convert::from_json(other, !convert),
+        })
+    }
+
+    fn canonical(j: &J) -> String {
+        serde_json::to_string(j).unwrap_or_default()
+    }
+
+    /// Encodes a (finalised) value. Iterators that survived (no output conversion) are
+    /// not consumed: they encode as an opaque object.
+    pub fn encode(v: &Value) -> Result<J, Error> {
+        Ok(match v {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => json!(i),
+            Value::BigInt(b) => json!({"$bigint": b.to_string()}),
+            Value::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => J::Number(n),
+                None => json!({"$float": if f.is_nan() { "nan" } else if *f > 0.0 { "inf" } else { "-inf" }}),
+            },
+            Value::Str(s) => J::String(s.as_str().to_owned()),
+            Value::List(items) => J::Array(items.iter().map(encode).collect::<Result<_, _>>()?),
+            Value::Tuple(items) => {
+                json!({"$tuple": items.iter().map(encode).collect::<Result<Vec<_>, _>>()?})
+            }
+            Value::Set(s) => {
+                let mut items = s
+                    .items
+                    .iter()
+                    .map(|k| encode(&k.0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                items.sort_by_cached_key(canonical);
+                json!({ "$set": items })
+            }
+            Value::Dict(d) => {
+                let plain = d
+                    .map
+                    .keys()
+                    .all(|k| matches!(&k.0, Value::Str(s) if !s.starts_with('$')));
+                if plain {
+                    let mut m = serde_json::Map::new();
+                    for (k, val) in d.map.iter() {
+                        m.insert(k.0.as_str().unwrap_or("").to_string(), encode(val)?);
+                    }
+                    J::Object(m)
+                } else {
+                    let mut pairs = Vec::new();
+                    for (k, val) in d.map.iter() {
+                        pairs.push(json!([encode(&k.0)?, encode(val)?]));
+                    }
+                    json!({ "$dict": pairs })
+                }
+            }
+            Value::DateTime(d) => json!({"$datetime": d.iso('T', true)}),
+            Value::TimeDelta(t) => json!({ "$timespan": t }),
+            Value::Regex(r) => json!({"$regex": {"pattern": r.pattern, "flags": r.flags}}),
+            Value::Iter(_) => json!({"$opaque": "iterator"}),
+            Value::Native(n) => json!({ "$opaque": n.0.type_name() }),
+        })
+    }
+}

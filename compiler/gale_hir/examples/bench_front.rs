@@ -1,0 +1,48 @@
+//! Times `gale_syntax::parse` and `gale_hir::lower` over a list of files (one path a
+//! line in the file given as the first argument), repeated: a profiling aid.
+//! `cargo run --release -p gale_hir --example bench_front -- LIST [ROUNDS]`.
+
+use std::time::{Duration, Instant};
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(list) = args.first() else {
+        eprintln!("usage: bench_front LIST [ROUNDS]");
+        return;
+    };
+    let rounds: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(21);
+    let Ok(list) = std::fs::read_to_string(list) else {
+        eprintln!("cannot read {list}");
+        return;
+    };
+    let files: Vec<String> = list
+        .lines()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let parsed: Vec<_> = files.iter().map(|t| gale_syntax::parse(t)).collect();
+    let mut parse = Vec::new();
+    let mut lower = Vec::new();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for text in &files {
+            std::hint::black_box(gale_syntax::parse(text));
+        }
+        parse.push(t.elapsed());
+        let t = Instant::now();
+        for (p, text) in parsed.iter().zip(&files) {
+            std::hint::black_box(gale_hir::lower(p.root.as_ref(), text));
+        }
+        lower.push(t.elapsed());
+    }
+    println!(
+        "{} files: parse median {:.2} ms, lower median {:.2} ms",
+        files.len(),
+        median(parse).as_secs_f64() * 1e3,
+        median(lower).as_secs_f64() * 1e3
+    );
+}
