@@ -132,6 +132,16 @@ fn language_server_end_to_end() {
     let hover = c.request("textDocument/hover", at(0, 3));
     assert!(hover.get("error").is_none(), "{hover}");
 
+    // Rename `second` (definition line 7 and the reference on line 6).
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 5}, "contentChanges": [{"text": TEXT}]}));
+    c.diagnostics(5);
+    let edit = c.request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "newName": "last"}));
+    let edits = edit["result"]["changes"][URI].as_array().cloned().unwrap_or_default();
+    assert_eq!(edits.len(), 2, "{edit}");
+    assert!(edits.iter().all(|e| e["newText"] == "last"));
+    let refused = c.request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "newName": "fail"}));
+    assert!(refused["error"]["message"].as_str().unwrap_or_default().contains("reserved"), "{refused}");
+
     let shutdown = c.request("shutdown", Value::Null);
     assert!(shutdown.get("error").is_none());
     c.notify("exit", Value::Null);

@@ -212,6 +212,7 @@ impl LanguageServer for Backend {
                 }),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Left(true)),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -379,6 +380,32 @@ impl LanguageServer for Backend {
                     .collect(),
             )
         })
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        let state = self.lock();
+        let Some(file) = Backend::file(&state, &at.text_document.uri) else {
+            return Ok(None);
+        };
+        let text = file.text(&state.db);
+        let index = LineIndex::new(text);
+        let at_offset = offset(&index, text, at.position, state.utf8);
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| ide::rename(&state.db, file, at_offset, &params.new_name)));
+        match result {
+            Err(_) => Err(Error::internal_error()),
+            Ok(Err(reason)) => Err(Error::invalid_params(reason)),
+            Ok(Ok(edits)) => {
+                let edits = edits
+                    .into_iter()
+                    .map(|(span, name)| TextEdit::new(range(&index, text, span, state.utf8), name))
+                    .collect();
+                Ok(Some(WorkspaceEdit {
+                    changes: Some(std::iter::once((at.text_document.uri.clone(), edits)).collect()),
+                    ..WorkspaceEdit::default()
+                }))
+            }
+        }
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

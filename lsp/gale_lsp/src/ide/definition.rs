@@ -1,4 +1,4 @@
-//! Go to definition and find references for task names (transition targets,
+//! Go to definition, find references and rename for task names (transition targets,
 //! `requires`, the task's own name).
 
 use super::{Target, model, target_at, task_references};
@@ -37,4 +37,27 @@ pub fn references(db: &Database, file: SourceFile, offset: u32, include_declarat
     out.sort();
     out.dedup();
     out
+}
+
+/// The edits that rename the task at `offset` to `new_name`: its definition and every
+/// reference. `Err` explains why the rename is refused.
+pub fn rename(db: &Database, file: SourceFile, offset: u32, new_name: &str) -> Result<Vec<(Span, String)>, String> {
+    let valid = !new_name.is_empty() && new_name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("`{new_name}` is not a valid task name: use letters, digits and `_` so transitions can name it"));
+    }
+    if gale_hir::schema::ENGINE_COMMANDS.contains(&new_name) || new_name == "version" {
+        return Err(format!("`{new_name}` is reserved: a transition to it would not reach the task"));
+    }
+    let Some((doc, map)) = model(db, file) else {
+        return Err("the file has no Mistral model to rename in".into());
+    };
+    let (workflow, _) = match target_at(doc, map, file.text(db), offset) {
+        Some(Target::TaskRef(w, t, _) | Target::TaskName(w, t)) => (w, t),
+        None => return Err("no task name here".into()),
+    };
+    if workflow.task(new_name).is_some() {
+        return Err(format!("workflow `{}` already has a task `{new_name}`", workflow.name));
+    }
+    Ok(references(db, file, offset, true).into_iter().map(|s| (s, new_name.to_string())).collect())
 }

@@ -12,7 +12,7 @@ mod symbols;
 
 pub use actions::{CodeAction, code_actions};
 pub use completion::{Completion, CompletionKind, completions};
-pub use definition::{definition, references};
+pub use definition::{definition, references, rename};
 pub use inlay::{InlayHint, inlay_hints};
 pub use hover::hover;
 pub use symbols::{Symbol, SymbolKind, document_symbols};
