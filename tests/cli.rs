@@ -31,7 +31,8 @@ fn scratch(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
 }
 
 const GOOD: &[u8] = b"version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n";
-const BAD: &[u8] = b"version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
+const BAD: &[u8] =
+    b"version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
 
 #[test]
 fn exit_codes() {
@@ -69,7 +70,10 @@ fn invalid_utf8_is_a_located_error() {
     let dir = scratch("utf8", &[("bin.yaml", b"version: '2.0'\nwf: \xff\xfe\n")]);
     let (code, stdout, _) = gale(&["check", "--format", "concise", "bin.yaml"], &dir);
     assert_eq!(code, 1);
-    assert!(stdout.contains("bin.yaml:2:5: error[invalid-utf8]"), "{stdout}");
+    assert!(
+        stdout.contains("bin.yaml:2:5: error[invalid-utf8]"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -86,15 +90,27 @@ fn explain_known_and_unknown_codes() {
 #[test]
 fn gale_toml_ignores_and_overrides() {
     let dir = scratch("config", &[("bad.yaml", BAD)]);
-    std::fs::write(dir.join("gale.toml"), "[check.severity]\nunknown-key = \"warning\"\n").expect("write");
+    std::fs::write(
+        dir.join("gale.toml"),
+        "[check.severity]\nunknown-key = \"warning\"\n",
+    )
+    .expect("write");
     let (code, stdout, _) = gale(&["check", "--format", "concise", "bad.yaml"], &dir);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("warning[unknown-key]"), "{stdout}");
-    std::fs::write(dir.join("gale.toml"), "[check]\nignore = [\"unknown-key\"]\n").expect("write");
+    std::fs::write(
+        dir.join("gale.toml"),
+        "[check]\nignore = [\"unknown-key\"]\n",
+    )
+    .expect("write");
     let (code, stdout, _) = gale(&["check", "--format", "concise", "bad.yaml"], &dir);
     assert_eq!(code, 0, "{stdout}");
     assert!(!stdout.contains("unknown-key"), "{stdout}");
-    std::fs::write(dir.join("gale.toml"), "[check]\nignore = [\"unknown-kye\"]\n").expect("write");
+    std::fs::write(
+        dir.join("gale.toml"),
+        "[check]\nignore = [\"unknown-kye\"]\n",
+    )
+    .expect("write");
     let (code, _, stderr) = gale(&["check", "bad.yaml"], &dir);
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `unknown-key`?"), "{stderr}");

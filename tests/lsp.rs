@@ -24,7 +24,12 @@ impl Client {
             .expect("start gale lsp");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Client { child, stdin, stdout, next_id: 1 }
+        Client {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
     }
 
     fn send(&mut self, message: &Value) {
@@ -37,7 +42,10 @@ impl Client {
         let mut length = 0usize;
         loop {
             let mut line = String::new();
-            assert!(self.stdout.read_line(&mut line).expect("read header") > 0, "server closed stdout");
+            assert!(
+                self.stdout.read_line(&mut line).expect("read header") > 0,
+                "server closed stdout"
+            );
             let line = line.trim_end();
             if line.is_empty() {
                 break;
@@ -71,8 +79,13 @@ impl Client {
     fn diagnostics(&mut self, version: i64) -> Vec<Value> {
         loop {
             let message = self.read();
-            if message["method"] == "textDocument/publishDiagnostics" && message["params"]["version"] == json!(version) {
-                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["version"] == json!(version)
+            {
+                return message["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
             }
         }
     }
@@ -99,48 +112,98 @@ fn language_server_end_to_end() {
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
     c.notify("initialized", json!({}));
 
-    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": TEXT}}));
-    assert_eq!(c.diagnostics(1), Vec::<Value>::new(), "a valid workflow has no diagnostics");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": TEXT}}),
+    );
+    assert_eq!(
+        c.diagnostics(1),
+        Vec::<Value>::new(),
+        "a valid workflow has no diagnostics"
+    );
 
     let broken = TEXT.replace("on-success", "on-sucess");
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": broken}]}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 2}, "contentChanges": [{"text": broken}]}),
+    );
     let diags = c.diagnostics(2);
-    assert!(diags.iter().any(|d| d["code"] == "unknown-key" && d["range"]["start"] == json!({"line": 5, "character": 6})), "{diags:?}");
+    assert!(
+        diags.iter().any(|d| d["code"] == "unknown-key"
+            && d["range"]["start"] == json!({"line": 5, "character": 6})),
+        "{diags:?}"
+    );
 
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": TEXT}]}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": TEXT}]}),
+    );
     assert!(c.diagnostics(3).is_empty());
 
     // `second` in `- second` (line 6) goes to the task definition (line 7).
     let def = c.request("textDocument/definition", at(6, 11));
-    assert_eq!(def["result"]["range"]["start"], json!({"line": 7, "character": 4}), "{def}");
+    assert_eq!(
+        def["result"]["range"]["start"],
+        json!({"line": 7, "character": 4}),
+        "{def}"
+    );
 
     let refs = c.request("textDocument/references", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "context": {"includeDeclaration": true}}));
     assert_eq!(refs["result"].as_array().map(Vec::len), Some(2), "{refs}");
 
     let hover = c.request("textDocument/hover", at(3, 5));
-    let text = hover["result"]["contents"]["value"].as_str().unwrap_or_default().to_string();
-    assert!(text.contains("**task** `first`") && text.contains("std.noop") && text.contains("→ `second`"), "{text}");
+    let text = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains("**task** `first`")
+            && text.contains("std.noop")
+            && text.contains("→ `second`"),
+        "{text}"
+    );
 
-    let symbols = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": URI}}));
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": URI}}),
+    );
     assert_eq!(symbols["result"][0]["name"], "wf");
-    assert_eq!(symbols["result"][0]["children"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        symbols["result"][0]["children"].as_array().map(Vec::len),
+        Some(2)
+    );
 
     // Garbage never stops the server.
     let garbage = "\u{0}\u{1}{{[[:::\n\t- - &*@ {{ _.x }}\n%%%";
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 4}, "contentChanges": [{"text": garbage}]}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 4}, "contentChanges": [{"text": garbage}]}),
+    );
     assert!(!c.diagnostics(4).is_empty());
     let hover = c.request("textDocument/hover", at(0, 3));
     assert!(hover.get("error").is_none(), "{hover}");
 
     // Rename `second` (definition line 7 and the reference on line 6).
-    c.notify("textDocument/didChange", json!({"textDocument": {"uri": URI, "version": 5}, "contentChanges": [{"text": TEXT}]}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": URI, "version": 5}, "contentChanges": [{"text": TEXT}]}),
+    );
     c.diagnostics(5);
     let edit = c.request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "newName": "last"}));
-    let edits = edit["result"]["changes"][URI].as_array().cloned().unwrap_or_default();
+    let edits = edit["result"]["changes"][URI]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(edits.len(), 2, "{edit}");
     assert!(edits.iter().all(|e| e["newText"] == "last"));
     let refused = c.request("textDocument/rename", json!({"textDocument": {"uri": URI}, "position": {"line": 7, "character": 5}, "newName": "fail"}));
-    assert!(refused["error"]["message"].as_str().unwrap_or_default().contains("reserved"), "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("reserved"),
+        "{refused}"
+    );
 
     let shutdown = c.request("shutdown", Value::Null);
     assert!(shutdown.get("error").is_none());
@@ -153,28 +216,57 @@ const JOIN: &str = "version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std
 #[test]
 fn join_verdicts_completion_and_quick_fixes() {
     let mut c = Client::start();
-    c.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}}));
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
     c.notify("initialized", json!({}));
     c.notify("textDocument/didOpen", json!({"textDocument": {"uri": JOIN_URI, "languageId": "yaml", "version": 1, "text": JOIN}}));
     let diags = c.diagnostics(1);
-    assert!(diags.iter().any(|d| d["code"] == "join-never-fires"), "{diags:?}");
+    assert!(
+        diags.iter().any(|d| d["code"] == "join-never-fires"),
+        "{diags:?}"
+    );
 
     let hints = c.request("textDocument/inlayHint", json!({"textDocument": {"uri": JOIN_URI}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 30, "character": 0}}}));
     assert_eq!(hints["result"][0]["label"], "join never fires", "{hints}");
     assert_eq!(hints["result"][0]["position"]["line"], 18);
 
     // Completion of task names inside a transition list (line 6: `        - left`).
-    let items = c.request("textDocument/completion", json!({"textDocument": {"uri": JOIN_URI}, "position": {"line": 6, "character": 10}}));
-    let labels: Vec<&str> = items["result"].as_array().into_iter().flatten().filter_map(|i| i["label"].as_str()).collect();
-    assert!(labels.contains(&"both") && labels.contains(&"fail"), "{labels:?}");
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": JOIN_URI}, "position": {"line": 6, "character": 10}}),
+    );
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"both") && labels.contains(&"fail"),
+        "{labels:?}"
+    );
 
     // A misspelt key gets the "did you mean" fix and a suppression action.
     let typo = JOIN.replace("      join: all", "      jion: all");
     c.notify("textDocument/didChange", json!({"textDocument": {"uri": JOIN_URI, "version": 2}, "contentChanges": [{"text": typo}]}));
     let diags = c.diagnostics(2);
-    let unknown = diags.iter().find(|d| d["code"] == "unknown-key").cloned().unwrap_or_default();
+    let unknown = diags
+        .iter()
+        .find(|d| d["code"] == "unknown-key")
+        .cloned()
+        .unwrap_or_default();
     let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": JOIN_URI}, "range": unknown["range"], "context": {"diagnostics": [unknown]}}));
-    let titles: Vec<&str> = actions["result"].as_array().into_iter().flatten().filter_map(|a| a["title"].as_str()).collect();
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
     assert!(titles.iter().any(|t| t.contains("join")), "{titles:?}");
-    assert!(titles.iter().any(|t| t.contains("gale: ignore")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.contains("gale: ignore")),
+        "{titles:?}"
+    );
 }

@@ -83,7 +83,10 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     let result = match args.lang {
         Lang::Auto => eval::mistral_evaluate(&serde_json::Value::String(expr), &data),
-        Lang::Jinja => eval::mistral_evaluate(&serde_json::Value::String(format!("{{{{ {expr} }}}}")), &data),
+        Lang::Jinja => eval::mistral_evaluate(
+            &serde_json::Value::String(format!("{{{{ {expr} }}}}")),
+            &data,
+        ),
         Lang::Yaql => {
             let value = eval::tagged::decode(&data, true);
             if value.is_none() {
@@ -112,7 +115,9 @@ fn batch(path: &str) -> ExitCode {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let result = match serde_json::from_str::<serde_json::Value>(line) {
             Ok(case) => eval::run_case(&case),
-            Err(e) => serde_json::json!({"id": null, "error": {"kind": "JSONDecodeError", "message": e.to_string()}}),
+            Err(e) => {
+                serde_json::json!({"id": null, "error": {"kind": "JSONDecodeError", "message": e.to_string()}})
+            }
         };
         if writeln!(out, "{result}").is_err() {
             return ExitCode::from(super::EXIT_USAGE);

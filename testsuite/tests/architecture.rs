@@ -9,11 +9,21 @@ use std::collections::BTreeMap;
 fn workspace_packages() -> BTreeMap<String, (String, Vec<String>)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(workspace_root())
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
     let mut map = BTreeMap::new();
     for p in meta["packages"].as_array().into_iter().flatten() {
@@ -26,7 +36,13 @@ fn workspace_packages() -> BTreeMap<String, (String, Vec<String>)> {
             .collect();
         map.insert(
             p["name"].as_str().unwrap_or_default().to_string(),
-            (p["manifest_path"].as_str().unwrap_or_default().replace('\\', "/"), deps),
+            (
+                p["manifest_path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\\', "/"),
+                deps,
+            ),
         );
     }
     map
@@ -34,16 +50,33 @@ fn workspace_packages() -> BTreeMap<String, (String, Vec<String>)> {
 
 #[test]
 fn runtime_crates_do_not_depend_on_the_compiler_or_its_libraries() {
-    const FORBIDDEN: &[&str] = &["salsa", "chumsky", "petgraph", "tower-lsp-server", "ls-types", "lsp-types"];
+    const FORBIDDEN: &[&str] = &[
+        "salsa",
+        "chumsky",
+        "petgraph",
+        "tower-lsp-server",
+        "ls-types",
+        "lsp-types",
+    ];
     let packages = workspace_packages();
-    let compiler: Vec<&String> = packages.iter().filter(|(_, (m, _))| m.contains("/compiler/")).map(|(n, _)| n).collect();
+    let compiler: Vec<&String> = packages
+        .iter()
+        .filter(|(_, (m, _))| m.contains("/compiler/"))
+        .map(|(n, _)| n)
+        .collect();
     for (name, (manifest, deps)) in &packages {
         if !manifest.contains("/runtime/") {
             continue;
         }
         for dep in deps {
-            assert!(!compiler.contains(&dep), "runtime crate {name} depends on compiler crate {dep}");
-            assert!(!FORBIDDEN.contains(&dep.as_str()), "runtime crate {name} depends on {dep}");
+            assert!(
+                !compiler.contains(&dep),
+                "runtime crate {name} depends on compiler crate {dep}"
+            );
+            assert!(
+                !FORBIDDEN.contains(&dep.as_str()),
+                "runtime crate {name} depends on {dep}"
+            );
         }
     }
 }
@@ -86,5 +119,8 @@ fn compiler_crates_do_no_file_io() {
             }
         }
     }
-    assert!(offenders.is_empty(), "compiler crates must not do file I/O: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "compiler crates must not do file I/O: {offenders:?}"
+    );
 }

@@ -71,7 +71,10 @@ fn same(got: &J, want: &J) -> bool {
             "$set" => matches!(tag(got), Some(("$set", g)) if multiset_eq(&arr(g), &arr(inner))),
             "$list_from_set" | "$iterator" => match got {
                 J::Array(g) if t == "$list_from_set" => multiset_eq(g, &arr(inner)),
-                J::Array(g) => g.len() == arr(inner).len() && g.iter().zip(arr(inner)).all(|(a, b)| same(a, &b)),
+                J::Array(g) => {
+                    g.len() == arr(inner).len()
+                        && g.iter().zip(arr(inner)).all(|(a, b)| same(a, &b))
+                }
                 _ => false,
             },
             "$dict" => matches!(tag(got), Some(("$dict", g)) if multiset_eq(&arr(g), &arr(inner))),
@@ -153,7 +156,8 @@ fn check(case: &J, out: &J, mistral: bool) -> Result<(), String> {
         )),
         (None, Some(e)) => {
             let kind_ok = e["kind"] == want["error"];
-            let cause_ok = !mistral || want["cause"].is_null() || e.get("cause") == Some(&want["cause"]);
+            let cause_ok =
+                !mistral || want["cause"].is_null() || e.get("cause") == Some(&want["cause"]);
             if kind_ok && cause_ok {
                 Ok(())
             } else {
@@ -220,7 +224,10 @@ fn yaql_cases() {
     let report = tally.report();
     eprintln!("{report}");
     let passed: usize = tally.groups.values().map(|g| g.1).sum();
-    assert!(passed >= 600, "YAQL conformance collapsed: {passed} passing");
+    assert!(
+        passed >= 600,
+        "YAQL conformance collapsed: {passed} passing"
+    );
     insta::assert_snapshot!("yaql_cases", report);
 }
 
@@ -235,11 +242,17 @@ fn mistral_cases() {
         let language = case["language"].as_str().unwrap_or("?");
         let group = if language == "jinja" {
             // Jinja evaluation is not implemented yet: counted, visible, separate.
-            format!("jinja (evaluator not written) {}", case["mode"].as_str().unwrap_or("?"))
+            format!(
+                "jinja (evaluator not written) {}",
+                case["mode"].as_str().unwrap_or("?")
+            )
         } else {
             format!(
                 "{} {}",
-                case["source"].as_str().unwrap_or("?").trim_start_matches("mistral::"),
+                case["source"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .trim_start_matches("mistral::"),
                 case["mode"].as_str().unwrap_or("?")
             )
         };
@@ -280,10 +293,17 @@ fn random_data_never_panics() {
             3 => J::from((next() % 1000) as f64 / 7.0),
             4 => J::from(["", "a", "ERROR", "x y", "2020-01-02"][(next() % 5) as usize]),
             5 => J::from(i64::MAX - (next() % 3) as i64),
-            6 | 7 => J::Array((0..next() % 4).map(|_| random_json(next, depth + 1)).collect()),
+            6 | 7 => J::Array(
+                (0..next() % 4)
+                    .map(|_| random_json(next, depth + 1))
+                    .collect(),
+            ),
             _ => {
                 let mut m = serde_json::Map::new();
-                for k in ["a", "id", "state", "items"].iter().take((next() % 4) as usize + 1) {
+                for k in ["a", "id", "state", "items"]
+                    .iter()
+                    .take((next() % 4) as usize + 1)
+                {
                     m.insert(k.to_string(), random_json(next, depth + 1));
                 }
                 J::Object(m)

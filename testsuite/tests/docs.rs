@@ -22,9 +22,15 @@ fn checks_md_is_generated_from_the_code_tables() {
 fn every_code_is_documented() {
     for c in gale_db::all_codes() {
         assert!(!c.summary.is_empty(), "{} has no summary", c.code);
-        assert!(c.explanation.len() > 40, "{} has no real explanation", c.code);
         assert!(
-            c.code.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+            c.explanation.len() > 40,
+            "{} has no real explanation",
+            c.code
+        );
+        assert!(
+            c.code
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
             "{} is not kebab-case",
             c.code
         );

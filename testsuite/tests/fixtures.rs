@@ -146,8 +146,14 @@ fn no_orphaned_fixture_snapshots() {
 
 /// Codes that cannot have a fixture file, each with the test that covers it instead.
 const NO_FIXTURE: &[(&str, &str)] = &[
-    ("yaml-too-large", "needs a 4 GiB file; gale_syntax unit test"),
-    ("invalid-utf8", "a driver check on bytes; tests/cli.rs invalid_utf8_is_a_located_error"),
+    (
+        "yaml-too-large",
+        "needs a 4 GiB file; gale_syntax unit test",
+    ),
+    (
+        "invalid-utf8",
+        "a driver check on bytes; tests/cli.rs invalid_utf8_is_a_located_error",
+    ),
 ];
 
 #[test]
@@ -159,5 +165,8 @@ fn every_code_has_a_fixture_folder() {
         .filter(|code| !NO_FIXTURE.iter().any(|(c, _)| c == code))
         .filter(|code| !root.join(code).is_dir())
         .collect();
-    assert!(missing.is_empty(), "codes without a fixture folder: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a fixture folder: {missing:?}"
+    );
 }

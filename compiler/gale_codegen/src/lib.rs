@@ -503,7 +503,7 @@ impl Gen {
                 let r = self.alloc()?;
                 self.expr(target, r)?;
                 // `#indexer(target, args...)`: the target is a plain first argument.
-                self.call_with_first("#indexer", r, args, dst, at)?;
+                self.call("#indexer", false, Some(r), &refs(args), dst, at)?;
                 self.cur.next = mark;
                 Ok(())
             }
@@ -572,37 +572,6 @@ impl Gen {
             }
             ExprKind::Error => self.fail(FailKind::NoMatchingFunction, "syntax error", at),
         }
-    }
-
-    fn call_with_first(
-        &mut self,
-        name: &str,
-        first: Reg,
-        args: &[Arg],
-        dst: Reg,
-        at: Span,
-    ) -> R<()> {
-        // Same as a method-form receiver, but resolved as a plain function.
-        let mark = self.cur.next;
-        let lazy = self.laziness(name, false);
-        let mut specs = vec![ArgSpec::Positional(Operand::Reg(first))];
-        for (i, a) in args.iter().enumerate() {
-            match a {
-                Arg::Positional(e) => {
-                    let o = self.operand(e, lazy.position(i + 1))?;
-                    specs.push(ArgSpec::Positional(o));
-                }
-                Arg::Skipped(_) => specs.push(ArgSpec::Skipped),
-                Arg::Pair { key, value, .. } => {
-                    let (k, v) = (self.operand(key, true)?, self.operand(value, true)?);
-                    specs.push(ArgSpec::Pair { key: k, value: v });
-                }
-            }
-        }
-        let site = self.site(name, false, specs)?;
-        self.emit(Op::Call { dst, site }, at);
-        self.cur.next = mark;
-        Ok(())
     }
 
     fn plain_call(&mut self, name: &str, args: &[Arg], dst: Reg, at: Span) -> R<()> {

@@ -38,15 +38,21 @@ impl Config {
             for (key, value) in check {
                 match key.as_str() {
                     "ignore" => {
-                        let list = value.as_array().ok_or("`check.ignore` must be a list of codes")?;
+                        let list = value
+                            .as_array()
+                            .ok_or("`check.ignore` must be a list of codes")?;
                         for item in list {
-                            let code = item.as_str().ok_or("`check.ignore` must be a list of code strings")?;
+                            let code = item
+                                .as_str()
+                                .ok_or("`check.ignore` must be a list of code strings")?;
                             check_code(code, known)?;
                             config.ignore.push(code.to_string());
                         }
                     }
                     "severity" => {
-                        let map = value.as_table().ok_or("`check.severity` must be a table of code = level")?;
+                        let map = value
+                            .as_table()
+                            .ok_or("`check.severity` must be a table of code = level")?;
                         for (code, level) in map {
                             check_code(code, known)?;
                             let level = match level.as_str() {
@@ -54,12 +60,20 @@ impl Config {
                                 Some("warning") => Some(Severity::Warning),
                                 Some("info") => Some(Severity::Info),
                                 Some("off") => None,
-                                _ => return Err(format!("`check.severity.{code}` must be \"error\", \"warning\", \"info\" or \"off\"")),
+                                _ => {
+                                    return Err(format!(
+                                        "`check.severity.{code}` must be \"error\", \"warning\", \"info\" or \"off\""
+                                    ));
+                                }
                             };
                             config.severity.insert(code.to_string(), level);
                         }
                     }
-                    other => return Err(format!("unknown key `check.{other}` (expected `ignore` or `severity`)")),
+                    other => {
+                        return Err(format!(
+                            "unknown key `check.{other}` (expected `ignore` or `severity`)"
+                        ));
+                    }
                 }
             }
         }
@@ -95,8 +109,12 @@ fn check_code(code: &str, known: &dyn Fn(&str) -> bool) -> Result<(), String> {
     }
     let codes = crate::all_codes();
     match gale_diagnostics::did_you_mean(code, codes.iter().map(|c| c.code)) {
-        Some(s) => Err(format!("unknown diagnostic code `{code}`; did you mean `{s}`?")),
-        None => Err(format!("unknown diagnostic code `{code}` (`gale explain --list` shows every code)")),
+        Some(s) => Err(format!(
+            "unknown diagnostic code `{code}`; did you mean `{s}`?"
+        )),
+        None => Err(format!(
+            "unknown diagnostic code `{code}` (`gale explain --list` shows every code)"
+        )),
     }
 }
 
@@ -106,7 +124,10 @@ mod tests {
     use gale_diagnostics::Span;
 
     fn known(code: &str) -> bool {
-        matches!(code, "unreachable-task" | "join-may-not-fire" | "unknown-key")
+        matches!(
+            code,
+            "unreachable-task" | "join-may-not-fire" | "unknown-key"
+        )
     }
 
     #[test]
@@ -123,14 +144,22 @@ mod tests {
         ];
         let out = config.apply(&diags);
         assert_eq!(out.len(), 1);
-        assert_eq!((out[0].code, out[0].severity), ("join-may-not-fire", Severity::Error));
+        assert_eq!(
+            (out[0].code, out[0].severity),
+            ("join-may-not-fire", Severity::Error)
+        );
     }
 
     #[test]
     fn rejects_unknown_codes_and_levels() {
-        let err = Config::from_toml("[check]\nignore = [\"unreachable-tsk\"]\n", &known).unwrap_err();
-        assert!(err.contains("unknown diagnostic code `unreachable-tsk`"), "{err}");
-        let err = Config::from_toml("[check.severity]\nunknown-key = \"fatal\"\n", &known).unwrap_err();
+        let err =
+            Config::from_toml("[check]\nignore = [\"unreachable-tsk\"]\n", &known).unwrap_err();
+        assert!(
+            err.contains("unknown diagnostic code `unreachable-tsk`"),
+            "{err}"
+        );
+        let err =
+            Config::from_toml("[check.severity]\nunknown-key = \"fatal\"\n", &known).unwrap_err();
         assert!(err.contains("must be"), "{err}");
         assert!(Config::from_toml("[lint]\n", &known).is_err());
     }

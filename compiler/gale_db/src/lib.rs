@@ -16,8 +16,8 @@ use gale_diagnostics::Diagnostic;
 use gale_hir::DocumentKind;
 
 pub use codes::{DRIVER_CODES, all_codes, checks_markdown, code_info};
-pub use gale_check::{Analysis, JoinVerdict, Verdict, graph_dot, graph_mermaid};
 pub use config::Config;
+pub use gale_check::{Analysis, JoinVerdict, Verdict, graph_dot, graph_mermaid};
 pub use suppress::Suppressions;
 
 /// One file: its path (as shown to the user) and its text.

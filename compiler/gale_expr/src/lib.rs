@@ -151,37 +151,73 @@ pub const MIXED_LANGUAGES_MESSAGE: &str = "The line already contains an expressi
 /// Unrecognised text (unclosed delimiters, expressions split across lines) is plain
 /// text and never an error here.
 pub fn check_string(text: &str) -> Vec<ExprError> {
+    check_and_find(text).errors
+}
+
+/// What [`check_and_find`] learns about a string: its errors and its segments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// What [`check_string`] reports.
+    pub errors: Vec<ExprError>,
+    /// What [`find_segments`] returns.
+    pub segments: Vec<Segment>,
+}
+
+/// [`check_string`] and [`find_segments`] in one pass over the string (each
+/// delimiter search done once): `errors` and `segments` are exactly what the two
+/// functions return.
+pub fn check_and_find(text: &str) -> Checked {
+    if !segments::may_hold_expression(text) {
+        return Checked::default();
+    }
     let jinja = segments::is_jinja(text);
-    if jinja && let Err(e) = jinja::parse_template(text) {
-        return vec![ExprError {
-            kind: ExprErrorKind::JinjaSyntax,
-            range: e.span.range(),
-            message: format!("Syntax error '{}'.", e.message),
-        }];
+    if jinja {
+        let errors = match jinja::parse_template(text) {
+            Err(e) => vec![ExprError {
+                kind: ExprErrorKind::JinjaSyntax,
+                range: e.span.range(),
+                message: format!("Syntax error '{}'.", e.message),
+            }],
+            Ok(_) => match segments::yaql_expressions(text).first() {
+                Some((first, _)) => vec![ExprError {
+                    kind: ExprErrorKind::MixedLanguages,
+                    range: first.start as u32..first.end as u32,
+                    message: MIXED_LANGUAGES_MESSAGE.into(),
+                }],
+                None => Vec::new(),
+            },
+        };
+        return Checked {
+            errors,
+            segments: segments::jinja_segments(text),
+        };
     }
     let yaql_exprs = segments::yaql_expressions(text);
-    let Some((first, _)) = yaql_exprs.first() else {
-        return Vec::new();
-    };
-    if jinja {
-        return vec![ExprError {
-            kind: ExprErrorKind::MixedLanguages,
-            range: first.start as u32..first.end as u32,
-            message: MIXED_LANGUAGES_MESSAGE.into(),
-        }];
-    }
     let mut errors = Vec::new();
-    for (_, inner) in yaql_exprs {
-        let parsed = yaql::parse(&text[inner.clone()]);
-        for e in parsed.errors.into_iter().take(1) {
-            errors.push(ExprError {
-                kind: ExprErrorKind::YaqlSyntax,
-                range: e.span.shifted(inner.start as u32).range(),
-                message: e.message,
-            });
+    let mut segs = Vec::with_capacity(yaql_exprs.len());
+    for (outer, inner) in yaql_exprs {
+        let body = &text[inner.clone()];
+        if !yaql::is_simple(body) {
+            let parsed = yaql::parse(body);
+            for e in parsed.errors.into_iter().take(1) {
+                errors.push(ExprError {
+                    kind: ExprErrorKind::YaqlSyntax,
+                    range: e.span.shifted(inner.start as u32).range(),
+                    message: e.message,
+                });
+            }
         }
+        segs.push(Segment {
+            lang: Lang::Yaql,
+            kind: SegmentKind::Expression,
+            outer: outer.start as u32..outer.end as u32,
+            inner: inner.start as u32..inner.end as u32,
+        });
     }
-    errors
+    Checked {
+        errors,
+        segments: segs,
+    }
 }
 
 #[cfg(test)]
@@ -224,5 +260,65 @@ mod tests {
         );
         let e = check_string("x <% 1 2 %>");
         assert_eq!(e[0].range, 7..8);
+    }
+
+    /// `check_string` as it was before `check_and_find`: the reference.
+    fn reference_check_string(text: &str) -> Vec<ExprError> {
+        let jinja = segments::is_jinja(text);
+        if jinja && let Err(e) = jinja::parse_template(text) {
+            return vec![ExprError {
+                kind: ExprErrorKind::JinjaSyntax,
+                range: e.span.range(),
+                message: format!("Syntax error '{}'.", e.message),
+            }];
+        }
+        let yaql_exprs = segments::yaql_expressions(text);
+        let Some((first, _)) = yaql_exprs.first() else {
+            return Vec::new();
+        };
+        if jinja {
+            return vec![ExprError {
+                kind: ExprErrorKind::MixedLanguages,
+                range: first.start as u32..first.end as u32,
+                message: MIXED_LANGUAGES_MESSAGE.into(),
+            }];
+        }
+        let mut errors = Vec::new();
+        for (_, inner) in yaql_exprs {
+            let parsed = yaql::parse(&text[inner.clone()]);
+            for e in parsed.errors.into_iter().take(1) {
+                errors.push(ExprError {
+                    kind: ExprErrorKind::YaqlSyntax,
+                    range: e.span.shifted(inner.start as u32).range(),
+                    message: e.message,
+                });
+            }
+        }
+        errors
+    }
+
+    #[test]
+    fn check_and_find_agrees() {
+        for s in [
+            "",
+            "plain",
+            "<% $.a %>",
+            "<% $.a %> and <% * %>",
+            "<%%>",
+            "<%% 1 %%>",
+            "{{ _.a }} <% 1 %>",
+            "{{ * }}",
+            "{% if x %}y{% endif %}",
+            "{% raw %}{{ x }}{% endraw %}",
+            "a {{ b",
+            "<% $.a\n %>",
+            "{%%}",
+            "<% task().result %> {{ x }}",
+            "{{ '}}' }}",
+        ] {
+            let c = check_and_find(s);
+            assert_eq!(c.errors, reference_check_string(s), "{s:?}");
+            assert_eq!(c.segments, find_segments(s), "{s:?}");
+        }
     }
 }

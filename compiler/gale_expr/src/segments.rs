@@ -20,28 +20,25 @@ use crate::{Lang, Segment, SegmentKind};
 pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0usize;
-    while i + 1 < bytes.len() {
-        if bytes[i] == open[0] && bytes[i + 1] == open[1] {
-            let mut j = i + 2;
-            let mut found = None;
-            while j + 1 < bytes.len() {
-                if bytes[j] == b'\n' {
-                    break;
-                }
-                if bytes[j] == close[0] && bytes[j + 1] == close[1] {
-                    found = Some(j + 2);
-                    break;
-                }
-                j += 1;
-            }
-            if let Some(end) = found {
-                out.push(i..end);
-                i = end;
-                continue;
-            }
+    let mut from = 0usize;
+    while let Some(found) = bytes.get(from..).and_then(|rest| memchr::memchr(open[0], rest)) {
+        let i = from + found;
+        from = i + 1;
+        if bytes.get(i + 1) != Some(&open[1]) {
+            continue;
         }
-        i += 1;
+        let mut j = i + 2;
+        while j + 1 < bytes.len() {
+            if bytes[j] == b'\n' {
+                break;
+            }
+            if bytes[j] == close[0] && bytes[j + 1] == close[1] {
+                out.push(i..j + 2);
+                from = j + 2;
+                break;
+            }
+            j += 1;
+        }
     }
     out
 }
@@ -49,9 +46,10 @@ pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<
 /// First match of `open.*?close`, if any (Python `re.search`).
 fn search_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Option<Range<usize>> {
     let bytes = text.as_bytes();
-    let mut i = 0usize;
-    while i + 1 < bytes.len() {
-        if bytes[i] == open[0] && bytes[i + 1] == open[1] {
+    let mut from = 0usize;
+    while let Some(found) = memchr::memchr(open[0], bytes.get(from..)?) {
+        let i = from + found;
+        if bytes.get(i + 1) == Some(&open[1]) {
             let mut j = i + 2;
             while j + 1 < bytes.len() && bytes[j] != b'\n' {
                 if bytes[j] == close[0] && bytes[j + 1] == close[1] {
@@ -60,9 +58,20 @@ fn search_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Option<Range
                 j += 1;
             }
         }
-        i += 1;
+        from = i + 1;
     }
     None
+}
+
+/// Whether `text` contains `<%`, `{{` or `{%` at all (a cheap test: a string
+/// without one holds no expression and no unclosed delimiter).
+pub fn may_hold_expression(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'<', b'{', bytes).any(|i| match (bytes[i], bytes.get(i + 1)) {
+        (b'<', Some(b'%')) => true,
+        (b'{', Some(b'{' | b'%')) => true,
+        _ => false,
+    })
 }
 
 /// Mistral's Jinja detector: `{{(.*?)}}` or `{%(.*?)%}` matches somewhere.
@@ -150,6 +159,9 @@ fn r32(r: Range<usize>) -> Range<u32> {
 
 /// The segments of `text` (see [`crate::find_segments`]).
 pub fn find_segments(text: &str) -> Vec<Segment> {
+    if !may_hold_expression(text) {
+        return Vec::new();
+    }
     match detect(text) {
         None => Vec::new(),
         Some(Lang::Yaql) => yaql_expressions(text)
@@ -161,35 +173,39 @@ pub fn find_segments(text: &str) -> Vec<Segment> {
                 inner: r32(inner),
             })
             .collect(),
-        Some(Lang::Jinja) => {
-            if let Some(segs) = crate::jinja::lexer::segments(text) {
-                return segs;
-            }
-            let mut all: Vec<Segment> = find_delimited(text, b"{{", b"}}")
+        Some(Lang::Jinja) => jinja_segments(text),
+    }
+}
+
+/// The segments of a string already known to be Jinja (the Jinja case of
+/// [`find_segments`]).
+pub(crate) fn jinja_segments(text: &str) -> Vec<Segment> {
+    if let Some(segs) = crate::jinja::lexer::segments(text) {
+        return segs;
+    }
+    let mut all: Vec<Segment> = find_delimited(text, b"{{", b"}}")
+        .into_iter()
+        .map(|r| (r, SegmentKind::Expression))
+        .chain(
+            find_delimited(text, b"{%", b"%}")
                 .into_iter()
-                .map(|r| (r, SegmentKind::Expression))
-                .chain(
-                    find_delimited(text, b"{%", b"%}")
-                        .into_iter()
-                        .map(|r| (r, SegmentKind::Statement)),
-                )
-                .map(|(r, kind)| Segment {
-                    lang: Lang::Jinja,
-                    kind,
-                    inner: r32(r.start + 2..r.end - 2),
-                    outer: r32(r),
-                })
-                .collect();
-            all.sort_by_key(|s| s.outer.start);
-            let mut out: Vec<Segment> = Vec::with_capacity(all.len());
-            for s in all {
-                if out.last().is_none_or(|l| l.outer.end <= s.outer.start) {
-                    out.push(s);
-                }
-            }
-            out
+                .map(|r| (r, SegmentKind::Statement)),
+        )
+        .map(|(r, kind)| Segment {
+            lang: Lang::Jinja,
+            kind,
+            inner: r32(r.start + 2..r.end - 2),
+            outer: r32(r),
+        })
+        .collect();
+    all.sort_by_key(|s| s.outer.start);
+    let mut out: Vec<Segment> = Vec::with_capacity(all.len());
+    for s in all {
+        if out.last().is_none_or(|l| l.outer.end <= s.outer.start) {
+            out.push(s);
         }
     }
+    out
 }
 
 #[cfg(test)]

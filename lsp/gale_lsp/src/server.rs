@@ -19,7 +19,9 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 /// Serves LSP over stdin/stdout until the client exits.
 pub async fn run_stdio() {
     let (service, socket) = LspService::new(Backend::new);
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
 }
 
 /// One open document.
@@ -84,7 +86,9 @@ impl Backend {
                 }
                 None => {
                     let file = state.db.add_file(uri.as_str().to_string(), text);
-                    state.documents.insert(uri.clone(), Document { file, version });
+                    state
+                        .documents
+                        .insert(uri.clone(), Document { file, version });
                 }
             }
             let file = state.documents.get(&uri)?.file;
@@ -92,7 +96,9 @@ impl Backend {
             Some((uri, diagnostics, version))
         }));
         result.unwrap_or_else(|_| {
-            eprintln!("gale lsp: internal error while checking a document (please report this bug)");
+            eprintln!(
+                "gale lsp: internal error while checking a document (please report this bug)"
+            );
             None
         })
     }
@@ -113,7 +119,10 @@ fn position(index: &LineIndex, text: &str, offset: u32, utf8: bool) -> Position 
 }
 
 fn range(index: &LineIndex, text: &str, span: Span, utf8: bool) -> Range {
-    Range::new(position(index, text, span.start, utf8), position(index, text, span.end, utf8))
+    Range::new(
+        position(index, text, span.start, utf8),
+        position(index, text, span.end, utf8),
+    )
 }
 
 /// Converts an LSP position to a byte offset.
@@ -123,7 +132,13 @@ fn offset(index: &LineIndex, text: &str, pos: Position, utf8: bool) -> u32 {
         let end = index.line_start(pos.line + 1);
         (start + pos.character).min(end)
     } else {
-        index.offset_utf16(text, LineCol { line: pos.line, col: pos.character })
+        index.offset_utf16(
+            text,
+            LineCol {
+                line: pos.line,
+                col: pos.character,
+            },
+        )
     }
 }
 
@@ -181,7 +196,12 @@ fn symbol(index: &LineIndex, text: &str, s: &ide::Symbol, utf8: bool) -> Documen
         deprecated: None,
         range: range(index, text, s.range, utf8),
         selection_range: range(index, text, s.selection, utf8),
-        children: Some(s.children.iter().map(|c| symbol(index, text, c, utf8)).collect()),
+        children: Some(
+            s.children
+                .iter()
+                .map(|c| symbol(index, text, c, utf8))
+                .collect(),
+        ),
     }
 }
 
@@ -200,8 +220,14 @@ impl LanguageServer for Backend {
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
             capabilities: ServerCapabilities {
-                position_encoding: Some(if utf8 { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 }),
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+                position_encoding: Some(if utf8 {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(
+                    TextDocumentSyncKind::FULL,
+                )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
@@ -226,7 +252,9 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         if let Some((uri, diagnostics, version)) = self.update(doc.uri, doc.text, doc.version) {
-            self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+            self.client
+                .publish_diagnostics(uri, diagnostics, Some(version))
+                .await;
         }
     }
 
@@ -237,7 +265,9 @@ impl LanguageServer for Backend {
         };
         let doc = params.text_document;
         if let Some((uri, diagnostics, version)) = self.update(doc.uri, change.text, doc.version) {
-            self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+            self.client
+                .publish_diagnostics(uri, diagnostics, Some(version))
+                .await;
         }
     }
 
@@ -247,25 +277,38 @@ impl LanguageServer for Backend {
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 
-    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
         self.guarded("documentSymbol", |state| {
             let file = Backend::file(state, &params.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
             let symbols = ide::document_symbols(&state.db, file);
             Some(DocumentSymbolResponse::Nested(
-                symbols.iter().map(|s| symbol(&index, text, s, state.utf8)).collect(),
+                symbols
+                    .iter()
+                    .map(|s| symbol(&index, text, s, state.utf8))
+                    .collect(),
             ))
         })
     }
 
-    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
         let at = params.text_document_position_params;
         self.guarded("definition", |state| {
             let file = Backend::file(state, &at.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
-            let span = ide::definition(&state.db, file, offset(&index, text, at.position, state.utf8))?;
+            let span = ide::definition(
+                &state.db,
+                file,
+                offset(&index, text, at.position, state.utf8),
+            )?;
             Some(GotoDefinitionResponse::Scalar(Location::new(
                 at.text_document.uri.clone(),
                 range(&index, text, span, state.utf8),
@@ -280,11 +323,21 @@ impl LanguageServer for Backend {
             let file = Backend::file(state, &at.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
-            let spans = ide::references(&state.db, file, offset(&index, text, at.position, state.utf8), include);
+            let spans = ide::references(
+                &state.db,
+                file,
+                offset(&index, text, at.position, state.utf8),
+                include,
+            );
             Some(
                 spans
                     .into_iter()
-                    .map(|s| Location::new(at.text_document.uri.clone(), range(&index, text, s, state.utf8)))
+                    .map(|s| {
+                        Location::new(
+                            at.text_document.uri.clone(),
+                            range(&index, text, s, state.utf8),
+                        )
+                    })
                     .collect(),
             )
         })
@@ -296,7 +349,11 @@ impl LanguageServer for Backend {
             let file = Backend::file(state, &at.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
-            let items = ide::completions(&state.db, file, offset(&index, text, at.position, state.utf8));
+            let items = ide::completions(
+                &state.db,
+                file,
+                offset(&index, text, at.position, state.utf8),
+            );
             Some(CompletionResponse::Array(
                 items
                     .into_iter()
@@ -333,7 +390,12 @@ impl LanguageServer for Backend {
                         let edits = a
                             .edits
                             .iter()
-                            .map(|e| TextEdit::new(range(&index, text, e.span, state.utf8), e.replacement.clone()))
+                            .map(|e| {
+                                TextEdit::new(
+                                    range(&index, text, e.span, state.utf8),
+                                    e.replacement.clone(),
+                                )
+                            })
                             .collect();
                         let lsp_diagnostic = Diagnostic {
                             range: range(&index, text, a.diagnostic.primary.span, state.utf8),
@@ -391,7 +453,9 @@ impl LanguageServer for Backend {
         let text = file.text(&state.db);
         let index = LineIndex::new(text);
         let at_offset = offset(&index, text, at.position, state.utf8);
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| ide::rename(&state.db, file, at_offset, &params.new_name)));
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            ide::rename(&state.db, file, at_offset, &params.new_name)
+        }));
         match result {
             Err(_) => Err(Error::internal_error()),
             Ok(Err(reason)) => Err(Error::invalid_params(reason)),
@@ -414,7 +478,11 @@ impl LanguageServer for Backend {
             let file = Backend::file(state, &at.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
-            let (markdown, span) = ide::hover(&state.db, file, offset(&index, text, at.position, state.utf8))?;
+            let (markdown, span) = ide::hover(
+                &state.db,
+                file,
+                offset(&index, text, at.position, state.utf8),
+            )?;
             Some(Hover {
                 contents: HoverContents::Markup(MarkupContent {
                     kind: MarkupKind::Markdown,

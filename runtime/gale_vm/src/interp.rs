@@ -134,14 +134,45 @@ fn native(v: &Value) -> Option<&dyn std::any::Any> {
     }
 }
 
+/// Call sites the loop serves without overload resolution (same results: these
+/// names cannot be redefined and have one meaning for these argument types).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    None,
+    /// `#member(dict, 'key')` with the key present.
+    Member(Reg, Reg),
+    /// `*equal(a, b)`.
+    Equal(Reg, Reg),
+    /// `*not_equal(a, b)`.
+    NotEqual(Reg, Reg),
+}
+
+fn fast_of(module: &Module, site: &gale_bytecode::CallSite) -> Fast {
+    let regs = match site.args.as_slice() {
+        [ArgSpec::Positional(Operand::Reg(a)), ArgSpec::Positional(Operand::Reg(b))] => (*a, *b),
+        _ => return Fast::None,
+    };
+    match module.str_const(site.name) {
+        Some("#member") if !site.method => Fast::Member(regs.0, regs.1),
+        Some("*equal") if !site.method => Fast::Equal(regs.0, regs.1),
+        Some("*not_equal") if !site.method => Fast::NotEqual(regs.0, regs.1),
+        _ => Fast::None,
+    }
+}
+
 /// A verified, loaded module.
 pub struct Loaded {
+    fast: Vec<Fast>,
     module: Module,
     consts: Vec<Value>,
     nesting: Cell<u32>,
     error_at: Cell<Option<(u16, u32)>>,
     reg_pool: RefCell<Vec<Vec<Value>>>,
-    nums: Vec<Name>,
+}
+
+thread_local! {
+    /// The names `1`..`16` (lambda parameters), shared.
+    static NUMS: Vec<Name> = (1..=16).map(|i| Name::from(i.to_string())).collect();
 }
 
 /// A program ready to run (cheap to clone).
@@ -167,13 +198,14 @@ impl Program {
     pub fn load(module: Module) -> std::result::Result<Program, gale_bytecode::VerifyError> {
         gale_bytecode::verify(&module)?;
         let consts = module.consts.iter().map(const_value).collect();
+        let fast = module.sites.iter().map(|s| fast_of(&module, s)).collect();
         Ok(Program(Rc::new(Loaded {
+            fast,
             module,
             consts,
             nesting: Cell::new(0),
             error_at: Cell::new(None),
             reg_pool: RefCell::new(Vec::new()),
-            nums: (1..=16).map(|i| Name::from(i.to_string())).collect(),
         })))
     }
 
@@ -231,11 +263,9 @@ fn bind(prog: &Loaded, parent: &Rc<Env>, args: &[Value], kwargs: Vec<(Name, Valu
     Env::child(parent, vars)
 }
 
-fn num_name(prog: &Loaded, i: usize) -> Name {
-    match prog.nums.get(i.wrapping_sub(1)) {
-        Some(n) => n.clone(),
-        None => i.to_string().into(),
-    }
+fn num_name(_prog: &Loaded, i: usize) -> Name {
+    NUMS.with(|n| n.get(i.wrapping_sub(1)).cloned())
+        .unwrap_or_else(|| i.to_string().into())
 }
 
 struct Frame {
@@ -412,6 +442,27 @@ fn step(
             set(regs, base, dst, v);
         }
         Op::Call { dst, site } => {
+            match prog.fast[site.0 as usize] {
+                Fast::None => {}
+                Fast::Member(a, b) => {
+                    if let (Some(Value::Dict(d)), Some(Value::Str(k))) =
+                        (regs.get(base + a.0 as usize), regs.get(base + b.0 as usize))
+                        && let Some(v) = d.get_str(k)
+                    {
+                        let v = v.clone();
+                        cx.tick()?;
+                        set(regs, base, dst, v);
+                        return Ok(Flow::Next);
+                    }
+                }
+                Fast::Equal(a, b) | Fast::NotEqual(a, b) => {
+                    let eq = crate::compare::py_eq(&get(regs, base, a), &get(regs, base, b));
+                    let ne = matches!(prog.fast[site.0 as usize], Fast::NotEqual(..));
+                    cx.tick()?;
+                    set(regs, base, dst, Value::Bool(eq != ne));
+                    return Ok(Flow::Next);
+                }
+            }
             let s = &module.sites[site.0 as usize];
             let name = str_const(module, s.name);
             if !s.method
@@ -419,6 +470,12 @@ fn step(
             {
                 let (args, kwargs) = values_of(prog, module, site, cur, cx, regs)?;
                 return Ok(Flow::Push(def, args, kwargs, dst));
+            }
+            if s.method && cx.functions == crate::FunctionSet::Legacy {
+                if let Some(v) = legacy_method(prog, module, site, cur, cx, regs)? {
+                    set(regs, base, dst, v);
+                    return Ok(Flow::Next);
+                }
             }
             let (pos, kws) = args_of(prog, module, site, cur, regs);
             let v = sig::call(cx, name, s.method, pos, kws)?;
@@ -559,6 +616,71 @@ fn step(
         Op::Return { src } => return Ok(Flow::Return(get(regs, base, src))),
     }
     Ok(Flow::Next)
+}
+
+/// The legacy layer's intrinsics on method calls: `recv.as(expr => name, ...)` and
+/// `ctx.method(...)` on a context made by `as` (the method runs in that context with
+/// receiver `$0`). `None`: not one of them.
+fn legacy_method(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    site: SiteId,
+    cur: &mut Frame,
+    cx: &mut Ctx,
+    regs: &[Value],
+) -> Result<Option<Value>> {
+    let s = &module.sites[site.0 as usize];
+    let name = str_const(module, s.name);
+    let receiver = match s.args.first() {
+        Some(ArgSpec::Positional(Operand::Reg(r))) => get(regs, cur.base, *r),
+        _ => return Ok(None),
+    };
+    if let Some(c) = native(&receiver).and_then(|a| a.downcast_ref::<ContextObj>()) {
+        let inner = c.0.clone();
+        let saved = std::mem::replace(&mut cur.env, inner);
+        let (mut pos, kws) = args_of(prog, module, site, cur, regs);
+        let this = cur.env.lookup("0");
+        cur.env = saved;
+        if let Some(first) = pos.first_mut() {
+            *first = Arg::Value(this);
+        }
+        return sig::call(cx, name, true, pos, kws).map(Some);
+    }
+    if name.trim_end_matches('_') != "as" {
+        return Ok(None);
+    }
+    let arg = std::slice::from_ref(&receiver);
+    let mut vars: Vec<(Name, Value)> = Vec::new();
+    let name_of = |v: &Value| -> Result<Name> {
+        Ok(crate::pyfmt::py_str(v).into())
+    };
+    for a in s.args.iter().skip(1) {
+        match *a {
+            ArgSpec::Positional(o) => {
+                let t = match o {
+                    Operand::Reg(r) => get(regs, cur.base, r),
+                    Operand::Lazy(p) => closure(prog, p, &cur.env).call(cx, arg)?,
+                };
+                match t.as_seq() {
+                    Some([value, key]) if matches!(t, Value::Tuple(_)) => {
+                        vars.push((name_of(key)?, value.clone()))
+                    }
+                    Some(_) if matches!(t, Value::Tuple(_)) => {
+                        return Err(Error::value_error("as() tuples must be of size 2"));
+                    }
+                    _ => return Err(Error::value_error("as() must have tuple parameters")),
+                }
+            }
+            ArgSpec::Pair { key, value } => {
+                let source = lambda_of(prog, key, &cur.env, regs, cur.base).call(cx, arg)?;
+                let dest = lambda_of(prog, value, &cur.env, regs, cur.base).call(cx, arg)?;
+                vars.push((name_of(&dest)?, source));
+            }
+            _ => return Err(Error::value_error("as() must have tuple parameters")),
+        }
+    }
+    vars.push(("0".into(), receiver.clone()));
+    Ok(Some(context_value(Env::child(&cur.env, vars))))
 }
 
 fn context_value(env: Env) -> Value {

@@ -57,10 +57,11 @@ impl Lower {
     /// Checks one string scalar.
     pub fn check_expr(&mut self, s: &Scalar, span: Span, item: Item, field: &'static str) {
         let text = s.text.as_str();
-        if !(text.contains("<%") || text.contains("{{") || text.contains("{%")) {
+        if !gale_expr::segments::may_hold_expression(text) {
             return;
         }
-        for e in gale_expr::check_string(text) {
+        let checked = gale_expr::check_and_find(text);
+        for e in checked.errors {
             let code = match e.kind {
                 ExprErrorKind::YaqlSyntax => "yaql-syntax",
                 ExprErrorKind::JinjaSyntax => "jinja-syntax",
@@ -75,7 +76,7 @@ impl Lower {
             }
             self.push(d);
         }
-        let segments = find_segments(text);
+        let segments = checked.segments;
         self.check_unclosed(s, &segments);
         if !segments.is_empty() {
             self.map.push_expression(ExpressionSite {
@@ -94,7 +95,7 @@ impl Lower {
         let Some(text) = s.text.get(range.clone()) else {
             return;
         };
-        if !(text.contains("<%") || text.contains("{{") || text.contains("{%")) {
+        if !gale_expr::segments::may_hold_expression(text) {
             return;
         }
         let base = range.start as u32;
@@ -115,7 +116,7 @@ impl Lower {
     /// Records a string with expressions in the source map without checking it
     /// (its parts were checked separately).
     pub fn register_site(&mut self, s: &Scalar, span: Span, item: Item, field: &'static str) {
-        if !(s.text.contains("<%") || s.text.contains("{{") || s.text.contains("{%")) {
+        if !gale_expr::segments::may_hold_expression(&s.text) {
             return;
         }
         if !find_segments(&s.text).is_empty() {
@@ -137,6 +138,17 @@ impl Lower {
                 .iter()
                 .any(|g| (g.outer.start as usize) <= pos && pos < g.outer.end as usize)
         };
+        // Usually every opening delimiter is inside a segment: nothing to report.
+        let bytes = text.as_bytes();
+        let stray = memchr::memchr2_iter(b'<', b'{', bytes).any(|i| {
+            matches!(
+                (bytes[i], bytes.get(i + 1)),
+                (b'<', Some(b'%')) | (b'{', Some(b'{' | b'%'))
+            ) && !inside(i)
+        });
+        if !stray {
+            return;
+        }
         for (open, close) in [("<%", "%>"), ("{{", "}}"), ("{%", "%}")] {
             let mut from = 0;
             while let Some(found) = text[from..].find(open) {
@@ -192,7 +204,7 @@ impl Lower {
             self.check_expr(s, node.span, item, field);
             return Ok(s.text.clone());
         }
-        if !(s.text.contains("<%") || s.text.contains("{{") || s.text.contains("{%")) {
+        if !gale_expr::segments::may_hold_expression(&s.text) {
             return Err(false);
         }
         self.push(

@@ -15,11 +15,28 @@ pub(crate) mod workflow;
 
 use crate::fx::FxHashMap;
 
-use gale_diagnostics::{Diagnostic, Span, did_you_mean};
+use gale_diagnostics::{Diagnostic, Span};
 use gale_syntax::{Entry, IntValue, Mapping, Node, NodeKind, Scalar, ScalarValue};
 
 use crate::model::{DataMap, Value};
 use crate::source_map::SourceMap;
+
+/// [`gale_diagnostics::did_you_mean`], without computing the edit distance to
+/// candidates whose length alone puts them out of reach (ASCII words only, where the
+/// length in bytes is the length in characters, lower-cased or not). Same answer.
+pub(crate) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    let ascii = word.is_ascii();
+    gale_diagnostics::did_you_mean(
+        word,
+        candidates
+            .into_iter()
+            .filter(|c| !(ascii && c.is_ascii()) || word.len().abs_diff(c.len()) <= limit),
+    )
+}
 
 /// The lowering context.
 pub(crate) struct Lower {

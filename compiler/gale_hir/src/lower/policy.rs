@@ -239,7 +239,7 @@ impl Lower {
                         format!("unknown key `{other}` in `retry`"),
                     );
                     if let Some(best) =
-                        gale_diagnostics::did_you_mean(other, RETRY_KEYS.iter().copied())
+                        super::did_you_mean(other, RETRY_KEYS.iter().copied())
                     {
                         d = d.with_help(format!("did you mean `{best}`?"));
                     }

@@ -3,7 +3,9 @@
 //! commands with parameters, and the advanced `{publish: {branch, global, atomic},
 //! next: …}` form (`mistral/lang/v2/on_clause.py`, `publish.py`).
 
-use gale_diagnostics::{Diagnostic, did_you_mean};
+use gale_diagnostics::Diagnostic;
+
+use super::did_you_mean;
 use gale_syntax::{Node, NodeKind, ScalarValue};
 
 use super::{Lower, backticked, describe, key_text, last_entries};

@@ -3,7 +3,9 @@
 //! and `requires` targets, start tasks, joins), plus the graph warnings Gale adds
 //! (unreachable tasks, single-inbound joins, `concurrency` without `with-items`).
 
-use gale_diagnostics::{Diagnostic, Span, did_you_mean};
+use gale_diagnostics::{Diagnostic, Span};
+
+use super::did_you_mean;
 use gale_syntax::{Entry, Node, NodeKind};
 
 use super::{Lower, describe, key_text, last_entries, overridden_entries, value};

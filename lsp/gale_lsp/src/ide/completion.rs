@@ -46,7 +46,12 @@ fn parents(text: &str, offset: usize) -> (usize, Vec<String>) {
         }
         let line_indent = line.len() - trimmed.len();
         if line_indent < indent {
-            let key = trimmed.trim_start_matches("- ").split(':').next().unwrap_or("").trim();
+            let key = trimmed
+                .trim_start_matches("- ")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim();
             out.push(key.trim_matches(['\'', '"']).to_string());
             indent = line_indent;
             if indent == 0 {
@@ -71,10 +76,19 @@ pub fn completions(db: &Database, file: SourceFile, offset: u32) -> Vec<Completi
         let trimmed = before.trim_start();
         keys.iter().any(|k| trimmed.starts_with(&format!("{k}:")))
     };
-    let transition_keys = ["on-success", "on-error", "on-complete", "on-skip", "requires"];
+    let transition_keys = [
+        "on-success",
+        "on-error",
+        "on-complete",
+        "on-skip",
+        "requires",
+    ];
     let list_item = before.trim_start().starts_with('-');
     let in_transition = in_value_of(&transition_keys)
-        || (list_item && parents.first().is_some_and(|p| transition_keys.contains(&p.as_str())));
+        || (list_item
+            && parents
+                .first()
+                .is_some_and(|p| transition_keys.contains(&p.as_str())));
     if in_transition {
         return task_names(db, file, &parents);
     }
@@ -87,7 +101,14 @@ pub fn completions(db: &Database, file: SourceFile, offset: u32) -> Vec<Completi
         [d, ..] if d == "task-defaults" => schema::TASK_DEFAULTS_KEYS,
         [_] => schema::WORKFLOW_KEYS,
         [_, w] if w == "workflows" => schema::WORKFLOW_KEYS,
-        [] => &["version", "name", "description", "tags", "workflows", "actions"],
+        [] => &[
+            "version",
+            "name",
+            "description",
+            "tags",
+            "workflows",
+            "actions",
+        ],
         _ => &[],
     };
     keys.iter()
@@ -112,7 +133,10 @@ fn task_names(db: &Database, file: SourceFile, parents: &[String]) -> Vec<Comple
         return out;
     };
     // The workflow is the parent just above `tasks` (or the only one).
-    let workflow_name = parents.iter().position(|p| p == "tasks").and_then(|i| parents.get(i + 1));
+    let workflow_name = parents
+        .iter()
+        .position(|p| p == "tasks")
+        .and_then(|i| parents.get(i + 1));
     let workflows = doc
         .workflows
         .iter()
@@ -138,7 +162,10 @@ mod tests {
         let text = text.replacen(marker, "", 1);
         let db = Database::new();
         let file = db.add_file("wf.yaml", text);
-        completions(&db, file, offset).into_iter().map(|c| c.label).collect()
+        completions(&db, file, offset)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
     }
 
     const WF: &str = "version: '2.0'\nwf:\n  tasks:\n    first:\n      action: std.noop\n      on-success:\n        - |\n    second:\n      action: std.noop\n";
@@ -146,20 +173,29 @@ mod tests {
     #[test]
     fn task_names_in_transitions() {
         let labels = at(WF, "|");
-        assert!(labels.contains(&"second".to_string()) && labels.contains(&"fail".to_string()), "{labels:?}");
+        assert!(
+            labels.contains(&"second".to_string()) && labels.contains(&"fail".to_string()),
+            "{labels:?}"
+        );
     }
 
     #[test]
     fn task_keys_inside_a_task() {
         let text = "version: '2.0'\nwf:\n  tasks:\n    first:\n      action: std.noop\n      on|\n";
         let labels = at(text, "|");
-        assert!(labels.contains(&"on-success".to_string()) && labels.contains(&"publish".to_string()), "{labels:?}");
+        assert!(
+            labels.contains(&"on-success".to_string()) && labels.contains(&"publish".to_string()),
+            "{labels:?}"
+        );
     }
 
     #[test]
     fn workflow_keys_inside_a_workflow() {
         let text = "version: '2.0'\nwf:\n  ta|\n";
         let labels = at(text, "|");
-        assert!(labels.contains(&"tasks".to_string()) && labels.contains(&"input".to_string()), "{labels:?}");
+        assert!(
+            labels.contains(&"tasks".to_string()) && labels.contains(&"input".to_string()),
+            "{labels:?}"
+        );
     }
 }

@@ -10,12 +10,19 @@ use gale_hir::Item;
 pub fn definition(db: &Database, file: SourceFile, offset: u32) -> Option<Span> {
     let (doc, map) = model(db, file)?;
     match target_at(doc, map, file.text(db), offset)? {
-        Target::TaskRef(_, task, _) | Target::TaskName(_, task) => map.item(Item::Task(task.id)).map(|s| s.name),
+        Target::TaskRef(_, task, _) | Target::TaskName(_, task) => {
+            map.item(Item::Task(task.id)).map(|s| s.name)
+        }
     }
 }
 
 /// Every reference to the task at `offset` (its definition first when asked for).
-pub fn references(db: &Database, file: SourceFile, offset: u32, include_declaration: bool) -> Vec<Span> {
+pub fn references(
+    db: &Database,
+    file: SourceFile,
+    offset: u32,
+    include_declaration: bool,
+) -> Vec<Span> {
     let Some((doc, map)) = model(db, file) else {
         return Vec::new();
     };
@@ -41,13 +48,22 @@ pub fn references(db: &Database, file: SourceFile, offset: u32, include_declarat
 
 /// The edits that rename the task at `offset` to `new_name`: its definition and every
 /// reference. `Err` explains why the rename is refused.
-pub fn rename(db: &Database, file: SourceFile, offset: u32, new_name: &str) -> Result<Vec<(Span, String)>, String> {
+pub fn rename(
+    db: &Database,
+    file: SourceFile,
+    offset: u32,
+    new_name: &str,
+) -> Result<Vec<(Span, String)>, String> {
     let valid = !new_name.is_empty() && new_name.chars().all(|c| c.is_alphanumeric() || c == '_');
     if !valid {
-        return Err(format!("`{new_name}` is not a valid task name: use letters, digits and `_` so transitions can name it"));
+        return Err(format!(
+            "`{new_name}` is not a valid task name: use letters, digits and `_` so transitions can name it"
+        ));
     }
     if gale_hir::schema::ENGINE_COMMANDS.contains(&new_name) || new_name == "version" {
-        return Err(format!("`{new_name}` is reserved: a transition to it would not reach the task"));
+        return Err(format!(
+            "`{new_name}` is reserved: a transition to it would not reach the task"
+        ));
     }
     let Some((doc, map)) = model(db, file) else {
         return Err("the file has no Mistral model to rename in".into());
@@ -57,7 +73,13 @@ pub fn rename(db: &Database, file: SourceFile, offset: u32, new_name: &str) -> R
         None => return Err("no task name here".into()),
     };
     if workflow.task(new_name).is_some() {
-        return Err(format!("workflow `{}` already has a task `{new_name}`", workflow.name));
+        return Err(format!(
+            "workflow `{}` already has a task `{new_name}`",
+            workflow.name
+        ));
     }
-    Ok(references(db, file, offset, true).into_iter().map(|s| (s, new_name.to_string())).collect())
+    Ok(references(db, file, offset, true)
+        .into_iter()
+        .map(|s| (s, new_name.to_string()))
+        .collect())
 }

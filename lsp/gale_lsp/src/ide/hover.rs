@@ -15,7 +15,10 @@ pub fn hover(db: &Database, file: SourceFile, offset: u32) -> Option<(String, Sp
     };
     let mut md = task_markdown(workflow, task);
     if let Some(analysis) = gale_db::analysis(db, file)
-        && let Some(j) = analysis.joins.iter().find(|j| j.workflow == workflow.name && j.task == task.name)
+        && let Some(j) = analysis
+            .joins
+            .iter()
+            .find(|j| j.workflow == workflow.name && j.task == task.name)
     {
         let _ = writeln!(md, "\n**join verdict:** {}", j.explanation);
     }
@@ -23,7 +26,10 @@ pub fn hover(db: &Database, file: SourceFile, offset: u32) -> Option<(String, Sp
 }
 
 fn task_markdown(workflow: &Workflow, task: &Task) -> String {
-    let mut md = format!("**task** `{}` in workflow `{}`\n\n", task.name, workflow.name);
+    let mut md = format!(
+        "**task** `{}` in workflow `{}`\n\n",
+        task.name, workflow.name
+    );
     let what = match task.call.kind {
         CallKind::Action => "action",
         CallKind::Workflow => "workflow",
@@ -42,7 +48,10 @@ fn task_markdown(workflow: &Workflow, task: &Task) -> String {
     let mut inbound = Vec::new();
     for other in &workflow.tasks {
         for kind in ClauseKind::ALL {
-            if workflow.effective_clause(other, kind).any(|t| t.target == task.name && t.command.is_none()) {
+            if workflow
+                .effective_clause(other, kind)
+                .any(|t| t.target == task.name && t.command.is_none())
+            {
                 inbound.push(format!("`{}` ({})", other.name, kind.key()));
             }
         }
@@ -53,7 +62,11 @@ fn task_markdown(workflow: &Workflow, task: &Task) -> String {
     let mut outbound = Vec::new();
     for kind in ClauseKind::ALL {
         for t in workflow.effective_clause(task, kind) {
-            let guard = if t.guard.is_some() { " (conditional)" } else { "" };
+            let guard = if t.guard.is_some() {
+                " (conditional)"
+            } else {
+                ""
+            };
             outbound.push(format!("{} → `{}`{guard}", kind.key(), t.target));
         }
     }
@@ -61,7 +74,15 @@ fn task_markdown(workflow: &Workflow, task: &Task) -> String {
         let _ = writeln!(md, "\ngoes to: {}", outbound.join(", "));
     }
     if !task.requires.is_empty() {
-        let _ = writeln!(md, "\nrequires: {}", task.requires.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            md,
+            "\nrequires: {}",
+            task.requires
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     md
 }

@@ -13,8 +13,8 @@ mod symbols;
 pub use actions::{CodeAction, code_actions};
 pub use completion::{Completion, CompletionKind, completions};
 pub use definition::{definition, references, rename};
-pub use inlay::{InlayHint, inlay_hints};
 pub use hover::hover;
+pub use inlay::{InlayHint, inlay_hints};
 pub use symbols::{Symbol, SymbolKind, document_symbols};
 
 use gale_db::{Database, SourceFile};
@@ -37,7 +37,12 @@ pub(crate) enum Target<'a> {
 }
 
 /// Finds what is at `offset`.
-pub(crate) fn target_at<'a>(doc: &'a Document, map: &SourceMap, text: &str, offset: u32) -> Option<Target<'a>> {
+pub(crate) fn target_at<'a>(
+    doc: &'a Document,
+    map: &SourceMap,
+    text: &str,
+    offset: u32,
+) -> Option<Target<'a>> {
     for workflow in &doc.workflows {
         for task in &workflow.tasks {
             if let Some(spans) = map.item(Item::Task(task.id))
@@ -59,18 +64,25 @@ pub(crate) fn target_at<'a>(doc: &'a Document, map: &SourceMap, text: &str, offs
 
 /// Every reference to a task name in a workflow: transition targets (also in
 /// `task-defaults`) and `requires` entries, with the span of the name.
-pub(crate) fn task_references<'a>(workflow: &'a Workflow, map: &SourceMap, text: &str) -> Vec<(&'a str, Span)> {
+pub(crate) fn task_references<'a>(
+    workflow: &'a Workflow,
+    map: &SourceMap,
+    text: &str,
+) -> Vec<(&'a str, Span)> {
     let mut out = Vec::new();
     let clauses = workflow
         .tasks
         .iter()
-        .flat_map(|t| gale_hir::ClauseKind::ALL.into_iter().filter_map(move |k| t.clause(k)))
-        .chain(
-            workflow
-                .task_defaults
-                .iter()
-                .flat_map(|d| gale_hir::ClauseKind::ALL.into_iter().filter_map(move |k| d.clause(k))),
-        );
+        .flat_map(|t| {
+            gale_hir::ClauseKind::ALL
+                .into_iter()
+                .filter_map(move |k| t.clause(k))
+        })
+        .chain(workflow.task_defaults.iter().flat_map(|d| {
+            gale_hir::ClauseKind::ALL
+                .into_iter()
+                .filter_map(move |k| d.clause(k))
+        }));
     for clause in clauses {
         for transition in &clause.next {
             if transition.command.is_some() {
@@ -106,7 +118,10 @@ pub(crate) fn find_word(text: &str, within: Span, word: &str) -> Option<Span> {
         let before = hay[..start].chars().next_back();
         let after = hay[end..].chars().next();
         if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
-            return Some(Span::new(within.start + start as u32, within.start + end as u32));
+            return Some(Span::new(
+                within.start + start as u32,
+                within.start + end as u32,
+            ));
         }
         from = end;
     }
