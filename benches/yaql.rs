@@ -20,7 +20,11 @@ fn cases() -> Vec<(&'static str, &'static str, serde_json::Value)> {
     let small = serde_json::json!({"x": 42, "name": "vm-1", "n": 7});
     vec![
         ("member", "$.x", small.clone()),
-        ("format", "$.name + ' has ' + str($.n) + ' items'", small.clone()),
+        (
+            "format",
+            "$.name + ' has ' + str($.n) + ' items'",
+            small.clone(),
+        ),
         (
             "dict",
             "{id => $.x, name => $.name, tags => [1, 2, 3], nested => {n => $.n}}",
@@ -62,7 +66,10 @@ fn measure(mut f: impl FnMut()) -> Duration {
 
 fn main() {
     let settings = Settings::default();
-    println!("{:<18} {:>14} {:>14}", "expression", "full (median)", "eval (median)");
+    println!(
+        "{:<18} {:>14} {:>14}",
+        "expression", "full (median)", "eval (median)"
+    );
     for (name, expr, data) in cases() {
         let Some(value) = tagged::decode(&data, true) else {
             eprintln!("{name}: bad data");
@@ -89,6 +96,10 @@ fn main() {
         let eval = measure(|| {
             std::hint::black_box(run(&program));
         });
-        println!("{name:<18} {:>11.2} µs {:>11.2} µs", full.as_secs_f64() * 1e6, eval.as_secs_f64() * 1e6);
+        println!(
+            "{name:<18} {:>11.2} µs {:>11.2} µs",
+            full.as_secs_f64() * 1e6,
+            eval.as_secs_f64() * 1e6
+        );
     }
 }

@@ -312,7 +312,9 @@ pub fn eval_yaql_case(case: &J) -> Result<Value, EvalError> {
                     vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
                 }
             };
-            let Some(shared) = get(first, &data, &vars) else { continue };
+            let Some(shared) = get(first, &data, &vars) else {
+                continue;
+            };
             for n in &names[1..] {
                 if *n == "1" {
                     data = Some(shared.clone());
@@ -444,7 +446,9 @@ pub mod tagged {
             Value::BigInt(b) => json!({"$bigint": b.to_string()}),
             Value::Float(f) => match serde_json::Number::from_f64(*f) {
                 Some(n) => J::Number(n),
-                None => json!({"$float": if f.is_nan() { "nan" } else if *f > 0.0 { "inf" } else { "-inf" }}),
+                None => {
+                    json!({"$float": if f.is_nan() { "nan" } else if *f > 0.0 { "inf" } else { "-inf" }})
+                }
             },
             Value::Str(s) => J::String(s.as_str().to_owned()),
             Value::List(items) => J::Array(items.iter().map(encode).collect::<Result<_, _>>()?),

@@ -28,8 +28,8 @@ use gale_bytecode::{
     SiteId, Span, Target,
 };
 use gale_expr::yaql::ast::{Arg, BinaryOp, Expr, ExprKind};
-use gale_vm::sig::{Form, ParamKind, Ty, registry};
 use gale_vm::FunctionSet;
+use gale_vm::sig::{Form, ParamKind, Ty, registry};
 
 /// What the compiled code will run against.
 #[derive(Clone, Copy, Debug, Default)]
@@ -239,14 +239,14 @@ impl Gen {
 
     fn patch(&mut self, at: usize) {
         let t = self.here();
-        if let Some(op) = self.cur.code.get_mut(at) {
-            match op {
-                Op::Jump { target }
-                | Op::JumpIfNull { target, .. }
-                | Op::JumpIfFalsy { target, .. }
-                | Op::JumpIfTruthy { target, .. } => *target = t,
-                _ => {}
-            }
+        if let Some(
+            Op::Jump { target }
+            | Op::JumpIfNull { target, .. }
+            | Op::JumpIfFalsy { target, .. }
+            | Op::JumpIfTruthy { target, .. },
+        ) = self.cur.code.get_mut(at)
+        {
+            *target = t;
         }
     }
 
@@ -576,7 +576,10 @@ impl Gen {
 
     fn plain_call(&mut self, name: &str, args: &[Arg], dst: Reg, at: Span) -> R<()> {
         let bare = name.trim_end_matches('_');
-        let positional = args.iter().filter(|a| matches!(a, Arg::Positional(_))).count();
+        let positional = args
+            .iter()
+            .filter(|a| matches!(a, Arg::Positional(_)))
+            .count();
         match bare {
             "let" | "with" => {
                 let mark = self.cur.next;

@@ -27,20 +27,30 @@ pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<
         if bytes.get(i + 1) != Some(&open[1]) {
             continue;
         }
-        let mut j = i + 2;
-        while j + 1 < bytes.len() {
-            if bytes[j] == b'\n' {
-                break;
-            }
-            if bytes[j] == close[0] && bytes[j + 1] == close[1] {
-                out.push(i..j + 2);
-                from = j + 2;
-                break;
-            }
-            j += 1;
+        if let Some(end) = close_on_line(bytes, i + 2, close) {
+            out.push(i..end);
+            from = end;
         }
     }
     out
+}
+
+/// The end of the first `close` at or after `from` and before the next line feed
+/// (the `.*?close` of a match whose opening delimiter ends at `from`).
+#[inline]
+fn close_on_line(bytes: &[u8], from: usize, close: &[u8; 2]) -> Option<usize> {
+    let mut j = from;
+    while let Some(found) = bytes.get(j..).and_then(|rest| memchr::memchr2(b'\n', close[0], rest)) {
+        let k = j + found;
+        if bytes[k] == b'\n' {
+            return None;
+        }
+        if bytes.get(k + 1) == Some(&close[1]) {
+            return Some(k + 2);
+        }
+        j = k + 1;
+    }
+    None
 }
 
 /// First match of `open.*?close`, if any (Python `re.search`).
@@ -49,14 +59,10 @@ fn search_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Option<Range
     let mut from = 0usize;
     while let Some(found) = memchr::memchr(open[0], bytes.get(from..)?) {
         let i = from + found;
-        if bytes.get(i + 1) == Some(&open[1]) {
-            let mut j = i + 2;
-            while j + 1 < bytes.len() && bytes[j] != b'\n' {
-                if bytes[j] == close[0] && bytes[j + 1] == close[1] {
-                    return Some(i..j + 2);
-                }
-                j += 1;
-            }
+        if bytes.get(i + 1) == Some(&open[1])
+            && let Some(end) = close_on_line(bytes, i + 2, close)
+        {
+            return Some(i..end);
         }
         from = i + 1;
     }

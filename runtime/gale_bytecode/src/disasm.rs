@@ -64,11 +64,9 @@ pub fn op_text(m: &Module, op: &Op) -> String {
         | Op::JumpIfTruthy { src, target } => format!("{name} r{} @{}", src.0, target.0),
         Op::Enter { src } => format!("{name} r{}", src.0),
         Op::Leave => name.to_string(),
-        Op::Define {
-            dst,
-            name: n,
-            body,
-        } => format!("{name} r{} ← def(r{}, p{})", dst.0, n.0, body.0),
+        Op::Define { dst, name: n, body } => {
+            format!("{name} r{} ← def(r{}, p{})", dst.0, n.0, body.0)
+        }
         Op::MakeTuple { dst, start, count } => format!(
             "{name} r{} ← (r{}..r{})",
             dst.0,

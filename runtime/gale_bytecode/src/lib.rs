@@ -111,7 +111,9 @@ impl Proto {
     /// The source span of op `pc`, if recorded.
     pub fn span_of(&self, pc: usize) -> Option<Span> {
         let i = self.positions.partition_point(|(at, _)| *at as usize <= pc);
-        i.checked_sub(1).and_then(|i| self.positions.get(i)).map(|p| p.1)
+        i.checked_sub(1)
+            .and_then(|i| self.positions.get(i))
+            .map(|p| p.1)
     }
 }
 

@@ -292,10 +292,7 @@ mod tests {
                 "register r3",
             ),
             (
-                vec![
-                    Op::Jump { target: Target(0) },
-                    Op::Return { src: Reg(0) },
-                ],
+                vec![Op::Jump { target: Target(0) }, Op::Return { src: Reg(0) }],
                 1,
                 "forward",
             ),

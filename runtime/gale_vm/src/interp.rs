@@ -21,16 +21,21 @@ use std::rc::Rc;
 
 use gale_bytecode::{ArgSpec, Constant, FailKind, Module, Op, Operand, ProtoId, Reg, SiteId, Span};
 
+use crate::Callable;
 use crate::ctx::{ConstCallable, Ctx, Lambda};
 use crate::error::{Error, ErrorKind, Result};
 use crate::sig::{self, Arg, PairArg};
 use crate::value::{Native, NativeBox, Value};
-use crate::Callable;
 
 /// Maximum nesting of lambda invocations from builtins (Rust re-entries of the loop).
 pub const MAX_NESTING: u32 = 120;
 /// Maximum depth of `def`ined function calls (frames in the loop's `Vec`).
 pub const MAX_FRAMES: usize = 2000;
+/// Maximum Rust stack an evaluation may use below [`Program::run`] before a lambda
+/// invocation fails (lazy iterators nested through lambdas recurse inside the
+/// builtins' output conversion, out of reach of [`MAX_NESTING`]). Well under the
+/// 2 MiB of a spawned thread.
+pub const STACK_LIMIT: usize = 768 * 1024;
 
 /// A variable name.
 pub type Name = Rc<str>;
@@ -149,7 +154,10 @@ enum Fast {
 
 fn fast_of(module: &Module, site: &gale_bytecode::CallSite) -> Fast {
     let regs = match site.args.as_slice() {
-        [ArgSpec::Positional(Operand::Reg(a)), ArgSpec::Positional(Operand::Reg(b))] => (*a, *b),
+        [
+            ArgSpec::Positional(Operand::Reg(a)),
+            ArgSpec::Positional(Operand::Reg(b)),
+        ] => (*a, *b),
         _ => return Fast::None,
     };
     match module.str_const(site.name) {
@@ -167,6 +175,7 @@ pub struct Loaded {
     consts: Vec<Value>,
     nesting: Cell<u32>,
     error_at: Cell<Option<(u16, u32)>>,
+    stack_base: Cell<usize>,
     reg_pool: RefCell<Vec<Vec<Value>>>,
 }
 
@@ -205,6 +214,7 @@ impl Program {
             consts,
             nesting: Cell::new(0),
             error_at: Cell::new(None),
+            stack_base: Cell::new(0),
             reg_pool: RefCell::new(Vec::new()),
         })))
     }
@@ -217,7 +227,14 @@ impl Program {
     /// Evaluates the program in `env`.
     pub fn run(&self, cx: &mut Ctx, env: Rc<Env>) -> Result<Value> {
         self.0.error_at.set(None);
-        run(&self.0, ProtoId(0), env, cx)
+        let marker = 0u8;
+        let outer = self.0.stack_base.get();
+        if outer == 0 {
+            self.0.stack_base.set(std::ptr::addr_of!(marker) as usize);
+        }
+        let result = run(&self.0, ProtoId(0), env, cx);
+        self.0.stack_base.set(outer);
+        result
     }
 
     /// Where the last failing evaluation failed: `(prototype, span)` of the innermost op
@@ -287,7 +304,10 @@ impl Drop for NestGuard<'_> {
 
 fn run(prog: &Rc<Loaded>, proto: ProtoId, env: Rc<Env>, cx: &mut Ctx) -> Result<Value> {
     let depth = prog.nesting.get();
-    if depth >= MAX_NESTING {
+    let marker = 0u8;
+    let base = prog.stack_base.get();
+    let used = base.abs_diff(std::ptr::addr_of!(marker) as usize);
+    if depth >= MAX_NESTING || (base != 0 && used > STACK_LIMIT) {
         return Err(Error::new(
             ErrorKind::StepBudgetExceeded,
             "maximum recursion depth exceeded",
@@ -404,7 +424,9 @@ enum Flow {
 
 #[inline]
 fn get(regs: &[Value], base: usize, r: Reg) -> Value {
-    regs.get(base + r.0 as usize).cloned().unwrap_or(Value::Null)
+    regs.get(base + r.0 as usize)
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 #[inline]
@@ -430,7 +452,11 @@ fn step(
     let base = cur.base;
     match op {
         Op::LoadConst { dst, k } => {
-            let v = prog.consts.get(k.0 as usize).cloned().unwrap_or(Value::Null);
+            let v = prog
+                .consts
+                .get(k.0 as usize)
+                .cloned()
+                .unwrap_or(Value::Null);
             set(regs, base, dst, v);
         }
         Op::LoadVar { dst, name } => {
@@ -471,11 +497,12 @@ fn step(
                 let (args, kwargs) = values_of(prog, module, site, cur, cx, regs)?;
                 return Ok(Flow::Push(def, args, kwargs, dst));
             }
-            if s.method && cx.functions == crate::FunctionSet::Legacy {
-                if let Some(v) = legacy_method(prog, module, site, cur, cx, regs)? {
-                    set(regs, base, dst, v);
-                    return Ok(Flow::Next);
-                }
+            if s.method
+                && cx.functions == crate::FunctionSet::Legacy
+                && let Some(v) = legacy_method(prog, module, site, cur, cx, regs)?
+            {
+                set(regs, base, dst, v);
+                return Ok(Flow::Next);
             }
             let (pos, kws) = args_of(prog, module, site, cur, regs);
             let v = sig::call(cx, name, s.method, pos, kws)?;
@@ -651,9 +678,7 @@ fn legacy_method(
     }
     let arg = std::slice::from_ref(&receiver);
     let mut vars: Vec<(Name, Value)> = Vec::new();
-    let name_of = |v: &Value| -> Result<Name> {
-        Ok(crate::pyfmt::py_str(v).into())
-    };
+    let name_of = |v: &Value| -> Result<Name> { Ok(crate::pyfmt::py_str(v).into()) };
     for a in s.args.iter().skip(1) {
         match *a {
             ArgSpec::Positional(o) => {
@@ -737,6 +762,9 @@ fn args_of(
     (pos, kws)
 }
 
+/// Positional and keyword argument values.
+type Values = (Vec<Value>, Vec<(Name, Value)>);
+
 /// The arguments of a call site as values (lazies forced in order), for `def`ined
 /// functions, delegates and the context intrinsics.
 fn values_of(
@@ -746,7 +774,7 @@ fn values_of(
     cur: &Frame,
     cx: &mut Ctx,
     regs: &[Value],
-) -> Result<(Vec<Value>, Vec<(Name, Value)>)> {
+) -> Result<Values> {
     let s = &module.sites[site.0 as usize];
     let mut pos = Vec::with_capacity(s.args.len());
     let mut kws = Vec::new();

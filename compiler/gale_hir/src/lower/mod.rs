@@ -252,6 +252,21 @@ pub(crate) fn last_entries(m: &Mapping) -> impl Iterator<Item = &Entry> {
 /// Indices of entries that a later entry with the same key overrides, with the
 /// overriding (last) entry's index.
 pub(crate) fn overridden_entries(m: &Mapping) -> Vec<(usize, usize)> {
+    let n = m.entries.len();
+    if n <= 12 {
+        // Small mappings (almost all): compare keys directly, no hash map.
+        let mut out = Vec::new();
+        for (i, e) in m.entries.iter().enumerate() {
+            let k = key_str(&e.key);
+            if let Some(later) = (i + 1..n)
+                .rev()
+                .find(|&j| key_str(&m.entries[j].key) == k)
+            {
+                out.push((i, later));
+            }
+        }
+        return out;
+    }
     let mut last: FxHashMap<&str, usize> =
         FxHashMap::with_capacity_and_hasher(m.entries.len(), Default::default());
     let mut out = Vec::new();
