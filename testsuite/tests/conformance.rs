@@ -10,7 +10,7 @@
 //!
 //! Also: a never-panic run of every conformance expression against random data.
 
-use gale_codegen::eval::run_case;
+use gale_codegen::eval::{Engine, run_case, run_case_with};
 use gale_testsuite::shared_dir;
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -220,6 +220,26 @@ fn yaql_cases() {
         );
         let out = run_case(case);
         tally.add(group, id, check(case, &out, false));
+        // The reference tree-walker must agree with the bytecode on every case.
+        let reference = run_case_with(Engine::Reference, case);
+        let same_outcome = match (out.get("error"), reference.get("error")) {
+            (Some(a), Some(b)) => a["kind"] == b["kind"],
+            (None, None) => out["value"] == reference["value"],
+            _ => false,
+        };
+        tally.add(
+            "reference tree-walker agrees with bytecode".into(),
+            &format!("{id} (tree-walker)"),
+            if same_outcome {
+                Ok(())
+            } else {
+                Err(format!(
+                    "bytecode {} / tree-walker {}",
+                    short(&out),
+                    short(&reference)
+                ))
+            },
+        );
     }
     let report = tally.report();
     eprintln!("{report}");
@@ -317,6 +337,7 @@ fn random_data_never_panics() {
             c["data"] = random_json(&mut next, 0);
             c["options"]["yaql.limitIterators"] = J::from(50);
             let _ = run_case(&c);
+            let _ = run_case_with(Engine::Reference, &c);
             runs += 1;
         }
     }

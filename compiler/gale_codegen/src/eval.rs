@@ -127,8 +127,29 @@ impl gale_vm::mistral::MistralContext for DataHost {
     }
 }
 
+/// Which evaluator runs YAQL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Compiled to bytecode, run by `gale_vm::interp` (the runtime).
+    #[default]
+    Bytecode,
+    /// The reference tree-walker ([`crate::reference`]).
+    Reference,
+}
+
 /// Evaluates one YAQL expression: `$` = `data` (already input-converted), plus `vars`.
 pub fn eval_yaql(
+    text: &str,
+    data: Option<Value>,
+    vars: Vec<(String, Value)>,
+    settings: &Settings,
+) -> Result<Value, EvalError> {
+    eval_yaql_with(Engine::Bytecode, text, data, vars, settings)
+}
+
+/// [`eval_yaql`] with a choice of evaluator.
+pub fn eval_yaql_with(
+    engine: Engine,
     text: &str,
     data: Option<Value>,
     vars: Vec<(String, Value)>,
@@ -142,7 +163,17 @@ pub fn eval_yaql(
         _ => Value::Null,
     };
     cx.mistral = Some(Rc::new(DataHost(env_of(&data, "__env"))));
-    Ok(program.run(&mut cx, Env::root(data, vars))?)
+    match engine {
+        Engine::Bytecode => Ok(program.run(&mut cx, Env::root(data, vars))?),
+        Engine::Reference => {
+            let parsed = gale_expr::yaql::parse_with(text, settings.grammar);
+            let Some(expr) = parsed.expr else {
+                return Err(EvalError::new("YaqlGrammarException", "Parse error"));
+            };
+            let scope = crate::reference::Scope::root(data, vars);
+            Ok(crate::reference::evaluate(&mut cx, &scope, &expr)?)
+        }
+    }
 }
 
 /// Mistral's YAQL evaluation of one expression text against a data context.
@@ -284,6 +315,11 @@ pub fn case_settings(case: &J) -> Settings {
 
 /// Evaluates a yaql conformance case (its `expr`, `data`, `vars`, `shared_iterators`).
 pub fn eval_yaql_case(case: &J) -> Result<Value, EvalError> {
+    eval_yaql_case_with(Engine::Bytecode, case)
+}
+
+/// [`eval_yaql_case`] with a choice of evaluator.
+pub fn eval_yaql_case_with(engine: Engine, case: &J) -> Result<Value, EvalError> {
     let settings = case_settings(case);
     let text = case["expr"].as_str().unwrap_or("");
     let bad = || EvalError::new("ValueError", "undecodable data");
@@ -324,7 +360,7 @@ pub fn eval_yaql_case(case: &J) -> Result<Value, EvalError> {
             }
         }
     }
-    eval_yaql(text, data, vars, &settings)
+    eval_yaql_with(engine, text, data, vars, &settings)
 }
 
 fn error_json(id: &J, e: &EvalError) -> J {
@@ -338,6 +374,12 @@ fn error_json(id: &J, e: &EvalError) -> J {
 /// Runs one conformance case (either file's format) → the batch output object
 /// `{"id":…,"value":…}` or `{"id":…,"error":{"kind":…,"message":…}}`.
 pub fn run_case(case: &J) -> J {
+    run_case_with(Engine::Bytecode, case)
+}
+
+/// [`run_case`] with a choice of YAQL evaluator (yaql cases only; Mistral cases always
+/// run on the bytecode).
+pub fn run_case_with(engine: Engine, case: &J) -> J {
     let id = case.get("id").cloned().unwrap_or(J::Null);
     let result: Result<J, EvalError> = match case.get("mode").and_then(J::as_str) {
         Some("evaluate") => mistral_evaluate(&case["expr"], &case["context"]),
@@ -349,7 +391,8 @@ pub fn run_case(case: &J) -> J {
             "ValueError",
             format!("unknown mode {other:?}"),
         )),
-        None => eval_yaql_case(case).and_then(|v| tagged::encode(&v).map_err(EvalError::from)),
+        None => eval_yaql_case_with(engine, case)
+            .and_then(|v| tagged::encode(&v).map_err(EvalError::from)),
     };
     match result {
         Ok(v) => json!({"id": id, "value": v}),

@@ -18,8 +18,13 @@
 //! operand, like yaql's), `a -> b` enters the context `a` for `b`, `let`/`with`,
 //! `def`, `unpack`, delegates' `lambda` and `E(args)`, and the legacy `a => b` tuples.
 //! The whole expression ends with `#finalize` (output conversion).
+//!
+//! [`reference`] is a direct AST interpreter with the same semantics, the oracle the
+//! conformance suite runs beside the bytecode (both must agree); [`eval`] is the
+//! front door (`gale eval`, conformance cases).
 
 pub mod eval;
+pub mod reference;
 
 use std::collections::HashMap;
 
@@ -118,7 +123,7 @@ fn refs(args: &[Arg]) -> Vec<ArgRef<'_>> {
 }
 
 /// Which arguments of a callee are lazy.
-struct Laziness {
+pub(crate) struct Laziness {
     /// The name has visible overloads of this call form.
     known: bool,
     positions: Vec<bool>,
@@ -129,12 +134,12 @@ struct Laziness {
 }
 
 impl Laziness {
-    fn position(&self, i: usize) -> bool {
+    pub(crate) fn position(&self, i: usize) -> bool {
         !self.known
             || self.positions.get(i).copied().unwrap_or(false)
             || self.rest_from.is_some_and(|r| i >= r)
     }
-    fn keyword(&self, name: &str) -> bool {
+    pub(crate) fn keyword(&self, name: &str) -> bool {
         !self.known || self.all_keywords || self.keywords.iter().any(|k| k == name)
     }
 }
@@ -148,8 +153,14 @@ fn span(e: &Expr) -> Span {
 
 impl Gen {
     fn laziness(&self, name: &str, method: bool) -> Laziness {
-        let reg = registry();
-        let set = self.options.functions;
+        laziness(self.options.functions, name, method)
+    }
+}
+
+/// Which arguments of `name` are lazy in function set `set`.
+pub(crate) fn laziness(set: FunctionSet, name: &str, method: bool) -> Laziness {
+    let reg = registry();
+    {
         let bare = name.trim_end_matches('_');
         let extension = set == FunctionSet::Legacy
             && gale_vm::signatures::LEGACY_EXTENSION_METHODS.contains(&bare);
@@ -201,7 +212,9 @@ impl Gen {
         }
         l
     }
+}
 
+impl Gen {
     fn string(&mut self, s: &str) -> R<ConstId> {
         if let Some(k) = self.strings.get(s) {
             return Ok(*k);
@@ -634,7 +647,7 @@ impl Gen {
 }
 
 /// The items of a left-nested legacy `a => b => c` (parentheses stop the flattening).
-fn flatten_pairs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+pub(crate) fn flatten_pairs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     match &e.kind {
         ExprKind::Binary {
             op: BinaryOp::LegacyPair,

@@ -4,7 +4,7 @@
 //! a hang or a stack overflow.
 
 use gale_bytecode::{disasm::disassemble, encode, verify};
-use gale_codegen::eval::{Settings, eval_yaql};
+use gale_codegen::eval::{Engine, Settings, eval_yaql_with};
 use gale_codegen::{Options, compile};
 use gale_vm::{Budget, Value};
 
@@ -60,6 +60,10 @@ fn conformance_expressions_verify_and_round_trip() {
 }
 
 fn eval(text: &str) -> Result<Value, gale_codegen::eval::EvalError> {
+    eval_with(Engine::Bytecode, text)
+}
+
+fn eval_with(engine: Engine, text: &str) -> Result<Value, gale_codegen::eval::EvalError> {
     let settings = Settings {
         budget: Budget {
             steps: 200_000,
@@ -67,7 +71,7 @@ fn eval(text: &str) -> Result<Value, gale_codegen::eval::EvalError> {
         },
         ..Settings::default()
     };
-    eval_yaql(text, Some(Value::Null), Vec::new(), &settings)
+    eval_yaql_with(engine, text, Some(Value::Null), Vec::new(), &settings)
 }
 
 #[test]
@@ -86,8 +90,10 @@ fn hostile_expressions_fail_cleanly() {
         ("f(1 => 2)", "MappingTranslationException"),
     ];
     for (text, kind) in cases {
-        let e = eval(text).expect_err(text);
-        assert_eq!(e.kind, kind, "{text}: {}", e.message);
+        for engine in [Engine::Bytecode, Engine::Reference] {
+            let e = eval_with(engine, text).expect_err(text);
+            assert_eq!(e.kind, kind, "{engine:?} {text}: {}", e.message);
+        }
     }
 }
 
@@ -97,14 +103,15 @@ fn deep_recursion_on_a_small_stack() {
     let t = std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(|| {
-            let e = eval("def(f, switch($ > 0 => f($ - 1), true => 0)) -> f(100000)");
-            e.map(|v| format!("{v:?}")).map_err(|e| e.kind)
+            [Engine::Bytecode, Engine::Reference].map(|engine| {
+                let text = "def(f, switch($ > 0 => f($ - 1), true => 0)) -> f(100000)";
+                let e = eval_with(engine, text);
+                e.map(|v| format!("{v:?}")).map_err(|e| e.kind)
+            })
         })
         .expect("spawn");
-    assert_eq!(
-        t.join().expect("no overflow"),
-        Err("StepBudgetExceeded".into())
-    );
+    let want: Result<String, String> = Err("StepBudgetExceeded".to_string());
+    assert_eq!(t.join().expect("no overflow"), [want.clone(), want]);
 }
 
 #[test]

@@ -198,7 +198,7 @@ pub fn check_and_find(text: &str) -> Checked {
     for (outer, inner) in yaql_exprs {
         let body = &text[inner.clone()];
         if !yaql::is_simple(body) {
-            let parsed = yaql::parse(body);
+            let parsed = yaql::parser::parse_with_parser(body, yaql::Options::MISTRAL);
             for e in parsed.errors.into_iter().take(1) {
                 errors.push(ExprError {
                     kind: ExprErrorKind::YaqlSyntax,

@@ -21,7 +21,10 @@ pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0usize;
-    while let Some(found) = bytes.get(from..).and_then(|rest| memchr::memchr(open[0], rest)) {
+    while let Some(found) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr(open[0], rest))
+    {
         let i = from + found;
         from = i + 1;
         if bytes.get(i + 1) != Some(&open[1]) {
@@ -40,7 +43,10 @@ pub fn find_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Vec<Range<
 #[inline]
 fn close_on_line(bytes: &[u8], from: usize, close: &[u8; 2]) -> Option<usize> {
     let mut j = from;
-    while let Some(found) = bytes.get(j..).and_then(|rest| memchr::memchr2(b'\n', close[0], rest)) {
+    while let Some(found) = bytes
+        .get(j..)
+        .and_then(|rest| memchr::memchr2(b'\n', close[0], rest))
+    {
         let k = j + found;
         if bytes[k] == b'\n' {
             return None;
@@ -73,10 +79,11 @@ fn search_delimited(text: &str, open: &[u8; 2], close: &[u8; 2]) -> Option<Range
 /// without one holds no expression and no unclosed delimiter).
 pub fn may_hold_expression(text: &str) -> bool {
     let bytes = text.as_bytes();
-    memchr::memchr2_iter(b'<', b'{', bytes).any(|i| match (bytes[i], bytes.get(i + 1)) {
-        (b'<', Some(b'%')) => true,
-        (b'{', Some(b'{' | b'%')) => true,
-        _ => false,
+    memchr::memchr2_iter(b'<', b'{', bytes).any(|i| {
+        matches!(
+            (bytes[i], bytes.get(i + 1)),
+            (b'<', Some(b'%')) | (b'{', Some(b'{' | b'%'))
+        )
     })
 }
 

@@ -169,12 +169,56 @@ pub struct Workflow {
     pub task_defaults: Option<TaskDefaults>,
     /// The tasks, in source order (a duplicated name keeps only the last).
     pub tasks: Vec<Task>,
+    /// Name → position in `tasks`, built on the first [`Workflow::task`] lookup in
+    /// a large workflow (so that per-reference lookups stay linear overall).
+    pub(crate) task_index: TaskIndex,
+}
+
+/// Workflows with more tasks than this get a name index for [`Workflow::task`].
+const TASK_INDEX_MIN: usize = 16;
+
+/// The lazily built task-name index of a [`Workflow`]. It is a cache: it never
+/// takes part in comparisons and is not shown by `Debug`.
+#[derive(Clone, Default)]
+pub(crate) struct TaskIndex(std::sync::OnceLock<crate::fx::FxHashMap<Box<str>, usize>>);
+
+impl PartialEq for TaskIndex {
+    fn eq(&self, _: &TaskIndex) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TaskIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TaskIndex")
+    }
 }
 
 impl Workflow {
-    /// The task with the given name.
+    /// The task with the given name (the first, should names repeat).
+    ///
+    /// Constant time on large workflows (a name index is built on the first call;
+    /// the model is not meant to be edited after lowering, and a hit is verified).
     pub fn task(&self, name: &str) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.name == name)
+        if self.tasks.len() <= TASK_INDEX_MIN {
+            return self.tasks.iter().find(|t| t.name == name);
+        }
+        let index = self.task_index.0.get_or_init(|| {
+            let mut index = crate::fx::FxHashMap::with_capacity_and_hasher(
+                self.tasks.len(),
+                Default::default(),
+            );
+            for (i, t) in self.tasks.iter().enumerate() {
+                index.entry(t.name.as_str().into()).or_insert(i);
+            }
+            index
+        });
+        match index.get(name).and_then(|&i| self.tasks.get(i)) {
+            Some(t) if t.name == name => Some(t),
+            // Only if `tasks` changed after the index was built.
+            _ if index.len() != self.tasks.len() => self.tasks.iter().find(|t| t.name == name),
+            _ => None,
+        }
     }
 
     /// The effective entries of clause `kind` of task `task`, as Mistral computes

@@ -237,3 +237,30 @@ fn reports_every_problem() {
         Some("did you mean `action`?")
     );
 }
+
+#[test]
+fn task_lookup_small_and_large_workflows() {
+    for n in [3usize, 40] {
+        let mut text = String::from("version: '2.0'\nwf:\n  tasks:\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "    t{i}:\n      action: std.noop\n      on-success: t{}\n",
+                (i + 1) % n
+            ));
+        }
+        let l = lower(&text);
+        let doc = l.document.expect("a document");
+        let wf = &doc.workflows[0];
+        assert_eq!(wf.tasks.len(), n);
+        for i in [0, n / 2, n - 1] {
+            let name = format!("t{i}");
+            assert_eq!(wf.task(&name).map(|t| t.name.as_str()), Some(name.as_str()));
+        }
+        assert!(wf.task("nope").is_none());
+        assert!(wf.task("").is_none());
+        // The index is a cache: a clone looks up the same and compares equal.
+        let copy = wf.clone();
+        assert_eq!(&copy, wf);
+        assert_eq!(copy.task("t1").map(|t| t.id), wf.task("t1").map(|t| t.id));
+    }
+}

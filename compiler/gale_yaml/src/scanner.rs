@@ -287,7 +287,7 @@ impl<'a> Scanner<'a> {
     // ---- Public methods -------------------------------------------------------
 
     /// Make sure the token queue is ready (`while self.need_more_tokens(): self.fetch_more_tokens()`).
-    #[inline]
+    #[inline(always)]
     fn fill(&mut self) -> R<()> {
         // Fast path: a token is queued and no simple key could still claim it.
         if !self.tokens.is_empty() && self.possible_simple_keys.is_empty() {
@@ -296,6 +296,9 @@ impl<'a> Scanner<'a> {
         self.fill_slow()
     }
 
+    // Kept out of line: inlined, its large frame would make every `fill` pay for
+    // saving registers even on the fast path.
+    #[inline(never)]
     fn fill_slow(&mut self) -> R<()> {
         if let Some(e) = &self.failed {
             return Err(e.clone());

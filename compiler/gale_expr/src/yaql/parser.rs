@@ -93,6 +93,19 @@ fn boxed(e: Expr) -> Box<Expr> {
 
 /// Parses `text` with the given grammar options.
 pub fn parse_with(text: &str, options: Options) -> Parsed {
+    // Most expressions are plain paths (`$.host`, `task().result`): their tree is
+    // built directly, without the general parser.
+    if let Some(expr) = super::parse_simple(text) {
+        return Parsed {
+            expr: Some(expr),
+            errors: Vec::new(),
+        };
+    }
+    parse_with_parser(text, options)
+}
+
+/// [`parse_with`] always through the general parser (no shortcut for plain paths).
+pub(crate) fn parse_with_parser(text: &str, options: Options) -> Parsed {
     let lexed = lex(text);
     if let Some(err) = too_deep(&lexed) {
         return Parsed {

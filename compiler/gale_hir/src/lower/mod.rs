@@ -258,10 +258,7 @@ pub(crate) fn overridden_entries(m: &Mapping) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for (i, e) in m.entries.iter().enumerate() {
             let k = key_str(&e.key);
-            if let Some(later) = (i + 1..n)
-                .rev()
-                .find(|&j| key_str(&m.entries[j].key) == k)
-            {
+            if let Some(later) = (i + 1..n).rev().find(|&j| key_str(&m.entries[j].key) == k) {
                 out.push((i, later));
             }
         }

@@ -238,9 +238,7 @@ impl Lower {
                         span_of(&p.key),
                         format!("unknown key `{other}` in `retry`"),
                     );
-                    if let Some(best) =
-                        super::did_you_mean(other, RETRY_KEYS.iter().copied())
-                    {
+                    if let Some(best) = super::did_you_mean(other, RETRY_KEYS.iter().copied()) {
                         d = d.with_help(format!("did you mean `{best}`?"));
                     }
                     self.push(d.with_note(format!(

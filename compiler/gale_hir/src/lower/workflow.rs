@@ -67,6 +67,7 @@ impl Lower {
             vars: None,
             task_defaults: None,
             tasks: Vec::new(),
+            task_index: Default::default(),
         };
         // The type decides which task keys are valid: read it first.
         if let Some(t) = body.entry("type") {
@@ -164,7 +165,9 @@ impl Lower {
             self.empty_value(tasks_node, "`tasks`", "add at least one task");
             return Some(wf);
         }
-        let mut first_def: HashMap<&str, Span> = HashMap::default();
+        let mut first_def: HashMap<&str, Span> =
+            HashMap::with_capacity_and_hasher(tm.entries.len(), Default::default());
+        wf.tasks.reserve_exact(tm.entries.len());
         for (earlier, later) in overridden_entries(tm) {
             let (e, l) = (&tm.entries[earlier], &tm.entries[later]);
             self.push(
