@@ -29,7 +29,11 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 
 fn main() {
     let text = workbook(50, 20);
-    println!("workbook: {} lines, {} bytes", text.lines().count(), text.len());
+    println!(
+        "workbook: {} lines, {} bytes",
+        text.lines().count(),
+        text.len()
+    );
     let mut db = Database::new();
     let file = db.add_file("big.yaml", text.clone());
     let _ = diagnostics(&db, file).len();
@@ -37,7 +41,11 @@ fn main() {
     let mut keystrokes = Vec::new();
     for i in 0..200 {
         // Type one character into a task's echo text, as an editor would send it.
-        let edited = text.replacen("\"<% $.x %> 7\"", &format!("\"<% $.x %> 7{}\"", "a".repeat(i % 5 + 1)), 1);
+        let edited = text.replacen(
+            "\"<% $.x %> 7\"",
+            &format!("\"<% $.x %> 7{}\"", "a".repeat(i % 5 + 1)),
+            1,
+        );
         let t = Instant::now();
         file.set_text(&mut db).to(edited);
         std::hint::black_box(diagnostics(&db, file).len());
@@ -45,12 +53,19 @@ fn main() {
     }
     let p50 = percentile(&mut keystrokes, 0.5);
     let p99 = percentile(&mut keystrokes, 0.99);
-    println!("keystroke -> diagnostics: p50 {:.2} ms, p99 {:.2} ms", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+    println!(
+        "keystroke -> diagnostics: p50 {:.2} ms, p99 {:.2} ms",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
 
     let current = file.text(&db).clone();
     // A task of the last workflow: the worst case for the scans behind hover.
     let offset = current.rfind("      t7:").unwrap_or(0) as u32 + 7;
-    assert!(gale_lsp::ide::hover(&db, file, offset).is_some(), "no hover at the task name");
+    assert!(
+        gale_lsp::ide::hover(&db, file, offset).is_some(),
+        "no hover at the task name"
+    );
     let mut hovers = Vec::new();
     let mut completions = Vec::new();
     for _ in 0..100 {

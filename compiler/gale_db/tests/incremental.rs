@@ -14,14 +14,17 @@ fn logging_db() -> (Database, Arc<Mutex<Vec<String>>>) {
     let sink = Arc::clone(&log);
     let db = Database::with_event_log(move |event| {
         if let salsa::EventKind::WillExecute { database_key } = event.kind {
-            sink.lock().unwrap_or_else(|e| e.into_inner()).push(format!("{database_key:?}"));
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(format!("{database_key:?}"));
         }
     });
     (db, log)
 }
 
 const A: &str = "version: '2.0'\na:\n  tasks:\n    t1:\n      action: std.noop\n";
-const B: &str = "version: '2.0'\nb:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
+const B: &str =
+    "version: '2.0'\nb:\n  tasks:\n    t1:\n      action: std.noop\n      on-sucess: t2\n";
 
 #[test]
 fn editing_one_file_does_not_recheck_another() {
@@ -32,7 +35,8 @@ fn editing_one_file_does_not_recheck_another() {
     assert_eq!(diagnostics(&db, b).len(), 1);
     log.lock().unwrap_or_else(|e| e.into_inner()).clear();
 
-    a.set_text(&mut db).to(A.replace("std.noop", "std.echo output='x'"));
+    a.set_text(&mut db)
+        .to(A.replace("std.noop", "std.echo output='x'"));
     assert!(diagnostics(&db, a).is_empty());
     assert_eq!(diagnostics(&db, b).len(), 1);
     let executed = log.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -40,7 +44,12 @@ fn editing_one_file_does_not_recheck_another() {
     // Every re-executed query belongs to file `a` (salsa ids: a was created first).
     let a_key = format!("({:?})", salsa::plumbing::AsId::as_id(&a));
     let b_key = format!("({:?})", salsa::plumbing::AsId::as_id(&b));
-    assert!(executed.iter().all(|k| !k.contains(&b_key) || k.contains(&a_key)), "file b was re-checked: {executed:?}");
+    assert!(
+        executed
+            .iter()
+            .all(|k| !k.contains(&b_key) || k.contains(&a_key)),
+        "file b was re-checked: {executed:?}"
+    );
     assert!(executed.iter().any(|k| k.contains("parse")), "{executed:?}");
 }
 

@@ -55,6 +55,14 @@ pub enum ErrorKind {
     RepresenterError,
     /// A Mistral-level failure (e.g. a missing engine context).
     MistralError,
+    /// Jinja `UndefinedError`: a `StrictUndefined` value was used.
+    UndefinedError,
+    /// Jinja sandbox `SecurityError`: an unsafe attribute or call.
+    SecurityError,
+    /// Jinja `TemplateSyntaxError`.
+    TemplateSyntaxError,
+    /// Jinja `TemplateAssertionError` (an unknown filter or test).
+    TemplateAssertionError,
 }
 
 impl ErrorKind {
@@ -84,6 +92,10 @@ impl ErrorKind {
             ErrorKind::RegexError => "error",
             ErrorKind::RepresenterError => "RepresenterError",
             ErrorKind::MistralError => "MistralException",
+            ErrorKind::UndefinedError => "UndefinedError",
+            ErrorKind::SecurityError => "SecurityError",
+            ErrorKind::TemplateSyntaxError => "TemplateSyntaxError",
+            ErrorKind::TemplateAssertionError => "TemplateAssertionError",
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod datetime;
 pub mod error;
 pub mod interp;
 pub mod iter;
+pub mod jinja;
 pub mod mistral;
 pub mod pyfmt;
 pub mod sig;

@@ -80,6 +80,10 @@ pub trait Native: std::any::Any {
     fn type_name(&self) -> &'static str;
     /// Upcast for downcasting by the host.
     fn as_any(&self) -> &dyn std::any::Any;
+    /// The qualified Python type (`builtins.dict_keys`), for opaque encodings.
+    fn qualname(&self) -> String {
+        self.type_name().to_string()
+    }
 }
 
 /// A compiled regular expression with its Python source and flags.

@@ -56,7 +56,7 @@ pub fn add(cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
     })
 }
 
-fn sub(cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
+pub(crate) fn sub(cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
     Ok(match (a, b) {
         (Value::Int(x), Value::Int(y)) => match x.checked_sub(*y) {
             Some(r) => Value::Int(r),
@@ -117,7 +117,7 @@ pub fn fmod(x: f64, y: f64) -> f64 {
     }
 }
 
-fn modulo(_cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
+pub(crate) fn modulo(_cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
     if crate::compare::is_zero(b) {
         return Err(Error::zero_division("integer division or modulo by zero"));
     }
@@ -135,7 +135,7 @@ fn modulo(_cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
     })
 }
 
-fn neg(v: &Value) -> Value {
+pub(crate) fn neg(v: &Value) -> Value {
     match v {
         Value::Int(i) => match i.checked_neg() {
             Some(r) => Value::Int(r),

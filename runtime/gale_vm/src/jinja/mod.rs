@@ -1,0 +1,987 @@
+//! Jinja2 3.1.6 runtime semantics as Mistral 23 configures them
+//! (`SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True,
+//! lstrip_blocks=True)`), on gale's [`Value`].
+//!
+//! * The object model ([`getattr`], [`getitem`], [`slice`], [`call`]): the sandbox's
+//!   attribute-then-item (`a.b`) and item-then-attribute (`a['b']`) lookups, Python
+//!   methods of `str`/`list`/`dict` as bound methods ([`methods`]), unsafe (`_`-prefixed
+//!   Python) attributes as `SecurityError` undefineds.
+//! * `StrictUndefined` is a value ([`undefined`]); every *use* of it raises its error
+//!   ([`check`]), while `is defined`, `default`, … inspect it.
+//! * Python operators ([`binary`], [`compare`], [`contains`], [`unary`]), truthiness
+//!   ([`truthy`]), iteration ([`iterate`]) and `str()` ([`to_str`]).
+//! * The builtin filters and tests live in [`filters`] and [`tests`], each behind one
+//!   table of Python-style parameter lists (a table parallel to [`crate::signatures`]:
+//!   Jinja binds arguments like Python, not like yaql) bound by [`bind`].
+//! * The template globals (`range`, `dict`, `namespace`, `cycler`, `joiner`, `lipsum`)
+//!   and Mistral's functions ([`globals`]).
+//!
+//! Not modelled: in-place mutation of lists and dicts (`append`, `update` return
+//! `None` like Python, but values are immutable here, so the change is not seen).
+
+pub mod filters;
+pub mod globals;
+pub mod methods;
+pub mod tests;
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, ErrorKind, Result};
+use crate::iter::{Cursor, PyIter};
+use crate::value::{Dict, Native, NativeBox, Value};
+
+/// A function callable from a template: globals, macros, Mistral's functions.
+pub trait JinjaFn {
+    /// Calls with positional and keyword arguments.
+    fn call(&self, cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value>;
+}
+
+/// A `StrictUndefined`: the error its use raises.
+pub struct Undefined {
+    /// `UndefinedError` or `SecurityError`.
+    pub kind: ErrorKind,
+    /// The message.
+    pub message: String,
+}
+
+/// A bound Python method (`_.items`, `'x'.upper`).
+pub struct Method {
+    /// `self`.
+    pub receiver: Value,
+    /// The method name.
+    pub name: String,
+}
+
+/// A callable template object (global function, macro, Mistral function).
+pub struct Function {
+    /// Its name (messages).
+    pub name: String,
+    /// Python type name (`function`, `type`, `functools.partial`, `Macro`).
+    pub kind: &'static str,
+    /// The implementation.
+    pub imp: Rc<dyn JinjaFn>,
+}
+
+/// `namespace(...)`: the one mutable object templates have.
+pub struct Namespace {
+    /// The attributes.
+    pub attrs: RefCell<Dict>,
+}
+
+/// A `collections.namedtuple` instance (`groupby`'s `_GroupTuple`).
+pub struct NamedTuple {
+    /// Type name.
+    pub type_name: &'static str,
+    /// Field names.
+    pub fields: &'static [&'static str],
+    /// Values, one per field.
+    pub values: Vec<Value>,
+}
+
+/// A dict view (`keys()`, `values()`, `items()`).
+pub struct DictView {
+    /// `dict_keys`, `dict_values` or `dict_items`.
+    pub kind: &'static str,
+    /// The items of the view.
+    pub items: Vec<Value>,
+}
+
+/// `cycler(...)`.
+pub struct Cycler {
+    /// The items.
+    pub items: Vec<Value>,
+    /// The position.
+    pub pos: std::cell::Cell<usize>,
+}
+
+macro_rules! native {
+    ($t:ty, $name:expr, $qual:expr) => {
+        impl Native for $t {
+            fn type_name(&self) -> &'static str {
+                $name(self)
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn qualname(&self) -> String {
+                $qual(self)
+            }
+        }
+    };
+}
+native!(
+    Undefined,
+    |_: &Undefined| "StrictUndefined",
+    |_: &Undefined| "jinja2.runtime.StrictUndefined".to_string()
+);
+native!(
+    Method,
+    |_: &Method| "builtin_function_or_method",
+    |_: &Method| "builtins.builtin_function_or_method".to_string()
+);
+native!(
+    Function,
+    |f: &Function| f.kind,
+    |f: &Function| format!("builtins.{}", f.kind)
+);
+native!(
+    Namespace,
+    |_: &Namespace| "Namespace",
+    |_: &Namespace| "jinja2.utils.Namespace".to_string()
+);
+native!(
+    NamedTuple,
+    |t: &NamedTuple| t.type_name,
+    |t: &NamedTuple| format!("jinja2.filters.{}", t.type_name)
+);
+native!(
+    DictView,
+    |v: &DictView| v.kind,
+    |v: &DictView| format!("builtins.{}", v.kind)
+);
+native!(
+    Cycler,
+    |_: &Cycler| "Cycler",
+    |_: &Cycler| "jinja2.utils.Cycler".to_string()
+);
+
+/// Wraps a native object.
+pub fn native(n: impl Native) -> Value {
+    Value::Native(Rc::new(NativeBox(Box::new(n))))
+}
+
+/// The native object of type `T` inside `v`.
+pub fn downcast<T: 'static>(v: &Value) -> Option<&T> {
+    match v {
+        Value::Native(n) => n.0.as_any().downcast_ref::<T>(),
+        _ => None,
+    }
+}
+
+/// A `StrictUndefined` raising `kind` with `message` when used.
+pub fn undefined(kind: ErrorKind, message: impl Into<String>) -> Value {
+    native(Undefined {
+        kind,
+        message: message.into(),
+    })
+}
+
+/// `'name' is undefined`.
+pub fn undefined_name(name: &str) -> Value {
+    undefined(
+        ErrorKind::UndefinedError,
+        format!("{} is undefined", crate::pyfmt::repr(&Value::str(name))),
+    )
+}
+
+/// Jinja's `object_type_repr`.
+pub fn object_type_repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Native(n) => format!("{} object", n.0.type_name()),
+        _ => format!("{} object", v.type_name()),
+    }
+}
+
+/// The undefined for a failed lookup of `name` on `obj`.
+pub fn undefined_lookup(obj: &Value, name: &Value) -> Value {
+    let msg = match name {
+        Value::Str(s) => format!(
+            "{} has no attribute {}",
+            crate::pyfmt::repr(&Value::str(object_type_repr(obj))),
+            crate::pyfmt::repr(&Value::str(s.as_str()))
+        ),
+        other => format!(
+            "{} has no element {}",
+            object_type_repr(obj),
+            crate::pyfmt::repr(other)
+        ),
+    };
+    undefined(ErrorKind::UndefinedError, msg)
+}
+
+/// True for a `StrictUndefined`.
+pub fn is_undefined(v: &Value) -> bool {
+    downcast::<Undefined>(v).is_some()
+}
+
+/// Fails with the undefined's error when `v` is undefined.
+pub fn check(v: &Value) -> Result<&Value> {
+    match downcast::<Undefined>(v) {
+        Some(u) => Err(Error::new(u.kind, u.message.clone())),
+        None => Ok(v),
+    }
+}
+
+/// Python truthiness (an undefined raises).
+pub fn truthy(v: &Value) -> Result<bool> {
+    check(v)?;
+    Ok(match v {
+        Value::Native(n) => {
+            if let Some(d) = n.0.as_any().downcast_ref::<DictView>() {
+                !d.items.is_empty()
+            } else {
+                true
+            }
+        }
+        _ => v.truthy(),
+    })
+}
+
+/// Python `str(v)` (an undefined raises).
+pub fn to_str(v: &Value) -> Result<String> {
+    check(v)?;
+    Ok(match v {
+        Value::Str(s) => s.as_str().to_owned(),
+        Value::Native(_) => repr(v)?,
+        _ => crate::pyfmt::py_str(v),
+    })
+}
+
+/// Python `repr(v)`, natives included.
+pub fn repr(v: &Value) -> Result<String> {
+    check(v)?;
+    Ok(match v {
+        Value::Native(n) => {
+            let any = n.0.as_any();
+            if let Some(t) = any.downcast_ref::<NamedTuple>() {
+                let mut s = format!("{}(", t.type_name);
+                for (i, (f, x)) in t.fields.iter().zip(&t.values).enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    s.push_str(&format!("{f}={}", repr(x)?));
+                }
+                s.push(')');
+                s
+            } else if let Some(d) = any.downcast_ref::<DictView>() {
+                let items: Result<Vec<String>> = d.items.iter().map(repr).collect();
+                format!("{}([{}])", d.kind, items?.join(", "))
+            } else if let Some(m) = any.downcast_ref::<Method>() {
+                format!(
+                    "<built-in method {} of {} object>",
+                    m.name,
+                    m.receiver.type_name()
+                )
+            } else if let Some(f) = any.downcast_ref::<Function>() {
+                format!("<function {}>", f.name)
+            } else if let Some(ns) = any.downcast_ref::<Namespace>() {
+                let d = ns.attrs.borrow();
+                let items: Result<Vec<String>> = d
+                    .map
+                    .iter()
+                    .map(|(k, x)| Ok(format!("{}={}", to_str(&k.0)?, repr(x)?)))
+                    .collect();
+                format!("<Namespace {}>", items?.join(", "))
+            } else {
+                crate::pyfmt::repr(v)
+            }
+        }
+        Value::Tuple(items) | Value::List(items) if items.iter().any(|x| matches!(x, Value::Native(_))) => {
+            let parts: Result<Vec<String>> = items.iter().map(repr).collect();
+            let parts = parts?;
+            if matches!(v, Value::List(_)) {
+                format!("[{}]", parts.join(", "))
+            } else if parts.len() == 1 {
+                format!("({},)", parts[0])
+            } else {
+                format!("({})", parts.join(", "))
+            }
+        }
+        _ => crate::pyfmt::repr(v),
+    })
+}
+
+/// Python iteration: the items of `v` (str → characters, dict → keys).
+pub fn iterate(cx: &mut Ctx, v: &Value) -> Result<Vec<Value>> {
+    check(v)?;
+    match v {
+        Value::Tuple(items) | Value::List(items) => {
+            cx.tick_n(items.len() as u64)?;
+            Ok(items.as_ref().clone())
+        }
+        Value::Str(s) => {
+            cx.tick_n(s.len() as u64)?;
+            cx.charge(s.len() * 16)?;
+            Ok(s.chars().map(|c| Value::str(c.to_string())).collect())
+        }
+        Value::Dict(d) => {
+            cx.tick_n(d.len() as u64)?;
+            Ok(d.map.keys().map(|k| k.0.clone()).collect())
+        }
+        Value::Set(_) | Value::Iter(_) => {
+            let mut c = Cursor::of(cx, v).ok_or_else(|| not_iterable(v))?;
+            let mut out = Vec::new();
+            while let Some(x) = c.next(cx)? {
+                cx.charge(16)?;
+                out.push(x);
+            }
+            Ok(out)
+        }
+        Value::Native(n) => {
+            let any = n.0.as_any();
+            if let Some(t) = any.downcast_ref::<NamedTuple>() {
+                Ok(t.values.clone())
+            } else if let Some(d) = any.downcast_ref::<DictView>() {
+                Ok(d.items.clone())
+            } else if let Some(ns) = any.downcast_ref::<Namespace>() {
+                let _ = ns;
+                Err(not_iterable(v))
+            } else {
+                Err(not_iterable(v))
+            }
+        }
+        _ => Err(not_iterable(v)),
+    }
+}
+
+fn not_iterable(v: &Value) -> Error {
+    Error::type_error(format!("'{}' object is not iterable", v.type_name()))
+}
+
+/// Python `len(v)`.
+pub fn len(v: &Value) -> Result<usize> {
+    check(v)?;
+    match v {
+        Value::Str(s) => Ok(s.chars().count()),
+        Value::Tuple(items) | Value::List(items) => Ok(items.len()),
+        Value::Dict(d) => Ok(d.len()),
+        Value::Set(s) => Ok(s.len()),
+        Value::Native(n) => {
+            let any = n.0.as_any();
+            if let Some(t) = any.downcast_ref::<NamedTuple>() {
+                Ok(t.values.len())
+            } else if let Some(d) = any.downcast_ref::<DictView>() {
+                Ok(d.items.len())
+            } else {
+                Err(no_len(v))
+            }
+        }
+        _ => Err(no_len(v)),
+    }
+}
+
+fn no_len(v: &Value) -> Error {
+    let t = match v {
+        Value::Iter(_) => "generator",
+        _ => v.type_name(),
+    };
+    Error::type_error(format!("object of type '{t}' has no len()"))
+}
+
+/// Is `attr` an attribute Python objects have that the sandbox refuses?
+fn unsafe_name(attr: &str) -> bool {
+    attr.starts_with('_')
+}
+
+/// Does `obj` have a Python attribute `attr` (methods and dunder names)?
+fn python_attr(obj: &Value, attr: &str) -> Option<Value> {
+    if attr.starts_with("__") && attr.ends_with("__") && attr.len() > 4 {
+        // Every Python object has dunder attributes; the sandbox refuses them all.
+        return Some(Value::Null);
+    }
+    if let Some(ns) = downcast::<Namespace>(obj) {
+        return ns.attrs.borrow().get_str(attr).cloned();
+    }
+    if let Some(t) = downcast::<NamedTuple>(obj) {
+        if let Some(i) = t.fields.iter().position(|f| *f == attr) {
+            return t.values.get(i).cloned();
+        }
+    }
+    if methods::has_method(obj, attr) {
+        return Some(native(Method {
+            receiver: obj.clone(),
+            name: attr.to_string(),
+        }));
+    }
+    None
+}
+
+fn unsafe_undefined(obj: &Value, attr: &str) -> Value {
+    let t = match obj {
+        Value::Native(n) => n.0.type_name(),
+        _ => obj.type_name(),
+    };
+    undefined(
+        ErrorKind::SecurityError,
+        format!("access to attribute '{attr}' of '{t}' object is unsafe."),
+    )
+}
+
+/// `SandboxedEnvironment.getattr(obj, attr)` (`obj.attr`): attribute first, then item.
+pub fn getattr(cx: &mut Ctx, obj: &Value, attr: &str) -> Result<Value> {
+    check(obj)?;
+    cx.tick()?;
+    match python_attr(obj, attr) {
+        Some(v) => {
+            if unsafe_name(attr) {
+                Ok(unsafe_undefined(obj, attr))
+            } else {
+                Ok(v)
+            }
+        }
+        None => match item(obj, &Value::str(attr))? {
+            Some(v) => Ok(v),
+            None => Ok(undefined_lookup(obj, &Value::str(attr))),
+        },
+    }
+}
+
+/// `SandboxedEnvironment.getitem(obj, key)` (`obj[key]`): item first, then attribute.
+pub fn getitem(cx: &mut Ctx, obj: &Value, key: &Value) -> Result<Value> {
+    check(obj)?;
+    check(key)?;
+    cx.tick()?;
+    if let Some(v) = item(obj, key)? {
+        return Ok(v);
+    }
+    if let Value::Str(s) = key {
+        if let Some(v) = python_attr(obj, s) {
+            return Ok(if unsafe_name(s) {
+                unsafe_undefined(obj, s)
+            } else {
+                v
+            });
+        }
+    }
+    Ok(undefined_lookup(obj, key))
+}
+
+/// Python `obj[key]`, `None` on `TypeError`/`LookupError`.
+fn item(obj: &Value, key: &Value) -> Result<Option<Value>> {
+    let index = |n: usize| -> Option<usize> {
+        let i = match key {
+            Value::Int(i) => *i,
+            Value::Bool(b) => *b as i64,
+            _ => return None,
+        };
+        let i = if i < 0 { i + n as i64 } else { i };
+        (i >= 0 && (i as usize) < n).then_some(i as usize)
+    };
+    Ok(match obj {
+        Value::Dict(d) => {
+            if crate::value::check_hashable(key).is_err() {
+                return Ok(None);
+            }
+            d.get(key).cloned()
+        }
+        Value::Tuple(items) | Value::List(items) => index(items.len()).map(|i| items[i].clone()),
+        Value::Str(s) => {
+            if !matches!(key, Value::Int(_) | Value::Bool(_)) {
+                return Ok(None);
+            }
+            let n = s.chars().count();
+            index(n).and_then(|i| s.chars().nth(i)).map(|c| Value::str(c.to_string()))
+        }
+        Value::Native(n) => {
+            if let Some(t) = n.0.as_any().downcast_ref::<NamedTuple>() {
+                index(t.values.len()).map(|i| t.values[i].clone())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
+}
+
+/// `obj[start:stop:step]` on str, list and tuple.
+pub fn slice(
+    cx: &mut Ctx,
+    obj: &Value,
+    start: &Value,
+    stop: &Value,
+    step: &Value,
+) -> Result<Value> {
+    check(obj)?;
+    let int = |v: &Value| -> Result<Option<i64>> {
+        match check(v)? {
+            Value::Null => Ok(None),
+            Value::Int(i) => Ok(Some(*i)),
+            Value::Bool(b) => Ok(Some(*b as i64)),
+            _ => Err(Error::type_error(
+                "slice indices must be integers or None or have an __index__ method",
+            )),
+        }
+    };
+    let (start, stop, step) = (int(start)?, int(stop)?, int(step)?.unwrap_or(1));
+    if step == 0 {
+        return Err(Error::value_error("slice step cannot be zero"));
+    }
+    let pick = |n: usize| -> Vec<usize> {
+        let n = n as i64;
+        let norm = |v: Option<i64>, dflt: i64, lo: i64, hi: i64| match v {
+            None => dflt,
+            Some(i) if i < 0 => (i + n).max(lo),
+            Some(i) => i.min(hi),
+        };
+        let mut out = Vec::new();
+        if step > 0 {
+            let (a, b) = (norm(start, 0, 0, n), norm(stop, n, 0, n));
+            let mut i = a;
+            while i < b {
+                out.push(i as usize);
+                i += step;
+            }
+        } else {
+            let (a, b) = (norm(start, n - 1, -1, n - 1), norm(stop, -1, -1, n - 1));
+            let mut i = a;
+            while i > b {
+                out.push(i as usize);
+                i += step;
+            }
+        }
+        out
+    };
+    match obj {
+        Value::Str(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            let idx = pick(chars.len());
+            cx.tick_n(idx.len() as u64)?;
+            Ok(Value::str(idx.iter().map(|&i| chars[i]).collect::<String>()))
+        }
+        Value::Tuple(items) | Value::List(items) => {
+            let idx = pick(items.len());
+            cx.tick_n(idx.len() as u64)?;
+            let v: Vec<Value> = idx.iter().map(|&i| items[i].clone()).collect();
+            Ok(if matches!(obj, Value::List(_)) {
+                Value::list(v)
+            } else {
+                Value::tuple(v)
+            })
+        }
+        _ => Ok(undefined_lookup(obj, &Value::str("slice"))),
+    }
+}
+
+/// Calls a template value (sandbox `call`).
+pub fn call(
+    cx: &mut Ctx,
+    callee: &Value,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+) -> Result<Value> {
+    check(callee)?;
+    cx.tick()?;
+    if let Some(m) = downcast::<Method>(callee) {
+        return methods::call_method(cx, &m.receiver, &m.name, args, kwargs);
+    }
+    if let Some(f) = downcast::<Function>(callee) {
+        let imp = f.imp.clone();
+        return imp.call(cx, args, kwargs);
+    }
+    Err(Error::type_error(format!(
+        "'{}' object is not callable",
+        match callee {
+            Value::Native(n) => n.0.type_name(),
+            _ => callee.type_name(),
+        }
+    )))
+}
+
+fn operand_error(op: &str, a: &Value, b: &Value) -> Error {
+    Error::type_error(format!(
+        "unsupported operand type(s) for {op}: '{}' and '{}'",
+        a.type_name(),
+        b.type_name()
+    ))
+}
+
+fn numeric(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
+    )
+}
+
+fn repeat(cx: &mut Ctx, seq: &Value, n: &Value) -> Result<Value> {
+    let n = match n {
+        Value::Int(i) => (*i).max(0) as usize,
+        Value::Bool(b) => *b as usize,
+        _ => {
+            return Err(Error::type_error(
+                "can't multiply sequence by non-int of type 'float'",
+            ));
+        }
+    };
+    match seq {
+        Value::Str(s) => {
+            cx.charge(s.len().saturating_mul(n))?;
+            Ok(Value::str(s.repeat(n)))
+        }
+        Value::Tuple(items) | Value::List(items) => {
+            cx.charge(items.len().saturating_mul(n).saturating_mul(16))?;
+            let mut out = Vec::with_capacity(items.len() * n);
+            for _ in 0..n {
+                out.extend(items.iter().cloned());
+            }
+            Ok(if matches!(seq, Value::List(_)) {
+                Value::list(out)
+            } else {
+                Value::tuple(out)
+            })
+        }
+        _ => Err(Error::type_error("can't multiply sequence")),
+    }
+}
+
+/// A Python binary operator (`+ - * / // % **`).
+pub fn binary(cx: &mut Ctx, op: &str, a: &Value, b: &Value) -> Result<Value> {
+    use crate::builtins::math;
+    check(a)?;
+    check(b)?;
+    cx.tick()?;
+    if numeric(a) && numeric(b) {
+        return match op {
+            "+" => math::add(cx, a, b),
+            "-" => math::sub(cx, a, b),
+            "*" => math::mul(cx, a, b),
+            "/" => {
+                if crate::compare::is_zero(b) {
+                    return Err(Error::zero_division("division by zero"));
+                }
+                match (a, b) {
+                    (Value::Int(x), Value::Int(y)) if x % y == 0 => Ok(Value::Float((x / y) as f64)),
+                    _ => Ok(Value::Float(math::to_f64(a)? / math::to_f64(b)?)),
+                }
+            }
+            "//" => {
+                if crate::compare::is_zero(b) {
+                    return Err(Error::zero_division(
+                        "integer division or modulo by zero",
+                    ));
+                }
+                match (a, b) {
+                    (Value::Float(_), _) | (_, Value::Float(_)) => {
+                        Ok(Value::Float((math::to_f64(a)? / math::to_f64(b)?).floor()))
+                    }
+                    _ => {
+                        use num_integer::Integer;
+                        let (x, y) = (
+                            math::big(a).unwrap_or_default(),
+                            math::big(b).unwrap_or_default(),
+                        );
+                        Ok(Value::from_bigint(x.div_floor(&y)))
+                    }
+                }
+            }
+            "%" => math::modulo(cx, a, b),
+            "**" => power(cx, a, b),
+            _ => Err(operand_error(op, a, b)),
+        };
+    }
+    match (op, a, b) {
+        ("+", Value::Str(x), Value::Str(y)) => {
+            cx.charge(x.len() + y.len())?;
+            Ok(Value::str(format!("{x}{y}")))
+        }
+        ("+", Value::Str(_), _) => Err(Error::type_error(format!(
+            "can only concatenate str (not \"{}\") to str",
+            b.type_name()
+        ))),
+        ("+", Value::List(x), Value::List(y)) | ("+", Value::Tuple(x), Value::Tuple(y)) => {
+            cx.charge((x.len() + y.len()) * 16)?;
+            let v: Vec<Value> = x.iter().chain(y.iter()).cloned().collect();
+            Ok(if matches!(a, Value::List(_)) {
+                Value::list(v)
+            } else {
+                Value::tuple(v)
+            })
+        }
+        ("+", Value::List(_), _) => Err(Error::type_error(format!(
+            "can only concatenate list (not \"{}\") to list",
+            b.type_name()
+        ))),
+        ("*", Value::Str(_) | Value::List(_) | Value::Tuple(_), _) if numeric(b) => {
+            repeat(cx, a, b)
+        }
+        ("*", _, Value::Str(_) | Value::List(_) | Value::Tuple(_)) if numeric(a) => {
+            repeat(cx, b, a)
+        }
+        ("%", Value::Str(f), _) => Ok(Value::str(filters::percent_format(f, b)?)),
+        _ => Err(operand_error(op, a, b)),
+    }
+}
+
+fn power(cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
+    use crate::builtins::math;
+    use num_traits::{Signed, ToPrimitive};
+    match (math::big(a), math::big(b)) {
+        (Some(x), Some(y)) if !matches!(a, Value::Float(_)) && !matches!(b, Value::Float(_)) => {
+            if y.is_negative() {
+                if x.bits() == 0 {
+                    return Err(Error::zero_division(
+                        "0.0 cannot be raised to a negative power",
+                    ));
+                }
+                return Ok(Value::Float(math::to_f64(a)?.powf(math::to_f64(b)?)));
+            }
+            let e = y.to_u32().ok_or_else(|| {
+                Error::new(ErrorKind::MemoryQuotaExceeded, "exponent too large")
+            })?;
+            cx.charge((x.bits() as usize).saturating_mul(e as usize) / 8)?;
+            cx.tick_n(u64::from(e) / 64)?;
+            Ok(Value::from_bigint(num_traits::Pow::pow(x, e)))
+        }
+        _ => {
+            let (x, y) = (math::to_f64(a)?, math::to_f64(b)?);
+            if x == 0.0 && y < 0.0 {
+                return Err(Error::zero_division(
+                    "0.0 cannot be raised to a negative power",
+                ));
+            }
+            Ok(Value::Float(x.powf(y)))
+        }
+    }
+}
+
+/// A unary operator (`not`, `-`, `+`).
+pub fn unary(op: &str, v: &Value) -> Result<Value> {
+    match op {
+        "not" => Ok(Value::Bool(!truthy(v)?)),
+        _ => {
+            check(v)?;
+            if !numeric(v) {
+                return Err(Error::type_error(format!(
+                    "bad operand type for unary {op}: '{}'",
+                    v.type_name()
+                )));
+            }
+            Ok(match (op, v) {
+                ("-", _) => crate::builtins::math::neg(&match v {
+                    Value::Bool(b) => Value::Int(*b as i64),
+                    _ => v.clone(),
+                }),
+                (_, Value::Bool(b)) => Value::Int(*b as i64),
+                _ => v.clone(),
+            })
+        }
+    }
+}
+
+/// Python ordering of two values (`TypeError` for unorderable pairs, `None` for NaN).
+pub fn py_order(op: &str, a: &Value, b: &Value) -> Result<Option<Ordering>> {
+    use crate::compare::{num_cmp, num_of};
+    check(a)?;
+    check(b)?;
+    match (a, b) {
+        _ if numeric(a) && numeric(b) => {
+            let as_num = |v: &Value| match v {
+                Value::Bool(x) => Value::Int(*x as i64),
+                _ => v.clone(),
+            };
+            let (x, y) = (as_num(a), as_num(b));
+            Ok(match (num_of(&x), num_of(&y)) {
+                (Some(p), Some(q)) => num_cmp(p, q),
+                _ => None,
+            })
+        }
+        (Value::Str(x), Value::Str(y)) => Ok(Some(x.as_str().cmp(y.as_str()))),
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !crate::compare::py_eq(p, q) {
+                    return py_order(op, p, q);
+                }
+            }
+            Ok(Some(x.len().cmp(&y.len())))
+        }
+        (Value::DateTime(x), Value::DateTime(y)) => Ok(Some(x.utc_micros.cmp(&y.utc_micros))),
+        (Value::TimeDelta(x), Value::TimeDelta(y)) => Ok(Some(x.cmp(y))),
+        _ => Err(Error::type_error(format!(
+            "'{op}' not supported between instances of '{}' and '{}'",
+            a.type_name(),
+            b.type_name()
+        ))),
+    }
+}
+
+/// Python equality, natives included.
+pub fn eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Native(x), Value::Native(y)) => {
+            if let (Some(p), Some(q)) = (downcast::<NamedTuple>(a), downcast::<NamedTuple>(b)) {
+                return p.values.len() == q.values.len()
+                    && p.values.iter().zip(&q.values).all(|(u, v)| eq(u, v));
+            }
+            Rc::ptr_eq(x, y)
+        }
+        _ => crate::compare::py_eq(a, b),
+    }
+}
+
+/// A comparison operator (`== != < <= > >= in notin`).
+pub fn compare(cx: &mut Ctx, op: &str, a: &Value, b: &Value) -> Result<bool> {
+    match op {
+        "==" | "!=" => {
+            check(a)?;
+            check(b)?;
+            Ok(eq(a, b) == (op == "=="))
+        }
+        "in" => contains(cx, b, a),
+        "notin" => Ok(!contains(cx, b, a)?),
+        _ => {
+            let o = py_order(op, a, b)?;
+            Ok(match (op, o) {
+                (_, None) => false,
+                ("<", Some(o)) => o == Ordering::Less,
+                ("<=", Some(o)) => o != Ordering::Greater,
+                (">", Some(o)) => o == Ordering::Greater,
+                (_, Some(o)) => o != Ordering::Less,
+            })
+        }
+    }
+}
+
+/// Python `item in container`.
+pub fn contains(cx: &mut Ctx, container: &Value, item: &Value) -> Result<bool> {
+    check(container)?;
+    check(item)?;
+    match container {
+        Value::Str(s) => match item {
+            Value::Str(x) => Ok(s.contains(x.as_str())),
+            _ => Err(Error::type_error(format!(
+                "'in <string>' requires string as left operand, not {}",
+                item.type_name()
+            ))),
+        },
+        Value::Dict(d) => {
+            crate::value::check_hashable(item)?;
+            Ok(d.get(item).is_some())
+        }
+        Value::Set(s) => Ok(s.contains(item)),
+        _ => {
+            let items = iterate(cx, container).map_err(|_| {
+                Error::type_error(format!(
+                    "argument of type '{}' is not iterable",
+                    container.type_name()
+                ))
+            })?;
+            Ok(items.iter().any(|x| eq(x, item)))
+        }
+    }
+}
+
+/// Stable merge sort by a fallible "less than".
+pub fn sort_values(
+    cx: &mut Ctx,
+    mut items: Vec<Value>,
+    lt: &mut dyn FnMut(&mut Ctx, &Value, &Value) -> Result<bool>,
+) -> Result<Vec<Value>> {
+    if items.len() <= 1 {
+        return Ok(items);
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = sort_values(cx, items, lt)?;
+    let right = sort_values(cx, right, lt)?;
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => {
+                cx.tick()?;
+                if lt(cx, b, a)? {
+                    out.extend(r.next());
+                } else {
+                    out.extend(l.next());
+                }
+            }
+            (Some(_), None) => out.extend(l.by_ref()),
+            (None, Some(_)) => out.extend(r.by_ref()),
+            (None, None) => break,
+        }
+    }
+    Ok(out)
+}
+
+/// A one-shot generator over computed items (what Jinja's lazy filters return).
+pub fn generator(items: Vec<Value>) -> Value {
+    crate::iter::IterObj::one_shot(Box::new(Cursor::from_vec(items)))
+}
+
+/// Binds Python-style arguments against a parameter list: `"name"` (required),
+/// `"name=default"` (`none`, `true`, `false`, an int, a float or `'text'`), `"*args"`
+/// (a tuple) and `"**kwargs"` (a dict). `func` names the function in messages.
+pub fn bind(
+    func: &str,
+    params: &[&str],
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+) -> Result<Vec<Value>> {
+    let mut slots: Vec<Option<Value>> = vec![None; params.len()];
+    let names: Vec<&str> = params
+        .iter()
+        .map(|p| p.split('=').next().unwrap_or(p).trim_start_matches('*'))
+        .collect();
+    let star = params.iter().position(|p| p.starts_with('*') && !p.starts_with("**"));
+    let dstar = params.iter().position(|p| p.starts_with("**"));
+    let positional = star.or(dstar).unwrap_or(params.len());
+    let mut extra = Vec::new();
+    for (i, a) in args.into_iter().enumerate() {
+        if i < positional {
+            slots[i] = Some(a);
+        } else if star.is_some() {
+            extra.push(a);
+        } else {
+            return Err(Error::type_error(format!(
+                "{func}() takes {positional} positional arguments but more were given"
+            )));
+        }
+    }
+    if let Some(s) = star {
+        slots[s] = Some(Value::tuple(extra));
+    }
+    let mut kw = Dict::new();
+    for (k, v) in kwargs {
+        match names.iter().position(|n| *n == k) {
+            Some(i) if Some(i) != star && Some(i) != dstar => {
+                if slots[i].is_some() {
+                    return Err(Error::type_error(format!(
+                        "{func}() got multiple values for argument '{k}'"
+                    )));
+                }
+                slots[i] = Some(v);
+            }
+            _ if dstar.is_some() => kw.insert(Value::str(k), v)?,
+            _ => {
+                return Err(Error::type_error(format!(
+                    "{func}() got an unexpected keyword argument '{k}'"
+                )));
+            }
+        }
+    }
+    if let Some(d) = dstar {
+        slots[d] = Some(Value::dict(kw));
+    }
+    let mut out = Vec::with_capacity(params.len());
+    for (i, p) in params.iter().enumerate() {
+        match slots[i].take() {
+            Some(v) => out.push(v),
+            None => match p.split_once('=') {
+                Some((_, d)) => out.push(default_literal(d)),
+                None => {
+                    return Err(Error::type_error(format!(
+                        "{func}() missing 1 required positional argument: '{}'",
+                        names[i]
+                    )));
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+fn default_literal(d: &str) -> Value {
+    match d {
+        "none" => Value::Null,
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ if d.starts_with('\'') => Value::str(d.trim_matches('\'')),
+        _ => d
+            .parse::<i64>()
+            .map(Value::Int)
+            .or_else(|_| d.parse::<f64>().map(Value::Float))
+            .unwrap_or(Value::Null),
+    }
+}
