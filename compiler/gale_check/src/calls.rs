@@ -189,11 +189,15 @@ pub(crate) enum Problem {
         suggestion: Option<&'static str>,
         /// The name is a Mistral function (a global, not a filter).
         mistral: bool,
+        /// Inside `{% if %}` or `a if b else c`: Jinja fails only when it runs.
+        soft: bool,
     },
     /// A Jinja test that does not exist.
     UnknownTest {
         /// A built-in test close to it.
         suggestion: Option<&'static str>,
+        /// Inside `{% if %}` or `a if b else c`: Jinja fails only when it runs.
+        soft: bool,
     },
 }
 
@@ -499,7 +503,21 @@ fn yaql(e: &yq::Expr, base: u32, out: &mut Vec<Finding>) {
     });
 }
 
-fn jinja_expr(e: &jn::Expr, out: &mut Vec<Finding>) {
+/// Jinja compiles an unknown filter or test inside a conditional (a "soft frame":
+/// `{% if %}` and `a if b else c`) into a run-time failure, elsewhere into a
+/// compile-time one.
+fn jinja_expr(e: &jn::Expr, soft: bool, out: &mut Vec<Finding>) {
+    let mut soft_names: HashSet<u32> = HashSet::new();
+    e.walk(&mut |x| {
+        if let jn::ExprKind::CondExpr { .. } = &x.kind {
+            x.walk(&mut |y| match &y.kind {
+                jn::ExprKind::Filter { name_span, .. } | jn::ExprKind::Test { name_span, .. } => {
+                    soft_names.insert(name_span.start);
+                }
+                _ => {}
+            });
+        }
+    });
     e.walk(&mut |x| match &x.kind {
         jn::ExprKind::Filter {
             name, name_span, ..
@@ -519,6 +537,7 @@ fn jinja_expr(e: &jn::Expr, out: &mut Vec<Finding>) {
                         gale_diagnostics::did_you_mean(name, JINJA_FILTERS.iter().copied())
                     },
                     mistral,
+                    soft: soft || soft_names.contains(&name_span.start),
                 },
             });
         }
@@ -533,6 +552,7 @@ fn jinja_expr(e: &jn::Expr, out: &mut Vec<Finding>) {
                 range: name_span.start..name_span.end,
                 problem: Problem::UnknownTest {
                     suggestion: gale_diagnostics::did_you_mean(name, JINJA_TESTS.iter().copied()),
+                    soft: soft || soft_names.contains(&name_span.start),
                 },
             });
         }
@@ -540,21 +560,21 @@ fn jinja_expr(e: &jn::Expr, out: &mut Vec<Finding>) {
     });
 }
 
-fn jinja_nodes(nodes: &[jn::Node], out: &mut Vec<Finding>) {
+fn jinja_nodes(nodes: &[jn::Node], soft: bool, out: &mut Vec<Finding>) {
     for n in nodes {
         match n {
             jn::Node::Data(_) => {}
-            jn::Node::Output { expr, .. } => jinja_expr(expr, out),
+            jn::Node::Output { expr, .. } => jinja_expr(expr, soft, out),
             jn::Node::If {
                 branches,
                 else_body,
                 ..
             } => {
                 for (cond, body) in branches {
-                    jinja_expr(cond, out);
-                    jinja_nodes(body, out);
+                    jinja_expr(cond, true, out);
+                    jinja_nodes(body, true, out);
                 }
-                jinja_nodes(else_body, out);
+                jinja_nodes(else_body, true, out);
             }
             jn::Node::For {
                 target,
@@ -564,13 +584,13 @@ fn jinja_nodes(nodes: &[jn::Node], out: &mut Vec<Finding>) {
                 else_body,
                 ..
             } => {
-                jinja_expr(target, out);
-                jinja_expr(iter, out);
+                jinja_expr(target, soft, out);
+                jinja_expr(iter, soft, out);
                 if let Some(f) = filter {
-                    jinja_expr(f, out);
+                    jinja_expr(f, soft, out);
                 }
-                jinja_nodes(body, out);
-                jinja_nodes(else_body, out);
+                jinja_nodes(body, soft, out);
+                jinja_nodes(else_body, soft, out);
             }
             jn::Node::Set {
                 target,
@@ -579,23 +599,23 @@ fn jinja_nodes(nodes: &[jn::Node], out: &mut Vec<Finding>) {
                 body,
                 ..
             } => {
-                jinja_expr(target, out);
+                jinja_expr(target, soft, out);
                 if let Some(v) = value {
-                    jinja_expr(v, out);
+                    jinja_expr(v, soft, out);
                 }
                 if let Some(f) = filter {
-                    jinja_expr(f, out);
+                    jinja_expr(f, soft, out);
                 }
-                jinja_nodes(body, out);
+                jinja_nodes(body, soft, out);
             }
             jn::Node::With {
                 assignments, body, ..
             } => {
                 for (t, v) in assignments {
-                    jinja_expr(t, out);
-                    jinja_expr(v, out);
+                    jinja_expr(t, soft, out);
+                    jinja_expr(v, soft, out);
                 }
-                jinja_nodes(body, out);
+                jinja_nodes(body, soft, out);
             }
             jn::Node::Other {
                 tag, exprs, body, ..
@@ -604,10 +624,10 @@ fn jinja_nodes(nodes: &[jn::Node], out: &mut Vec<Finding>) {
                 // expressions of unknown role: only plain expressions are checked.
                 if &**tag != "filter" {
                     for e in exprs {
-                        jinja_expr(e, out);
+                        jinja_expr(e, soft, out);
                     }
                 }
-                jinja_nodes(body, out);
+                jinja_nodes(body, soft, out);
             }
         }
     }
@@ -630,7 +650,7 @@ pub(crate) fn findings(text: &str) -> Vec<Finding> {
             }
             Lang::Jinja => {
                 if let Ok(t) = gale_expr::jinja::parse_template(text) {
-                    jinja_nodes(&t.body, &mut out);
+                    jinja_nodes(&t.body, false, &mut out);
                 }
                 break;
             }
@@ -700,6 +720,7 @@ mod tests {
             ("{{ _.x | length is defined and _.y is odd }}", &[]),
             ("{{ _.x is definde }}", &[("definde", "unknown-test")]),
             ("{{ json_dump(_.x) }}", &[]),
+            ("{% if _.x %}{{ _.x | nope }}{% endif %}", &[("nope", "unknown-filter")]),
         ];
         for (text, want) in cases {
             let got = problems(text);

@@ -16,6 +16,7 @@
 //! - An error is reported only when the defect holds for every run, whatever guards
 //!   evaluate to; everything that depends on data is a warning.
 
+mod calls;
 mod checks;
 mod dataflow;
 mod graph;
@@ -190,6 +191,7 @@ pub fn check(document: &Document, source_map: &SourceMap) -> Analysis {
         graphs.push(render::plain(&g));
     }
     checks::run_signatures(&mut cx, document);
+    checks::run_calls(&mut cx);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();

@@ -204,11 +204,7 @@ pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
     };
     match gale_expr::detect(text) {
         None => Ok(expr.clone()),
-        Some(gale_expr::Lang::Jinja) => Err(EvalError {
-            kind: "JinjaEvaluationException".into(),
-            message: "Jinja evaluation is not implemented yet".into(),
-            cause: Some("NotImplemented".into()),
-        }),
+        Some(gale_expr::Lang::Jinja) => mistral_jinja(text, context),
         Some(gale_expr::Lang::Yaql) => {
             let mut result = text.to_string();
             for (outer, inner) in gale_expr::segments::yaql_expressions(text) {
@@ -223,6 +219,81 @@ pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
             Ok(J::String(result))
         }
     }
+}
+
+/// The first match of Python's `re.findall('({{(.*?)}})', text)`: (outer, inner)
+/// byte ranges. `.` does not match a newline.
+fn first_jinja_variable(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let mut from = 0;
+    while let Some(off) = text.get(from..)?.find("{{") {
+        let start = from + off;
+        let body = start + 2;
+        let rest = text.get(body..)?;
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if let Some(close) = rest[..line_end].find("}}") {
+            return Some((start..body + close + 2, body..body + close));
+        }
+        from = start + 1;
+    }
+    None
+}
+
+/// Mistral's `InlineJinjaEvaluator.evaluate`: a string that is exactly one `{{ E }}`
+/// gives E's typed value; any other string is rendered as a template (text).
+pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
+    let data = tagged::decode(context, false).unwrap_or(Value::Null);
+    let mut cx = Ctx::new(gale_vm::Options::mistral(), Budget::default());
+    let env = match &data {
+        Value::Dict(d) => d.get_str("__env").cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    cx.mistral = Some(Rc::new(DataHost(env)));
+    let result = match first_jinja_variable(text) {
+        None => Err(gale_vm::Error::index_error("list index out of range")),
+        Some((outer, inner)) if outer.len() == text.len() => {
+            crate::jinja::evaluate_expression(&mut cx, text.get(inner).unwrap_or(""), &data)
+                .and_then(|v| materialize(&mut cx, v))
+                .and_then(|v| tagged::encode(&v))
+        }
+        Some(_) => crate::jinja::render(&mut cx, text, &data).map(J::String),
+    };
+    result.map_err(|e| EvalError {
+        kind: "JinjaEvaluationException".into(),
+        message: format!(
+            "Can not evaluate Jinja expression [expression={text}, error={}]",
+            e.message()
+        ),
+        cause: Some(e.kind().python_name().to_string()),
+    })
+}
+
+/// Turns the lazy objects a Jinja expression may return (generators, `range`) into
+/// lists and named tuples into tuples, for encoding.
+fn materialize(cx: &mut Ctx, v: Value) -> Result<Value, gale_vm::Error> {
+    Ok(match v {
+        Value::Iter(_) => {
+            let items = gale_vm::jinja::iterate(cx, &v)?;
+            Value::list(
+                items
+                    .into_iter()
+                    .map(|x| materialize(cx, x))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Value::List(items) if items.iter().any(|x| matches!(x, Value::Native(_) | Value::Iter(_))) => {
+            Value::list(
+                items
+                    .iter()
+                    .map(|x| materialize(cx, x.clone()))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        Value::Native(_) => match gale_vm::jinja::downcast::<gale_vm::jinja::NamedTuple>(&v) {
+            Some(t) => Value::tuple(t.values.clone()),
+            None => v,
+        },
+        other => other,
+    })
 }
 
 /// `mistral.expressions.evaluate_recursively(data, context)`.
@@ -530,7 +601,7 @@ pub mod tagged {
             Value::TimeDelta(t) => json!({ "$timespan": t }),
             Value::Regex(r) => json!({"$regex": {"pattern": r.pattern, "flags": r.flags}}),
             Value::Iter(_) => json!({"$opaque": "iterator"}),
-            Value::Native(n) => json!({ "$opaque": n.0.type_name() }),
+            Value::Native(n) => json!({ "$opaque": n.0.qualname() }),
         })
     }
 }

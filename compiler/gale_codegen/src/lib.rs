@@ -24,6 +24,7 @@
 //! front door (`gale eval`, conformance cases).
 
 pub mod eval;
+pub mod jinja;
 pub mod reference;
 
 use std::collections::HashMap;

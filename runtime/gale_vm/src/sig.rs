@@ -264,6 +264,14 @@ pub struct Args {
 }
 
 impl Args {
+    /// Arguments that are all plain values (host helpers calling library functions).
+    pub fn from_values(values: Vec<Value>) -> Args {
+        Args {
+            slots: values.into_iter().map(Slot::Value).collect(),
+            name: "function",
+            null: Value::Null,
+        }
+    }
     /// The value of parameter `i` (null when absent or not a value).
     pub fn v(&self, i: usize) -> &Value {
         match self.slots.get(i) {

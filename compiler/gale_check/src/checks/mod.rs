@@ -3,9 +3,11 @@
 
 mod cycle_without_entry;
 mod cycle_without_exit;
+mod function_called_as_method;
 mod join_in_loop;
 mod join_may_not_fire;
 mod join_never_fires;
+mod method_called_as_function;
 mod missing_action_parameter;
 mod missing_workflow_input;
 mod possibly_undefined_variable;
@@ -15,11 +17,17 @@ mod task_not_yet_run;
 mod task_started_twice;
 mod undefined_variable;
 mod unknown_action_parameter;
+mod unknown_function;
+mod unknown_jinja_filter;
+mod unknown_jinja_test;
+mod unknown_keyword_argument;
+mod unknown_method;
 mod unknown_task_reference;
 mod unknown_workflow_input;
 mod unreachable_transition;
 mod unused_input;
 mod unused_var;
+mod wrong_arity;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
 use gale_hir::{Item, SourceMap, Task, Transition, WorkflowType};
@@ -32,9 +40,11 @@ use crate::{JoinVerdict, joins};
 pub(crate) const CODES: &[CodeInfo] = &[
     cycle_without_entry::INFO,
     cycle_without_exit::INFO,
+    function_called_as_method::INFO,
     join_in_loop::INFO,
     join_may_not_fire::INFO,
     join_never_fires::INFO,
+    method_called_as_function::INFO,
     missing_action_parameter::INFO,
     missing_workflow_input::INFO,
     possibly_undefined_variable::INFO,
@@ -44,10 +54,16 @@ pub(crate) const CODES: &[CodeInfo] = &[
     task_started_twice::INFO,
     undefined_variable::INFO,
     unknown_action_parameter::INFO,
+    unknown_function::INFO,
+    unknown_jinja_filter::INFO,
+    unknown_jinja_test::INFO,
+    unknown_keyword_argument::INFO,
+    unknown_method::INFO,
     unknown_task_reference::INFO,
     unknown_workflow_input::INFO,
     unreachable_transition::INFO,
     unused_var::INFO,
+    wrong_arity::INFO,
 ];
 
 /// What the checks produce.
@@ -178,4 +194,26 @@ pub(crate) fn action_mentions(source_map: &SourceMap) -> unused_input::Extra {
         }
     }
     extra
+}
+
+/// Runs the call checks (YAQL functions and methods, Jinja filters and tests) on every
+/// expression string of the document.
+pub(crate) fn run_calls(cx: &mut Context<'_>) {
+    use crate::calls::Problem;
+    let source_map = cx.source_map;
+    for site in source_map.expressions() {
+        for f in crate::calls::findings(&site.text) {
+            let span = site.offsets.span(f.range.start, f.range.end);
+            match f.problem {
+                Problem::UnknownFunction { .. } => unknown_function::report(cx, span, &f),
+                Problem::UnknownMethod { .. } => unknown_method::report(cx, span, &f),
+                Problem::FunctionAsMethod => function_called_as_method::report(cx, span, &f),
+                Problem::MethodAsFunction => method_called_as_function::report(cx, span, &f),
+                Problem::WrongArity { .. } => wrong_arity::report(cx, span, &f),
+                Problem::UnknownKeyword { .. } => unknown_keyword_argument::report(cx, span, &f),
+                Problem::UnknownFilter { .. } => unknown_jinja_filter::report(cx, span, &f),
+                Problem::UnknownTest { .. } => unknown_jinja_test::report(cx, span, &f),
+            }
+        }
+    }
 }

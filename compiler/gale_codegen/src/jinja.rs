@@ -1,0 +1,847 @@
+//! Jinja evaluation as Mistral 23 does it (`mistral/expressions/jinja_expression.py`):
+//! an AST evaluator over `gale_expr::jinja`'s tree, on `gale_vm`'s values and its Jinja
+//! runtime (`gale_vm::jinja`: object model, operators, filters, tests, globals).
+//!
+//! * [`evaluate_expression`]: a whole-string `{{ E }}` — `compile_expression(E)` called
+//!   with the template variables; the typed value is returned (an undefined result
+//!   raises, as Mistral's `str(result)` makes it).
+//! * [`render`]: any other string — `from_string(text).render(...)`, the text result,
+//!   with `trim_blocks`, `lstrip_blocks`, `-` whitespace control and one trailing
+//!   newline dropped.
+//!
+//! Template variables (`get_jinja_context`): `_` = the data context; `__env`,
+//! `__execution`, `__task_execution` when it is a dict; Mistral's functions bound to it;
+//! then Jinja's globals. Unknown filters and tests fail before anything runs
+//! (`TemplateAssertionError`, as Jinja's compiler does). Loops, output size and
+//! recursion are bounded by the [`Ctx`] budget and [`MAX_DEPTH`].
+//!
+//! This is a tree-walker, not bytecode: Jinja's statements (`for` with `loop`,
+//! macros, block `set`) would need instructions `gale_bytecode` does not have yet.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gale_expr::jinja::ast::{
+    BinaryOp, CallArgs, CmpOp, Const, Expr, ExprKind, Node, Template, UnaryOp,
+};
+use gale_vm::jinja::{self as rt, Function, JinjaFn, Namespace};
+use gale_vm::value::Dict;
+use gale_vm::{Ctx, Error, ErrorKind, Value};
+
+/// Deepest nesting of macro calls and recursive evaluation.
+pub const MAX_DEPTH: u32 = 100;
+
+thread_local! {
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter() -> Result<DepthGuard, Error> {
+        let d = DEPTH.with(|c| {
+            let d = c.get() + 1;
+            c.set(d);
+            d
+        });
+        let g = DepthGuard;
+        if d > MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::StepBudgetExceeded,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        Ok(g)
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|c| c.set(c.get().saturating_sub(1)));
+    }
+}
+
+type Scope = HashMap<String, Value>;
+
+/// The template variables Mistral passes for `data` (`get_jinja_context`).
+fn root_scope(data: &Value) -> Scope {
+    let mut s = Scope::new();
+    s.insert("_".into(), data.clone());
+    if let Value::Dict(d) = data {
+        for k in ["__env", "__execution", "__task_execution"] {
+            s.insert(k.into(), d.get_str(k).cloned().unwrap_or(Value::Null));
+        }
+    }
+    s
+}
+
+struct Renderer {
+    text: Rc<str>,
+    data: Value,
+    scopes: Vec<Scope>,
+}
+
+/// Evaluates the body of a whole-string `{{ … }}` (typed result).
+pub fn evaluate_expression(cx: &mut Ctx, expr: &str, data: &Value) -> Result<Value, Error> {
+    let parsed = gale_expr::jinja::parse_expression(expr)
+        .map_err(|e| Error::new(ErrorKind::TemplateSyntaxError, e.message))?;
+    check_names_expr(&parsed)?;
+    let mut r = Renderer {
+        text: Rc::from(expr),
+        data: data.clone(),
+        scopes: vec![root_scope(data)],
+    };
+    let _g = DepthGuard::enter()?;
+    let v = r.eval(cx, &parsed)?;
+    rt::check(&v)?;
+    Ok(v)
+}
+
+/// Renders a whole template to text.
+pub fn render(cx: &mut Ctx, text: &str, data: &Value) -> Result<String, Error> {
+    let tpl: Template = gale_expr::jinja::parse_template(text)
+        .map_err(|e| Error::new(ErrorKind::TemplateSyntaxError, e.message))?;
+    check_names_nodes(&tpl.body)?;
+    let mut r = Renderer {
+        text: Rc::from(text),
+        data: data.clone(),
+        scopes: vec![root_scope(data)],
+    };
+    let _g = DepthGuard::enter()?;
+    let mut out = String::new();
+    r.render_nodes(cx, &tpl.body, &mut out)?;
+    Ok(out)
+}
+
+fn check_names_expr(e: &Expr) -> Result<(), Error> {
+    let mut err = None;
+    e.walk(&mut |x| {
+        if err.is_some() {
+            return;
+        }
+        match &x.kind {
+            ExprKind::Filter { name, .. } if rt::filters::lookup(name).is_none() => {
+                err = Some(rt::filters::no_filter(name));
+            }
+            ExprKind::Test { name, .. } if rt::tests::lookup(name).is_none() => {
+                err = Some(rt::tests::no_test(name));
+            }
+            _ => {}
+        }
+    });
+    err.map_or(Ok(()), Err)
+}
+
+fn check_names_nodes(nodes: &[Node]) -> Result<(), Error> {
+    for n in nodes {
+        match n {
+            Node::Data(_) => {}
+            Node::Output { expr, .. } => check_names_expr(expr)?,
+            Node::If {
+                branches,
+                else_body,
+                ..
+            } => {
+                for (t, b) in branches {
+                    check_names_expr(t)?;
+                    check_names_nodes(b)?;
+                }
+                check_names_nodes(else_body)?;
+            }
+            Node::For {
+                iter,
+                filter,
+                body,
+                else_body,
+                ..
+            } => {
+                check_names_expr(iter)?;
+                if let Some(f) = filter {
+                    check_names_expr(f)?;
+                }
+                check_names_nodes(body)?;
+                check_names_nodes(else_body)?;
+            }
+            Node::Set {
+                value,
+                filter,
+                body,
+                ..
+            } => {
+                for e in value.iter().chain(filter.iter()) {
+                    check_names_expr(e)?;
+                }
+                check_names_nodes(body)?;
+            }
+            Node::With {
+                assignments, body, ..
+            } => {
+                for (_, v) in assignments {
+                    check_names_expr(v)?;
+                }
+                check_names_nodes(body)?;
+            }
+            Node::Other { exprs, body, .. } => {
+                for e in exprs {
+                    check_names_expr(e)?;
+                }
+                check_names_nodes(body)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A macro defined by `{% macro %}`.
+struct Macro {
+    text: Rc<str>,
+    data: Value,
+    closure: Vec<Scope>,
+    params: Vec<String>,
+    defaults: Vec<Expr>,
+    body: Rc<Vec<Node>>,
+}
+
+impl JinjaFn for Macro {
+    fn call(
+        &self,
+        cx: &mut Ctx,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+    ) -> Result<Value, Error> {
+        let _g = DepthGuard::enter()?;
+        let mut r = Renderer {
+            text: self.text.clone(),
+            data: self.data.clone(),
+            scopes: self.closure.clone(),
+        };
+        let mut frame = Scope::new();
+        let first_default = self.params.len() - self.defaults.len().min(self.params.len());
+        let mut args = args.into_iter();
+        for (i, p) in self.params.iter().enumerate() {
+            let v = match args.next() {
+                Some(v) => v,
+                None => match kwargs.iter().find(|(k, _)| k == p) {
+                    Some((_, v)) => v.clone(),
+                    None if i >= first_default => {
+                        r.scopes.push(frame.clone());
+                        let v = r.eval(cx, &self.defaults[i - first_default])?;
+                        r.scopes.pop();
+                        v
+                    }
+                    None => rt::undefined(
+                        ErrorKind::UndefinedError,
+                        format!("parameter '{p}' was not provided"),
+                    ),
+                },
+            };
+            frame.insert(p.clone(), v);
+        }
+        r.scopes.push(frame);
+        let mut out = String::new();
+        r.render_nodes(cx, &self.body, &mut out)?;
+        Ok(Value::str(out))
+    }
+}
+
+/// Name and parameter names of a `{% macro name(a, b=1) %}` header.
+fn macro_header(header: &str) -> Option<(String, Vec<String>)> {
+    let rest = header.trim_start_matches(['{', '%', '-', '+']).trim_start();
+    let rest = rest.strip_prefix("macro")?.trim_start();
+    let open = rest.find('(')?;
+    let name = rest[..open].trim().to_string();
+    let mut params = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    let mut in_default = false;
+    for c in rest[open + 1..].chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' if depth == 0 => {
+                if !cur.trim().is_empty() {
+                    params.push(cur.trim().to_string());
+                }
+                return Some((name, params));
+            }
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                if !cur.trim().is_empty() {
+                    params.push(cur.trim().to_string());
+                }
+                cur.clear();
+                in_default = false;
+                continue;
+            }
+            '=' if depth == 0 => in_default = true,
+            _ => {}
+        }
+        if !in_default && depth == 0 && c != '=' {
+            cur.push(c);
+        }
+    }
+    None
+}
+
+impl Renderer {
+    fn lookup(&self, name: &str) -> Value {
+        for s in self.scopes.iter().rev() {
+            if let Some(v) = s.get(name) {
+                return v.clone();
+            }
+        }
+        rt::globals::global(name, &self.data).unwrap_or_else(|| rt::undefined_name(name))
+    }
+
+    fn assign(&mut self, cx: &mut Ctx, target: &Expr, value: Value) -> Result<(), Error> {
+        match &target.kind {
+            ExprKind::Name(n) => {
+                if let Some(s) = self.scopes.last_mut() {
+                    s.insert(n.to_string(), value);
+                }
+                Ok(())
+            }
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let values = rt::iterate(cx, &value)?;
+                if values.len() != items.len() {
+                    return Err(Error::value_error(if values.len() > items.len() {
+                        format!("too many values to unpack (expected {})", items.len())
+                    } else {
+                        format!(
+                            "not enough values to unpack (expected {}, got {})",
+                            items.len(),
+                            values.len()
+                        )
+                    }));
+                }
+                for (t, v) in items.iter().zip(values) {
+                    self.assign(cx, t, v)?;
+                }
+                Ok(())
+            }
+            ExprKind::NsRef { name, attr } => {
+                let ns = self.lookup(name);
+                match rt::downcast::<Namespace>(&ns) {
+                    Some(n) => n.attrs.borrow_mut().insert(Value::str(&**attr), value),
+                    None => Err(Error::new(
+                        ErrorKind::TemplateAssertionError,
+                        "cannot assign attribute on non-namespace object",
+                    )),
+                }
+            }
+            _ => Err(Error::new(
+                ErrorKind::TemplateSyntaxError,
+                "cannot assign to this expression",
+            )),
+        }
+    }
+
+    fn data_text(&self, start: usize, end: usize) -> String {
+        let text: &str = &self.text;
+        let mut s = text.get(start..end).unwrap_or("");
+        let next = text.get(end..).unwrap_or("");
+        let b = next.as_bytes();
+        let is_tag = b.len() >= 2 && b[0] == b'{' && matches!(b[1], b'{' | b'%' | b'#');
+        if is_tag && b.get(2) == Some(&b'-') {
+            s = s.trim_end();
+        } else if is_tag && b[1] != b'{' && b.get(2) != Some(&b'+') {
+            // lstrip_blocks: spaces/tabs between a line start and a block/comment tag.
+            let l_pos = s.rfind('\n').map(|p| p + 1).unwrap_or(0);
+            let line_starting = start == 0 || text.as_bytes().get(start - 1) == Some(&b'\n');
+            if (l_pos > 0 || line_starting) && s[l_pos..].chars().all(|c| c == ' ' || c == '\t')
+            {
+                s = &s[..l_pos];
+            }
+        }
+        if s.contains('\r') {
+            s.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn render_nodes(&mut self, cx: &mut Ctx, nodes: &[Node], out: &mut String) -> Result<(), Error> {
+        for n in nodes {
+            cx.tick()?;
+            match n {
+                Node::Data(span) => {
+                    let t = self.data_text(span.start as usize, span.end as usize);
+                    cx.charge(t.len())?;
+                    out.push_str(&t);
+                }
+                Node::Output { expr, .. } => {
+                    let v = self.eval(cx, expr)?;
+                    let t = rt::to_str(&v)?;
+                    cx.charge(t.len())?;
+                    out.push_str(&t);
+                }
+                Node::If {
+                    branches,
+                    else_body,
+                    ..
+                } => {
+                    let mut done = false;
+                    for (test, body) in branches {
+                        let v = self.eval(cx, test)?;
+                        if rt::truthy(&v)? {
+                            self.render_nodes(cx, body, out)?;
+                            done = true;
+                            break;
+                        }
+                    }
+                    if !done {
+                        self.render_nodes(cx, else_body, out)?;
+                    }
+                }
+                Node::For {
+                    target,
+                    iter,
+                    filter,
+                    body,
+                    else_body,
+                    ..
+                } => self.render_for(cx, target, iter, filter.as_ref(), body, else_body, out)?,
+                Node::Set {
+                    target,
+                    value,
+                    filter,
+                    body,
+                    ..
+                } => {
+                    let v = match value {
+                        Some(e) => self.eval(cx, e)?,
+                        None => {
+                            let mut inner = String::new();
+                            self.render_nodes(cx, body, &mut inner)?;
+                            let v = Value::str(inner);
+                            match filter {
+                                Some(f) => self.eval_piped(cx, f, v)?,
+                                None => v,
+                            }
+                        }
+                    };
+                    self.assign(cx, target, v)?;
+                }
+                Node::With {
+                    assignments, body, ..
+                } => {
+                    let mut frame = Scope::new();
+                    for (t, e) in assignments {
+                        let v = self.eval(cx, e)?;
+                        if let ExprKind::Name(n) = &t.kind {
+                            frame.insert(n.to_string(), v);
+                        }
+                    }
+                    self.scopes.push(frame);
+                    let r = self.render_nodes(cx, body, out);
+                    self.scopes.pop();
+                    r?;
+                }
+                Node::Other {
+                    tag,
+                    exprs,
+                    body,
+                    span,
+                } => self.render_other(cx, tag, exprs, body, *span, out)?,
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_for(
+        &mut self,
+        cx: &mut Ctx,
+        target: &Expr,
+        iter: &Expr,
+        filter: Option<&Expr>,
+        body: &[Node],
+        else_body: &[Node],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let seq = self.eval(cx, iter)?;
+        let all = rt::iterate(cx, &seq)?;
+        let mut items = Vec::with_capacity(all.len());
+        if let Some(f) = filter {
+            for it in all {
+                self.scopes.push(Scope::new());
+                let r = self
+                    .assign(cx, target, it.clone())
+                    .and_then(|_| self.eval(cx, f))
+                    .and_then(|v| rt::truthy(&v));
+                self.scopes.pop();
+                if r? {
+                    items.push(it);
+                }
+            }
+        } else {
+            items = all;
+        }
+        if items.is_empty() {
+            return self.render_nodes(cx, else_body, out);
+        }
+        let n = items.len();
+        for (i, it) in items.iter().enumerate() {
+            cx.tick()?;
+            let mut frame = Scope::new();
+            let mut lp = Dict::new();
+            let entries: [(&str, Value); 10] = [
+                ("index", Value::Int(i as i64 + 1)),
+                ("index0", Value::Int(i as i64)),
+                ("revindex", Value::Int((n - i) as i64)),
+                ("revindex0", Value::Int((n - i - 1) as i64)),
+                ("first", Value::Bool(i == 0)),
+                ("last", Value::Bool(i + 1 == n)),
+                ("length", Value::Int(n as i64)),
+                ("depth", Value::Int(1)),
+                ("depth0", Value::Int(0)),
+                (
+                    "previtem",
+                    if i > 0 {
+                        items[i - 1].clone()
+                    } else {
+                        rt::undefined_name("previtem")
+                    },
+                ),
+            ];
+            for (k, v) in entries {
+                lp.insert(Value::str(k), v)?;
+            }
+            lp.insert(
+                Value::str("nextitem"),
+                items
+                    .get(i + 1)
+                    .cloned()
+                    .unwrap_or_else(|| rt::undefined_name("nextitem")),
+            )?;
+            frame.insert("loop".into(), Value::dict(lp));
+            self.scopes.push(frame);
+            let r = self
+                .assign(cx, target, it.clone())
+                .and_then(|_| self.render_nodes(cx, body, out));
+            self.scopes.pop();
+            r?;
+        }
+        Ok(())
+    }
+
+    fn render_other(
+        &mut self,
+        cx: &mut Ctx,
+        tag: &str,
+        exprs: &[Expr],
+        body: &[Node],
+        span: gale_expr::Span,
+        out: &mut String,
+    ) -> Result<(), Error> {
+        match tag {
+            "include" | "extends" | "import" | "from" => Err(Error::type_error(
+                "no loader for this environment specified",
+            )),
+            "block" | "autoescape" => self.render_nodes(cx, body, out),
+            "print" => {
+                for e in exprs {
+                    let v = self.eval(cx, e)?;
+                    out.push_str(&rt::to_str(&v)?);
+                }
+                Ok(())
+            }
+            "filter" => {
+                let mut inner = String::new();
+                self.render_nodes(cx, body, &mut inner)?;
+                let mut v = Value::str(inner);
+                if let Some(f) = exprs.first() {
+                    v = self.eval_piped(cx, f, v)?;
+                }
+                out.push_str(&rt::to_str(&v)?);
+                Ok(())
+            }
+            "macro" => {
+                let header = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or("");
+                let Some((name, params)) = macro_header(header) else {
+                    return Err(Error::new(
+                        ErrorKind::TemplateSyntaxError,
+                        "unsupported macro header",
+                    ));
+                };
+                let m = Macro {
+                    text: self.text.clone(),
+                    data: self.data.clone(),
+                    closure: self.scopes.clone(),
+                    params,
+                    defaults: exprs.to_vec(),
+                    body: Rc::new(body.to_vec()),
+                };
+                let f = rt::native(Function {
+                    name: name.clone(),
+                    kind: "Macro",
+                    imp: Rc::new(m),
+                });
+                if let Some(s) = self.scopes.last_mut() {
+                    s.insert(name, f);
+                }
+                Ok(())
+            }
+            other => Err(Error::new(
+                ErrorKind::TemplateAssertionError,
+                format!("the '{other}' statement is not supported by gale"),
+            )),
+        }
+    }
+
+    /// Evaluates a filter chain whose innermost target is the piped `value`.
+    fn eval_piped(&mut self, cx: &mut Ctx, f: &Expr, value: Value) -> Result<Value, Error> {
+        match &f.kind {
+            ExprKind::Filter {
+                target, name, args, ..
+            } => {
+                let v = match target {
+                    Some(t) => self.eval_piped(cx, t, value)?,
+                    None => value,
+                };
+                let (a, k) = self.eval_args(cx, args)?;
+                rt::filters::apply(cx, name, v, a, k)
+            }
+            _ => self.eval(cx, f),
+        }
+    }
+
+    fn eval_args(
+        &mut self,
+        cx: &mut Ctx,
+        args: &CallArgs,
+    ) -> Result<(Vec<Value>, Vec<(String, Value)>), Error> {
+        let mut a = Vec::with_capacity(args.args.len());
+        for e in &args.args {
+            a.push(self.eval(cx, e)?);
+        }
+        if let Some(d) = &args.dyn_args {
+            let v = self.eval(cx, d)?;
+            a.extend(rt::iterate(cx, &v)?);
+        }
+        let mut k = Vec::with_capacity(args.kwargs.len());
+        for (name, _, e) in &args.kwargs {
+            k.push((name.to_string(), self.eval(cx, e)?));
+        }
+        if let Some(d) = &args.dyn_kwargs {
+            match rt::check(&self.eval(cx, d)?)? {
+                Value::Dict(m) => {
+                    for (key, v) in m.map.iter() {
+                        k.push((rt::to_str(&key.0)?, v.clone()));
+                    }
+                }
+                other => {
+                    return Err(Error::type_error(format!(
+                        "argument after ** must be a mapping, not {}",
+                        other.type_name()
+                    )));
+                }
+            }
+        }
+        Ok((a, k))
+    }
+
+    fn eval(&mut self, cx: &mut Ctx, e: &Expr) -> Result<Value, Error> {
+        cx.tick()?;
+        Ok(match &e.kind {
+            ExprKind::Name(n) => self.lookup(n),
+            ExprKind::NsRef { name, attr } => {
+                let ns = self.lookup(name);
+                rt::getattr(cx, &ns, attr)?
+            }
+            ExprKind::Const(c) => match c {
+                Const::None => Value::Null,
+                Const::Bool(b) => Value::Bool(*b),
+                Const::Float(f) => Value::Float(*f),
+                Const::Str(s) => Value::str(s.as_str()),
+                Const::Int(t) => int_literal(t)?,
+            },
+            ExprKind::Tuple(items) | ExprKind::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval(cx, i)?);
+                }
+                if matches!(e.kind, ExprKind::Tuple(_)) {
+                    Value::tuple(v)
+                } else {
+                    Value::list(v)
+                }
+            }
+            ExprKind::Dict(pairs) => {
+                let mut d = Dict::new();
+                for (k, v) in pairs {
+                    let key = self.eval(cx, k)?;
+                    let val = self.eval(cx, v)?;
+                    d.insert(key, val)?;
+                }
+                Value::dict(d)
+            }
+            ExprKind::Getattr { target, attr, .. } => {
+                let t = self.eval(cx, target)?;
+                rt::getattr(cx, &t, attr)?
+            }
+            ExprKind::Getitem { target, index } => {
+                let t = self.eval(cx, target)?;
+                if let ExprKind::Slice { start, stop, step } = &index.kind {
+                    let mut part = |x: &Option<Box<Expr>>| -> Result<Value, Error> {
+                        match x {
+                            Some(x) => self.eval(cx, x),
+                            None => Ok(Value::Null),
+                        }
+                    };
+                    let (a, b, c) = (part(start)?, part(stop)?, part(step)?);
+                    rt::slice(cx, &t, &a, &b, &c)?
+                } else {
+                    let i = self.eval(cx, index)?;
+                    rt::getitem(cx, &t, &i)?
+                }
+            }
+            ExprKind::Slice { .. } => {
+                return Err(Error::type_error("a slice is only valid inside []"));
+            }
+            ExprKind::Call { callee, args } => {
+                let f = self.eval(cx, callee)?;
+                let (a, k) = self.eval_args(cx, args)?;
+                rt::call(cx, &f, a, k)?
+            }
+            ExprKind::Filter {
+                target, name, args, ..
+            } => {
+                let v = match target {
+                    Some(t) => self.eval(cx, t)?,
+                    None => Value::Null,
+                };
+                let (a, k) = self.eval_args(cx, args)?;
+                rt::filters::apply(cx, name, v, a, k)?
+            }
+            ExprKind::Test {
+                target, name, args, ..
+            } => {
+                let v = self.eval(cx, target)?;
+                let (a, k) = self.eval_args(cx, args)?;
+                Value::Bool(rt::tests::apply(cx, name, v, a, k)?)
+            }
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(cx, operand)?;
+                rt::unary(
+                    match op {
+                        UnaryOp::Not => "not",
+                        UnaryOp::Neg => "-",
+                        UnaryOp::Pos => "+",
+                    },
+                    &v,
+                )?
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                let l = self.eval(cx, lhs)?;
+                match op {
+                    BinaryOp::And => {
+                        if rt::truthy(&l)? {
+                            self.eval(cx, rhs)?
+                        } else {
+                            l
+                        }
+                    }
+                    BinaryOp::Or => {
+                        if rt::truthy(&l)? {
+                            l
+                        } else {
+                            self.eval(cx, rhs)?
+                        }
+                    }
+                    _ => {
+                        let r = self.eval(cx, rhs)?;
+                        let o = match op {
+                            BinaryOp::Add => "+",
+                            BinaryOp::Sub => "-",
+                            BinaryOp::Mul => "*",
+                            BinaryOp::Div => "/",
+                            BinaryOp::FloorDiv => "//",
+                            BinaryOp::Mod => "%",
+                            _ => "**",
+                        };
+                        rt::binary(cx, o, &l, &r)?
+                    }
+                }
+            }
+            ExprKind::Concat(parts) => {
+                let mut s = String::new();
+                for p in parts {
+                    let v = self.eval(cx, p)?;
+                    s.push_str(&rt::to_str(&v)?);
+                }
+                cx.charge(s.len())?;
+                Value::str(s)
+            }
+            ExprKind::Compare { first, ops } => {
+                let mut left = self.eval(cx, first)?;
+                for (op, rhs) in ops {
+                    let right = self.eval(cx, rhs)?;
+                    let o = match op {
+                        CmpOp::Eq => "==",
+                        CmpOp::Ne => "!=",
+                        CmpOp::Lt => "<",
+                        CmpOp::LtEq => "<=",
+                        CmpOp::Gt => ">",
+                        CmpOp::GtEq => ">=",
+                        CmpOp::In => "in",
+                        CmpOp::NotIn => "notin",
+                    };
+                    if !rt::compare(cx, o, &left, &right)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Value::Bool(true)
+            }
+            ExprKind::CondExpr {
+                test,
+                then,
+                otherwise,
+            } => {
+                let t = self.eval(cx, test)?;
+                if rt::truthy(&t)? {
+                    self.eval(cx, then)?
+                } else {
+                    match otherwise {
+                        Some(o) => self.eval(cx, o)?,
+                        None => rt::undefined(
+                            ErrorKind::UndefinedError,
+                            "the inline if-expression on line 1 evaluated to false and no else \
+                             section was defined.",
+                        ),
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn int_literal(t: &str) -> Result<Value, Error> {
+    let (digits, radix) = match t.get(..2) {
+        Some("0x" | "0X") => (&t[2..], 16),
+        Some("0o" | "0O") => (&t[2..], 8),
+        Some("0b" | "0B") => (&t[2..], 2),
+        _ => (t, 10),
+    };
+    num_bigint::BigInt::parse_bytes(digits.as_bytes(), radix)
+        .map(Value::from_bigint)
+        .ok_or_else(|| Error::value_error(format!("invalid integer literal {t}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macro_headers() {
+        assert_eq!(
+            macro_header("{% macro m(x, y=(1, 2), z='a') %}"),
+            Some(("m".into(), vec!["x".into(), "y".into(), "z".into()]))
+        );
+        assert_eq!(macro_header("{% macro m() %}"), Some(("m".into(), vec![])));
+    }
+}
