@@ -2,9 +2,12 @@
 //!
 //! * `gale eval [--lang yaql|jinja|auto] EXPR [--data JSON|@FILE]` prints the value as
 //!   JSON (tagged like the conformance files: `$set`, `$tuple`, `$datetime`…). `yaql`
-//!   (the default) evaluates EXPR as one YAQL expression with `$` = the data; `auto`
-//!   treats EXPR as a Mistral string (`"<% $.x %>"` keeps its type, `"n=<% $.n %>"` is
-//!   interpolated with Python `str()`, Jinja detected first, other text unchanged).
+//!   (the default) evaluates EXPR as one YAQL expression with `$` = the data; `jinja`
+//!   evaluates EXPR as one Jinja expression with `_` = the data (typed, as Mistral
+//!   evaluates `"{{ EXPR }}"`); `auto` treats EXPR as a Mistral string (`"<% $.x %>"`
+//!   and `"{{ _.x }}"` keep their type, `"n=<% $.n %>"` is interpolated with Python
+//!   `str()`, other Jinja strings are rendered as templates, Jinja is detected first,
+//!   other text unchanged).
 //! * `gale eval --batch FILE.jsonl` reads one case per line (the format of
 //!   `../shared/conformance/yaql/README.md`) and writes one line per case:
 //!   `{"id":…,"value":…}` or `{"id":…,"error":{"kind":…,"message":…}}`.
@@ -22,7 +25,7 @@ use gale_codegen::eval::{self, EvalError, Settings};
 pub enum Lang {
     /// One YAQL expression.
     Yaql,
-    /// One Jinja expression (not implemented yet).
+    /// One Jinja expression (as the body of a whole-string `{{ … }}`: typed result).
     Jinja,
     /// A Mistral string, detected and evaluated as Mistral does.
     Auto,
@@ -83,10 +86,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     let result = match args.lang {
         Lang::Auto => eval::mistral_evaluate(&serde_json::Value::String(expr), &data),
-        Lang::Jinja => eval::mistral_evaluate(
-            &serde_json::Value::String(format!("{{{{ {expr} }}}}")),
-            &data,
-        ),
+        Lang::Jinja => eval::eval_jinja_expression(&expr, &data),
         Lang::Yaql => {
             let value = eval::tagged::decode(&data, true);
             if value.is_none() {

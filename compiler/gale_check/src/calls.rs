@@ -525,8 +525,7 @@ fn jinja_expr(e: &jn::Expr, soft: bool, out: &mut Vec<Finding>) {
             if JINJA_FILTERS.contains(&&**name) {
                 return;
             }
-            let mistral = MISTRAL_FUNCTIONS.contains(&&**name)
-                || REMOVED_FUNCTIONS.iter().any(|(n, _, _)| *n == &**name);
+            let mistral = MISTRAL_FUNCTIONS.contains(&&**name);
             out.push(Finding {
                 name: name.to_string(),
                 range: name_span.start..name_span.end,
@@ -683,6 +682,31 @@ mod tests {
     }
 
     #[test]
+    fn suggestions() {
+        let first = |text: &str| findings(text).into_iter().next().map(|f| f.problem);
+        assert_eq!(
+            first("<% tsak(t1).result %>"),
+            Some(Problem::UnknownFunction {
+                suggestion: Some("task"),
+                removed: None
+            })
+        );
+        assert_eq!(
+            first("<% $.s.toupper() %>"),
+            Some(Problem::UnknownMethod {
+                suggestion: Some("toUpper")
+            })
+        );
+        assert_eq!(
+            first("<% json_pp($) %>"),
+            Some(Problem::UnknownFunction {
+                suggestion: None,
+                removed: Some(("json_dump", REMOVED_FUNCTIONS[0].2))
+            })
+        );
+    }
+
+    #[test]
     fn mistral_functions_are_in_the_table() {
         for f in MISTRAL_FUNCTIONS {
             assert!(!overloads(f).is_empty(), "{f} missing from gale_vm's table");
@@ -701,7 +725,10 @@ mod tests {
             ("<% json_pp($) %>", &[("json_pp", "unknown-function")]),
             ("<% 'a'.foo() %>", &[("foo", "unknown-method")]),
             ("<% toUpper('a') %>", &[("toUpper", "method-as-function")]),
-            ("<% $.x.json_dump() %>", &[("json_dump", "function-as-method")]),
+            (
+                "<% $.x.json_dump() %>",
+                &[("json_dump", "function-as-method")],
+            ),
             ("<% 'a'.toUpper(1) %>", &[("toUpper", "wrong-arity")]),
             ("<% str(1, 2) %>", &[("str", "wrong-arity")]),
             (
@@ -720,12 +747,14 @@ mod tests {
             ("{{ _.x | length is defined and _.y is odd }}", &[]),
             ("{{ _.x is definde }}", &[("definde", "unknown-test")]),
             ("{{ json_dump(_.x) }}", &[]),
-            ("{% if _.x %}{{ _.x | nope }}{% endif %}", &[("nope", "unknown-filter")]),
+            (
+                "{% if _.x %}{{ _.x | nope }}{% endif %}",
+                &[("nope", "unknown-filter")],
+            ),
         ];
         for (text, want) in cases {
             let got = problems(text);
-            let want: Vec<(String, &str)> =
-                want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+            let want: Vec<(String, &str)> = want.iter().map(|(n, k)| (n.to_string(), *k)).collect();
             assert_eq!(got, want, "{text}");
         }
     }

@@ -1,6 +1,7 @@
 //! Static analysis beyond Mistral: the task graph of every workflow (on petgraph),
 //! join verdicts, cycles, reverse-workflow requirements and transitions that can
-//! never run.
+//! never run, data flow, and the calls inside expressions (YAQL functions and methods
+//! against `gale_vm`'s signature table, Jinja filters and tests; see `calls.rs`).
 //!
 //! Entry point: [`check`] takes the semantic model of `gale_hir` and returns an
 //! [`Analysis`]: diagnostics (one module per code under `checks/`, each with its

@@ -5,7 +5,9 @@
 //! * [`mistral_evaluate`] / [`mistral_evaluate_recursively`]: Mistral's
 //!   `expressions.evaluate` rules (yaql.md §7): Jinja is detected first, a string that
 //!   is exactly one `<% %>` keeps its type, otherwise each occurrence is replaced by
-//!   Python `str()` of its value.
+//!   Python `str()` of its value. Jinja strings go to [`mistral_jinja`] (typed for a
+//!   whole `{{ E }}`, rendered text otherwise; [`crate::jinja`] evaluates).
+//! * [`eval_jinja_expression`]: one Jinja expression, typed.
 //! * [`run_case`]: one line of the conformance format (yaql or Mistral case) → the
 //!   `gale eval --batch` output object.
 //! * [`tagged`]: the conformance value encoding (`$set`, `$tuple`, `$datetime`, …).
@@ -196,8 +198,8 @@ fn mistral_yaql(text: &str, context: &J) -> Result<Value, EvalError> {
     })
 }
 
-/// `mistral.expressions.evaluate(expr, context)`: typed or interpolated YAQL; other
-/// strings unchanged. Jinja evaluation is not implemented yet (error).
+/// `mistral.expressions.evaluate(expr, context)`: Jinja (typed or rendered), typed or
+/// interpolated YAQL; other strings unchanged.
 pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
     let Some(text) = expr.as_str() else {
         return Ok(expr.clone());
@@ -238,9 +240,21 @@ fn first_jinja_variable(text: &str) -> Option<(std::ops::Range<usize>, std::ops:
     None
 }
 
-/// Mistral's `InlineJinjaEvaluator.evaluate`: a string that is exactly one `{{ E }}`
-/// gives E's typed value; any other string is rendered as a template (text).
-pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
+/// One Jinja expression (the body of `{{ … }}`), typed, as Mistral evaluates a
+/// whole-string `{{ expr }}` (`gale eval --lang jinja`).
+pub fn eval_jinja_expression(expr: &str, context: &J) -> Result<J, EvalError> {
+    jinja_with(&format!("{{{{ {expr} }}}}"), context, |cx, data| {
+        crate::jinja::evaluate_expression(cx, expr, data)
+            .and_then(|v| materialize(cx, v))
+            .and_then(|v| tagged::encode(&v))
+    })
+}
+
+fn jinja_with(
+    shown: &str,
+    context: &J,
+    run: impl FnOnce(&mut Ctx, &Value) -> Result<J, gale_vm::Error>,
+) -> Result<J, EvalError> {
     let data = tagged::decode(context, false).unwrap_or(Value::Null);
     let mut cx = Ctx::new(gale_vm::Options::mistral(), Budget::default());
     let env = match &data {
@@ -248,22 +262,28 @@ pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
         _ => Value::Null,
     };
     cx.mistral = Some(Rc::new(DataHost(env)));
-    let result = match first_jinja_variable(text) {
-        None => Err(gale_vm::Error::index_error("list index out of range")),
-        Some((outer, inner)) if outer.len() == text.len() => {
-            crate::jinja::evaluate_expression(&mut cx, text.get(inner).unwrap_or(""), &data)
-                .and_then(|v| materialize(&mut cx, v))
-                .and_then(|v| tagged::encode(&v))
-        }
-        Some(_) => crate::jinja::render(&mut cx, text, &data).map(J::String),
-    };
-    result.map_err(|e| EvalError {
+    run(&mut cx, &data).map_err(|e| EvalError {
         kind: "JinjaEvaluationException".into(),
         message: format!(
-            "Can not evaluate Jinja expression [expression={text}, error={}]",
+            "Can not evaluate Jinja expression [expression={shown}, error={}]",
             e.message()
         ),
         cause: Some(e.kind().python_name().to_string()),
+    })
+}
+
+/// Mistral's `InlineJinjaEvaluator.evaluate`: a string that is exactly one `{{ E }}`
+/// gives E's typed value; any other string is rendered as a template (text).
+pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
+    jinja_with(text, context, |cx, data| match first_jinja_variable(text) {
+        // `patterns[0]` on an empty list: a string with only `{% %}` blocks.
+        None => Err(gale_vm::Error::index_error("list index out of range")),
+        Some((outer, inner)) if outer.len() == text.len() => {
+            crate::jinja::evaluate_expression(cx, text.get(inner).unwrap_or(""), data)
+                .and_then(|v| materialize(cx, v))
+                .and_then(|v| tagged::encode(&v))
+        }
+        Some(_) => crate::jinja::render(cx, text, data).map(J::String),
     })
 }
 
@@ -288,10 +308,15 @@ fn materialize(cx: &mut Ctx, v: Value) -> Result<Value, gale_vm::Error> {
                     .collect::<Result<_, _>>()?,
             )
         }
-        Value::Native(_) => match gale_vm::jinja::downcast::<gale_vm::jinja::NamedTuple>(&v) {
-            Some(t) => Value::tuple(t.values.clone()),
-            None => v,
-        },
+        Value::Native(_) => {
+            if let Some(t) = gale_vm::jinja::downcast::<gale_vm::jinja::NamedTuple>(&v) {
+                Value::tuple(t.values.clone())
+            } else if let Some(r) = gale_vm::jinja::downcast::<gale_vm::jinja::Range>(&v) {
+                Value::list(r.items())
+            } else {
+                v
+            }
+        }
         other => other,
     })
 }

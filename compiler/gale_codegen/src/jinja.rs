@@ -84,8 +84,15 @@ struct Renderer {
 
 /// Evaluates the body of a whole-string `{{ … }}` (typed result).
 pub fn evaluate_expression(cx: &mut Ctx, expr: &str, data: &Value) -> Result<Value, Error> {
-    let parsed = gale_expr::jinja::parse_expression(expr)
-        .map_err(|e| Error::new(ErrorKind::TemplateSyntaxError, e.message))?;
+    let parsed = gale_expr::jinja::parse_expression(expr).map_err(|e| {
+        // Lexer errors are not "translated" on this path: Jinja appends the line.
+        let message = if e.message.starts_with("unexpected char") {
+            format!("{}\n  line 1", e.message)
+        } else {
+            e.message
+        };
+        Error::new(ErrorKind::TemplateSyntaxError, message)
+    })?;
     check_names_expr(&parsed)?;
     let mut r = Renderer {
         text: Rc::from(expr),
@@ -94,7 +101,8 @@ pub fn evaluate_expression(cx: &mut Ctx, expr: &str, data: &Value) -> Result<Val
     };
     let _g = DepthGuard::enter()?;
     let v = r.eval(cx, &parsed)?;
-    rt::check(&v)?;
+    // Mistral calls `str(result)` so that a StrictUndefined raises.
+    rt::to_str(&v)?;
     Ok(v)
 }
 
@@ -655,7 +663,11 @@ impl Renderer {
             ExprKind::Const(c) => match c {
                 Const::None => Value::Null,
                 Const::Bool(b) => Value::Bool(*b),
-                Const::Float(f) => Value::Float(*f),
+                Const::Float(f) if f.is_finite() => Value::Float(*f),
+                Const::Float(_) => {
+                    // Jinja's code generator writes `repr(inf)`, a name Python lacks.
+                    return Err(Error::new(ErrorKind::NameError, "name 'inf' is not defined"));
+                }
                 Const::Str(s) => Value::str(s.as_str()),
                 Const::Int(t) => int_literal(t)?,
             },
@@ -808,8 +820,7 @@ impl Renderer {
                 } else {
                     match otherwise {
                         Some(o) => self.eval(cx, o)?,
-                        None => rt::undefined(
-                            ErrorKind::UndefinedError,
+                        None => rt::lenient_undefined(
                             "the inline if-expression on line 1 evaluated to false and no else \
                              section was defined.",
                         ),

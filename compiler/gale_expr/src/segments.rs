@@ -175,19 +175,20 @@ pub fn find_segments(text: &str) -> Vec<Segment> {
     if !may_hold_expression(text) {
         return Vec::new();
     }
-    match detect(text) {
-        None => Vec::new(),
-        Some(Lang::Yaql) => yaql_expressions(text)
-            .into_iter()
-            .map(|(outer, inner)| Segment {
-                lang: Lang::Yaql,
-                kind: SegmentKind::Expression,
-                outer: r32(outer),
-                inner: r32(inner),
-            })
-            .collect(),
-        Some(Lang::Jinja) => jinja_segments(text),
+    if is_jinja(text) {
+        return jinja_segments(text);
     }
+    // YAQL when `<%.*?%>` matches, i.e. when there is at least one expression (the
+    // same first match as `is_yaql`'s search): no separate detection pass.
+    yaql_expressions(text)
+        .into_iter()
+        .map(|(outer, inner)| Segment {
+            lang: Lang::Yaql,
+            kind: SegmentKind::Expression,
+            outer: r32(outer),
+            inner: r32(inner),
+        })
+        .collect()
 }
 
 /// The segments of a string already known to be Jinja (the Jinja case of
@@ -224,6 +225,33 @@ pub(crate) fn jinja_segments(text: &str) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_follow_detection() {
+        for s in [
+            "",
+            "plain",
+            "<% 1 %>",
+            "<% 1\n%> <% 2 %>",
+            "<%%>",
+            "a <% 1 %> b <% 2 %>",
+            "<% 1",
+            "{{ x }} <% 1 %>",
+            "{% if x %}y{% endif %}",
+            "{# c #} <% 1 %>",
+            "<<% 1 %>>",
+            "<% '%>' %>",
+        ] {
+            let segs = find_segments(s);
+            match detect(s) {
+                None => assert!(segs.is_empty(), "{s:?}"),
+                Some(lang) => {
+                    assert!(!segs.is_empty(), "{s:?}");
+                    assert!(segs.iter().all(|g| g.lang == lang), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn recognition() {

@@ -61,6 +61,8 @@ pub enum ErrorKind {
     SecurityError,
     /// Jinja `TemplateSyntaxError`.
     TemplateSyntaxError,
+    /// Python `NameError` (Jinja: an infinite float literal compiles to `inf`).
+    NameError,
     /// Jinja `TemplateAssertionError` (an unknown filter or test).
     TemplateAssertionError,
 }
@@ -95,6 +97,7 @@ impl ErrorKind {
             ErrorKind::UndefinedError => "UndefinedError",
             ErrorKind::SecurityError => "SecurityError",
             ErrorKind::TemplateSyntaxError => "TemplateSyntaxError",
+            ErrorKind::NameError => "NameError",
             ErrorKind::TemplateAssertionError => "TemplateAssertionError",
         }
     }

@@ -17,11 +17,13 @@ function (and no method) in the standard library and among Mistral's functions (
 `yaml_dump`, `yaml_parse`) raises `NoFunctionRegisteredException: Unknown function` and fails \
 the task. Names are case-sensitive camelCase (`toUpper`, not `to_upper`); a trailing `_` is \
 ignored.\n\n\
-`json_pp` was removed in Mistral 23.0.0: it is an **error**, and the fix replaces it with \
-`json_dump` (same JSON text, indented by 4 spaces).\n\n\
-Any other unknown name is a **warning**: a deployment may register its own expression \
-functions (Mistral loads the `mistral.expression.functions` entry points, e.g. StackStorm's \
-`st2kv`), so the name may exist where the workflow runs. Names defined in the same \
+`json_pp` was removed in Mistral 23.0.0: it gets its own message, and the fix replaces it \
+with `json_dump` (same JSON text, indented by 4 spaces).\n\n\
+It is a warning, not an error: Mistral accepts the document at upload, and a deployment may \
+register its own expression functions (Mistral loads the `mistral.expression.functions` \
+entry points), so the name may exist where the workflow runs — real workflows call \
+StackStorm's `st2kv`, `regex_match`… and Nokia NSP's `locate_nsp`, `resolve_jinja`…. \
+Promote it in `gale.toml` when your deployment has no plugins. Names defined in the same \
 expression with `def(name, …)` are not checked.\n\n\
 **Example:**\n\n```yaml\npublish:\n  text: <% json_pp($.data) %>\n  n: <% lenght($.items) %>\n```\n\n\
 **Fix:** use `json_dump`; correct the spelling (`len`).",
@@ -37,7 +39,7 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
         return;
     };
     let d = if let Some((new, why)) = removed {
-        Diagnostic::error(
+        Diagnostic::warning(
             INFO.code,
             span,
             format!("unknown function `{}`: removed from Mistral", f.name),
@@ -52,9 +54,11 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
                  registers it, yaql raises `NoFunctionRegisteredException`",
             );
         if let Some(s) = suggestion {
-            d = d
-                .with_help(format!("did you mean `{s}`?"))
-                .with_fix(format!("replace with `{s}`"), span, *s);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                span,
+                *s,
+            );
         }
         d
     };

@@ -8,7 +8,7 @@ use crate::calls::{Finding, Problem};
 /// Documentation of `unknown-jinja-filter`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "unknown-jinja-filter",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "a Jinja filter that does not exist (Mistral's functions are not filters)",
     explanation: "Mistral evaluates Jinja in a sandboxed environment with Jinja's built-in \
 filters only. Its own functions (`json_dump`, `yaml_dump`, `task`…) are globals of the \
@@ -33,13 +33,11 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
         return;
     };
     let message = format!("no Jinja filter named `{}`", f.name);
-    let mut d = if *soft {
-        Diagnostic::warning(INFO.code, span, message).with_note(
-            "inside `{% if %}` or `… if … else …` Jinja fails only when this part runs",
-        )
+    let mut d = Diagnostic::warning(INFO.code, span, message).with_note(if *soft {
+        "inside `{% if %}` or `… if … else …` Jinja raises `No filter named` only when this part runs"
     } else {
-        Diagnostic::error(INFO.code, span, message)
-    };
+        "Jinja raises `No filter named` when it compiles the expression"
+    });
     if *mistral {
         d = d
             .with_note(format!(
@@ -48,11 +46,12 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
             ))
             .with_help(format!("call it as a function: `{}(value)`", f.name));
     } else {
-        d = d.with_note("Jinja raises `No filter named` when it compiles the expression");
         if let Some(s) = suggestion {
-            d = d
-                .with_help(format!("did you mean `{s}`?"))
-                .with_fix(format!("replace with `{s}`"), span, *s);
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+                format!("replace with `{s}`"),
+                span,
+                *s,
+            );
         }
     }
     cx.push(d);

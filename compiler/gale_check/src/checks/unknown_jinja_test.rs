@@ -8,7 +8,7 @@ use crate::calls::{Finding, Problem};
 /// Documentation of `unknown-jinja-test`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "unknown-jinja-test",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "a Jinja test that does not exist",
     explanation: "`x is name` applies Jinja test `name`. Mistral's environment has Jinja's \
 built-in tests only (`defined`, `none`, `string`, `number`, `mapping`, `sequence`, `odd`, \
@@ -26,17 +26,18 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
     };
     let message = format!("no Jinja test named `{}`", f.name);
     let mut d = if *soft {
-        Diagnostic::warning(INFO.code, span, message).with_note(
-            "inside `{% if %}` or `… if … else …` Jinja fails only when this part runs",
-        )
+        Diagnostic::warning(INFO.code, span, message)
+            .with_note("inside `{% if %}` or `… if … else …` Jinja fails only when this part runs")
     } else {
-        Diagnostic::error(INFO.code, span, message)
+        Diagnostic::warning(INFO.code, span, message)
             .with_note("Jinja raises `No test named` when it compiles the expression")
     };
     if let Some(s) = suggestion {
-        d = d
-            .with_help(format!("did you mean `{s}`?"))
-            .with_fix(format!("replace with `{s}`"), span, *s);
+        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+            format!("replace with `{s}`"),
+            span,
+            *s,
+        );
     }
     cx.push(d);
 }

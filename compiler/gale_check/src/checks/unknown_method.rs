@@ -27,9 +27,11 @@ pub(crate) fn report(cx: &mut Context<'_>, span: Span, f: &Finding) {
     let mut d = Diagnostic::warning(INFO.code, span, format!("unknown method `{}`", f.name))
         .with_note("the YAQL standard library has no method of that name");
     if let Some(s) = suggestion {
-        d = d
-            .with_help(format!("did you mean `{s}`?"))
-            .with_fix(format!("replace with `{s}`"), span, *s);
+        d = d.with_help(format!("did you mean `{s}`?")).with_fix(
+            format!("replace with `{s}`"),
+            span,
+            *s,
+        );
     }
     cx.push(d);
 }

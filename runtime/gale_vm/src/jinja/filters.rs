@@ -725,16 +725,21 @@ fn truncate(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 }
 
 fn urlencode(_: &mut Ctx, a: &[Value]) -> Result<Value> {
-    let quote = |s: &str| -> String {
+    // Jinja's `url_quote`: `/` is safe except in query-string mode, where a space
+    // becomes `+`.
+    let quote_with = |s: &str, for_qs: bool| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' | b'/' => {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
                     (b as char).to_string()
                 }
+                b'/' if !for_qs => "/".to_string(),
+                b' ' if for_qs => "+".to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
+    let quote = |s: &str| quote_with(s, true);
     Ok(Value::str(match check(&a[0])? {
         Value::Dict(d) => d
             .map
@@ -742,7 +747,7 @@ fn urlencode(_: &mut Ctx, a: &[Value]) -> Result<Value> {
             .map(|(k, v)| Ok(format!("{}={}", quote(&to_str(&k.0)?), quote(&to_str(v)?))))
             .collect::<Result<Vec<_>>>()?
             .join("&"),
-        v => quote(&to_str(v)?),
+        v => quote_with(&to_str(v)?, false),
     }))
 }
 

@@ -78,14 +78,8 @@ fn range(cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result
     if step == 0 {
         return Err(Error::value_error("range() arg 3 must not be zero"));
     }
-    let count = if step > 0 {
-        if stop > start { (stop - start - 1) / step + 1 } else { 0 }
-    } else if start > stop {
-        (start - stop - 1) / (-step) + 1
-    } else {
-        0
-    };
-    if count > MAX_RANGE {
+    let r = super::Range { start, stop, step };
+    if r.len() as i64 > MAX_RANGE {
         return Err(Error::new(
             ErrorKind::OverflowError,
             format!(
@@ -93,9 +87,8 @@ fn range(cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result
             ),
         ));
     }
-    cx.charge(count as usize * 16)?;
-    let items: Vec<Value> = (0..count).map(|i| Value::Int(start + i * step)).collect();
-    Ok(crate::iter::IterObj::memo(Box::new(crate::iter::Cursor::from_vec(items))))
+    cx.tick()?;
+    Ok(native(r))
 }
 
 fn dict(_: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
@@ -218,7 +211,10 @@ pub fn mistral(cx: &mut Ctx, name: &str, a: &[Value]) -> Result<Value> {
                 .cloned()
                 .ok_or_else(|| Error::key_error(format!("'{k}'"))),
             Value::Null => Err(Error::type_error("'NoneType' object is not subscriptable")),
-            Value::Str(_) | Value::List(_) | Value::Tuple(_) => Err(Error::type_error(format!(
+            Value::Str(_) => Err(Error::type_error(
+                "string indices must be integers, not 'str'",
+            )),
+            Value::List(_) | Value::Tuple(_) => Err(Error::type_error(format!(
                 "{} indices must be integers or slices, not str",
                 ctx.type_name()
             ))),
@@ -242,14 +238,20 @@ pub fn mistral(cx: &mut Ctx, name: &str, a: &[Value]) -> Result<Value> {
             crate::mistral::yaml_parse(cx, &crate::sig::Args::from_values(vec![Value::str(s)]))
         }
         "uuid" => crate::mistral::uuid(cx, &args(1)),
-        "execution" => crate::mistral::execution(cx, &args(1)),
+        "execution" => {
+            dict_key("__execution")?;
+            crate::mistral::execution(cx, &args(1))
+        }
         "executions" => crate::mistral::executions(cx, &args(1)),
         "task" => {
             dict_key("__task_execution")?;
             crate::mistral::task(cx, &args(1))
         }
         "tasks" => crate::mistral::tasks(cx, &args(1)),
-        "global" => crate::mistral::global(cx, &args(1)),
+        "global" => {
+            dict_key("__execution")?;
+            crate::mistral::global(cx, &args(1))
+        }
         _ => Err(Error::type_error(format!("unknown function {name}"))),
     }
 }

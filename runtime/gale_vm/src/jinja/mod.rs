@@ -39,12 +39,53 @@ pub trait JinjaFn {
     fn call(&self, cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value>;
 }
 
-/// A `StrictUndefined`: the error its use raises.
+/// A `StrictUndefined` (the error its use raises), or, when not `strict`, a plain
+/// `Undefined` (`{{ 1 if false }}`): printed as `''`, false, empty.
 pub struct Undefined {
     /// `UndefinedError` or `SecurityError`.
     pub kind: ErrorKind,
     /// The message.
     pub message: String,
+    /// `StrictUndefined` rather than `Undefined`.
+    pub strict: bool,
+}
+
+/// `range(start, stop, step)`: a lazy, re-iterable, sized sequence.
+pub struct Range {
+    /// First value.
+    pub start: i64,
+    /// End (exclusive).
+    pub stop: i64,
+    /// Step (non-zero).
+    pub step: i64,
+}
+
+impl Range {
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        let n = if self.step > 0 {
+            if self.stop > self.start {
+                (self.stop - self.start - 1) / self.step + 1
+            } else {
+                0
+            }
+        } else if self.start > self.stop {
+            (self.start - self.stop - 1) / (-self.step) + 1
+        } else {
+            0
+        };
+        n.max(0) as usize
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The items.
+    pub fn items(&self) -> Vec<Value> {
+        (0..self.len() as i64)
+            .map(|i| Value::Int(self.start + i * self.step))
+            .collect()
+    }
 }
 
 /// A bound Python method (`_.items`, `'x'.upper`).
@@ -114,8 +155,17 @@ macro_rules! native {
 }
 native!(
     Undefined,
-    |_: &Undefined| "StrictUndefined",
-    |_: &Undefined| "jinja2.runtime.StrictUndefined".to_string()
+    |u: &Undefined| if u.strict { "StrictUndefined" } else { "Undefined" },
+    |u: &Undefined| if u.strict {
+        "jinja2.runtime.StrictUndefined".to_string()
+    } else {
+        "jinja2.runtime.Undefined".to_string()
+    }
+);
+native!(
+    Range,
+    |_: &Range| "range",
+    |_: &Range| "builtins.range".to_string()
 );
 native!(
     Method,
@@ -125,7 +175,12 @@ native!(
 native!(
     Function,
     |f: &Function| f.kind,
-    |f: &Function| format!("builtins.{}", f.kind)
+    |f: &Function| match f.kind {
+        k if k.contains('.') => k.to_string(),
+        "Joiner" => "jinja2.utils.Joiner".to_string(),
+        "Macro" => "jinja2.runtime.Macro".to_string(),
+        k => format!("builtins.{k}"),
+    }
 );
 native!(
     Namespace,
@@ -166,7 +221,22 @@ pub fn undefined(kind: ErrorKind, message: impl Into<String>) -> Value {
     native(Undefined {
         kind,
         message: message.into(),
+        strict: true,
     })
+}
+
+/// A plain (lenient) `Undefined`, as `{{ 1 if false }}` produces.
+pub fn lenient_undefined(message: impl Into<String>) -> Value {
+    native(Undefined {
+        kind: ErrorKind::UndefinedError,
+        message: message.into(),
+        strict: false,
+    })
+}
+
+/// True for a plain (non-strict) `Undefined`.
+pub fn is_lenient(v: &Value) -> bool {
+    downcast::<Undefined>(v).is_some_and(|u| !u.strict)
 }
 
 /// `'name' is undefined`.
@@ -218,11 +288,16 @@ pub fn check(v: &Value) -> Result<&Value> {
 
 /// Python truthiness (an undefined raises).
 pub fn truthy(v: &Value) -> Result<bool> {
+    if is_lenient(v) {
+        return Ok(false);
+    }
     check(v)?;
     Ok(match v {
         Value::Native(n) => {
             if let Some(d) = n.0.as_any().downcast_ref::<DictView>() {
                 !d.items.is_empty()
+            } else if let Some(r) = n.0.as_any().downcast_ref::<Range>() {
+                !r.is_empty()
             } else {
                 true
             }
@@ -233,70 +308,123 @@ pub fn truthy(v: &Value) -> Result<bool> {
 
 /// Python `str(v)` (an undefined raises).
 pub fn to_str(v: &Value) -> Result<String> {
+    if is_lenient(v) {
+        return Ok(String::new());
+    }
     check(v)?;
     Ok(match v {
         Value::Str(s) => s.as_str().to_owned(),
-        Value::Native(_) => repr(v)?,
-        _ => crate::pyfmt::py_str(v),
+        Value::DateTime(_) | Value::TimeDelta(_) => crate::pyfmt::py_str(v),
+        _ => repr(v)?,
     })
 }
 
-/// Python `repr(v)`, natives included.
+/// Python's limit on int → str conversion (`sys.get_int_max_str_digits()`).
+pub const INT_MAX_STR_DIGITS: u64 = 4300;
+
+fn big_repr(b: &num_bigint::BigInt) -> Result<String> {
+    // 3.33 bits per decimal digit: check before converting.
+    if b.bits() > INT_MAX_STR_DIGITS * 3321 / 1000 {
+        let s = b.to_string();
+        if s.trim_start_matches('-').len() as u64 > INT_MAX_STR_DIGITS {
+            return Err(Error::value_error(
+                "Exceeds the limit (4300 digits) for integer string conversion; use \
+                 sys.set_int_max_str_digits() to increase the limit",
+            ));
+        }
+        return Ok(s);
+    }
+    Ok(b.to_string())
+}
+
+/// Python `repr(v)`, natives included (recursive through containers).
 pub fn repr(v: &Value) -> Result<String> {
-    check(v)?;
-    Ok(match v {
+    let mut out = String::new();
+    write_repr(v, &mut out, 0)?;
+    Ok(out)
+}
+
+fn write_repr(v: &Value, out: &mut String, depth: usize) -> Result<()> {
+    if depth > 200 {
+        return Err(Error::new(
+            ErrorKind::StepBudgetExceeded,
+            "maximum recursion depth exceeded while getting the repr of an object",
+        ));
+    }
+    let seq = |items: &[Value], open: &str, close: &str, out: &mut String| -> Result<()> {
+        out.push_str(open);
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            write_repr(x, out, depth + 1)?;
+        }
+        if open == "(" && items.len() == 1 {
+            out.push(',');
+        }
+        out.push_str(close);
+        Ok(())
+    };
+    match v {
+        Value::BigInt(b) => out.push_str(&big_repr(b)?),
+        Value::Tuple(items) => seq(items, "(", ")", out)?,
+        Value::List(items) => seq(items, "[", "]", out)?,
+        Value::Dict(d) => {
+            out.push('{');
+            for (i, (k, x)) in d.map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(&k.0, out, depth + 1)?;
+                out.push_str(": ");
+                write_repr(x, out, depth + 1)?;
+            }
+            out.push('}');
+        }
         Value::Native(n) => {
             let any = n.0.as_any();
-            if let Some(t) = any.downcast_ref::<NamedTuple>() {
-                let mut s = format!("{}(", t.type_name);
-                for (i, (f, x)) in t.fields.iter().zip(&t.values).enumerate() {
-                    if i > 0 {
-                        s.push_str(", ");
-                    }
-                    s.push_str(&format!("{f}={}", repr(x)?));
-                }
-                s.push(')');
-                s
+            if any.downcast_ref::<Undefined>().is_some() {
+                out.push_str("Undefined");
+            } else if let Some(t) = any.downcast_ref::<NamedTuple>() {
+                seq(&t.values, "(", ")", out)?;
             } else if let Some(d) = any.downcast_ref::<DictView>() {
-                let items: Result<Vec<String>> = d.items.iter().map(repr).collect();
-                format!("{}([{}])", d.kind, items?.join(", "))
+                out.push_str(d.kind);
+                out.push('(');
+                seq(&d.items, "[", "]", out)?;
+                out.push(')');
+            } else if let Some(r) = any.downcast_ref::<Range>() {
+                if r.step == 1 {
+                    out.push_str(&format!("range({}, {})", r.start, r.stop));
+                } else {
+                    out.push_str(&format!("range({}, {}, {})", r.start, r.stop, r.step));
+                }
             } else if let Some(m) = any.downcast_ref::<Method>() {
-                format!(
+                out.push_str(&format!(
                     "<built-in method {} of {} object>",
                     m.name,
                     m.receiver.type_name()
-                )
+                ));
             } else if let Some(f) = any.downcast_ref::<Function>() {
-                format!("<function {}>", f.name)
+                out.push_str(&format!("<function {}>", f.name));
             } else if let Some(ns) = any.downcast_ref::<Namespace>() {
-                let d = ns.attrs.borrow();
-                let items: Result<Vec<String>> = d
-                    .map
-                    .iter()
-                    .map(|(k, x)| Ok(format!("{}={}", to_str(&k.0)?, repr(x)?)))
-                    .collect();
-                format!("<Namespace {}>", items?.join(", "))
+                let d = ns.attrs.borrow().clone();
+                out.push_str("<Namespace ");
+                write_repr(&Value::dict(d), out, depth + 1)?;
+                out.push('>');
             } else {
-                crate::pyfmt::repr(v)
+                out.push_str(&crate::pyfmt::repr(v));
             }
         }
-        Value::Tuple(items) | Value::List(items) if items.iter().any(|x| matches!(x, Value::Native(_))) => {
-            let parts: Result<Vec<String>> = items.iter().map(repr).collect();
-            let parts = parts?;
-            if matches!(v, Value::List(_)) {
-                format!("[{}]", parts.join(", "))
-            } else if parts.len() == 1 {
-                format!("({},)", parts[0])
-            } else {
-                format!("({})", parts.join(", "))
-            }
-        }
-        _ => crate::pyfmt::repr(v),
-    })
+        _ => out.push_str(&crate::pyfmt::repr(v)),
+    }
+    Ok(())
 }
 
 /// Python iteration: the items of `v` (str → characters, dict → keys).
 pub fn iterate(cx: &mut Ctx, v: &Value) -> Result<Vec<Value>> {
+    if is_lenient(v) {
+        return Ok(Vec::new());
+    }
     check(v)?;
     match v {
         Value::Tuple(items) | Value::List(items) => {
@@ -327,9 +455,10 @@ pub fn iterate(cx: &mut Ctx, v: &Value) -> Result<Vec<Value>> {
                 Ok(t.values.clone())
             } else if let Some(d) = any.downcast_ref::<DictView>() {
                 Ok(d.items.clone())
-            } else if let Some(ns) = any.downcast_ref::<Namespace>() {
-                let _ = ns;
-                Err(not_iterable(v))
+            } else if let Some(r) = any.downcast_ref::<Range>() {
+                cx.tick_n(r.len() as u64)?;
+                cx.charge(r.len() * 16)?;
+                Ok(r.items())
             } else {
                 Err(not_iterable(v))
             }
@@ -344,6 +473,9 @@ fn not_iterable(v: &Value) -> Error {
 
 /// Python `len(v)`.
 pub fn len(v: &Value) -> Result<usize> {
+    if is_lenient(v) {
+        return Ok(0);
+    }
     check(v)?;
     match v {
         Value::Str(s) => Ok(s.chars().count()),
@@ -356,6 +488,8 @@ pub fn len(v: &Value) -> Result<usize> {
                 Ok(t.values.len())
             } else if let Some(d) = any.downcast_ref::<DictView>() {
                 Ok(d.items.len())
+            } else if let Some(r) = any.downcast_ref::<Range>() {
+                Ok(r.len())
             } else {
                 Err(no_len(v))
             }
@@ -479,6 +613,8 @@ fn item(obj: &Value, key: &Value) -> Result<Option<Value>> {
         Value::Native(n) => {
             if let Some(t) = n.0.as_any().downcast_ref::<NamedTuple>() {
                 index(t.values.len()).map(|i| t.values[i].clone())
+            } else if let Some(r) = n.0.as_any().downcast_ref::<Range>() {
+                index(r.len()).map(|i| Value::Int(r.start + i as i64 * r.step))
             } else {
                 None
             }
