@@ -349,3 +349,67 @@ fn random_data_never_panics() {
     }
     assert!(runs >= 2000);
 }
+
+/// Every Jinja string of both suites against random data contexts, every prefix of
+/// each, and hostile templates (unbounded loops, recursion, huge strings and widths):
+/// any outcome but a panic or a hang.
+#[test]
+fn jinja_never_panics() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/jinja_extra.jsonl");
+    let text = std::fs::read_to_string(&path).expect("testsuite/data/jinja_extra.jsonl");
+    let mut exprs: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<J>(l).ok())
+        .filter_map(|c| c["expr"].as_str().map(str::to_string))
+        .collect();
+    if let Some(cases) = read_cases("mistral_cases.jsonl") {
+        exprs.extend(
+            cases
+                .iter()
+                .filter(|c| c["language"] == "jinja")
+                .filter_map(|c| c["expr"].as_str().map(str::to_string)),
+        );
+    }
+    let contexts = [
+        serde_json::json!(null),
+        serde_json::json!("text"),
+        serde_json::json!([1, "a", null, [2]]),
+        serde_json::json!({"a": [], "list": {"x": 1}, "s": 5, "d": "k1", "servers": [1, null]}),
+        serde_json::json!({"__env": 3, "n": {"$bigint": "123456789012345678901234567890"}}),
+    ];
+    let mut runs = 0;
+    for e in &exprs {
+        for ctx in &contexts {
+            let case = serde_json::json!({"id": "x", "mode": "evaluate", "expr": e, "context": ctx});
+            let _ = run_case(&case);
+            runs += 1;
+        }
+        let cut: Vec<usize> = e.char_indices().map(|(i, _)| i).collect();
+        for i in cut {
+            let case = serde_json::json!({"id": "x", "mode": "evaluate", "expr": &e[..i], "context": contexts[3]});
+            let _ = run_case(&case);
+            runs += 1;
+        }
+    }
+    let hostile: &[(&str, &str)] = &[
+        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ 1 }}", "StepBudgetExceeded"),
+        ("{{ 'x' * 10**10 }}", "MemoryQuotaExceededException"),
+        ("{{ [0] * 2000000000 }}", "MemoryQuotaExceededException"),
+        ("{{ 2 ** 4000000000 }}", "MemoryQuotaExceededException"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "StepBudgetExceeded"),
+        ("{% set ns = namespace(s='x') %}{% for i in range(100000) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ 1 }}", "MemoryQuotaExceededException"),
+        ("{{ '%999999999999d' | format(1) }}", "MemoryQuotaExceededException"),
+        ("{{ '{:>99999999999}'.format(1) }}", "MemoryQuotaExceededException"),
+        ("{{ 'a' | center(10**12) }}", "MemoryQuotaExceededException"),
+        ("{{ [1] | batch(10**12, 0) | list }}", "MemoryQuotaExceededException"),
+        ("{{ [1] | slice(10**12) | list }}", "StepBudgetExceeded"),
+        ("{{ _ | tojson(10**9) }}", "MemoryQuotaExceededException"),
+        ("{{ range(10**18) }}", "OverflowError"),
+    ];
+    for (expr, cause) in hostile {
+        let case = serde_json::json!({"id": "x", "mode": "evaluate", "expr": expr, "context": {}});
+        let out = run_case(&case);
+        assert_eq!(out["error"]["cause"], J::from(*cause), "{expr}: {out}");
+    }
+    assert!(runs > 1000, "only {runs} runs");
+}

@@ -202,7 +202,10 @@ fn check_names_nodes(nodes: &[Node]) -> Result<(), Error> {
 }
 
 /// A macro defined by `{% macro %}`.
-struct Macro {
+struct Macro(Rc<MacroDef>);
+
+struct MacroDef {
+    name: String,
     text: Rc<str>,
     data: Value,
     closure: Vec<Scope>,
@@ -219,22 +222,32 @@ impl JinjaFn for Macro {
         kwargs: Vec<(String, Value)>,
     ) -> Result<Value, Error> {
         let _g = DepthGuard::enter()?;
+        let m = &self.0;
         let mut r = Renderer {
-            text: self.text.clone(),
-            data: self.data.clone(),
-            scopes: self.closure.clone(),
+            text: m.text.clone(),
+            data: m.data.clone(),
+            scopes: m.closure.clone(),
         };
         let mut frame = Scope::new();
-        let first_default = self.params.len() - self.defaults.len().min(self.params.len());
+        // The macro sees itself (recursion), as template-level names resolve at call time.
+        frame.insert(
+            m.name.clone(),
+            rt::native(Function {
+                name: m.name.clone(),
+                kind: "Macro",
+                imp: Rc::new(Macro(m.clone())),
+            }),
+        );
+        let first_default = m.params.len() - m.defaults.len().min(m.params.len());
         let mut args = args.into_iter();
-        for (i, p) in self.params.iter().enumerate() {
+        for (i, p) in m.params.iter().enumerate() {
             let v = match args.next() {
                 Some(v) => v,
                 None => match kwargs.iter().find(|(k, _)| k == p) {
                     Some((_, v)) => v.clone(),
                     None if i >= first_default => {
                         r.scopes.push(frame.clone());
-                        let v = r.eval(cx, &self.defaults[i - first_default])?;
+                        let v = r.eval(cx, &m.defaults[i - first_default])?;
                         r.scopes.pop();
                         v
                     }
@@ -248,7 +261,7 @@ impl JinjaFn for Macro {
         }
         r.scopes.push(frame);
         let mut out = String::new();
-        r.render_nodes(cx, &self.body, &mut out)?;
+        r.render_nodes(cx, &m.body, &mut out)?;
         Ok(Value::str(out))
     }
 }
@@ -488,41 +501,15 @@ impl Renderer {
         if items.is_empty() {
             return self.render_nodes(cx, else_body, out);
         }
-        let n = items.len();
+        let items = Rc::new(items);
         for (i, it) in items.iter().enumerate() {
-            cx.tick()?;
+            cx.tick_n(4)?;
             let mut frame = Scope::new();
-            let mut lp = Dict::new();
-            let entries: [(&str, Value); 10] = [
-                ("index", Value::Int(i as i64 + 1)),
-                ("index0", Value::Int(i as i64)),
-                ("revindex", Value::Int((n - i) as i64)),
-                ("revindex0", Value::Int((n - i - 1) as i64)),
-                ("first", Value::Bool(i == 0)),
-                ("last", Value::Bool(i + 1 == n)),
-                ("length", Value::Int(n as i64)),
-                ("depth", Value::Int(1)),
-                ("depth0", Value::Int(0)),
-                (
-                    "previtem",
-                    if i > 0 {
-                        items[i - 1].clone()
-                    } else {
-                        rt::undefined_name("previtem")
-                    },
-                ),
-            ];
-            for (k, v) in entries {
-                lp.insert(Value::str(k), v)?;
-            }
-            lp.insert(
-                Value::str("nextitem"),
-                items
-                    .get(i + 1)
-                    .cloned()
-                    .unwrap_or_else(|| rt::undefined_name("nextitem")),
-            )?;
-            frame.insert("loop".into(), Value::dict(lp));
+            let lp = rt::native(rt::Loop {
+                index0: i,
+                items: items.clone(),
+            });
+            frame.insert("loop".into(), lp);
             self.scopes.push(frame);
             let r = self
                 .assign(cx, target, it.clone())
@@ -575,14 +562,15 @@ impl Renderer {
                         "unsupported macro header",
                     ));
                 };
-                let m = Macro {
+                let m = Macro(Rc::new(MacroDef {
+                    name: name.clone(),
                     text: self.text.clone(),
                     data: self.data.clone(),
                     closure: self.scopes.clone(),
                     params,
                     defaults: exprs.to_vec(),
                     body: Rc::new(body.to_vec()),
-                };
+                }));
                 let f = rt::native(Function {
                     name: name.clone(),
                     kind: "Macro",

@@ -1,7 +1,7 @@
 //! `missing-action-parameter`: a task does not pass a required action parameter.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{Document, Item};
+use gale_hir::Document;
 
 use super::Context;
 use super::unknown_action_parameter::action_params;
@@ -43,16 +43,8 @@ pub(crate) fn run(cx: &mut Context<'_>, document: &Document, env_used: bool) {
         if missing.is_empty() {
             continue;
         }
-        let span = cx
-            .source_map
-            .field(Item::Task(task.id), "action")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
-        let list = missing
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let span = cx.field_span(task, "action");
+        let list = super::code_list(&missing);
         let message = format!(
             "action `{name}` needs {} {list}",
             if missing.len() == 1 {

@@ -2,7 +2,7 @@
 //! sub-workflow.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{Document, Item, WorkflowType};
+use gale_hir::{Document, WorkflowType};
 
 use super::Context;
 use crate::signatures::{Callee, input_keys, resolve};
@@ -43,16 +43,8 @@ pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
         if missing.is_empty() {
             continue;
         }
-        let span = cx
-            .source_map
-            .field(Item::Task(task.id), "workflow")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
-        let list = missing
-            .iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let span = cx.field_span(task, "workflow");
+        let list = super::code_list(&missing);
         cx.push(
             Diagnostic::warning(
                 INFO.code,

@@ -96,8 +96,13 @@ impl<'a> Context<'a> {
 
     /// The span of a task's `join` value (its name when absent).
     pub fn join_span(&self, task: &Task) -> Span {
+        self.field_span(task, "join")
+    }
+
+    /// The span of the value of a task's field `key` (the task's name when absent).
+    pub fn field_span(&self, task: &Task, key: &'static str) -> Span {
         self.source_map
-            .field(Item::Task(task.id), "join")
+            .field(Item::Task(task.id), key)
             .map(|f| f.value)
             .unwrap_or_else(|| self.task_span(task))
     }
@@ -216,4 +221,13 @@ pub(crate) fn run_calls(cx: &mut Context<'_>) {
             }
         }
     }
+}
+
+/// `a`, `b` → "`a`, `b`": names as they appear in messages.
+pub(crate) fn code_list<S: AsRef<str>>(names: &[S]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

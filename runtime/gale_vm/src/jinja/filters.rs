@@ -531,6 +531,9 @@ fn chunks(cx: &mut Ctx, a: &[Value]) -> Result<(Vec<Value>, usize)> {
 
 fn batch(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let (items, n) = chunks(cx, a)?;
+    if !a[2].is_null() {
+        cx.charge(n.saturating_mul(16))?;
+    }
     let mut out = Vec::new();
     for c in items.chunks(n) {
         let mut v = c.to_vec();
@@ -544,6 +547,7 @@ fn batch(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
 
 fn slice(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let (items, slices) = chunks(cx, a)?;
+    cx.tick_n(slices as u64)?;
     let per = items.len() / slices;
     let with_extra = items.len() % slices;
     let mut offset = 0;
@@ -754,6 +758,9 @@ fn urlencode(_: &mut Ctx, a: &[Value]) -> Result<Value> {
 fn tojson(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     let mut out = String::new();
     let indent = a[1].as_i64_lenient();
+    if indent.is_some_and(|n| n > MAX_WIDTH as i64) {
+        return Err(Error::new(ErrorKind::MemoryQuotaExceeded, "indent exceeds the memory budget"));
+    }
     write_json(check(&a[0])?, indent, 0, &mut out)?;
     Ok(Value::str(
         out.replace('<', "\\u003c")
@@ -922,6 +929,9 @@ fn key_less(fmt: &str) -> bool {
     !fmt.contains("%(")
 }
 
+/// Largest field width or precision a format spec may ask for.
+pub const MAX_WIDTH: usize = 1 << 20;
+
 /// Formats one value with a Python format spec such as `>5`, `.2f`, `05d`, `s`, `r`.
 pub fn format_spec(v: &Value, spec: &str) -> Result<String> {
     use crate::builtins::math::to_f64;
@@ -943,6 +953,12 @@ pub fn format_spec(v: &Value, spec: &str) -> Result<String> {
         None => (body, None),
     };
     let width = w.parse::<usize>().unwrap_or(0);
+    if width > MAX_WIDTH || prec.is_some_and(|p| p > MAX_WIDTH) {
+        return Err(Error::new(
+            ErrorKind::MemoryQuotaExceeded,
+            "format width exceeds the memory budget",
+        ));
+    }
     let text = match conv {
         's' => {
             let s = to_str(v)?;

@@ -130,6 +130,41 @@ pub struct DictView {
     pub items: Vec<Value>,
 }
 
+/// The `loop` variable of a `{% for %}` body.
+pub struct Loop {
+    /// 0-based position.
+    pub index0: usize,
+    /// The filtered items (for `length`, `previtem`, `nextitem`).
+    pub items: Rc<Vec<Value>>,
+}
+
+impl Loop {
+    fn attr(&self, name: &str) -> Option<Value> {
+        let (i, n) = (self.index0 as i64, self.items.len() as i64);
+        Some(match name {
+            "index" => Value::Int(i + 1),
+            "index0" => Value::Int(i),
+            "revindex" => Value::Int(n - i),
+            "revindex0" => Value::Int(n - i - 1),
+            "first" => Value::Bool(i == 0),
+            "last" => Value::Bool(i + 1 == n),
+            "length" => Value::Int(n),
+            "depth" => Value::Int(1),
+            "depth0" => Value::Int(0),
+            "previtem" => match self.index0.checked_sub(1) {
+                Some(p) => self.items.get(p).cloned().unwrap_or_default(),
+                None => undefined(ErrorKind::UndefinedError, "there is no previous item"),
+            },
+            "nextitem" => self
+                .items
+                .get(self.index0 + 1)
+                .cloned()
+                .unwrap_or_else(|| undefined(ErrorKind::UndefinedError, "there is no next item")),
+            _ => return None,
+        })
+    }
+}
+
 /// `cycler(...)`.
 pub struct Cycler {
     /// The items.
@@ -196,6 +231,11 @@ native!(
     DictView,
     |v: &DictView| v.kind,
     |v: &DictView| format!("builtins.{}", v.kind)
+);
+native!(
+    Loop,
+    |_: &Loop| "LoopContext",
+    |_: &Loop| "jinja2.runtime.LoopContext".to_string()
 );
 native!(
     Cycler,
@@ -519,6 +559,9 @@ fn python_attr(obj: &Value, attr: &str) -> Option<Value> {
     }
     if let Some(ns) = downcast::<Namespace>(obj) {
         return ns.attrs.borrow().get_str(attr).cloned();
+    }
+    if let Some(l) = downcast::<Loop>(obj) {
+        return l.attr(attr);
     }
     if let Some(t) = downcast::<NamedTuple>(obj) {
         if let Some(i) = t.fields.iter().position(|f| *f == attr) {
