@@ -4,6 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+/// The same allocator as the `gale` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn corpus() -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     let Ok(manifest) = std::fs::read_to_string(root.join("manifest.jsonl")) else {
