@@ -39,7 +39,7 @@ step "SARIF output validates against the official SARIF 2.1.0 schema"
 "$VENV/bin/python" scripts/validate_sarif.py target/debug/gale "$SCHEMA"
 
 step "editors: grammar tests, extension build and tests against the real server, .vsix"
-GALE_BIN=target/debug/gale scripts/editors-ci.sh
+GALE_BIN="$PWD/target/debug/gale" scripts/editors-ci.sh
 
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
