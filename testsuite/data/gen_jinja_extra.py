@@ -324,6 +324,21 @@ x {{ _.a }}
 {{ 1e20 }} {{ 1.0e-5 }} {{ 123456789012345678.0 }} !
 {{ _.missing }}{% if false %}{% endif %}
 {% for x in range(100000) %}{% endfor %}{{ 'done' }}
+{% set l = [] %}{% for x in _.list %}{% set _x = l.append(x * 2) %}{% endfor %}{{ l }}
+{{ _.list.append(4) }}{{ _.list }}
+{% set d = {} %}{{ d.update({'a': 1}) }}{{ d.setdefault('b', 2) }}{{ d }}
+{% set ns = namespace(items=[]) %}{% for x in [1,2] %}{{ ns.items.append(x) }}{% endfor %}{{ ns.items }}
+{{ _.d.pop('k1') }}{{ _.d }}
+{{ _.servers[0].update(cpu=9) }}{{ _.servers[0].cpu }}
+{{ _.list.extend([7, 8]) }}{{ _.list.insert(0, 0) }}{{ _.list.remove(2) }}{{ _.list }}
+{{ _.strs.sort() }}{{ _.strs }}
+{{ _.strs.sort(reverse=true) }}{{ _.strs.reverse() }}{{ _.strs }}
+{{ _.d.popitem() }}{{ _.d.clear() }}{{ _.d }}
+{{ _.list.pop(0) }}{{ _.list.pop() }}{{ _.list }}
+{{ [1].pop(5) }}
+{{ _.d.pop('zz') }}
+{{ _.d.pop('zz', 1) }}
+{{ _.list.remove(9) }}
 """
 
 

@@ -380,7 +380,8 @@ fn jinja_never_panics() {
     let mut runs = 0;
     for e in &exprs {
         for ctx in &contexts {
-            let case = serde_json::json!({"id": "x", "mode": "evaluate", "expr": e, "context": ctx});
+            let case =
+                serde_json::json!({"id": "x", "mode": "evaluate", "expr": e, "context": ctx});
             let _ = run_case(&case);
             runs += 1;
         }
@@ -392,16 +393,34 @@ fn jinja_never_panics() {
         }
     }
     let hostile: &[(&str, &str)] = &[
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ 1 }}", "StepBudgetExceeded"),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}{{ 1 }}",
+            "StepBudgetExceeded",
+        ),
         ("{{ 'x' * 10**10 }}", "MemoryQuotaExceededException"),
         ("{{ [0] * 2000000000 }}", "MemoryQuotaExceededException"),
         ("{{ 2 ** 4000000000 }}", "MemoryQuotaExceededException"),
-        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "StepBudgetExceeded"),
-        ("{% set ns = namespace(s='x') %}{% for i in range(100000) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ 1 }}", "MemoryQuotaExceededException"),
-        ("{{ '%999999999999d' | format(1) }}", "MemoryQuotaExceededException"),
-        ("{{ '{:>99999999999}'.format(1) }}", "MemoryQuotaExceededException"),
+        (
+            "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+            "StepBudgetExceeded",
+        ),
+        (
+            "{% set ns = namespace(s='x') %}{% for i in range(100000) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ 1 }}",
+            "MemoryQuotaExceededException",
+        ),
+        (
+            "{{ '%999999999999d' | format(1) }}",
+            "MemoryQuotaExceededException",
+        ),
+        (
+            "{{ '{:>99999999999}'.format(1) }}",
+            "MemoryQuotaExceededException",
+        ),
         ("{{ 'a' | center(10**12) }}", "MemoryQuotaExceededException"),
-        ("{{ [1] | batch(10**12, 0) | list }}", "MemoryQuotaExceededException"),
+        (
+            "{{ [1] | batch(10**12, 0) | list }}",
+            "MemoryQuotaExceededException",
+        ),
         ("{{ [1] | slice(10**12) | list }}", "StepBudgetExceeded"),
         ("{{ _ | tojson(10**9) }}", "MemoryQuotaExceededException"),
         ("{{ range(10**18) }}", "OverflowError"),

@@ -129,6 +129,65 @@ impl gale_vm::mistral::MistralContext for DataHost {
     }
 }
 
+/// Mistral's `yaml_parse` loader (`mistral.utils.safe_yaml`: PyYAML's SafeLoader with
+/// `&`, `*` and a leading `@` read as plain text), through `gale_syntax`, which ports
+/// that loader. Installed in every [`Ctx`] this module creates.
+pub fn load_yaml(text: &str) -> gale_vm::Result<Value> {
+    let parsed = gale_syntax::parse(text);
+    if let Some(d) = parsed
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == gale_diagnostics::Severity::Error)
+    {
+        let kind = if d.message.contains("while scanning") || d.code != "yaml-syntax" {
+            gale_vm::ErrorKind::YamlScannerError
+        } else {
+            gale_vm::ErrorKind::YamlParserError
+        };
+        return Err(gale_vm::Error::new(kind, d.message.clone()));
+    }
+    Ok(match &parsed.root {
+        Some(root) => yaml_value(root),
+        None => Value::Null,
+    })
+}
+
+fn yaml_value(node: &gale_syntax::Node) -> Value {
+    use gale_syntax::{IntValue, NodeKind, ScalarValue};
+    match &node.kind {
+        NodeKind::Scalar(s) => match &s.value {
+            ScalarValue::Null => Value::Null,
+            ScalarValue::Bool(b) => Value::Bool(*b),
+            ScalarValue::Int(IntValue::Small(i)) => match i64::try_from(*i) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::from_bigint(num_bigint::BigInt::from(*i)),
+            },
+            ScalarValue::Int(IntValue::Big(digits)) => digits
+                .parse::<num_bigint::BigInt>()
+                .map(Value::from_bigint)
+                .unwrap_or_else(|_| Value::str(digits.as_str())),
+            ScalarValue::Float(f) => Value::Float(*f),
+            ScalarValue::Timestamp(t) => Value::str(t.as_str()),
+            ScalarValue::Str => Value::str(s.text.as_str()),
+        },
+        NodeKind::Sequence(seq) => Value::list(seq.items.iter().map(yaml_value).collect()),
+        NodeKind::Mapping(m) => {
+            let mut d = gale_vm::value::Dict::new();
+            for e in &m.entries {
+                let k = yaml_value(&e.key);
+                // An unhashable key is a ConstructorError in PyYAML; keep its text.
+                let k = if gale_vm::value::check_hashable(&k).is_ok() {
+                    k
+                } else {
+                    Value::str(gale_vm::pyfmt::repr(&k))
+                };
+                let _ = d.insert(k, yaml_value(&e.value));
+            }
+            Value::dict(d)
+        }
+    }
+}
+
 /// Which evaluator runs YAQL.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Engine {
@@ -160,6 +219,7 @@ pub fn eval_yaql_with(
     let program = compile_yaql(text, settings)?;
     let mut cx = Ctx::new(settings.options.clone(), settings.budget);
     cx.functions = settings.functions;
+    cx.yaml_loader = Some(load_yaml);
     let env_of = |d: &Option<Value>, k: &str| match d {
         Some(Value::Dict(m)) => m.get_str(k).cloned().unwrap_or(Value::Null),
         _ => Value::Null,
@@ -257,6 +317,7 @@ fn jinja_with(
 ) -> Result<J, EvalError> {
     let data = tagged::decode(context, false).unwrap_or(Value::Null);
     let mut cx = Ctx::new(gale_vm::Options::mistral(), Budget::default());
+    cx.yaml_loader = Some(load_yaml);
     let env = match &data {
         Value::Dict(d) => d.get_str("__env").cloned().unwrap_or(Value::Null),
         _ => Value::Null,
@@ -300,7 +361,11 @@ fn materialize(cx: &mut Ctx, v: Value) -> Result<Value, gale_vm::Error> {
                     .collect::<Result<_, _>>()?,
             )
         }
-        Value::List(items) if items.iter().any(|x| matches!(x, Value::Native(_) | Value::Iter(_))) => {
+        Value::List(items)
+            if items
+                .iter()
+                .any(|x| matches!(x, Value::Native(_) | Value::Iter(_))) =>
+        {
             Value::list(
                 items
                     .iter()

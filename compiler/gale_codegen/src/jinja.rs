@@ -64,6 +64,9 @@ impl Drop for DepthGuard {
 
 type Scope = HashMap<String, Value>;
 
+/// Keyword arguments of a call, in order.
+type Keywords = Vec<(String, Value)>;
+
 /// The template variables Mistral passes for `data` (`get_jinja_context`).
 fn root_scope(data: &Value) -> Scope {
     let mut s = Scope::new();
@@ -357,6 +360,75 @@ impl Renderer {
         }
     }
 
+    /// Stores `value` where `place` reads from: a variable (in the scope that defines
+    /// it), a dict item or attribute (copy-on-write up the path), or a namespace
+    /// attribute. Other places (call results, literals) are left alone, like a
+    /// temporary mutated in Python.
+    fn store(&mut self, cx: &mut Ctx, place: &Expr, value: Value) -> Result<(), Error> {
+        cx.tick()?;
+        match &place.kind {
+            ExprKind::Name(n) => {
+                let n: &str = n;
+                match self.scopes.iter_mut().rev().find(|s| s.contains_key(n)) {
+                    Some(s) => {
+                        s.insert(n.to_string(), value);
+                    }
+                    None => {
+                        if let Some(s) = self.scopes.first_mut() {
+                            s.insert(n.to_string(), value);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            ExprKind::Getattr { target, attr, .. } => {
+                let obj = self.eval(cx, target)?;
+                self.store_in(cx, target, obj, Value::str(&**attr), value)
+            }
+            ExprKind::Getitem { target, index }
+                if !matches!(index.kind, ExprKind::Slice { .. }) =>
+            {
+                let obj = self.eval(cx, target)?;
+                let key = self.eval(cx, index)?;
+                self.store_in(cx, target, obj, key, value)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn store_in(
+        &mut self,
+        cx: &mut Ctx,
+        target: &Expr,
+        obj: Value,
+        key: Value,
+        value: Value,
+    ) -> Result<(), Error> {
+        if let Some(ns) = rt::downcast::<Namespace>(&obj) {
+            return ns.attrs.borrow_mut().insert(key, value);
+        }
+        let new = match &obj {
+            Value::Dict(d) => {
+                let mut m = d.as_ref().clone();
+                m.insert(key, value)?;
+                Value::dict(m)
+            }
+            Value::List(items) => {
+                let mut v = items.as_ref().clone();
+                let n = v.len() as i64;
+                match key.as_i64_lenient() {
+                    Some(i) if (-n..n).contains(&i) => {
+                        v[if i < 0 { i + n } else { i } as usize] = value;
+                    }
+                    _ => return Ok(()),
+                }
+                Value::list(v)
+            }
+            _ => return Ok(()),
+        };
+        self.store(cx, target, new)
+    }
+
     fn data_text(&self, start: usize, end: usize) -> String {
         let text: &str = &self.text;
         let mut s = text.get(start..end).unwrap_or("");
@@ -369,8 +441,7 @@ impl Renderer {
             // lstrip_blocks: spaces/tabs between a line start and a block/comment tag.
             let l_pos = s.rfind('\n').map(|p| p + 1).unwrap_or(0);
             let line_starting = start == 0 || text.as_bytes().get(start - 1) == Some(&b'\n');
-            if (l_pos > 0 || line_starting) && s[l_pos..].chars().all(|c| c == ' ' || c == '\t')
-            {
+            if (l_pos > 0 || line_starting) && s[l_pos..].chars().all(|c| c == ' ' || c == '\t') {
                 s = &s[..l_pos];
             }
         }
@@ -381,7 +452,12 @@ impl Renderer {
         }
     }
 
-    fn render_nodes(&mut self, cx: &mut Ctx, nodes: &[Node], out: &mut String) -> Result<(), Error> {
+    fn render_nodes(
+        &mut self,
+        cx: &mut Ctx,
+        nodes: &[Node],
+        out: &mut String,
+    ) -> Result<(), Error> {
         for n in nodes {
             cx.tick()?;
             match n {
@@ -609,7 +685,7 @@ impl Renderer {
         &mut self,
         cx: &mut Ctx,
         args: &CallArgs,
-    ) -> Result<(Vec<Value>, Vec<(String, Value)>), Error> {
+    ) -> Result<(Vec<Value>, Keywords), Error> {
         let mut a = Vec::with_capacity(args.args.len());
         for e in &args.args {
             a.push(self.eval(cx, e)?);
@@ -654,7 +730,10 @@ impl Renderer {
                 Const::Float(f) if f.is_finite() => Value::Float(*f),
                 Const::Float(_) => {
                     // Jinja's code generator writes `repr(inf)`, a name Python lacks.
-                    return Err(Error::new(ErrorKind::NameError, "name 'inf' is not defined"));
+                    return Err(Error::new(
+                        ErrorKind::NameError,
+                        "name 'inf' is not defined",
+                    ));
                 }
                 Const::Str(s) => Value::str(s.as_str()),
                 Const::Int(t) => int_literal(t)?,
@@ -703,6 +782,21 @@ impl Renderer {
                 return Err(Error::type_error("a slice is only valid inside []"));
             }
             ExprKind::Call { callee, args } => {
+                if let ExprKind::Getattr { target, attr, .. } = &callee.kind {
+                    let recv = self.eval(cx, target)?;
+                    if rt::methods::is_mutator(&recv, attr) {
+                        // `l.append(x)`: Python mutates the object; values are
+                        // immutable here, so the new object is stored back where
+                        // the receiver came from (variable, item or attribute).
+                        let (a, k) = self.eval_args(cx, args)?;
+                        let (ret, new) = rt::methods::mutate(cx, &recv, attr, a, k)?;
+                        self.store(cx, target, new)?;
+                        return Ok(ret);
+                    }
+                    let f = rt::getattr(cx, &recv, attr)?;
+                    let (a, k) = self.eval_args(cx, args)?;
+                    return rt::call(cx, &f, a, k);
+                }
                 let f = self.eval(cx, callee)?;
                 let (a, k) = self.eval_args(cx, args)?;
                 rt::call(cx, &f, a, k)?

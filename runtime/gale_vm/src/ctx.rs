@@ -146,8 +146,15 @@ pub struct Ctx {
     pub mistral: Option<Rc<dyn MistralContext>>,
     /// The visible function set (standard, with delegates, or legacy).
     pub functions: FunctionSet,
+    /// The YAML loader `yaml_parse` uses (Mistral's hardened PyYAML `SafeLoader`),
+    /// provided by the host so that this crate needs no YAML parser; without one,
+    /// `yaml_parse` reads the JSON subset of YAML.
+    pub yaml_loader: Option<YamlLoader>,
     rng: u64,
 }
+
+/// A YAML loader: text → the value PyYAML would build, or its error.
+pub type YamlLoader = fn(&str) -> Result<Value>;
 
 impl Default for Ctx {
     fn default() -> Ctx {
@@ -176,6 +183,7 @@ impl Ctx {
             budget,
             mistral: None,
             functions: FunctionSet::Std,
+            yaml_loader: None,
             rng: seed,
         }
     }

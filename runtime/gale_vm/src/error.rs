@@ -53,6 +53,10 @@ pub enum ErrorKind {
     RegexError,
     /// PyYAML `RepresenterError`.
     RepresenterError,
+    /// PyYAML `ParserError` (`yaml_parse` of malformed YAML).
+    YamlParserError,
+    /// PyYAML `ScannerError` (`yaml_parse` of malformed YAML).
+    YamlScannerError,
     /// A Mistral-level failure (e.g. a missing engine context).
     MistralError,
     /// Jinja `UndefinedError`: a `StrictUndefined` value was used.
@@ -93,6 +97,8 @@ impl ErrorKind {
             ErrorKind::StepBudgetExceeded => "StepBudgetExceeded",
             ErrorKind::RegexError => "error",
             ErrorKind::RepresenterError => "RepresenterError",
+            ErrorKind::YamlParserError => "ParserError",
+            ErrorKind::YamlScannerError => "ScannerError",
             ErrorKind::MistralError => "MistralException",
             ErrorKind::UndefinedError => "UndefinedError",
             ErrorKind::SecurityError => "SecurityError",

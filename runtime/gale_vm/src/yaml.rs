@@ -1,7 +1,8 @@
 //! YAML for Mistral's `yaml_dump` (PyYAML `safe_dump`, block style) and `yaml_parse`.
 //!
-//! `parse` currently accepts the JSON subset of YAML only (a known gap: full YAML 1.1
-//! resolution belongs on `saphyr-parser` events, as gale_syntax does for definitions).
+//! `parse` runs the loader the host put in [`Ctx::yaml_loader`] (gale_codegen plugs in
+//! `gale_syntax`, the port of Mistral's PyYAML loader); without one it accepts the JSON
+//! subset of YAML only.
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -124,9 +125,12 @@ pub fn dump(v: &Value) -> Result<String> {
     Ok(out)
 }
 
-/// `yaml_parse` (JSON subset; see module docs).
+/// `yaml_parse`: the host's loader ([`Ctx::yaml_loader`]), else the JSON subset.
 pub fn parse(cx: &mut Ctx, text: &str) -> Result<Value> {
     cx.charge(text.len() * 4)?;
+    if let Some(load) = cx.yaml_loader {
+        return load(text);
+    }
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(j) => Ok(crate::convert::from_json(&j, true)),
         Err(_) => Ok(Value::str(text.trim())),

@@ -38,17 +38,38 @@ macro_rules! f {
 
 /// Every filter Mistral's environment has.
 pub static FILTERS: &[Filter] = &[
-    f!("abs", "abs", ["x"], |_, a| super::unary("+", &a[0]).and_then(|v| abs(&v))),
-    f!("attr", ["obj", "name"], |cx, a| getattr(cx, &a[0], &to_str(&a[1])?)),
+    f!("abs", "abs", ["x"], |_, a| super::unary("+", &a[0])
+        .and_then(|v| abs(&v))),
+    f!("attr", ["obj", "name"], |cx, a| getattr(
+        cx,
+        &a[0],
+        &to_str(&a[1])?
+    )),
     f!("batch", ["value", "linecount", "fill_with=none"], batch),
-    f!("capitalize", ["s"], |_, a| Ok(Value::str(capitalize(&to_str(&a[0])?)))),
+    f!("capitalize", ["s"], |_, a| Ok(Value::str(capitalize(
+        &to_str(&a[0])?
+    )))),
     f!("center", ["value", "width=80"], |cx, a| {
-        super::methods::call_method(cx, &Value::str(to_str(&a[0])?), "center", vec![a[1].clone()], vec![])
+        super::methods::call_method(
+            cx,
+            &Value::str(to_str(&a[0])?),
+            "center",
+            vec![a[1].clone()],
+            vec![],
+        )
     }),
     f!("count", "len", ["obj"], length),
     f!("d", ["value", "default_value=''", "boolean=false"], default),
-    f!("default", ["value", "default_value=''", "boolean=false"], default),
-    f!("dictsort", ["value", "case_sensitive=false", "by='key'", "reverse=false"], dictsort),
+    f!(
+        "default",
+        ["value", "default_value=''", "boolean=false"],
+        default
+    ),
+    f!(
+        "dictsort",
+        ["value", "case_sensitive=false", "by='key'", "reverse=false"],
+        dictsort
+    ),
     f!("e", "escape", ["s"], escape),
     f!("escape", "escape", ["s"], escape),
     f!("filesizeformat", ["value", "binary=false"], filesizeformat),
@@ -56,19 +77,41 @@ pub static FILTERS: &[Filter] = &[
     f!("float", ["value", "default=0.0"], float),
     f!("forceescape", ["value"], escape),
     f!("format", ["value", "*args", "**kwargs"], format),
-    f!("groupby", ["value", "attribute", "default=none", "case_sensitive=false"], groupby),
-    f!("indent", ["s", "width=4", "first=false", "blank=false"], indent),
+    f!(
+        "groupby",
+        ["value", "attribute", "default=none", "case_sensitive=false"],
+        groupby
+    ),
+    f!(
+        "indent",
+        ["s", "width=4", "first=false", "blank=false"],
+        indent
+    ),
     f!("int", ["value", "default=0", "base=10"], int),
     f!("items", ["value"], items),
     f!("join", ["value", "d=''", "attribute=none"], join),
     f!("last", ["seq"], last),
     f!("length", "len", ["obj"], length),
-    f!("list", ["value"], |cx, a| Ok(Value::list(iterate(cx, &a[0])?))),
-    f!("lower", ["s"], |_, a| Ok(Value::str(to_str(&a[0])?.to_lowercase()))),
+    f!("list", ["value"], |cx, a| Ok(Value::list(iterate(
+        cx, &a[0]
+    )?))),
+    f!("lower", ["s"], |_, a| Ok(Value::str(
+        to_str(&a[0])?.to_lowercase()
+    ))),
     f!("map", ["value", "*args", "**kwargs"], map),
-    f!("max", ["value", "case_sensitive=false", "attribute=none"], |cx, a| min_max(cx, a, true)),
-    f!("min", ["value", "case_sensitive=false", "attribute=none"], |cx, a| min_max(cx, a, false)),
-    f!("pprint", ["value"], |_, a| Ok(Value::str(super::repr(&a[0])?))),
+    f!(
+        "max",
+        ["value", "case_sensitive=false", "attribute=none"],
+        |cx, a| min_max(cx, a, true)
+    ),
+    f!(
+        "min",
+        ["value", "case_sensitive=false", "attribute=none"],
+        |cx, a| min_max(cx, a, false)
+    ),
+    f!("pprint", ["value"], |_, a| Ok(Value::str(super::repr(
+        &a[0]
+    )?))),
     f!("random", ["seq"], |cx, a| {
         let items = iterate(cx, &a[0])?;
         if items.is_empty() {
@@ -77,41 +120,131 @@ pub static FILTERS: &[Filter] = &[
         let i = (cx.next_random() % items.len() as u64) as usize;
         Ok(items[i].clone())
     }),
-    f!("reject", ["value", "*args", "**kwargs"], |cx, a| select(cx, a, false, false)),
-    f!("rejectattr", ["value", "*args", "**kwargs"], |cx, a| select(cx, a, false, true)),
+    f!("reject", ["value", "*args", "**kwargs"], |cx, a| select(
+        cx, a, false, false
+    )),
+    f!(
+        "rejectattr",
+        ["value", "*args", "**kwargs"],
+        |cx, a| select(cx, a, false, true)
+    ),
     f!("replace", ["s", "old", "new", "count=none"], replace),
     f!("reverse", ["value"], reverse),
     f!("round", ["value", "precision=0", "method='common'"], round),
     f!("safe", ["value"], |_, a| Ok(Value::str(to_str(&a[0])?))),
-    f!("select", ["value", "*args", "**kwargs"], |cx, a| select(cx, a, true, false)),
-    f!("selectattr", ["value", "*args", "**kwargs"], |cx, a| select(cx, a, true, true)),
+    f!("select", ["value", "*args", "**kwargs"], |cx, a| select(
+        cx, a, true, false
+    )),
+    f!(
+        "selectattr",
+        ["value", "*args", "**kwargs"],
+        |cx, a| select(cx, a, true, true)
+    ),
     f!("slice", ["value", "slices", "fill_with=none"], slice),
-    f!("sort", ["value", "reverse=false", "case_sensitive=false", "attribute=none"], sort),
-    f!("string", "soft_str", ["value"], |_, a| Ok(Value::str(to_str(&a[0])?))),
+    f!(
+        "sort",
+        [
+            "value",
+            "reverse=false",
+            "case_sensitive=false",
+            "attribute=none"
+        ],
+        sort
+    ),
+    f!("string", "soft_str", ["value"], |_, a| Ok(Value::str(
+        to_str(&a[0])?
+    ))),
     f!("striptags", ["value"], striptags),
     f!("sum", ["iterable", "attribute=none", "start=0"], sum),
-    f!("title", ["s"], |_, a| Ok(Value::str(title(&to_str(&a[0])?)))),
+    f!("title", ["s"], |_, a| Ok(Value::str(title(&to_str(
+        &a[0]
+    )?)))),
     f!("tojson", ["value", "indent=none"], tojson),
     f!("trim", ["value", "chars=none"], |cx, a| {
-        super::methods::call_method(cx, &Value::str(to_str(&a[0])?), "strip", vec![a[1].clone()], vec![])
+        super::methods::call_method(
+            cx,
+            &Value::str(to_str(&a[0])?),
+            "strip",
+            vec![a[1].clone()],
+            vec![],
+        )
     }),
-    f!("truncate", ["s", "length=255", "killwords=false", "end='...'", "leeway=none"], truncate),
-    f!("unique", ["value", "case_sensitive=false", "attribute=none"], unique),
-    f!("upper", ["s"], |_, a| Ok(Value::str(to_str(&a[0])?.to_uppercase()))),
+    f!(
+        "truncate",
+        [
+            "s",
+            "length=255",
+            "killwords=false",
+            "end='...'",
+            "leeway=none"
+        ],
+        truncate
+    ),
+    f!(
+        "unique",
+        ["value", "case_sensitive=false", "attribute=none"],
+        unique
+    ),
+    f!("upper", ["s"], |_, a| Ok(Value::str(
+        to_str(&a[0])?.to_uppercase()
+    ))),
     f!("urlencode", ["value"], urlencode),
-    f!("wordcount", ["s"], |_, a| Ok(Value::Int(to_str(&a[0])?.split_whitespace().count() as i64))),
+    f!("wordcount", ["s"], |_, a| Ok(Value::Int(
+        to_str(&a[0])?.split_whitespace().count() as i64
+    ))),
     // Mistral's functions, registered as filters (unbound: the piped value is `context`).
-    f!("env", "env_", ["context"], |cx, a| super::globals::mistral(cx, "env", a)),
-    f!("execution", "execution_", ["context"], |cx, a| super::globals::mistral(cx, "execution", a)),
-    f!("executions", "executions_", ["context", "id=none", "root_execution_id=none", "state=none", "from_time=none", "to_time=none"], |cx, a| super::globals::mistral(cx, "executions", a)),
-    f!("global", "global_", ["context", "var_name"], |cx, a| super::globals::mistral(cx, "global", a)),
-    f!("json_dump", "json_dump_", ["context", "data"], |cx, a| super::globals::mistral(cx, "json_dump", a)),
-    f!("json_parse", "json_parse_", ["context", "data"], |cx, a| super::globals::mistral(cx, "json_parse", a)),
-    f!("task", "task_", ["context", "task_name=none"], |cx, a| super::globals::mistral(cx, "task", a)),
-    f!("tasks", "tasks_", ["context", "workflow_execution_id=none", "recursive=false", "state=none", "flat=false"], |cx, a| super::globals::mistral(cx, "tasks", a)),
-    f!("uuid", "uuid_", ["context=none"], |cx, a| super::globals::mistral(cx, "uuid", a)),
-    f!("yaml_dump", "yaml_dump_", ["context", "data"], |cx, a| super::globals::mistral(cx, "yaml_dump", a)),
-    f!("yaml_parse", "yaml_parse_", ["context", "data"], |cx, a| super::globals::mistral(cx, "yaml_parse", a)),
+    f!("env", "env_", ["context"], |cx, a| super::globals::mistral(
+        cx, "env", a
+    )),
+    f!("execution", "execution_", ["context"], |cx, a| {
+        super::globals::mistral(cx, "execution", a)
+    }),
+    f!(
+        "executions",
+        "executions_",
+        [
+            "context",
+            "id=none",
+            "root_execution_id=none",
+            "state=none",
+            "from_time=none",
+            "to_time=none"
+        ],
+        |cx, a| super::globals::mistral(cx, "executions", a)
+    ),
+    f!("global", "global_", ["context", "var_name"], |cx, a| {
+        super::globals::mistral(cx, "global", a)
+    }),
+    f!("json_dump", "json_dump_", ["context", "data"], |cx, a| {
+        super::globals::mistral(cx, "json_dump", a)
+    }),
+    f!("json_parse", "json_parse_", ["context", "data"], |cx, a| {
+        super::globals::mistral(cx, "json_parse", a)
+    }),
+    f!("task", "task_", ["context", "task_name=none"], |cx, a| {
+        super::globals::mistral(cx, "task", a)
+    }),
+    f!(
+        "tasks",
+        "tasks_",
+        [
+            "context",
+            "workflow_execution_id=none",
+            "recursive=false",
+            "state=none",
+            "flat=false"
+        ],
+        |cx, a| super::globals::mistral(cx, "tasks", a)
+    ),
+    f!("uuid", "uuid_", ["context=none"], |cx, a| {
+        super::globals::mistral(cx, "uuid", a)
+    }),
+    f!("yaml_dump", "yaml_dump_", ["context", "data"], |cx, a| {
+        super::globals::mistral(cx, "yaml_dump", a)
+    }),
+    f!("yaml_parse", "yaml_parse_", ["context", "data"], |cx, a| {
+        super::globals::mistral(cx, "yaml_parse", a)
+    }),
 ];
 
 /// The filter called `name`.
@@ -146,7 +279,9 @@ fn abs(v: &Value) -> Result<Value> {
     Ok(match v {
         Value::Float(f) => Value::Float(f.abs()),
         Value::Int(i) if *i < 0 => super::unary("-", v)?,
-        Value::BigInt(_) if super::py_order("<", v, &Value::Int(0))? == Some(std::cmp::Ordering::Less) => {
+        Value::BigInt(_)
+            if super::py_order("<", v, &Value::Int(0))? == Some(std::cmp::Ordering::Less) =>
+        {
             super::unary("-", v)?
         }
         _ => v.clone(),
@@ -157,7 +292,10 @@ fn abs(v: &Value) -> Result<Value> {
 pub fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }
@@ -250,7 +388,12 @@ fn sort(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
         let k = key_of(cx, &it, &attr, cs)?;
         keyed.push(Value::tuple(vec![k, it]));
     }
-    let key = |v: &Value| v.as_seq().and_then(|s| s.first()).cloned().unwrap_or_default();
+    let key = |v: &Value| {
+        v.as_seq()
+            .and_then(|s| s.first())
+            .cloned()
+            .unwrap_or_default()
+    };
     let sorted = sort_values(cx, keyed, &mut |cx, x, y| {
         if reverse {
             lt(cx, &key(y), &key(x))
@@ -273,7 +416,12 @@ fn dictsort(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
     let pos = match a[2].as_str() {
         Some("key") => 0,
         Some("value") => 1,
-        _ => return Err(Error::new(ErrorKind::AttributeError, "You can only sort by either 'key' or 'value'")),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::AttributeError,
+                "You can only sort by either 'key' or 'value'",
+            ));
+        }
     };
     let (cs, reverse) = (a[1].truthy(), a[3].truthy());
     let pairs: Vec<Value> = d
@@ -282,7 +430,11 @@ fn dictsort(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
         .map(|(k, v)| Value::tuple(vec![k.0.clone(), v.clone()]))
         .collect();
     let key = |v: &Value| -> Value {
-        let x = v.as_seq().and_then(|s| s.get(pos)).cloned().unwrap_or_default();
+        let x = v
+            .as_seq()
+            .and_then(|s| s.get(pos))
+            .cloned()
+            .unwrap_or_default();
         match (&x, cs) {
             (Value::Str(s), false) => Value::str(s.to_lowercase()),
             _ => x,
@@ -299,16 +451,21 @@ fn dictsort(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
 }
 
 fn first(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    Ok(iterate(cx, &a[0])?
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| undefined(ErrorKind::UndefinedError, "No first item, sequence was empty.")))
+    Ok(iterate(cx, &a[0])?.into_iter().next().unwrap_or_else(|| {
+        undefined(
+            ErrorKind::UndefinedError,
+            "No first item, sequence was empty.",
+        )
+    }))
 }
 
 fn last(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    Ok(iterate(cx, &a[0])?
-        .pop()
-        .unwrap_or_else(|| undefined(ErrorKind::UndefinedError, "No last item, sequence was empty.")))
+    Ok(iterate(cx, &a[0])?.pop().unwrap_or_else(|| {
+        undefined(
+            ErrorKind::UndefinedError,
+            "No last item, sequence was empty.",
+        )
+    }))
 }
 
 fn float(_: &mut Ctx, a: &[Value]) -> Result<Value> {
@@ -394,8 +551,14 @@ fn map(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
     };
     let mut out = Vec::with_capacity(items.len());
     if args.is_empty() {
-        let attr = kw.iter().find(|(k, _)| k == "attribute").map(|(_, v)| v.clone());
-        let dflt = kw.iter().find(|(k, _)| k == "default").map(|(_, v)| v.clone());
+        let attr = kw
+            .iter()
+            .find(|(k, _)| k == "attribute")
+            .map(|(_, v)| v.clone());
+        let dflt = kw
+            .iter()
+            .find(|(k, _)| k == "default")
+            .map(|(_, v)| v.clone());
         let Some(attr) = attr else {
             return Ok(generator(items));
         };
@@ -428,7 +591,10 @@ fn select(cx: &mut Ctx, a: &[Value], keep: bool, by_attr: bool) -> Result<Value>
     };
     let attr = if by_attr {
         if args.is_empty() {
-            return Err(Error::new(ErrorKind::TemplateAssertionError, "Missing parameter for attribute name"));
+            return Err(Error::new(
+                ErrorKind::TemplateAssertionError,
+                "Missing parameter for attribute name",
+            ));
         }
         Some(args.remove(0))
     } else {
@@ -477,17 +643,28 @@ fn min_max(cx: &mut Ctx, a: &[Value], max: bool) -> Result<Value> {
         }
     }
     Ok(best.map(|(_, v)| v).unwrap_or_else(|| {
-        undefined(ErrorKind::UndefinedError, "No aggregated item, sequence was empty.")
+        undefined(
+            ErrorKind::UndefinedError,
+            "No aggregated item, sequence was empty.",
+        )
     }))
 }
 
 fn replace(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
-    let count = if a[3].is_null() { Value::Int(-1) } else { a[3].clone() };
+    let count = if a[3].is_null() {
+        Value::Int(-1)
+    } else {
+        a[3].clone()
+    };
     super::methods::call_method(
         cx,
         &Value::str(to_str(&a[0])?),
         "replace",
-        vec![Value::str(to_str(&a[1])?), Value::str(to_str(&a[2])?), count],
+        vec![
+            Value::str(to_str(&a[1])?),
+            Value::str(to_str(&a[2])?),
+            count,
+        ],
         vec![],
     )
 }
@@ -516,13 +693,20 @@ fn round(_: &mut Ctx, a: &[Value]) -> Result<Value> {
                 (x * m).floor() / m
             }
         }
-        _ => return Err(Error::new(ErrorKind::TemplateAssertionError, "method must be common, ceil or floor")),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::TemplateAssertionError,
+                "method must be common, ceil or floor",
+            ));
+        }
     }))
 }
 
 fn chunks(cx: &mut Ctx, a: &[Value]) -> Result<(Vec<Value>, usize)> {
     let items = iterate(cx, &a[0])?;
-    let n = a[1].as_i64_lenient().ok_or_else(|| Error::type_error("an integer is required"))?;
+    let n = a[1]
+        .as_i64_lenient()
+        .ok_or_else(|| Error::type_error("an integer is required"))?;
     if n <= 0 {
         return Err(Error::value_error("count must be positive"));
     }
@@ -558,7 +742,10 @@ fn slice(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
             offset += 1;
         }
         let end = offset + (i + 1) * per;
-        let mut v = items.get(start..end.min(items.len())).unwrap_or(&[]).to_vec();
+        let mut v = items
+            .get(start..end.min(items.len()))
+            .unwrap_or(&[])
+            .to_vec();
         if !a[2].is_null() && i >= with_extra {
             v.push(a[2].clone());
         }
@@ -616,11 +803,22 @@ fn groupby(cx: &mut Ctx, a: &[Value]) -> Result<Value> {
         let k = key(cx, &it, !cs)?;
         keyed.push(Value::tuple(vec![k, it]));
     }
-    let k0 = |v: &Value| v.as_seq().and_then(|s| s.first()).cloned().unwrap_or_default();
+    let k0 = |v: &Value| {
+        v.as_seq()
+            .and_then(|s| s.first())
+            .cloned()
+            .unwrap_or_default()
+    };
     let sorted = sort_values(cx, keyed, &mut |cx, x, y| lt(cx, &k0(x), &k0(y)))?;
     let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
     for p in sorted {
-        let (k, it) = (k0(&p), p.as_seq().and_then(|s| s.get(1)).cloned().unwrap_or_default());
+        let (k, it) = (
+            k0(&p),
+            p.as_seq()
+                .and_then(|s| s.get(1))
+                .cloned()
+                .unwrap_or_default(),
+        );
         match groups.last_mut() {
             Some((gk, list)) if super::eq(gk, &k) => list.push(it),
             _ => groups.push((k, vec![it])),
@@ -704,7 +902,9 @@ fn striptags(_: &mut Ctx, a: &[Value]) -> Result<Value> {
             _ => {}
         }
     }
-    Ok(Value::str(out.split_whitespace().collect::<Vec<_>>().join(" ")))
+    Ok(Value::str(
+        out.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
 }
 
 fn truncate(_: &mut Ctx, a: &[Value]) -> Result<Value> {
@@ -759,7 +959,10 @@ fn tojson(_: &mut Ctx, a: &[Value]) -> Result<Value> {
     let mut out = String::new();
     let indent = a[1].as_i64_lenient();
     if indent.is_some_and(|n| n > MAX_WIDTH as i64) {
-        return Err(Error::new(ErrorKind::MemoryQuotaExceeded, "indent exceeds the memory budget"));
+        return Err(Error::new(
+            ErrorKind::MemoryQuotaExceeded,
+            "indent exceeds the memory budget",
+        ));
     }
     write_json(check(&a[0])?, indent, 0, &mut out)?;
     Ok(Value::str(
@@ -908,9 +1111,10 @@ pub fn percent_format(fmt: &str, args: &Value) -> Result<String> {
                 _ => return Err(Error::type_error("format requires a mapping")),
             },
             None => {
-                let v = positional.get(next).cloned().ok_or_else(|| {
-                    Error::type_error("not enough arguments for format string")
-                })?;
+                let v = positional
+                    .get(next)
+                    .cloned()
+                    .ok_or_else(|| Error::type_error("not enough arguments for format string"))?;
                 next += 1;
                 v
             }
@@ -935,12 +1139,17 @@ pub const MAX_WIDTH: usize = 1 << 20;
 /// Formats one value with a Python format spec such as `>5`, `.2f`, `05d`, `s`, `r`.
 pub fn format_spec(v: &Value, spec: &str) -> Result<String> {
     use crate::builtins::math::to_f64;
-    let conv = spec.chars().last().filter(|c| c.is_ascii_alphabetic()).unwrap_or('s');
-    let body = if spec.ends_with(conv) && spec.chars().last().is_some_and(|c| c.is_ascii_alphabetic()) {
-        &spec[..spec.len() - 1]
-    } else {
-        spec
-    };
+    let conv = spec
+        .chars()
+        .last()
+        .filter(|c| c.is_ascii_alphabetic())
+        .unwrap_or('s');
+    let body =
+        if spec.ends_with(conv) && spec.chars().last().is_some_and(|c| c.is_ascii_alphabetic()) {
+            &spec[..spec.len() - 1]
+        } else {
+            spec
+        };
     let (align, body) = match body.chars().next() {
         Some(c @ ('<' | '>' | '^')) => (Some(c), &body[1..]),
         _ => (None, body),
@@ -996,7 +1205,9 @@ pub fn format_spec(v: &Value, spec: &str) -> Result<String> {
         }
         'g' | 'G' => crate::pyfmt::float_repr(to_f64(check(v)?)?),
         'x' | 'X' | 'o' => {
-            let i = v.as_i64_lenient().ok_or_else(|| Error::type_error("an integer is required"))?;
+            let i = v
+                .as_i64_lenient()
+                .ok_or_else(|| Error::type_error("an integer is required"))?;
             match conv {
                 'x' => format!("{i:x}"),
                 'X' => format!("{i:X}"),
@@ -1004,7 +1215,9 @@ pub fn format_spec(v: &Value, spec: &str) -> Result<String> {
             }
         }
         'c' => match v {
-            Value::Int(i) => char::from_u32(*i as u32).map(String::from).unwrap_or_default(),
+            Value::Int(i) => char::from_u32(*i as u32)
+                .map(String::from)
+                .unwrap_or_default(),
             _ => to_str(v)?,
         },
         other => {

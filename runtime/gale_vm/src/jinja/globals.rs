@@ -15,11 +15,23 @@ pub const MAX_RANGE: i64 = 100_000;
 
 /// Mistral's expression functions, in registration order.
 pub const MISTRAL_FUNCTIONS: &[&str] = &[
-    "env", "execution", "executions", "global", "json_dump", "json_parse", "task", "tasks",
-    "uuid", "yaml_dump", "yaml_parse",
+    "env",
+    "execution",
+    "executions",
+    "global",
+    "json_dump",
+    "json_parse",
+    "task",
+    "tasks",
+    "uuid",
+    "yaml_dump",
+    "yaml_parse",
 ];
 
-struct Builtin(fn(&mut Ctx, Vec<Value>, Vec<(String, Value)>) -> Result<Value>);
+/// A global implemented in Rust.
+type GlobalFn = fn(&mut Ctx, Vec<Value>, Vec<(String, Value)>) -> Result<Value>;
+
+struct Builtin(GlobalFn);
 
 impl JinjaFn for Builtin {
     fn call(&self, cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
@@ -34,7 +46,12 @@ struct Bound {
 }
 
 impl JinjaFn for Bound {
-    fn call(&self, cx: &mut Ctx, mut args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
+    fn call(
+        &self,
+        cx: &mut Ctx,
+        mut args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+    ) -> Result<Value> {
         let f = super::filters::lookup(self.name)
             .ok_or_else(|| Error::type_error("unknown Mistral function"))?;
         args.insert(0, self.context.clone());
@@ -167,7 +184,12 @@ fn joiner(_: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result
 }
 
 fn lipsum(_: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
-    bind("generate_lorem_ipsum", &["n=5", "html=true", "min=20", "max=100"], args, kwargs)?;
+    bind(
+        "generate_lorem_ipsum",
+        &["n=5", "html=true", "min=20", "max=100"],
+        args,
+        kwargs,
+    )?;
     Ok(Value::str(
         "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
          incididunt ut labore et dolore magna aliqua.",
@@ -176,9 +198,7 @@ fn lipsum(_: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result
 
 /// Jinja's default global called `name`, or a Mistral function bound to `context`.
 pub fn global(name: &str, context: &Value) -> Option<Value> {
-    let b = |f: fn(&mut Ctx, Vec<Value>, Vec<(String, Value)>) -> Result<Value>, kind| {
-        Some(function(name, kind, Rc::new(Builtin(f))))
-    };
+    let b = |f: GlobalFn, kind| Some(function(name, kind, Rc::new(Builtin(f))));
     match name {
         "range" => b(range, "type"),
         "dict" => b(dict, "type"),

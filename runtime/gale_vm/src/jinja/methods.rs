@@ -8,17 +8,54 @@ use crate::error::{Error, Result};
 use crate::value::Value;
 
 const STR_METHODS: &[&str] = &[
-    "upper", "lower", "strip", "lstrip", "rstrip", "split", "rsplit", "splitlines",
-    "startswith", "endswith", "replace", "join", "format", "find", "rfind", "index", "count",
-    "title", "capitalize", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper",
-    "zfill", "center", "ljust", "rjust", "swapcase", "casefold", "partition",
+    "upper",
+    "lower",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "rsplit",
+    "splitlines",
+    "startswith",
+    "endswith",
+    "replace",
+    "join",
+    "format",
+    "find",
+    "rfind",
+    "index",
+    "count",
+    "title",
+    "capitalize",
+    "isdigit",
+    "isalpha",
+    "isalnum",
+    "isspace",
+    "islower",
+    "isupper",
+    "zfill",
+    "center",
+    "ljust",
+    "rjust",
+    "swapcase",
+    "casefold",
+    "partition",
 ];
 const LIST_METHODS: &[&str] = &[
     "append", "extend", "insert", "pop", "remove", "index", "count", "sort", "reverse", "copy",
     "clear",
 ];
 const DICT_METHODS: &[&str] = &[
-    "keys", "values", "items", "get", "copy", "update", "pop", "setdefault", "clear", "popitem",
+    "keys",
+    "values",
+    "items",
+    "get",
+    "copy",
+    "update",
+    "pop",
+    "setdefault",
+    "clear",
+    "popitem",
 ];
 
 /// Does `obj` have a method called `name`?
@@ -78,7 +115,9 @@ pub fn call_method(
             }
             "count" => {
                 let a = b(&["x"])?;
-                Ok(Value::Int(items.iter().filter(|x| super::eq(x, &a[0])).count() as i64))
+                Ok(Value::Int(
+                    items.iter().filter(|x| super::eq(x, &a[0])).count() as i64,
+                ))
             }
             "copy" => Ok(Value::list(items.as_ref().clone())),
             "pop" => {
@@ -235,7 +274,9 @@ fn str_method(
                     if max < 0 {
                         s.split(sep.as_str()).map(str::to_owned).collect()
                     } else if name == "split" {
-                        s.splitn(max as usize + 1, sep.as_str()).map(str::to_owned).collect()
+                        s.splitn(max as usize + 1, sep.as_str())
+                            .map(str::to_owned)
+                            .collect()
                     } else {
                         let mut v: Vec<String> = s
                             .rsplitn(max as usize + 1, sep.as_str())
@@ -408,7 +449,11 @@ fn str_method(
                 None => Value::tuple(vec![Value::str(s), Value::str(""), Value::str("")]),
             }
         }
-        _ => return Err(Error::type_error(format!("'str' object has no method {name}"))),
+        _ => {
+            return Err(Error::type_error(format!(
+                "'str' object has no method {name}"
+            )));
+        }
     })
 }
 
@@ -508,4 +553,162 @@ pub fn str_format(cx: &mut Ctx, fmt: &str, args: &Value, kwargs: &Value) -> Resu
         }
     }
     Ok(out)
+}
+
+/// The mutating methods of `list` and `dict`.
+pub fn is_mutator(obj: &Value, name: &str) -> bool {
+    match obj {
+        Value::List(_) => matches!(
+            name,
+            "append" | "extend" | "insert" | "pop" | "remove" | "sort" | "reverse" | "clear"
+        ),
+        Value::Dict(_) => matches!(name, "update" | "pop" | "setdefault" | "clear" | "popitem"),
+        _ => false,
+    }
+}
+
+/// Runs mutating method `name` on a copy of `obj`: `(what Python returns, the
+/// object after the call)`. The evaluator stores the new object back where the
+/// receiver came from, which is how templates observe `l.append(x)`.
+pub fn mutate(
+    cx: &mut Ctx,
+    obj: &Value,
+    name: &str,
+    args: Vec<Value>,
+    kwargs: Vec<(String, Value)>,
+) -> Result<(Value, Value)> {
+    let b = |params: &[&str]| bind(name, params, args.clone(), kwargs.clone());
+    match obj {
+        Value::List(items) => {
+            let mut v = items.as_ref().clone();
+            cx.charge(v.len() * 16 + 16)?;
+            let ret = match name {
+                "append" => {
+                    v.push(b(&["object"])?.remove(0));
+                    Value::Null
+                }
+                "extend" => {
+                    let a = b(&["iterable"])?;
+                    v.extend(super::iterate(cx, &a[0])?);
+                    Value::Null
+                }
+                "insert" => {
+                    let a = b(&["index", "object"])?;
+                    let n = v.len() as i64;
+                    let i = int_of(&a[0])?;
+                    let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+                    v.insert(i as usize, a[1].clone());
+                    Value::Null
+                }
+                "pop" => {
+                    let r = call_method(cx, obj, "pop", args.clone(), kwargs.clone())?;
+                    let a = b(&["index=-1"])?;
+                    let i = int_of(&a[0])?;
+                    let idx = if i < 0 { i + v.len() as i64 } else { i };
+                    if idx >= 0 && (idx as usize) < v.len() {
+                        v.remove(idx as usize);
+                    }
+                    r
+                }
+                "remove" => {
+                    let a = b(&["x"])?;
+                    match v.iter().position(|x| super::eq(x, &a[0])) {
+                        Some(i) => {
+                            v.remove(i);
+                        }
+                        None => return Err(Error::value_error("list.remove(x): x not in list")),
+                    }
+                    Value::Null
+                }
+                "reverse" => {
+                    b(&[])?;
+                    v.reverse();
+                    Value::Null
+                }
+                "clear" => {
+                    b(&[])?;
+                    v.clear();
+                    Value::Null
+                }
+                _ => {
+                    // sort(key=None, reverse=False); `key` callables are not supported.
+                    let a = b(&["key=none", "reverse=false"])?;
+                    let rev = a[1].truthy();
+                    v = super::sort_values(cx, v, &mut |cx, x, y| {
+                        if rev {
+                            super::compare(cx, "<", y, x)
+                        } else {
+                            super::compare(cx, "<", x, y)
+                        }
+                    })?;
+                    Value::Null
+                }
+            };
+            Ok((ret, Value::list(v)))
+        }
+        Value::Dict(d) => {
+            let mut m = d.as_ref().clone();
+            cx.charge(m.len() * 40 + 16)?;
+            let ret = match name {
+                "update" => {
+                    let a = b(&["other=none", "**kwargs"])?;
+                    match check(&a[0])? {
+                        Value::Null => {}
+                        Value::Dict(o) => {
+                            for (k, v) in o.map.iter() {
+                                m.insert(k.0.clone(), v.clone())?;
+                            }
+                        }
+                        other => {
+                            for pair in super::iterate(cx, other)? {
+                                match pair.as_seq() {
+                                    Some([k, v]) => m.insert(k.clone(), v.clone())?,
+                                    _ => {
+                                        return Err(Error::value_error(
+                                            "dictionary update sequence element has wrong length",
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if let Value::Dict(kw) = &a[1] {
+                        for (k, v) in kw.map.iter() {
+                            m.insert(k.0.clone(), v.clone())?;
+                        }
+                    }
+                    Value::Null
+                }
+                "setdefault" => {
+                    let a = b(&["key", "default=none"])?;
+                    match m.get(&a[0]) {
+                        Some(v) => v.clone(),
+                        None => {
+                            m.insert(a[0].clone(), a[1].clone())?;
+                            a[1].clone()
+                        }
+                    }
+                }
+                "pop" => {
+                    let r = call_method(cx, obj, "pop", args.clone(), kwargs.clone())?;
+                    if let Some(k) = args.first() {
+                        m.map.shift_remove(&crate::value::Key(k.clone()));
+                    }
+                    r
+                }
+                "popitem" => {
+                    let r = call_method(cx, obj, "popitem", args.clone(), kwargs.clone())?;
+                    m.map.pop();
+                    r
+                }
+                _ => {
+                    b(&[])?;
+                    m.map.clear();
+                    Value::Null
+                }
+            };
+            Ok((ret, Value::dict(m)))
+        }
+        _ => call_method(cx, obj, name, args, kwargs).map(|r| (r, obj.clone())),
+    }
 }

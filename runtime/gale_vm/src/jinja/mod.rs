@@ -155,11 +155,11 @@ impl Loop {
                 Some(p) => self.items.get(p).cloned().unwrap_or_default(),
                 None => undefined(ErrorKind::UndefinedError, "there is no previous item"),
             },
-            "nextitem" => self
-                .items
-                .get(self.index0 + 1)
-                .cloned()
-                .unwrap_or_else(|| undefined(ErrorKind::UndefinedError, "there is no next item")),
+            "nextitem" => {
+                self.items.get(self.index0 + 1).cloned().unwrap_or_else(|| {
+                    undefined(ErrorKind::UndefinedError, "there is no next item")
+                })
+            }
             _ => return None,
         })
     }
@@ -190,18 +190,19 @@ macro_rules! native {
 }
 native!(
     Undefined,
-    |u: &Undefined| if u.strict { "StrictUndefined" } else { "Undefined" },
+    |u: &Undefined| if u.strict {
+        "StrictUndefined"
+    } else {
+        "Undefined"
+    },
     |u: &Undefined| if u.strict {
         "jinja2.runtime.StrictUndefined".to_string()
     } else {
         "jinja2.runtime.Undefined".to_string()
     }
 );
-native!(
-    Range,
-    |_: &Range| "range",
-    |_: &Range| "builtins.range".to_string()
-);
+native!(Range, |_: &Range| "range", |_: &Range| "builtins.range"
+    .to_string());
 native!(
     Method,
     |_: &Method| "builtin_function_or_method",
@@ -217,31 +218,24 @@ native!(
         k => format!("builtins.{k}"),
     }
 );
-native!(
-    Namespace,
-    |_: &Namespace| "Namespace",
-    |_: &Namespace| "jinja2.utils.Namespace".to_string()
-);
+native!(Namespace, |_: &Namespace| "Namespace", |_: &Namespace| {
+    "jinja2.utils.Namespace".to_string()
+});
 native!(
     NamedTuple,
     |t: &NamedTuple| t.type_name,
     |t: &NamedTuple| format!("jinja2.filters.{}", t.type_name)
 );
-native!(
-    DictView,
-    |v: &DictView| v.kind,
-    |v: &DictView| format!("builtins.{}", v.kind)
-);
-native!(
-    Loop,
-    |_: &Loop| "LoopContext",
-    |_: &Loop| "jinja2.runtime.LoopContext".to_string()
-);
-native!(
-    Cycler,
-    |_: &Cycler| "Cycler",
-    |_: &Cycler| "jinja2.utils.Cycler".to_string()
-);
+native!(DictView, |v: &DictView| v.kind, |v: &DictView| format!(
+    "builtins.{}",
+    v.kind
+));
+native!(Loop, |_: &Loop| "LoopContext", |_: &Loop| {
+    "jinja2.runtime.LoopContext".to_string()
+});
+native!(Cycler, |_: &Cycler| "Cycler", |_: &Cycler| {
+    "jinja2.utils.Cycler".to_string()
+});
 
 /// Wraps a native object.
 pub fn native(n: impl Native) -> Value {
@@ -563,10 +557,10 @@ fn python_attr(obj: &Value, attr: &str) -> Option<Value> {
     if let Some(l) = downcast::<Loop>(obj) {
         return l.attr(attr);
     }
-    if let Some(t) = downcast::<NamedTuple>(obj) {
-        if let Some(i) = t.fields.iter().position(|f| *f == attr) {
-            return t.values.get(i).cloned();
-        }
+    if let Some(t) = downcast::<NamedTuple>(obj)
+        && let Some(i) = t.fields.iter().position(|f| *f == attr)
+    {
+        return t.values.get(i).cloned();
     }
     if methods::has_method(obj, attr) {
         return Some(native(Method {
@@ -615,14 +609,14 @@ pub fn getitem(cx: &mut Ctx, obj: &Value, key: &Value) -> Result<Value> {
     if let Some(v) = item(obj, key)? {
         return Ok(v);
     }
-    if let Value::Str(s) = key {
-        if let Some(v) = python_attr(obj, s) {
-            return Ok(if unsafe_name(s) {
-                unsafe_undefined(obj, s)
-            } else {
-                v
-            });
-        }
+    if let Value::Str(s) = key
+        && let Some(v) = python_attr(obj, s)
+    {
+        return Ok(if unsafe_name(s) {
+            unsafe_undefined(obj, s)
+        } else {
+            v
+        });
     }
     Ok(undefined_lookup(obj, key))
 }
@@ -651,7 +645,9 @@ fn item(obj: &Value, key: &Value) -> Result<Option<Value>> {
                 return Ok(None);
             }
             let n = s.chars().count();
-            index(n).and_then(|i| s.chars().nth(i)).map(|c| Value::str(c.to_string()))
+            index(n)
+                .and_then(|i| s.chars().nth(i))
+                .map(|c| Value::str(c.to_string()))
         }
         Value::Native(n) => {
             if let Some(t) = n.0.as_any().downcast_ref::<NamedTuple>() {
@@ -719,7 +715,9 @@ pub fn slice(
             let chars: Vec<char> = s.chars().collect();
             let idx = pick(chars.len());
             cx.tick_n(idx.len() as u64)?;
-            Ok(Value::str(idx.iter().map(|&i| chars[i]).collect::<String>()))
+            Ok(Value::str(
+                idx.iter().map(|&i| chars[i]).collect::<String>(),
+            ))
         }
         Value::Tuple(items) | Value::List(items) => {
             let idx = pick(items.len());
@@ -822,15 +820,15 @@ pub fn binary(cx: &mut Ctx, op: &str, a: &Value, b: &Value) -> Result<Value> {
                     return Err(Error::zero_division("division by zero"));
                 }
                 match (a, b) {
-                    (Value::Int(x), Value::Int(y)) if x % y == 0 => Ok(Value::Float((x / y) as f64)),
+                    (Value::Int(x), Value::Int(y)) if x % y == 0 => {
+                        Ok(Value::Float((x / y) as f64))
+                    }
                     _ => Ok(Value::Float(math::to_f64(a)? / math::to_f64(b)?)),
                 }
             }
             "//" => {
                 if crate::compare::is_zero(b) {
-                    return Err(Error::zero_division(
-                        "integer division or modulo by zero",
-                    ));
+                    return Err(Error::zero_division("integer division or modulo by zero"));
                 }
                 match (a, b) {
                     (Value::Float(_), _) | (_, Value::Float(_)) => {
@@ -897,9 +895,9 @@ fn power(cx: &mut Ctx, a: &Value, b: &Value) -> Result<Value> {
                 }
                 return Ok(Value::Float(math::to_f64(a)?.powf(math::to_f64(b)?)));
             }
-            let e = y.to_u32().ok_or_else(|| {
-                Error::new(ErrorKind::MemoryQuotaExceeded, "exponent too large")
-            })?;
+            let e = y
+                .to_u32()
+                .ok_or_else(|| Error::new(ErrorKind::MemoryQuotaExceeded, "exponent too large"))?;
             cx.charge((x.bits() as usize).saturating_mul(e as usize) / 8)?;
             cx.tick_n(u64::from(e) / 64)?;
             Ok(Value::from_bigint(num_traits::Pow::pow(x, e)))
@@ -1093,7 +1091,9 @@ pub fn bind(
         .iter()
         .map(|p| p.split('=').next().unwrap_or(p).trim_start_matches('*'))
         .collect();
-    let star = params.iter().position(|p| p.starts_with('*') && !p.starts_with("**"));
+    let star = params
+        .iter()
+        .position(|p| p.starts_with('*') && !p.starts_with("**"));
     let dstar = params.iter().position(|p| p.starts_with("**"));
     let positional = star.or(dstar).unwrap_or(params.len());
     let mut extra = Vec::new();
@@ -1162,5 +1162,103 @@ fn default_literal(d: &str) -> Value {
             .map(Value::Int)
             .or_else(|_| d.parse::<f64>().map(Value::Float))
             .unwrap_or(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn filter_and_test_tables_are_well_formed() {
+        let mut names = std::collections::HashSet::new();
+        for f in filters::FILTERS {
+            assert!(names.insert(f.name), "duplicate filter {}", f.name);
+            assert!(!f.params.is_empty(), "{} takes the piped value", f.name);
+            // Binding the piped value alone either succeeds or names the missing one.
+            match bind(f.python_name, f.params, vec![Value::Int(1)], vec![]) {
+                Ok(slots) => assert_eq!(slots.len(), f.params.len()),
+                Err(e) => assert!(e.message().contains("missing"), "{}: {e}", f.name),
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for t in tests::TESTS {
+            assert!(names.insert(t.name), "duplicate test {}", t.name);
+            assert!(!t.params.is_empty());
+        }
+    }
+
+    #[test]
+    fn python_argument_binding() {
+        let p = &["value", "d=''", "*args", "**kwargs"];
+        let b = bind(
+            "f",
+            p,
+            vec![Value::Int(1), Value::str("x"), Value::Int(3)],
+            vec![("k".into(), Value::Null)],
+        )
+        .unwrap();
+        assert_eq!(b[1], Value::str("x"));
+        assert_eq!(b[2], Value::tuple(vec![Value::Int(3)]));
+        assert!(matches!(&b[3], Value::Dict(d) if d.len() == 1));
+        let e = bind(
+            "json_dump_",
+            &["context", "data"],
+            vec![Value::Null],
+            vec![],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "json_dump_() missing 1 required positional argument: 'data'"
+        );
+        assert!(bind("f", &["a"], vec![], vec![("b".into(), Value::Null)]).is_err());
+    }
+
+    #[test]
+    fn strict_and_lenient_undefined() {
+        let u = undefined_name("x");
+        assert_eq!(check(&u).unwrap_err().kind(), ErrorKind::UndefinedError);
+        assert!(truthy(&u).is_err());
+        let l = lenient_undefined("no else");
+        assert_eq!(to_str(&l).unwrap(), "");
+        assert!(!truthy(&l).unwrap());
+    }
+
+    #[test]
+    fn sandbox_and_lookup() {
+        let mut cx = Ctx::default();
+        let mut d = Dict::new();
+        d.insert(Value::str("items"), Value::Int(1)).unwrap();
+        let d = Value::dict(d);
+        // `a.b`: attribute first (the method); `a['b']`: item first.
+        assert!(downcast::<Method>(&getattr(&mut cx, &d, "items").unwrap()).is_some());
+        assert_eq!(
+            getitem(&mut cx, &d, &Value::str("items")).unwrap(),
+            Value::Int(1)
+        );
+        let bad = getattr(&mut cx, &d, "__class__").unwrap();
+        assert_eq!(check(&bad).unwrap_err().kind(), ErrorKind::SecurityError);
+        assert!(is_undefined(&getattr(&mut cx, &d, "_private").unwrap()));
+    }
+
+    #[test]
+    fn python_operators() {
+        let mut cx = Ctx::default();
+        let b = |cx: &mut Ctx, op, x: i64, y: i64| binary(cx, op, &Value::Int(x), &Value::Int(y));
+        assert_eq!(b(&mut cx, "/", 7, 2).unwrap(), Value::Float(3.5));
+        assert_eq!(b(&mut cx, "//", -7, 2).unwrap(), Value::Int(-4));
+        assert_eq!(b(&mut cx, "%", -7, 3).unwrap(), Value::Int(2));
+        assert_eq!(
+            b(&mut cx, "/", 1, 0).unwrap_err().kind(),
+            ErrorKind::ZeroDivisionError
+        );
+        let e = binary(&mut cx, "+", &Value::str("a"), &Value::Int(1)).unwrap_err();
+        assert_eq!(e.message(), "can only concatenate str (not \"int\") to str");
+        let e = compare(&mut cx, "<", &Value::Int(1), &Value::str("a")).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "'<' not supported between instances of 'int' and 'str'"
+        );
     }
 }

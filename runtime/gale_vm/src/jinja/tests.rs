@@ -44,8 +44,13 @@ macro_rules! t {
 
 /// Every test Mistral's environment has.
 pub static TESTS: &[Test] = &[
-    t!("boolean", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Bool(_)))),
-    t!("callable", ["obj"], |_, a| Ok(downcast::<Method>(&a[0]).is_some() || downcast::<Function>(&a[0]).is_some())),
+    t!("boolean", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Bool(_)
+    ))),
+    t!("callable", ["obj"], |_, a| Ok(downcast::<Method>(&a[0])
+        .is_some()
+        || downcast::<Function>(&a[0]).is_some())),
     t!("defined", ["value"], |_, a| Ok(!is_undefined(&a[0]))),
     t!("divisibleby", ["value", "num"], |cx, a| {
         let r = super::binary(cx, "%", &a[0], &a[1])?;
@@ -56,20 +61,42 @@ pub static TESTS: &[Test] = &[
     t!("==", ["a", "b"], |cx, a| cmp(cx, a, "==")),
     t!("escaped", ["value"], |_, _| Ok(false)),
     t!("even", ["value"], |_, a| Ok(int_of(&a[0])? % 2 == 0)),
-    t!("false", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Bool(false)))),
-    t!("filter", ["value"], |_, a| Ok(a[0].as_str().is_some_and(|n| super::filters::lookup(n).is_some()))),
-    t!("float", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Float(_)))),
+    t!("false", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Bool(false)
+    ))),
+    t!("filter", ["value"], |_, a| Ok(a[0]
+        .as_str()
+        .is_some_and(|n| super::filters::lookup(n).is_some()))),
+    t!("float", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Float(_)
+    ))),
     t!("ge", ["a", "b"], |cx, a| cmp(cx, a, ">=")),
     t!(">=", ["a", "b"], |cx, a| cmp(cx, a, ">=")),
     t!("gt", ["a", "b"], |cx, a| cmp(cx, a, ">")),
     t!(">", ["a", "b"], |cx, a| cmp(cx, a, ">")),
     t!("greaterthan", ["a", "b"], |cx, a| cmp(cx, a, ">")),
-    t!("in", ["value", "seq"], |cx, a| super::contains(cx, &a[1], &a[0])),
-    t!("integer", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Int(_) | Value::BigInt(_)))),
+    t!("in", ["value", "seq"], |cx, a| super::contains(
+        cx, &a[1], &a[0]
+    )),
+    t!("integer", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Int(_) | Value::BigInt(_)
+    ))),
     t!("iterable", ["value"], |_, a| Ok(matches!(
         check(&a[0])?,
-        Value::Str(_) | Value::Tuple(_) | Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Iter(_)
-    ) || downcast::<super::DictView>(&a[0]).is_some() || downcast::<super::NamedTuple>(&a[0]).is_some())),
+        Value::Str(_)
+            | Value::Tuple(_)
+            | Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::Iter(_)
+    ) || downcast::<
+        super::DictView,
+    >(&a[0])
+    .is_some()
+        || downcast::<super::NamedTuple>(&a[0]).is_some())),
     t!("le", ["a", "b"], |cx, a| cmp(cx, a, "<=")),
     t!("<=", ["a", "b"], |cx, a| cmp(cx, a, "<=")),
     t!("lower", ["value"], |_, a| {
@@ -79,7 +106,10 @@ pub static TESTS: &[Test] = &[
     t!("lt", ["a", "b"], |cx, a| cmp(cx, a, "<")),
     t!("<", ["a", "b"], |cx, a| cmp(cx, a, "<")),
     t!("lessthan", ["a", "b"], |cx, a| cmp(cx, a, "<")),
-    t!("mapping", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Dict(_)))),
+    t!("mapping", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Dict(_)
+    ))),
     t!("ne", ["a", "b"], |cx, a| cmp(cx, a, "!=")),
     t!("!=", ["a", "b"], |cx, a| cmp(cx, a, "!=")),
     t!("none", ["value"], |_, a| Ok(matches!(a[0], Value::Null))),
@@ -88,19 +118,29 @@ pub static TESTS: &[Test] = &[
         Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
     ))),
     t!("odd", ["value"], |_, a| Ok(int_of(&a[0])? % 2 != 0)),
-    t!("sameas", ["value", "other"], |_, a| Ok(match (&a[0], &a[1]) {
-        (Value::Null, Value::Null) => true,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Native(_), Value::Native(_)) => eq(&a[0], &a[1]),
-        _ => false,
-    })),
+    t!("sameas", ["value", "other"], |_, a| Ok(
+        match (&a[0], &a[1]) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Native(_), Value::Native(_)) => eq(&a[0], &a[1]),
+            _ => false,
+        }
+    )),
     t!("sequence", ["value"], |_, a| Ok(matches!(
         check(&a[0])?,
         Value::Str(_) | Value::Tuple(_) | Value::List(_) | Value::Dict(_) | Value::Set(_)
     ))),
-    t!("string", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Str(_)))),
-    t!("test", ["value"], |_, a| Ok(a[0].as_str().is_some_and(|n| lookup(n).is_some()))),
-    t!("true", ["value"], |_, a| Ok(matches!(check(&a[0])?, Value::Bool(true)))),
+    t!("string", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Str(_)
+    ))),
+    t!("test", ["value"], |_, a| Ok(a[0]
+        .as_str()
+        .is_some_and(|n| lookup(n).is_some()))),
+    t!("true", ["value"], |_, a| Ok(matches!(
+        check(&a[0])?,
+        Value::Bool(true)
+    ))),
     t!("undefined", ["value"], |_, a| Ok(is_undefined(&a[0]))),
     t!("upper", ["value"], |_, a| {
         let s = super::to_str(&a[0])?;
