@@ -155,57 +155,32 @@ pub const KEY_ALIASES: &[(&str, &str)] = &[
     ("base_input", "base-input"),
 ];
 
-/// Every key of a task in a direct workflow.
-pub const DIRECT_WORKFLOW_TASK_KEYS: &[&str] = &[
-    "description",
-    "tags",
-    "action",
-    "workflow",
-    "input",
-    "with-items",
-    "publish",
-    "publish-on-error",
-    "publish-on-skip",
-    "retry",
-    "wait-before",
-    "wait-after",
-    "timeout",
-    "pause-before",
-    "concurrency",
-    "fail-on",
-    "target",
-    "keep-result",
-    "safe-rerun",
-    "join",
-    "on-success",
-    "on-error",
-    "on-complete",
-    "on-skip",
-];
+/// `a` followed by `b`, as an array (for key tables built from smaller ones).
+const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < b.len() {
+        out[a.len() + j] = b[j];
+        j += 1;
+    }
+    out
+}
 
-/// Every key of a task in a reverse workflow.
-pub const REVERSE_WORKFLOW_TASK_KEYS: &[&str] = &[
-    "description",
-    "tags",
-    "action",
-    "workflow",
-    "input",
-    "with-items",
-    "publish",
-    "publish-on-error",
-    "publish-on-skip",
-    "retry",
-    "wait-before",
-    "wait-after",
-    "timeout",
-    "pause-before",
-    "concurrency",
-    "fail-on",
-    "target",
-    "keep-result",
-    "safe-rerun",
-    "requires",
-];
+const DIRECT_WORKFLOW_TASK_KEY_ARRAY: [&str; TASK_COMMON_KEYS.len() + DIRECT_TASK_KEYS.len()] =
+    concat(TASK_COMMON_KEYS, DIRECT_TASK_KEYS);
+const REVERSE_WORKFLOW_TASK_KEY_ARRAY: [&str; TASK_COMMON_KEYS.len() + REVERSE_TASK_KEYS.len()] =
+    concat(TASK_COMMON_KEYS, REVERSE_TASK_KEYS);
+
+/// Every key of a task in a direct workflow: the common keys, then the direct ones.
+pub const DIRECT_WORKFLOW_TASK_KEYS: &[&str] = &DIRECT_WORKFLOW_TASK_KEY_ARRAY;
+
+/// Every key of a task in a reverse workflow: the common keys, then `requires`.
+pub const REVERSE_WORKFLOW_TASK_KEYS: &[&str] = &REVERSE_WORKFLOW_TASK_KEY_ARRAY;
 
 /// Every key a task may have in a workflow of the given kind (`direct`: true).
 pub fn task_keys(direct: bool) -> impl Iterator<Item = &'static str> {
