@@ -10,6 +10,7 @@
 //! Invariant: this crate depends on nothing in `compiler/` (a compiled workflow
 //! runs without the front-end).
 
+pub mod actions;
 pub mod std_actions;
 
 pub use std_actions::{Param, ResultShape, STD_ACTIONS, StdAction, std_action};
