@@ -6,6 +6,10 @@ use gale_db::{Database, diagnostics};
 use salsa::Setter;
 use std::time::{Duration, Instant};
 
+/// The allocator of the `gale` binary (and so of `gale lsp`): measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A workbook of `workflows` × `tasks` with joins, publishes and expressions
 /// (~5 lines per task).
 fn workbook(workflows: usize, tasks: usize) -> String {
@@ -34,9 +38,34 @@ fn main() {
         text.lines().count(),
         text.len()
     );
+    // Where a whole-file check goes (fresh database each time).
+    {
+        let mut parse_t = Vec::new();
+        let mut lower_t = Vec::new();
+        let mut analysis_t = Vec::new();
+        for _ in 0..20 {
+            let db = Database::new();
+            let f = db.add_file("big.yaml", text.clone());
+            let t = Instant::now();
+            let _ = gale_db::parse(&db, f);
+            parse_t.push(t.elapsed());
+            let t = Instant::now();
+            let _ = gale_db::lower(&db, f);
+            lower_t.push(t.elapsed());
+            let t = Instant::now();
+            let _ = gale_db::analysis(&db, f);
+            analysis_t.push(t.elapsed());
+        }
+        println!(
+            "breakdown p50: parse {:.2} ms, lower {:.2} ms, analysis {:.2} ms",
+            percentile(&mut parse_t, 0.5).as_secs_f64() * 1e3,
+            percentile(&mut lower_t, 0.5).as_secs_f64() * 1e3,
+            percentile(&mut analysis_t, 0.5).as_secs_f64() * 1e3
+        );
+    }
     let mut db = Database::new();
     let file = db.add_file("big.yaml", text.clone());
-    let _ = diagnostics(&db, file).len();
+    println!("diagnostics: {}", diagnostics(&db, file).len());
 
     let mut keystrokes = Vec::new();
     for i in 0..200 {
@@ -57,6 +86,38 @@ fn main() {
         "keystroke -> diagnostics: p50 {:.2} ms, p99 {:.2} ms",
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
+    );
+
+    // Where a keystroke's time goes: each stage timed as the edit flows through.
+    let mut stages: [Vec<Duration>; 4] = Default::default();
+    for i in 0..50 {
+        let edited = text.replacen(
+            "\"<% $.x %> 7\"",
+            &format!("\"<% $.x %> 7{}\"", "b".repeat(i % 5 + 1)),
+            1,
+        );
+        file.set_text(&mut db).to(edited);
+        let mut at = Instant::now();
+        let mut lap = |k: usize| {
+            stages[k].push(at.elapsed());
+            at = Instant::now();
+        };
+        let _ = gale_db::parse(&db, file);
+        lap(0);
+        let _ = gale_db::lower(&db, file);
+        lap(1);
+        let _ = gale_db::units(&db, file);
+        lap(2);
+        std::hint::black_box(diagnostics(&db, file).len());
+        lap(3);
+    }
+    let ms = |v: &mut Vec<Duration>| percentile(v, 0.5).as_secs_f64() * 1e3;
+    println!(
+        "keystroke stages p50: parse {:.2} ms, lower {:.2} ms, units {:.2} ms, re-analysis and diagnostics {:.2} ms",
+        ms(&mut stages[0]),
+        ms(&mut stages[1]),
+        ms(&mut stages[2]),
+        ms(&mut stages[3]),
     );
 
     let current = file.text(&db).clone();

@@ -1,10 +1,12 @@
 //! Argument parsing and dispatch to one module per command.
 
 mod check;
+mod compile;
 mod eval;
 mod explain;
 mod graph;
 mod lsp;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +36,10 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Run the language server over stdin/stdout.
     Lsp,
+    /// Run a workflow with Mistral's semantics.
+    Run(run::RunArgs),
+    /// Compile a document to a workflow artifact (or print its IR / disassembly).
+    Compile(compile::CompileArgs),
 }
 
 /// Parses arguments and runs the command; internal panics become exit code 101.
@@ -55,6 +61,8 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Lsp => lsp::run(),
+        Command::Run(args) => run::run(args),
+        Command::Compile(args) => compile::run(args),
     });
     match result {
         Ok(code) => code,

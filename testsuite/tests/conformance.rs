@@ -259,8 +259,6 @@ fn mistral_cases() {
     let mut tally = Tally::default();
     for case in &cases {
         let id = case["id"].as_str().unwrap_or("?");
-        let language = case["language"].as_str().unwrap_or("?");
-        let _ = language;
         let group = format!(
             "{} {}",
             case["source"]
@@ -270,7 +268,15 @@ fn mistral_cases() {
             case["mode"].as_str().unwrap_or("?")
         );
         let out = run_case(case);
-        tally.add(group, id, check(case, &out, true));
+        tally.add(group.clone(), id, check(case, &out, true));
+        // The tree-walkers (YAQL reference, Jinja `gale_codegen::jinja`) must match the
+        // recorded results too.
+        let reference = run_case_with(Engine::Reference, case);
+        tally.add(
+            format!("tree-walker: {group}"),
+            &format!("{id} (tree-walker)"),
+            check(case, &reference, true),
+        );
     }
     let report = tally.report();
     eprintln!("{report}");
@@ -291,6 +297,12 @@ fn jinja_extra_cases() {
         let id = case["id"].as_str().unwrap_or("?");
         let out = run_case(&case);
         tally.add("jinja_extra evaluate".into(), id, check(&case, &out, true));
+        let reference = run_case_with(Engine::Reference, &case);
+        tally.add(
+            "tree-walker: jinja_extra evaluate".into(),
+            &format!("{id} (tree-walker)"),
+            check(&case, &reference, true),
+        );
     }
     let report = tally.report();
     eprintln!("{report}");

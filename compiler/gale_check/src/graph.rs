@@ -12,9 +12,10 @@
 use std::collections::{HashMap, HashSet};
 
 use gale_hir::{
-    ClauseKind, EngineCommand, Item, Join, SourceMap, Task, TaskId, Transition, Workflow,
+    ClauseKind, EngineCommand, Join, Task, TaskId, Transition, Workflow,
     WorkflowType,
 };
+use crate::positions::Positions;
 use petgraph::algo::dominators::simple_fast;
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -74,8 +75,7 @@ impl<'a> TaskGraph<'a> {
     /// Builds the graph of `workflow`.
     pub fn new(
         workflow: &'a Workflow,
-        source_map: &SourceMap,
-        all_task_ids: &HashSet<TaskId>,
+        positions: &Positions,
     ) -> Self {
         let n = workflow.tasks.len();
         let index: HashMap<&str, usize> = workflow
@@ -89,7 +89,7 @@ impl<'a> TaskGraph<'a> {
             graph.add_node(i);
         }
         let mut commands = Vec::new();
-        let mut complete = !has_dropped_tasks(workflow, source_map, all_task_ids);
+        let mut complete = !has_dropped_tasks(workflow, positions);
         match workflow.kind {
             WorkflowType::Direct => {
                 for (i, task) in workflow.tasks.iter().enumerate() {
@@ -307,17 +307,8 @@ pub(crate) fn requirements<'a>(workflow: &'a Workflow, task: &'a Task) -> Vec<(&
 }
 
 /// Whether a task of `workflow` was left out of the model because of errors: the
-/// source map knows a task inside the workflow's body that the model lacks.
-fn has_dropped_tasks(workflow: &Workflow, source_map: &SourceMap, all: &HashSet<TaskId>) -> bool {
-    let Some(body) = source_map.item(Item::Workflow(workflow.id)).map(|s| s.body) else {
-        return false;
-    };
-    let mut id = 0u32;
-    while let Some(spans) = source_map.item(Item::Task(TaskId(id))) {
-        if !all.contains(&TaskId(id)) && body.contains(spans.name.start) {
-            return true;
-        }
-        id += 1;
-    }
-    false
+/// positions know a task inside the workflow's body that the model lacks.
+fn has_dropped_tasks(workflow: &Workflow, positions: &Positions) -> bool {
+    let in_model: HashSet<TaskId> = workflow.tasks.iter().map(|t| t.id).collect();
+    positions.task_items().iter().any(|id| !in_model.contains(id))
 }

@@ -22,15 +22,19 @@ mod checks;
 mod dataflow;
 mod graph;
 mod joins;
+mod positions;
 mod refs;
 mod render;
 mod signatures;
 
-use std::collections::HashSet;
-
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
-use gale_hir::{ClauseKind, Document, EngineCommand, Join, SourceMap, WorkflowType};
+use gale_hir::{
+    ClauseKind, Document, EngineCommand, ExpressionSite, Join, SourceMap, WorkflowType,
+};
 
+pub use positions::{
+    Positions, Scope, Units, WorkflowSignature, WorkflowUnit, shift_diagnostic, units,
+};
 pub use render::{graph_dot, graph_mermaid};
 
 /// Every code this crate reports, with its documentation, sorted by name.
@@ -178,21 +182,40 @@ pub struct WorkflowGraph {
 }
 
 /// Analyses a document: the task graph of every workflow and every check of this
-/// crate.
+/// crate. The same as analysing each of [`units`] with [`check_workflow`] and the
+/// expression strings outside workflows with [`check_rest`], which is what the
+/// incremental database does.
 pub fn check(document: &Document, source_map: &SourceMap) -> Analysis {
-    let mut cx = checks::Context::new(source_map);
-    let all_ids: HashSet<gale_hir::TaskId> = document.tasks().map(|(_, t)| t.id).collect();
-    let mut graphs = Vec::new();
-    let extra = checks::action_mentions(source_map);
-    for wf in &document.workflows {
-        let g = graph::TaskGraph::new(wf, source_map, &all_ids);
-        checks::run(&mut cx, &g);
-        let flow = dataflow::Flow::new(&g, source_map.expressions());
-        checks::run_data_flow(&mut cx, &g, &flow, &extra);
-        graphs.push(render::plain(&g));
+    let units = units(document, source_map);
+    let mut all = check_rest(&units.rest);
+    for (base, unit) in &units.workflows {
+        let a = check_workflow(unit).shifted(*base);
+        all.diagnostics.extend(a.diagnostics);
+        all.joins.extend(a.joins);
+        all.graphs.extend(a.graphs);
     }
-    checks::run_signatures(&mut cx, document);
-    checks::run_calls(&mut cx);
+    Diagnostic::sort(&mut all.diagnostics);
+    all.diagnostics.dedup();
+    all
+}
+
+/// Analyses one workflow; positions are relative to the unit's base (see
+/// [`Analysis::shifted`]).
+pub fn check_workflow(unit: &WorkflowUnit) -> Analysis {
+    let positions = &unit.positions;
+    let mut cx = checks::Context::new(positions);
+    let extra = checks::unused_input::Extra {
+        mentioned: unit.scope.mentioned.clone(),
+        whole_context: unit.scope.whole_context,
+    };
+    let wf = &unit.workflow;
+    let g = graph::TaskGraph::new(wf, positions);
+    checks::run(&mut cx, &g);
+    let flow = dataflow::Flow::new(&g, positions.expressions());
+    checks::run_data_flow(&mut cx, &g, &flow, &extra);
+    let graphs = vec![render::plain(&g)];
+    checks::run_signatures(&mut cx, wf, &unit.scope);
+    checks::run_calls(&mut cx, positions.expressions());
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -200,5 +223,21 @@ pub fn check(document: &Document, source_map: &SourceMap) -> Analysis {
         diagnostics,
         joins: cx.joins,
         graphs,
+    }
+}
+
+/// Analyses the expression strings outside every workflow (ad-hoc actions, top
+/// level): the calls they make. Positions are file positions.
+pub fn check_rest(sites: &[ExpressionSite]) -> Analysis {
+    let empty = Positions::default();
+    let mut cx = checks::Context::new(&empty);
+    checks::run_calls(&mut cx, sites);
+    let mut diagnostics = cx.diagnostics;
+    Diagnostic::sort(&mut diagnostics);
+    diagnostics.dedup();
+    Analysis {
+        diagnostics,
+        joins: cx.joins,
+        graphs: Vec::new(),
     }
 }

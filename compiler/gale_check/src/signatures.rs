@@ -9,7 +9,9 @@
 //! signature and are never checked.
 
 use gale_engine::StdAction;
-use gale_hir::{Action, CallKind, Document, DocumentKind, Task, TaskInput, Workflow};
+use gale_hir::{Action, CallKind, DocumentKind, Task, TaskInput};
+
+use crate::positions::{Scope, WorkflowSignature};
 
 /// A callee with a known signature.
 pub(crate) enum Callee<'a> {
@@ -18,7 +20,7 @@ pub(crate) enum Callee<'a> {
     /// An ad-hoc action of this workbook.
     AdHoc(&'a Action),
     /// A sub-workflow of this document.
-    Workflow(&'a Workflow),
+    Workflow(&'a WorkflowSignature),
 }
 
 fn is_expression(name: &str) -> bool {
@@ -26,13 +28,13 @@ fn is_expression(name: &str) -> bool {
 }
 
 /// The callee of `task`, when its signature is known.
-pub(crate) fn resolve<'a>(document: &'a Document, task: &Task) -> Option<Callee<'a>> {
+pub(crate) fn resolve<'a>(document: &'a Scope, task: &Task) -> Option<Callee<'a>> {
     let name = task.call.name.as_str();
     if is_expression(name) {
         return None;
     }
     let workbook = match document.kind {
-        DocumentKind::Workbook => document.workbook.as_ref().and_then(|w| w.name.as_deref()),
+        DocumentKind::Workbook => document.workbook.as_deref(),
         _ => None,
     };
     // `<workbook>.<name>` first, then `<name>`; local names are stored without

@@ -239,7 +239,7 @@ pub fn eval_yaql_with(
 }
 
 /// Mistral's YAQL evaluation of one expression text against a data context.
-fn mistral_yaql(text: &str, context: &J) -> Result<Value, EvalError> {
+fn mistral_yaql(engine: Engine, text: &str, context: &J) -> Result<Value, EvalError> {
     let data = tagged::decode(context, true).unwrap_or(Value::Null);
     let mut vars = Vec::new();
     if let Value::Dict(d) = &data {
@@ -247,32 +247,39 @@ fn mistral_yaql(text: &str, context: &J) -> Result<Value, EvalError> {
             vars.push((k.to_string(), d.get_str(k).cloned().unwrap_or(Value::Null)));
         }
     }
-    eval_yaql(text.trim(), Some(data), vars, &Settings::default()).map_err(|e| EvalError {
-        kind: "YaqlEvaluationException".into(),
-        message: format!(
-            "Can not evaluate YAQL expression [expression={}, error={}]",
-            text.trim(),
-            e.message
-        ),
-        cause: Some(e.kind),
+    eval_yaql_with(engine, text.trim(), Some(data), vars, &Settings::default()).map_err(|e| {
+        EvalError {
+            kind: "YaqlEvaluationException".into(),
+            message: format!(
+                "Can not evaluate YAQL expression [expression={}, error={}]",
+                text.trim(),
+                e.message
+            ),
+            cause: Some(e.kind),
+        }
     })
 }
 
 /// `mistral.expressions.evaluate(expr, context)`: Jinja (typed or rendered), typed or
 /// interpolated YAQL; other strings unchanged.
 pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
+    mistral_evaluate_with(Engine::Bytecode, expr, context)
+}
+
+/// [`mistral_evaluate`] with a choice of evaluator (for YAQL and Jinja alike).
+pub fn mistral_evaluate_with(engine: Engine, expr: &J, context: &J) -> Result<J, EvalError> {
     let Some(text) = expr.as_str() else {
         return Ok(expr.clone());
     };
     match gale_expr::detect(text) {
         None => Ok(expr.clone()),
-        Some(gale_expr::Lang::Jinja) => mistral_jinja(text, context),
+        Some(gale_expr::Lang::Jinja) => mistral_jinja_with(engine, text, context),
         Some(gale_expr::Lang::Yaql) => {
             let mut result = text.to_string();
             for (outer, inner) in gale_expr::segments::yaql_expressions(text) {
                 let outer_text = text.get(outer.clone()).unwrap_or("");
                 let inner_text = text.get(inner).unwrap_or("");
-                let v = mistral_yaql(inner_text, context)?;
+                let v = mistral_yaql(engine, inner_text, context)?;
                 if outer_text.len() == text.len() {
                     return tagged::encode(&v).map_err(EvalError::from);
                 }
@@ -283,31 +290,30 @@ pub fn mistral_evaluate(expr: &J, context: &J) -> Result<J, EvalError> {
     }
 }
 
-/// The first match of Python's `re.findall('({{(.*?)}})', text)`: (outer, inner)
-/// byte ranges. `.` does not match a newline.
-fn first_jinja_variable(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
-    let mut from = 0;
-    while let Some(off) = text.get(from..)?.find("{{") {
-        let start = from + off;
-        let body = start + 2;
-        let rest = text.get(body..)?;
-        let line_end = rest.find('\n').unwrap_or(rest.len());
-        if let Some(close) = rest[..line_end].find("}}") {
-            return Some((start..body + close + 2, body..body + close));
-        }
-        from = start + 1;
-    }
-    None
-}
+use crate::jinja_compile::first_jinja_variable;
 
 /// One Jinja expression (the body of `{{ … }}`), typed, as Mistral evaluates a
 /// whole-string `{{ expr }}` (`gale eval --lang jinja`).
 pub fn eval_jinja_expression(expr: &str, context: &J) -> Result<J, EvalError> {
     jinja_with(&format!("{{{{ {expr} }}}}"), context, |cx, data| {
-        crate::jinja::evaluate_expression(cx, expr, data)
-            .and_then(|v| materialize(cx, v))
-            .and_then(|v| tagged::encode(&v))
+        let module = crate::jinja_compile::compile_expression(expr)
+            .map_err(|e| gale_vm::Error::new(gale_vm::ErrorKind::MemoryQuotaExceeded, e.message))?;
+        run_jinja_module(cx, module, data)
     })
+}
+
+/// Loads and runs a compiled Jinja module against `data`; the typed result is
+/// materialised and encoded.
+fn run_jinja_module(
+    cx: &mut Ctx,
+    module: gale_bytecode::Module,
+    data: &Value,
+) -> Result<J, gale_vm::Error> {
+    let program = Program::load(module)
+        .map_err(|e| gale_vm::Error::new(gale_vm::ErrorKind::ValueError, e.to_string()))?;
+    let v = gale_vm::interp::run_jinja(&program, cx, data.clone())?;
+    let v = gale_vm::jinja::ops::materialize(cx, v)?;
+    tagged::encode(&v)
 }
 
 fn jinja_with(
@@ -336,6 +342,21 @@ fn jinja_with(
 /// Mistral's `InlineJinjaEvaluator.evaluate`: a string that is exactly one `{{ E }}`
 /// gives E's typed value; any other string is rendered as a template (text).
 pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
+    mistral_jinja_with(Engine::Bytecode, text, context)
+}
+
+/// [`mistral_jinja`] on the compiled bytecode ([`Engine::Bytecode`],
+/// [`crate::jinja_compile::compile_mistral`] run by `gale_vm::interp`) or the
+/// tree-walker ([`Engine::Reference`], [`crate::jinja`]).
+pub fn mistral_jinja_with(engine: Engine, text: &str, context: &J) -> Result<J, EvalError> {
+    if engine == Engine::Bytecode {
+        return jinja_with(text, context, |cx, data| {
+            let module = crate::jinja_compile::compile_mistral(text).map_err(|e| {
+                gale_vm::Error::new(gale_vm::ErrorKind::MemoryQuotaExceeded, e.message)
+            })?;
+            run_jinja_module(cx, module, data)
+        });
+    }
     jinja_with(text, context, |cx, data| match first_jinja_variable(text) {
         // `patterns[0]` on an empty list: a string with only `{% %}` blocks.
         None => Err(gale_vm::Error::index_error("list index out of range")),
@@ -351,43 +372,20 @@ pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
 /// Turns the lazy objects a Jinja expression may return (generators, `range`) into
 /// lists and named tuples into tuples, for encoding.
 fn materialize(cx: &mut Ctx, v: Value) -> Result<Value, gale_vm::Error> {
-    Ok(match v {
-        Value::Iter(_) => {
-            let items = gale_vm::jinja::iterate(cx, &v)?;
-            Value::list(
-                items
-                    .into_iter()
-                    .map(|x| materialize(cx, x))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        Value::List(items)
-            if items
-                .iter()
-                .any(|x| matches!(x, Value::Native(_) | Value::Iter(_))) =>
-        {
-            Value::list(
-                items
-                    .iter()
-                    .map(|x| materialize(cx, x.clone()))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        Value::Native(_) => {
-            if let Some(t) = gale_vm::jinja::downcast::<gale_vm::jinja::NamedTuple>(&v) {
-                Value::tuple(t.values.clone())
-            } else if let Some(r) = gale_vm::jinja::downcast::<gale_vm::jinja::Range>(&v) {
-                Value::list(r.items())
-            } else {
-                v
-            }
-        }
-        other => other,
-    })
+    gale_vm::jinja::ops::materialize(cx, v)
 }
 
 /// `mistral.expressions.evaluate_recursively(data, context)`.
 pub fn mistral_evaluate_recursively(data: &J, context: &J) -> Result<J, EvalError> {
+    mistral_evaluate_recursively_with(Engine::Bytecode, data, context)
+}
+
+/// [`mistral_evaluate_recursively`] with a choice of evaluator.
+pub fn mistral_evaluate_recursively_with(
+    engine: Engine,
+    data: &J,
+    context: &J,
+) -> Result<J, EvalError> {
     let empty = match context {
         J::Null => true,
         J::Object(o) => o.is_empty(),
@@ -399,17 +397,20 @@ pub fn mistral_evaluate_recursively(data: &J, context: &J) -> Result<J, EvalErro
         return Ok(data.clone());
     }
     Ok(match data {
-        J::String(_) => mistral_evaluate(data, context)?,
+        J::String(_) => mistral_evaluate_with(engine, data, context)?,
         J::Array(items) => J::Array(
             items
                 .iter()
-                .map(|i| mistral_evaluate_recursively(i, context))
+                .map(|i| mistral_evaluate_recursively_with(engine, i, context))
                 .collect::<Result<_, _>>()?,
         ),
         J::Object(o) => {
             let mut out = serde_json::Map::new();
             for (k, v) in o {
-                out.insert(k.clone(), mistral_evaluate_recursively(v, context)?);
+                out.insert(
+                    k.clone(),
+                    mistral_evaluate_recursively_with(engine, v, context)?,
+                );
             }
             J::Object(out)
         }
@@ -538,14 +539,14 @@ pub fn run_case(case: &J) -> J {
     run_case_with(Engine::Bytecode, case)
 }
 
-/// [`run_case`] with a choice of YAQL evaluator (yaql cases only; Mistral cases always
-/// run on the bytecode).
+/// [`run_case`] with a choice of evaluator: bytecode or tree-walkers, for YAQL and
+/// Jinja alike.
 pub fn run_case_with(engine: Engine, case: &J) -> J {
     let id = case.get("id").cloned().unwrap_or(J::Null);
     let result: Result<J, EvalError> = match case.get("mode").and_then(J::as_str) {
-        Some("evaluate") => mistral_evaluate(&case["expr"], &case["context"]),
+        Some("evaluate") => mistral_evaluate_with(engine, &case["expr"], &case["context"]),
         Some("evaluate_recursively") => {
-            mistral_evaluate_recursively(&case["input"], &case["context"])
+            mistral_evaluate_recursively_with(engine, &case["input"], &case["context"])
         }
         Some("validate") => mistral_validate(&case["expr"]),
         Some(other) => Err(EvalError::new(

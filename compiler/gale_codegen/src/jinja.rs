@@ -125,7 +125,7 @@ pub fn render(cx: &mut Ctx, text: &str, data: &Value) -> Result<String, Error> {
     Ok(out)
 }
 
-fn check_names_expr(e: &Expr) -> Result<(), Error> {
+pub(crate) fn check_names_expr(e: &Expr) -> Result<(), Error> {
     let mut err = None;
     e.walk(&mut |x| {
         if err.is_some() {
@@ -144,7 +144,7 @@ fn check_names_expr(e: &Expr) -> Result<(), Error> {
     err.map_or(Ok(()), Err)
 }
 
-fn check_names_nodes(nodes: &[Node]) -> Result<(), Error> {
+pub(crate) fn check_names_nodes(nodes: &[Node]) -> Result<(), Error> {
     for n in nodes {
         match n {
             Node::Data(_) => {}
@@ -270,7 +270,7 @@ impl JinjaFn for Macro {
 }
 
 /// Name and parameter names of a `{% macro name(a, b=1) %}` header.
-fn macro_header(header: &str) -> Option<(String, Vec<String>)> {
+pub(crate) fn macro_header(header: &str) -> Option<(String, Vec<String>)> {
     let rest = header.trim_start_matches(['{', '%', '-', '+']).trim_start();
     let rest = rest.strip_prefix("macro")?.trim_start();
     let open = rest.find('(')?;
@@ -430,7 +430,15 @@ impl Renderer {
     }
 
     fn data_text(&self, start: usize, end: usize) -> String {
-        let text: &str = &self.text;
+        data_text(&self.text, start, end)
+    }
+}
+
+/// The text of template data `start..end` after Jinja's whitespace control
+/// (`-` markers, `lstrip_blocks`; `trim_blocks` is applied by the parser's spans),
+/// with newlines normalised.
+pub(crate) fn data_text(text: &str, start: usize, end: usize) -> String {
+    {
         let mut s = text.get(start..end).unwrap_or("");
         let next = text.get(end..).unwrap_or("");
         let b = next.as_bytes();
@@ -451,7 +459,9 @@ impl Renderer {
             s.to_string()
         }
     }
+}
 
+impl Renderer {
     fn render_nodes(
         &mut self,
         cx: &mut Ctx,
@@ -913,7 +923,7 @@ impl Renderer {
     }
 }
 
-fn int_literal(t: &str) -> Result<Value, Error> {
+pub(crate) fn int_literal(t: &str) -> Result<Value, Error> {
     let (digits, radix) = match t.get(..2) {
         Some("0x" | "0X") => (&t[2..], 16),
         Some("0o" | "0O") => (&t[2..], 8),

@@ -25,7 +25,9 @@
 
 pub mod eval;
 pub mod jinja;
+pub mod jinja_compile;
 pub mod reference;
+pub mod workflow;
 
 use std::collections::HashMap;
 

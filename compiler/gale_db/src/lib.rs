@@ -17,7 +17,9 @@ use gale_hir::DocumentKind;
 
 pub use codes::{DRIVER_CODES, all_codes, checks_markdown, code_info};
 pub use config::Config;
-pub use gale_check::{Analysis, JoinVerdict, Verdict, graph_dot, graph_mermaid};
+pub use gale_check::{
+    Analysis, JoinVerdict, Units, Verdict, WorkflowUnit, graph_dot, graph_mermaid,
+};
 pub use suppress::Suppressions;
 
 /// One file: its path (as shown to the user) and its text.
@@ -49,15 +51,66 @@ pub fn lower(db: &dyn salsa::Database, file: SourceFile) -> gale_hir::Lowered {
     gale_hir::lower(parse(db, file).root.as_ref(), file.text(db))
 }
 
-/// The static analysis of a file (task graphs, join verdicts, cycles): `None` when
-/// the file has no semantic model.
+/// The file split into per-workflow analysis units (position-free) and the
+/// expression strings outside workflows: `None` when the file has no semantic model.
+/// Re-runs on every edit (it reads positions), but is cheap; its parts cut off.
 #[salsa::tracked(returns(ref))]
-pub fn analysis(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Analysis> {
+pub fn units(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Units> {
     let lowered = lower(db, file);
     lowered
         .document
         .as_ref()
-        .map(|document| gale_check::check(document, &lowered.source_map))
+        .map(|document| gale_check::units(document, &lowered.source_map))
+}
+
+/// The position-free input of workflow number `index` (source order). Equal after an
+/// edit elsewhere in the file, so salsa backdates it and [`workflow_analysis`] is
+/// reused.
+#[salsa::tracked(returns(ref))]
+pub fn workflow_unit(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    index: u32,
+) -> Option<std::sync::Arc<gale_check::WorkflowUnit>> {
+    units(db, file)
+        .as_ref()?
+        .workflows
+        .get(index as usize)
+        .map(|(_, unit)| std::sync::Arc::clone(unit))
+}
+
+/// The analysis of workflow number `index`, with positions relative to the
+/// workflow's base (see [`analysis`] for file positions).
+#[salsa::tracked(returns(ref))]
+pub fn workflow_analysis(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    index: u32,
+) -> Option<gale_check::Analysis> {
+    workflow_unit(db, file, index)
+        .as_deref()
+        .map(gale_check::check_workflow)
+}
+
+/// The static analysis of a file (task graphs, join verdicts, cycles): `None` when
+/// the file has no semantic model. Assembled from the per-workflow analyses, moved to
+/// file positions; equal to `gale_check::check` on the whole document.
+#[salsa::tracked(returns(ref))]
+pub fn analysis(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Analysis> {
+    let units = units(db, file).as_ref()?;
+    let mut all = gale_check::check_rest(&units.rest);
+    for (index, (base, _)) in units.workflows.iter().enumerate() {
+        let Some(a) = workflow_analysis(db, file, index as u32) else {
+            continue;
+        };
+        let a = a.shifted(*base);
+        all.diagnostics.extend(a.diagnostics);
+        all.joins.extend(a.joins);
+        all.graphs.extend(a.graphs);
+    }
+    Diagnostic::sort(&mut all.diagnostics);
+    all.diagnostics.dedup();
+    Some(all)
 }
 
 /// Every diagnostic of a file: YAML, validation and analysis, minus those suppressed
@@ -67,8 +120,19 @@ pub fn diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnostic
     let parsed = parse(db, file);
     let mut all: Vec<Diagnostic> = parsed.diagnostics.clone();
     all.extend(lower(db, file).diagnostics.iter().cloned());
-    if let Some(analysis) = analysis(db, file) {
-        all.extend(analysis.diagnostics.iter().cloned());
+    // The analysis diagnostics straight from the per-workflow queries (the
+    // assembled `analysis` also clones graphs and joins, which this does not need).
+    if let Some(units) = units(db, file) {
+        all.extend(gale_check::check_rest(&units.rest).diagnostics);
+        for (index, (base, _)) in units.workflows.iter().enumerate() {
+            if let Some(a) = workflow_analysis(db, file, index as u32) {
+                all.extend(a.diagnostics.iter().map(|d| {
+                    let mut d = d.clone();
+                    gale_check::shift_diagnostic(&mut d, *base);
+                    d
+                }));
+            }
+        }
     }
     let suppressions = Suppressions::from_comments(file.text(db), &parsed.comments);
     all.retain(|d| !suppressions.suppresses(d));

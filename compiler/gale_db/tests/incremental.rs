@@ -67,3 +67,66 @@ fn unchanged_text_reuses_every_query() {
         "an equal model must not be analysed again: {executed:?}"
     );
 }
+
+/// A workbook of `n` workflows of three tasks each.
+fn workbook(n: usize) -> String {
+    let mut s = String::from("version: '2.0'\nname: wb\nworkflows:\n");
+    for w in 0..n {
+        s.push_str(&format!(
+            "  wf{w}:\n    input:\n      - x\n    tasks:\n      t1:\n        action: std.echo output=\"<% $.x %> {w}\"\n        publish:\n          v: <% task().result %>\n        on-success: [t2]\n      t2:\n        action: std.noop\n        on-complete: [t3]\n      t3:\n        join: all\n        action: std.noop\n"
+        ));
+    }
+    s
+}
+
+fn executed_of(log: &Arc<Mutex<Vec<String>>>, query: &str) -> Vec<String> {
+    log.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|k| k.starts_with(&format!("{query}(")))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn editing_one_workflow_reanalyses_only_that_workflow() {
+    let (mut db, log) = logging_db();
+    let text = workbook(5);
+    let file = db.add_file("wb.yaml", text.clone());
+    let before = diagnostics(&db, file).clone();
+    assert_eq!(
+        executed_of(&log, "workflow_analysis").len(),
+        5,
+        "each workflow analysed once"
+    );
+    log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+
+    // Type into a task of the second workflow: every later workflow moves.
+    let edited = text.replacen("<% $.x %> 1\"", "<% $.x %> 1abc\"", 1);
+    file.set_text(&mut db).to(edited.clone());
+    let after = diagnostics(&db, file).clone();
+    let analysed = executed_of(&log, "workflow_analysis");
+    assert_eq!(analysed.len(), 1, "only the edited workflow: {analysed:?}");
+    // The units of the other workflows were recomputed but equal (backdated).
+    assert_eq!(executed_of(&log, "workflow_unit").len(), 5);
+    // The result equals a from-scratch check of the new text.
+    assert_eq!(after, gale_db::check_text("wb.yaml", &edited));
+    assert_eq!(after.len(), before.len());
+}
+
+#[test]
+fn diagnostics_of_a_moved_workflow_follow_it() {
+    let (mut db, _log) = logging_db();
+    // wf4's task t1 has a typo'd transition: its diagnostic must move with the text.
+    let text = workbook(5).replace(
+        "wf4:\n    input:\n      - x\n    tasks:\n      t1:\n        action: std.echo output=\"<% $.x %> 4\"\n        publish:\n          v: <% task().result %>\n        on-success: [t2]",
+        "wf4:\n    input:\n      - x\n    tasks:\n      t1:\n        action: std.echo output=\"<% $.x %> 4\"\n        publish:\n          v: <% task().result %>\n        on-success: [t2]\n        on-error: [t3 <% $.nope.z %>]",
+    );
+    let file = db.add_file("wb.yaml", text.clone());
+    let _ = diagnostics(&db, file).clone();
+    let edited = text.replacen("<% $.x %> 0\"", "<% $.x %> 0 and more text\"", 1);
+    file.set_text(&mut db).to(edited.clone());
+    let incremental = diagnostics(&db, file).clone();
+    assert_eq!(incremental, gale_db::check_text("wb.yaml", &edited));
+    assert!(!incremental.is_empty(), "the fixture must produce diagnostics");
+}

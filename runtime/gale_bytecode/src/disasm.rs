@@ -75,7 +75,15 @@ pub fn op_text(m: &Module, op: &Op) -> String {
         ),
         Op::MakeDelegate { dst, body } => format!("{name} r{} ← p{}", dst.0, body.0),
         Op::Fail { kind, msg } => format!("{name} {kind:?} {}", konst(m, msg)),
-        Op::Return { src } => format!("{name} r{}", src.0),
+        Op::Return { src } | Op::Emit { src } => format!("{name} r{}", src.0),
+        Op::JinjaCall { dst, site: s } => format!("{name} r{} ← {}", dst.0, site(m, s)),
+        Op::LoadName { dst, name: n } => format!("{name} r{} ← {}", dst.0, konst(m, n)),
+        Op::StoreName { name: n, src } | Op::Rebind { name: n, src } => {
+            format!("{name} {} ← r{}", konst(m, n), src.0)
+        }
+        Op::PushScope => name.to_string(),
+        Op::EmitConst { k } => format!("{name} {}", konst(m, k)),
+        Op::TakeOutput { dst } => format!("{name} r{}", dst.0),
     }
 }
 

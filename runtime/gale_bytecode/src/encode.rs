@@ -14,8 +14,10 @@ use crate::{
 
 /// The magic bytes opening an artifact.
 pub const MAGIC: &[u8; 6] = b"GALEBC";
-/// The format version written by [`encode`].
-pub const VERSION: u16 = 1;
+/// The format version written by [`encode`] (2: the Jinja ops, opcodes 19–26).
+pub const VERSION: u16 = 2;
+/// The oldest format version [`decode`] reads (version 1 is a subset of version 2).
+pub const MIN_VERSION: u16 = 1;
 
 /// Encodes a module.
 pub fn encode(m: &Module) -> Vec<u8> {
@@ -210,6 +212,39 @@ impl Writer {
                 self.u8(18);
                 self.u16(src.0);
             }
+            Op::JinjaCall { dst, site } => {
+                self.u8(19);
+                self.u16(dst.0);
+                self.u32(site.0);
+            }
+            Op::LoadName { dst, name } => {
+                self.u8(20);
+                self.u16(dst.0);
+                self.u32(name.0);
+            }
+            Op::StoreName { name, src } => {
+                self.u8(21);
+                self.u32(name.0);
+                self.u16(src.0);
+            }
+            Op::Rebind { name, src } => {
+                self.u8(22);
+                self.u32(name.0);
+                self.u16(src.0);
+            }
+            Op::PushScope => self.u8(23),
+            Op::Emit { src } => {
+                self.u8(24);
+                self.u16(src.0);
+            }
+            Op::EmitConst { k } => {
+                self.u8(25);
+                self.u32(k.0);
+            }
+            Op::TakeOutput { dst } => {
+                self.u8(26);
+                self.u16(dst.0);
+            }
         }
     }
 }
@@ -370,6 +405,28 @@ impl Reader<'_> {
                 src: reg(self)?,
             },
             18 => Op::Return { src: reg(self)? },
+            19 => Op::JinjaCall {
+                dst: reg(self)?,
+                site: SiteId(self.u32()?),
+            },
+            20 => Op::LoadName {
+                dst: reg(self)?,
+                name: ConstId(self.u32()?),
+            },
+            21 => Op::StoreName {
+                name: ConstId(self.u32()?),
+                src: reg(self)?,
+            },
+            22 => Op::Rebind {
+                name: ConstId(self.u32()?),
+                src: reg(self)?,
+            },
+            23 => Op::PushScope,
+            24 => Op::Emit { src: reg(self)? },
+            25 => Op::EmitConst {
+                k: ConstId(self.u32()?),
+            },
+            26 => Op::TakeOutput { dst: reg(self)? },
             _ => return self.err("unknown opcode"),
         })
     }
@@ -381,7 +438,7 @@ pub fn decode(bytes: &[u8]) -> Result<Module, DecodeError> {
     if r.take(MAGIC.len())? != MAGIC {
         return r.err("not a Gale bytecode artifact");
     }
-    if r.u16()? != VERSION {
+    if !(MIN_VERSION..=VERSION).contains(&r.u16()?) {
         return r.err("unsupported format version");
     }
     let mut m = Module::default();
@@ -485,6 +542,27 @@ mod tests {
                             dst: Reg(1),
                             site: SiteId(0),
                         },
+                        Op::JinjaCall {
+                            dst: Reg(1),
+                            site: SiteId(0),
+                        },
+                        Op::LoadName {
+                            dst: Reg(0),
+                            name: ConstId(5),
+                        },
+                        Op::StoreName {
+                            name: ConstId(5),
+                            src: Reg(1),
+                        },
+                        Op::Rebind {
+                            name: ConstId(5),
+                            src: Reg(0),
+                        },
+                        Op::PushScope,
+                        Op::Leave,
+                        Op::Emit { src: Reg(1) },
+                        Op::EmitConst { k: ConstId(5) },
+                        Op::TakeOutput { dst: Reg(0) },
                         Op::Fail {
                             kind: FailKind::MappingTranslation,
                             msg: ConstId(5),

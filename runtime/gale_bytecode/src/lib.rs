@@ -20,6 +20,7 @@ pub mod disasm;
 pub mod encode;
 pub mod op;
 pub mod verify;
+pub mod workflow;
 
 pub use op::{ConstId, FailKind, Op, ProtoId, Reg, SiteId, Target};
 pub use verify::{VerifyError, verify};

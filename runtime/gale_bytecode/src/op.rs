@@ -94,6 +94,25 @@ pub enum Op {
     Finalize { dst: Reg, src: Reg },
     /// Return `src` from the frame.
     Return { src: Reg },
+    /// `dst ← jinja(site)`: the Jinja runtime operation named by the site (`getattr:x`,
+    /// `filter:upper`, `binary:+`, `for`, …; see `gale_vm::jinja::ops`) on its arguments.
+    JinjaCall { dst: Reg, site: SiteId },
+    /// `dst ← name` in Jinja scope: innermost scope first, then the template globals, else
+    /// a `StrictUndefined`.
+    LoadName { dst: Reg, name: ConstId },
+    /// Binds `name ← src` in the innermost Jinja scope (`set`, loop targets).
+    StoreName { name: ConstId, src: Reg },
+    /// Stores `name ← src` in the innermost Jinja scope that binds `name`, else the
+    /// outermost (write-back after `list.append` and friends).
+    Rebind { name: ConstId, src: Reg },
+    /// Push ctx; ctx ← a child with a new empty Jinja scope (`with`); `Leave` pops it.
+    PushScope,
+    /// Appends `str(src)` to the frame's output (an undefined raises).
+    Emit { src: Reg },
+    /// Appends the string `constants[k]` to the frame's output (template data).
+    EmitConst { k: ConstId },
+    /// `dst ← the frame's output as a string`; the output is emptied.
+    TakeOutput { dst: Reg },
 }
 
 impl Op {
@@ -119,6 +138,14 @@ impl Op {
             Op::Fail { .. } => "fail",
             Op::Finalize { .. } => "finalize",
             Op::Return { .. } => "return",
+            Op::JinjaCall { .. } => "jinja_call",
+            Op::LoadName { .. } => "load_name",
+            Op::StoreName { .. } => "store_name",
+            Op::Rebind { .. } => "rebind",
+            Op::PushScope => "push_scope",
+            Op::Emit { .. } => "emit",
+            Op::EmitConst { .. } => "emit_const",
+            Op::TakeOutput { .. } => "take_output",
         }
     }
 

@@ -4,7 +4,7 @@
 //! operand below `nregs` (including the registers of the call sites it uses and of
 //! `MakeTuple` ranges); every constant, call-site and prototype index in bounds, and
 //! names (variables, functions, keywords, messages) being string constants; every jump
-//! forward and inside the prototype; `Enter`/`Leave` balanced on every path (the same
+//! forward and inside the prototype; `Enter`/`PushScope` and `Leave` balanced on every path (the same
 //! context depth whichever way an op is reached, never negative, zero at `Return`).
 //! After it, the interpreter indexes without further checks failing.
 
@@ -163,6 +163,7 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                     c.reg(src)?;
                 }
                 Op::Call { dst, site }
+                | Op::JinjaCall { dst, site }
                 | Op::CallValue { dst, site }
                 | Op::MakeContext { dst, site }
                 | Op::Unpack { dst, site } => {
@@ -182,6 +183,18 @@ pub fn verify(module: &Module) -> Result<(), VerifyError> {
                     c.reg(src)?;
                     next_depth = d + 1;
                 }
+                Op::PushScope => next_depth = d + 1,
+                Op::LoadName { dst, name } => {
+                    c.reg(dst)?;
+                    c.name(name)?;
+                }
+                Op::StoreName { name, src } | Op::Rebind { name, src } => {
+                    c.name(name)?;
+                    c.reg(src)?;
+                }
+                Op::Emit { src } => c.reg(src)?,
+                Op::EmitConst { k } => c.name(k)?,
+                Op::TakeOutput { dst } => c.reg(dst)?,
                 Op::Leave => {
                     next_depth = d
                         .checked_sub(1)
@@ -256,6 +269,17 @@ mod tests {
             1,
         );
         assert!(verify(&ok).is_ok());
+        let scoped = module(
+            vec![
+                Op::PushScope,
+                Op::EmitConst { k: ConstId(0) },
+                Op::Leave,
+                Op::TakeOutput { dst: Reg(0) },
+                Op::Return { src: Reg(0) },
+            ],
+            1,
+        );
+        assert!(verify(&scoped).is_ok());
         let cases: Vec<(Vec<Op>, u16, &str)> = vec![
             (vec![Op::Return { src: Reg(1) }], 1, "register"),
             (
@@ -310,6 +334,54 @@ mod tests {
                 "entered",
             ),
             (vec![Op::Leave, Op::Return { src: Reg(0) }], 1, "leave"),
+            (
+                vec![Op::PushScope, Op::Return { src: Reg(0) }],
+                1,
+                "entered",
+            ),
+            (
+                vec![
+                    Op::LoadName {
+                        dst: Reg(0),
+                        name: ConstId(1),
+                    },
+                    Op::Return { src: Reg(0) },
+                ],
+                1,
+                "not a string",
+            ),
+            (
+                vec![
+                    Op::StoreName {
+                        name: ConstId(0),
+                        src: Reg(2),
+                    },
+                    Op::Return { src: Reg(0) },
+                ],
+                1,
+                "register",
+            ),
+            (
+                vec![Op::EmitConst { k: ConstId(1) }, Op::Return { src: Reg(0) }],
+                1,
+                "not a string",
+            ),
+            (
+                vec![Op::TakeOutput { dst: Reg(1) }, Op::Return { src: Reg(0) }],
+                1,
+                "register",
+            ),
+            (
+                vec![
+                    Op::JinjaCall {
+                        dst: Reg(0),
+                        site: SiteId(0),
+                    },
+                    Op::Return { src: Reg(0) },
+                ],
+                1,
+                "register r3",
+            ),
         ];
         for (code, n, want) in cases {
             let e = verify(&module(code.clone(), n)).expect_err("must reject");

@@ -15,6 +15,13 @@
 //!   `def`ined functions; `let`/`with`/`def`/`unpack` make child contexts, returned as
 //!   context objects; `->` runs its right side in one; a lambda runs in a child of the
 //!   context it was created in, with `$1..` (`$` = `$1`) bound to its arguments.
+//! * Jinja (compiled by `gale_codegen::jinja_compile`): an [`Env`] made by
+//!   [`Env::jinja`] carries a chain of mutable Jinja scopes (`LoadName`, `StoreName`,
+//!   `Rebind`, `PushScope`); every frame has an output buffer (`Emit`, `EmitConst`,
+//!   `TakeOutput`); `JinjaCall` runs `gale_vm::jinja::ops`, except `for` (the loop
+//!   builtin: it calls the body, `else` and filter prototypes, each in a fresh scope,
+//!   so bytecode still never jumps backwards) and `macro:NAME` (a callable that runs its
+//!   body prototype in a new scope). [`run_jinja`] is the one call the engine needs.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -24,6 +31,8 @@ use gale_bytecode::{ArgSpec, Constant, FailKind, Module, Op, Operand, ProtoId, R
 use crate::Callable;
 use crate::ctx::{ConstCallable, Ctx, Lambda};
 use crate::error::{Error, ErrorKind, Result};
+use crate::jinja::ops::{self as jops, JOp};
+use crate::jinja::scope::Scope;
 use crate::sig::{self, Arg, PairArg};
 use crate::value::{Native, NativeBox, Value};
 
@@ -46,6 +55,7 @@ pub struct Env {
     vars: Vec<(Name, Value)>,
     defs: Vec<(Name, Rc<Loaded>, ProtoId)>,
     has_defs: bool,
+    jinja: Option<Rc<Scope>>,
 }
 
 impl Env {
@@ -60,7 +70,42 @@ impl Env {
             vars: v,
             defs: Vec::new(),
             has_defs: false,
+            jinja: None,
         })
+    }
+
+    /// The root context of a Jinja template evaluated against Mistral's data context
+    /// `data` (`_`, `__env`, `__execution`, `__task_execution`, then the globals).
+    pub fn jinja(data: Value) -> Rc<Env> {
+        Rc::new(Env {
+            parent: None,
+            vars: Vec::new(),
+            defs: Vec::new(),
+            has_defs: false,
+            jinja: Some(Scope::root(data)),
+        })
+    }
+
+    /// A child context whose Jinja scope is a new frame holding `vars`.
+    fn jinja_child(parent: &Rc<Env>, vars: Vec<(Name, Value)>) -> Env {
+        let scope = match &parent.jinja {
+            Some(s) => Scope::child(s, vars),
+            None => Scope::child(&Scope::root(Value::Null), vars),
+        };
+        Env {
+            parent: Some(parent.clone()),
+            vars: Vec::new(),
+            defs: Vec::new(),
+            has_defs: parent.has_defs,
+            jinja: Some(scope),
+        }
+    }
+
+    fn scope(&self) -> Rc<Scope> {
+        match &self.jinja {
+            Some(s) => s.clone(),
+            None => Scope::root(Value::Null),
+        }
     }
 
     fn child(parent: &Rc<Env>, vars: Vec<(Name, Value)>) -> Env {
@@ -69,6 +114,7 @@ impl Env {
             vars,
             defs: Vec::new(),
             has_defs: parent.has_defs,
+            jinja: parent.jinja.clone(),
         }
     }
 
@@ -171,6 +217,10 @@ fn fast_of(module: &Module, site: &gale_bytecode::CallSite) -> Fast {
 /// A verified, loaded module.
 pub struct Loaded {
     fast: Vec<Fast>,
+    /// Each site's Jinja operation and where its `:`-operand starts in the name.
+    jops: Vec<(JOp, usize)>,
+    /// String constants as shared names (Jinja `StoreName`), by constant index.
+    names: Vec<Option<Name>>,
     module: Module,
     consts: Vec<Value>,
     nesting: Cell<u32>,
@@ -208,8 +258,27 @@ impl Program {
         gale_bytecode::verify(&module)?;
         let consts = module.consts.iter().map(const_value).collect();
         let fast = module.sites.iter().map(|s| fast_of(&module, s)).collect();
+        let jops = module
+            .sites
+            .iter()
+            .map(|s| {
+                let name = module.str_const(s.name).unwrap_or("");
+                let at = name.find(':').map_or(name.len(), |i| i + 1);
+                (jops::resolve(name), at)
+            })
+            .collect();
+        let names = module
+            .consts
+            .iter()
+            .map(|c| match c {
+                Constant::Str(s) if s.len() <= 64 => Some(Name::from(&**s)),
+                _ => None,
+            })
+            .collect();
         Ok(Program(Rc::new(Loaded {
             fast,
+            jops,
+            names,
             module,
             consts,
             nesting: Cell::new(0),
@@ -292,6 +361,7 @@ struct Frame {
     env: Rc<Env>,
     saved: Vec<Rc<Env>>,
     ret: Reg,
+    out: String,
 }
 
 struct NestGuard<'a>(&'a Cell<u32>);
@@ -348,6 +418,7 @@ fn dispatch(
         env,
         saved: Vec::new(),
         ret: Reg(0),
+        out: String::new(),
     };
     let Some(p) = module.protos.get(proto.0 as usize) else {
         return Err(Error::new(ErrorKind::ValueError, "bad prototype"));
@@ -402,6 +473,7 @@ fn dispatch(
                         env,
                         saved: Vec::new(),
                         ret,
+                        out: String::new(),
                     },
                 );
                 frames.push(caller);
@@ -641,8 +713,299 @@ fn step(
             set(regs, base, dst, v);
         }
         Op::Return { src } => return Ok(Flow::Return(get(regs, base, src))),
+        Op::JinjaCall { dst, site } => {
+            let v = jinja_call(prog, module, site, cur, cx, regs)?;
+            set(regs, base, dst, v);
+        }
+        Op::LoadName { dst, name } => {
+            let name = str_const(module, name);
+            let v = match &cur.env.jinja {
+                Some(s) => s.lookup(name),
+                None => Scope::root(Value::Null).lookup(name),
+            };
+            set(regs, base, dst, v);
+        }
+        Op::StoreName { name, src } => {
+            let v = get(regs, base, src);
+            match (&cur.env.jinja, prog.names.get(name.0 as usize)) {
+                (Some(scope), Some(Some(n))) => scope.set_shared(n, v),
+                _ => cur.env.scope().set(str_const(module, name), v),
+            }
+        }
+        Op::Rebind { name, src } => {
+            let v = get(regs, base, src);
+            cur.env.scope().rebind(str_const(module, name), v);
+        }
+        Op::PushScope => {
+            let child = Rc::new(Env::jinja_child(&cur.env, Vec::new()));
+            let env = std::mem::replace(&mut cur.env, child);
+            cur.saved.push(env);
+        }
+        Op::Emit { src } => {
+            let t = crate::jinja::to_str(&get(regs, base, src))?;
+            cx.charge(t.len())?;
+            cur.out.push_str(&t);
+        }
+        Op::EmitConst { k } => {
+            let t = str_const(module, k);
+            cx.charge(t.len())?;
+            cur.out.push_str(t);
+        }
+        Op::TakeOutput { dst } => {
+            let t = std::mem::take(&mut cur.out);
+            set(regs, base, dst, Value::str(t));
+        }
     }
     Ok(Flow::Next)
+}
+
+/// Runs a compiled Jinja template or expression (`gale_codegen::jinja_compile`)
+/// against Mistral's data context `data`: the rendered text (a string) for a
+/// template, the typed value for an expression.
+pub fn run_jinja(program: &Program, cx: &mut Ctx, data: Value) -> Result<Value> {
+    program.run(cx, Env::jinja(data))
+}
+
+/// Runs `proto` in a new Jinja scope (holding `vars`) below `env`.
+fn run_scoped(
+    prog: &Rc<Loaded>,
+    proto: ProtoId,
+    env: &Rc<Env>,
+    vars: Vec<(Name, Value)>,
+    cx: &mut Ctx,
+) -> Result<Value> {
+    let env = Rc::new(Env::jinja_child(env, vars));
+    run(prog, proto, env, cx)
+}
+
+/// The name under which the `for` builtin passes the current item to the body and
+/// filter prototypes (not a valid template identifier).
+pub const LOOP_ITEM: &str = "#item";
+
+/// A `JinjaCall`: arguments gathered (registers; lazy prototypes only for `for` and
+/// `macro`), then the operation.
+fn jinja_call(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    site: SiteId,
+    cur: &mut Frame,
+    cx: &mut Ctx,
+    regs: &[Value],
+) -> Result<Value> {
+    let s = &module.sites[site.0 as usize];
+    let name = str_const(module, s.name);
+    let (op, at) = prog.jops[site.0 as usize];
+    let operand = name.get(at..).unwrap_or("");
+    let lazy = |i: usize| match s.args.get(i) {
+        Some(ArgSpec::Positional(Operand::Lazy(p))) => Some(*p),
+        _ => None,
+    };
+    match op {
+        JOp::For => {
+            let seq = match s.args.first() {
+                Some(ArgSpec::Positional(Operand::Reg(r))) => get(regs, cur.base, *r),
+                _ => Value::Null,
+            };
+            let with_loop = operand != "noloop";
+            jinja_for(prog, &cur.env, cx, &seq, lazy(1), lazy(2), lazy(3), with_loop)
+        }
+        JOp::Macro => {
+            let mut params = Vec::new();
+            let mut defaults = Vec::new();
+            for a in s.args.iter().skip(1) {
+                match *a {
+                    ArgSpec::Positional(Operand::Reg(r)) => {
+                        params.push(Name::from(get(regs, cur.base, r).as_str().unwrap_or("")))
+                    }
+                    ArgSpec::Keyword {
+                        name: n,
+                        value: Operand::Lazy(p),
+                    } => {
+                        params.push(Name::from(str_const(module, n)));
+                        defaults.push(p);
+                    }
+                    _ => {}
+                }
+            }
+            let def = Rc::new(MacroDef {
+                prog: prog.clone(),
+                env: cur.env.clone(),
+                name: operand.into(),
+                params,
+                defaults,
+                body: lazy(0).unwrap_or(ProtoId(0)),
+            });
+            Ok(macro_value(def))
+        }
+        JOp::Getattr | JOp::Truthy | JOp::Str | JOp::Index | JOp::Finish | JOp::Unary
+            if s.args.len() == 1 =>
+        {
+            let v = match s.args.first() {
+                Some(ArgSpec::Positional(Operand::Reg(r))) => regs.get(cur.base + r.0 as usize),
+                _ => None,
+            };
+            let null = Value::Null;
+            let v = v.unwrap_or(&null);
+            Ok(match op {
+                JOp::Getattr => crate::jinja::getattr(cx, v, operand)?,
+                JOp::Truthy => Value::Bool(crate::jinja::truthy(v)?),
+                JOp::Str => match v {
+                    Value::Str(_) => v.clone(),
+                    _ => Value::str(crate::jinja::to_str(v)?),
+                },
+                JOp::Index => {
+                    let i: usize = operand.parse().unwrap_or(0);
+                    v.as_seq()
+                        .and_then(|s| s.get(i).cloned())
+                        .unwrap_or(Value::Null)
+                }
+                JOp::Finish => {
+                    crate::jinja::to_str(v)?;
+                    v.clone()
+                }
+                _ => crate::jinja::unary(operand, v)?,
+            })
+        }
+        JOp::Getitem | JOp::Binary | JOp::Compare if s.args.len() == 2 => {
+            let reg = |i: usize| match s.args.get(i) {
+                Some(ArgSpec::Positional(Operand::Reg(r))) => regs.get(cur.base + r.0 as usize),
+                _ => None,
+            };
+            let null = Value::Null;
+            let (a, b) = (reg(0).unwrap_or(&null), reg(1).unwrap_or(&null));
+            let o = operand;
+            Ok(match op {
+                JOp::Getitem => crate::jinja::getitem(cx, a, b)?,
+                JOp::Binary => crate::jinja::binary(cx, o, a, b)?,
+                _ => Value::Bool(crate::jinja::compare(cx, o, a, b)?),
+            })
+        }
+        _ => {
+            let mut args = Vec::with_capacity(s.args.len());
+            let mut kwargs = Vec::new();
+            for a in &s.args {
+                match *a {
+                    ArgSpec::Positional(Operand::Reg(r)) => args.push(get(regs, cur.base, r)),
+                    ArgSpec::Keyword {
+                        name: n,
+                        value: Operand::Reg(r),
+                    } => kwargs.push((str_const(module, n).to_string(), get(regs, cur.base, r))),
+                    _ => args.push(Value::Null),
+                }
+            }
+            jops::apply(cx, op, name, args, kwargs)
+        }
+    }
+}
+
+/// `{% for target in seq if filter %}body{% else %}else_body{% endfor %}`: the body
+/// prototype runs once per (filtered) item in a fresh scope holding `loop` and the
+/// item; its output is the result. Nothing iterated: the `else` prototype's output.
+#[allow(clippy::too_many_arguments)]
+fn jinja_for(
+    prog: &Rc<Loaded>,
+    env: &Rc<Env>,
+    cx: &mut Ctx,
+    seq: &Value,
+    body: Option<ProtoId>,
+    else_body: Option<ProtoId>,
+    filter: Option<ProtoId>,
+    with_loop: bool,
+) -> Result<Value> {
+    let item_name: Name = LOOP_ITEM.into();
+    let loop_name: Name = "loop".into();
+    let all = crate::jinja::iterate(cx, seq)?;
+    let items = match filter {
+        None => all,
+        Some(f) => {
+            let mut kept = Vec::with_capacity(all.len());
+            for it in all {
+                let mut vars = Vec::with_capacity(4);
+                vars.push((item_name.clone(), it.clone()));
+                let keep = run_scoped(prog, f, env, vars, cx)?;
+                if keep.truthy() {
+                    kept.push(it);
+                }
+            }
+            kept
+        }
+    };
+    if items.is_empty() {
+        return match else_body {
+            Some(p) => run(prog, p, env.clone(), cx),
+            None => Ok(Value::str("")),
+        };
+    }
+    let Some(body) = body else {
+        return Ok(Value::str(""));
+    };
+    let items = Rc::new(items);
+    let mut out = String::new();
+    for (i, it) in items.iter().enumerate() {
+        cx.tick_n(4)?;
+        let mut vars = Vec::with_capacity(4);
+        vars.push((item_name.clone(), it.clone()));
+        if with_loop {
+            let lp = crate::jinja::native(crate::jinja::Loop {
+                index0: i,
+                items: items.clone(),
+            });
+            vars.push((loop_name.clone(), lp));
+        }
+        let text = run_scoped(prog, body, env, vars, cx)?;
+        out.push_str(text.as_str().unwrap_or(""));
+    }
+    Ok(Value::str(out))
+}
+
+/// A `{% macro %}`: its body and default prototypes and the context it was defined in.
+struct MacroDef {
+    prog: Rc<Loaded>,
+    env: Rc<Env>,
+    name: Name,
+    params: Vec<Name>,
+    defaults: Vec<ProtoId>,
+    body: ProtoId,
+}
+
+struct MacroFn(Rc<MacroDef>);
+
+fn macro_value(def: Rc<MacroDef>) -> Value {
+    crate::jinja::native(crate::jinja::Function {
+        name: def.name.to_string(),
+        kind: "Macro",
+        imp: Rc::new(MacroFn(def)),
+    })
+}
+
+impl crate::jinja::JinjaFn for MacroFn {
+    fn call(&self, cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
+        let m = &self.0;
+        // The macro sees itself (recursion), as template-level names resolve at call time.
+        let vars = vec![(m.name.clone(), macro_value(m.clone()))];
+        let env = Rc::new(Env::jinja_child(&m.env, vars));
+        let scope = env.scope();
+        let first_default = m.params.len() - m.defaults.len().min(m.params.len());
+        let mut args = args.into_iter();
+        for (i, p) in m.params.iter().enumerate() {
+            let v = match args.next() {
+                Some(v) => v,
+                None => match kwargs.iter().find(|(k, _)| **k == **p) {
+                    Some((_, v)) => v.clone(),
+                    None if i >= first_default => {
+                        let d = m.defaults[i - first_default];
+                        run(&m.prog, d, env.clone(), cx)?
+                    }
+                    None => crate::jinja::undefined(
+                        ErrorKind::UndefinedError,
+                        format!("parameter '{p}' was not provided"),
+                    ),
+                },
+            };
+            scope.set(p, v);
+        }
+        run(&m.prog, m.body, env, cx)
+    }
 }
 
 /// The legacy layer's intrinsics on method calls: `recv.as(expr => name, ...)` and

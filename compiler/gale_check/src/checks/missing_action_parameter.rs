@@ -1,7 +1,9 @@
 //! `missing-action-parameter`: a task does not pass a required action parameter.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::Document;
+use gale_hir::Workflow;
+
+use crate::positions::Scope;
 
 use super::Context;
 use super::unknown_action_parameter::action_params;
@@ -24,8 +26,8 @@ Gale reports a warning, not an error: Mistral accepts the definition and the fai
 };
 
 /// Reports required parameters of known actions the task does not pass.
-pub(crate) fn run(cx: &mut Context<'_>, document: &Document, env_used: bool) {
-    for (_, task) in document.tasks() {
+pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope, env_used: bool) {
+    for task in &workflow.tasks {
         let Some(callee) = resolve(document, task) else {
             continue;
         };

@@ -2,7 +2,9 @@
 //! sub-workflow.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{Document, WorkflowType};
+use gale_hir::{Workflow, WorkflowType};
+
+use crate::positions::Scope;
 
 use super::Context;
 use crate::signatures::{Callee, input_keys, resolve};
@@ -22,8 +24,8 @@ main:\n    tasks:\n      call:\n        workflow: sub\n```\n\n\
 };
 
 /// Reports required sub-workflow inputs the task does not pass.
-pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
-    for (_, task) in document.tasks() {
+pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope) {
+    for task in &workflow.tasks {
         let Some(Callee::Workflow(sub)) = resolve(document, task) else {
             continue;
         };

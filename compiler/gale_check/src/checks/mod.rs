@@ -25,12 +25,14 @@ mod unknown_method;
 mod unknown_task_reference;
 mod unknown_workflow_input;
 mod unreachable_transition;
-mod unused_input;
+pub(crate) mod unused_input;
 mod unused_var;
 mod wrong_arity;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
-use gale_hir::{Item, SourceMap, Task, Transition, WorkflowType};
+use gale_hir::{ExpressionSite, Item, SourceMap, Task, Transition, Workflow, WorkflowType};
+
+use crate::positions::{Positions, Scope};
 
 use crate::dataflow::Flow;
 use crate::graph::TaskGraph;
@@ -68,15 +70,15 @@ pub(crate) const CODES: &[CodeInfo] = &[
 
 /// What the checks produce.
 pub(crate) struct Context<'a> {
-    pub source_map: &'a SourceMap,
+    pub positions: &'a Positions,
     pub diagnostics: Vec<Diagnostic>,
     pub joins: Vec<JoinVerdict>,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(source_map: &'a SourceMap) -> Self {
+    pub fn new(positions: &'a Positions) -> Self {
         Context {
-            source_map,
+            positions,
             diagnostics: Vec::new(),
             joins: Vec::new(),
         }
@@ -88,7 +90,7 @@ impl<'a> Context<'a> {
 
     /// The span of a task's name.
     pub fn task_span(&self, task: &Task) -> Span {
-        self.source_map
+        self.positions
             .item(Item::Task(task.id))
             .map(|s| s.name)
             .unwrap_or_default()
@@ -101,7 +103,7 @@ impl<'a> Context<'a> {
 
     /// The span of the value of a task's field `key` (the task's name when absent).
     pub fn field_span(&self, task: &Task, key: &'static str) -> Span {
-        self.source_map
+        self.positions
             .field(Item::Task(task.id), key)
             .map(|f| f.value)
             .unwrap_or_else(|| self.task_span(task))
@@ -109,7 +111,7 @@ impl<'a> Context<'a> {
 
     /// The span of a transition entry.
     pub fn transition_span(&self, tr: &Transition) -> Span {
-        self.source_map
+        self.positions
             .item(Item::Transition(tr.id))
             .map(|s| s.name)
             .unwrap_or_default()
@@ -175,17 +177,12 @@ pub(crate) fn run_data_flow(
     }
 }
 
-/// Runs the signature checks on the whole document.
-pub(crate) fn run_signatures(cx: &mut Context<'_>, document: &gale_hir::Document) {
-    let env_used = cx
-        .source_map
-        .expressions()
-        .iter()
-        .any(|s| s.text.contains("env()") || s.text.contains("__actions"));
-    unknown_action_parameter::run(cx, document);
-    missing_action_parameter::run(cx, document, env_used);
-    missing_workflow_input::run(cx, document);
-    unknown_workflow_input::run(cx, document);
+/// Runs the signature checks on the tasks of one workflow.
+pub(crate) fn run_signatures(cx: &mut Context<'_>, workflow: &Workflow, scope: &Scope) {
+    unknown_action_parameter::run(cx, workflow, scope);
+    missing_action_parameter::run(cx, workflow, scope, scope.env_used);
+    missing_workflow_input::run(cx, workflow, scope);
+    unknown_workflow_input::run(cx, workflow, scope);
 }
 
 /// Names ad-hoc actions read from the calling task's context.
@@ -201,12 +198,11 @@ pub(crate) fn action_mentions(source_map: &SourceMap) -> unused_input::Extra {
     extra
 }
 
-/// Runs the call checks (YAQL functions and methods, Jinja filters and tests) on every
-/// expression string of the document.
-pub(crate) fn run_calls(cx: &mut Context<'_>) {
+/// Runs the call checks (YAQL functions and methods, Jinja filters and tests) on
+/// expression strings.
+pub(crate) fn run_calls(cx: &mut Context<'_>, sites: &[ExpressionSite]) {
     use crate::calls::Problem;
-    let source_map = cx.source_map;
-    for site in source_map.expressions() {
+    for site in sites {
         for f in crate::calls::findings(&site.text) {
             let span = site.offsets.span(f.range.start, f.range.end);
             match f.problem {

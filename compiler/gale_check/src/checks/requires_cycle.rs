@@ -32,7 +32,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             .collect();
         let span_of = |i: usize| {
             let task = g.task(i);
-            cx.source_map
+            cx.positions
                 .field(Item::Task(task.id), "requires")
                 .map(|f| f.value)
                 .unwrap_or_else(|| cx.task_span(task))

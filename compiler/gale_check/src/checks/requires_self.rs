@@ -25,7 +25,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             continue;
         }
         let span = cx
-            .source_map
+            .positions
             .field(Item::Task(task.id), "requires")
             .map(|f| f.value)
             .unwrap_or_else(|| cx.task_span(task));

@@ -1,7 +1,9 @@
 //! `unknown-action-parameter`: a task passes a parameter its action does not declare.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity, Span, did_you_mean};
-use gale_hir::{Document, Item, Task};
+use gale_hir::{Item, Task, Workflow};
+
+use crate::positions::Scope;
 
 use super::Context;
 use crate::signatures::{Callee, input_keys, resolve};
@@ -52,7 +54,7 @@ pub(crate) fn action_params<'a>(callee: &Callee<'a>) -> Option<ActionParams<'a>>
 /// `action` value (inline parameters).
 pub(crate) fn key_span(cx: &Context<'_>, task: &Task, key: &str) -> Span {
     let inline = task.call.inline.iter().any(|(k, _)| k == key);
-    let field = |f: &'static str| cx.source_map.field(Item::Task(task.id), f).map(|f| f.value);
+    let field = |f: &'static str| cx.positions.field(Item::Task(task.id), f).map(|f| f.value);
     let call = if task.call.kind == gale_hir::CallKind::Action {
         "action"
     } else {
@@ -67,8 +69,8 @@ pub(crate) fn key_span(cx: &Context<'_>, task: &Task, key: &str) -> Span {
 }
 
 /// Reports undeclared parameters of known actions.
-pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
-    for (_, task) in document.tasks() {
+pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope) {
+    for task in &workflow.tasks {
         let Some(callee) = resolve(document, task) else {
             continue;
         };

@@ -1,7 +1,9 @@
 //! `unknown-workflow-input`: a task passes a key its sub-workflow does not declare.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity, did_you_mean};
-use gale_hir::Document;
+use gale_hir::Workflow;
+
+use crate::positions::Scope;
 
 use super::Context;
 use super::unknown_action_parameter::key_span;
@@ -25,8 +27,8 @@ without warning.\n\n\
 };
 
 /// Reports keys the sub-workflow does not declare.
-pub(crate) fn run(cx: &mut Context<'_>, document: &Document) {
-    for (_, task) in document.tasks() {
+pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope) {
+    for task in &workflow.tasks {
         let Some(Callee::Workflow(sub)) = resolve(document, task) else {
             continue;
         };

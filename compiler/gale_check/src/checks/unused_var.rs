@@ -28,7 +28,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extr
     let wf = g.workflow;
     let Some(vars) = &wf.vars else { return };
     let span = cx
-        .source_map
+        .positions
         .field(Item::Workflow(wf.id), "vars")
         .map(|f| f.value)
         .unwrap_or_default();

@@ -16,6 +16,17 @@
 //!
 //! The registry maps registered names (`std.echo`, `my.plugin`) to implementations.
 
+pub mod builtin;
+pub mod egress;
+pub mod email;
+pub mod http;
+pub mod javascript;
+pub mod plugin;
+pub mod python;
+pub mod ssh;
+
+pub use builtin::{StdActionsConfig, register_std, std_registry};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

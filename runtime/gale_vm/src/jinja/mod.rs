@@ -15,6 +15,9 @@
 //!   Jinja binds arguments like Python, not like yaql) bound by [`bind`].
 //! * The template globals (`range`, `dict`, `namespace`, `cycler`, `joiner`, `lipsum`)
 //!   and Mistral's functions ([`globals`]).
+//! * What compiled templates run on: variable scopes ([`scope`]) and the operations of
+//!   `gale_bytecode`'s `JinjaCall` ([`ops`]); statements and loops are executed by
+//!   `crate::interp`.
 //!
 //! Not modelled: in-place mutation of lists and dicts (`append`, `update` return
 //! `None` like Python, but values are immutable here, so the change is not seen).
@@ -22,6 +25,8 @@
 pub mod filters;
 pub mod globals;
 pub mod methods;
+pub mod ops;
+pub mod scope;
 pub mod tests;
 
 use std::cell::RefCell;
@@ -594,6 +599,13 @@ pub fn getattr(cx: &mut Ctx, obj: &Value, attr: &str) -> Result<Value> {
                 Ok(v)
             }
         }
+        None if matches!(obj, Value::Dict(_)) => match obj {
+            Value::Dict(d) => match d.get_str(attr) {
+                Some(v) => Ok(v.clone()),
+                None => Ok(undefined_lookup(obj, &Value::str(attr))),
+            },
+            _ => Ok(undefined_lookup(obj, &Value::str(attr))),
+        },
         None => match item(obj, &Value::str(attr))? {
             Some(v) => Ok(v),
             None => Ok(undefined_lookup(obj, &Value::str(attr))),

@@ -1,0 +1,632 @@
+//! Lowering of a whole Mistral document (the `gale_hir` model) to the workflow IR
+//! ([`gale_bytecode::workflow::Program`]).
+//!
+//! Every data position Mistral evaluates becomes a [`Template`]: literals stay JSON,
+//! strings are classified exactly as `mistral.expressions.evaluate` does (Jinja first,
+//! then YAQL: a string that is exactly one `<% E %>` keeps E's type, otherwise each
+//! `<% %>` is replaced by the Python `str()` of its value). YAQL texts are compiled
+//! to bytecode modules once here; Jinja texts are kept as text until Jinja compiles to
+//! the same bytecode. `task-defaults` are merged in (policies per key, clauses by
+//! Mistral's rule: the task's own entries, otherwise the defaults minus the task
+//! itself), start tasks and inbound tasks are computed, and [`opt`] passes run at
+//! `-O1`.
+
+pub mod opt;
+
+use std::collections::HashMap;
+
+use gale_bytecode::workflow::{
+    AdhocAction, CallKind, Clause, ClausePublish, EngineCommand, ExprInfo, Join, Param, Piece,
+    Policies, Program, Retry, Task, TaskInput, Template, Transition, Workflow, WorkflowKind,
+};
+use gale_diagnostics::LineIndex;
+use gale_hir as hir;
+use serde_json::Value as Json;
+
+/// Optimisation level (`-O0` / `-O1`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OptLevel {
+    /// No optimisation: a direct translation.
+    O0,
+    /// Constant folding, dead transition elimination, join simplification.
+    #[default]
+    O1,
+}
+
+/// Lowers a document to a program (and runs the optimiser at `-O1`).
+pub fn lower_document(
+    doc: &hir::Document,
+    map: &hir::SourceMap,
+    text: &str,
+    level: OptLevel,
+) -> Program {
+    let mut sites: HashMap<&str, (u32, &gale_syntax::OffsetMap)> = HashMap::new();
+    for s in map.expressions() {
+        sites
+            .entry(s.text.as_str())
+            .or_insert((s.span.start, &s.offsets));
+    }
+    let mut cx = Lower {
+        program: Program {
+            workbook: doc.workbook.as_ref().and_then(|w| w.name.clone()),
+            ..Program::default()
+        },
+        sites,
+        lines: LineIndex::new(text),
+        text,
+        yaql_cache: HashMap::new(),
+        source_map: map,
+    };
+    for w in &doc.workflows {
+        let wf = cx.workflow(w);
+        cx.program.workflows.push(wf);
+    }
+    for a in &doc.actions {
+        let act = cx.action(a);
+        cx.program.actions.push(act);
+    }
+    let mut program = cx.program;
+    if level == OptLevel::O1 {
+        opt::run_all(&mut program);
+    }
+    program
+}
+
+struct Lower<'a> {
+    program: Program,
+    sites: HashMap<&'a str, (u32, &'a gale_syntax::OffsetMap)>,
+    lines: LineIndex,
+    text: &'a str,
+    yaql_cache: HashMap<String, u32>,
+    source_map: &'a hir::SourceMap,
+}
+
+/// A HIR value as JSON (what Mistral's YAML loader gives, JSON-serialised).
+pub fn value_json(v: &hir::Value) -> Json {
+    match v {
+        hir::Value::Null => Json::Null,
+        hir::Value::Bool(b) => Json::Bool(*b),
+        hir::Value::Int(i) => match i64::try_from(*i) {
+            Ok(i) => Json::from(i),
+            Err(_) => match u64::try_from(*i) {
+                Ok(u) => Json::from(u),
+                Err(_) => Json::String(i.to_string()),
+            },
+        },
+        hir::Value::BigInt(d) => Json::String(d.clone()),
+        hir::Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
+        hir::Value::Str(s) | hir::Value::Timestamp(s) => Json::String(s.clone()),
+        hir::Value::List(items) => Json::Array(items.iter().map(value_json).collect()),
+        hir::Value::Map(entries) => {
+            let mut m = serde_json::Map::new();
+            for (k, v) in entries {
+                m.insert(key_text(k), value_json(v));
+            }
+            Json::Object(m)
+        }
+    }
+}
+
+fn key_text(k: &hir::Value) -> String {
+    match k {
+        hir::Value::Str(s) | hir::Value::Timestamp(s) => s.clone(),
+        hir::Value::Null => "null".into(),
+        hir::Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+        other => match value_json(other) {
+            Json::String(s) => s,
+            j => j.to_string(),
+        },
+    }
+}
+
+/// Compiles one YAQL text (already trimmed) to a module.
+pub fn compile_yaql_module(text: &str) -> Result<gale_bytecode::Module, String> {
+    let parsed = gale_expr::yaql::parse_with(text, gale_expr::yaql::Options::MISTRAL);
+    let Some(expr) = parsed.expr.filter(|_| parsed.errors.is_empty()) else {
+        return Err(parsed
+            .errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| "Parse error".into()));
+    };
+    crate::compile(&expr, crate::Options::MISTRAL).map_err(|e| e.message)
+}
+
+impl<'a> Lower<'a> {
+    fn position(&self, whole: &str, at: usize) -> (u32, u32) {
+        match self.sites.get(whole) {
+            Some((_, offsets)) => {
+                let src = offsets.to_source(at as u32);
+                let lc = self.lines.line_col(self.text, src);
+                (lc.line + 1, lc.col + 1)
+            }
+            None => (0, 0),
+        }
+    }
+
+    fn yaql(&mut self, whole: &str, outer_start: usize, inner: &str) -> u32 {
+        let trimmed = inner.trim();
+        if let Some(i) = self.yaql_cache.get(trimmed) {
+            return *i;
+        }
+        let (line, column) = self.position(whole, outer_start);
+        let (module, error) = match compile_yaql_module(trimmed) {
+            Ok(m) => {
+                self.program.modules.push(m);
+                (Some((self.program.modules.len() - 1) as u32), None)
+            }
+            Err(e) => (None, Some(e)),
+        };
+        self.program.exprs.push(ExprInfo {
+            text: trimmed.to_string(),
+            line,
+            column,
+            module,
+            error,
+        });
+        let id = (self.program.exprs.len() - 1) as u32;
+        self.yaql_cache.insert(trimmed.to_string(), id);
+        id
+    }
+
+    /// A string as Mistral evaluates it.
+    fn string(&mut self, s: &str) -> Template {
+        match gale_expr::detect(s) {
+            None => Template::Lit(Json::String(s.to_string())),
+            Some(gale_expr::Lang::Jinja) => {
+                let (line, column) = self.position(s, 0);
+                self.program.jinja.push(ExprInfo {
+                    text: s.to_string(),
+                    line,
+                    column,
+                    module: None,
+                    error: None,
+                });
+                Template::Jinja((self.program.jinja.len() - 1) as u32)
+            }
+            Some(gale_expr::Lang::Yaql) => {
+                let segs = gale_expr::segments::yaql_expressions(s);
+                if let [(outer, inner)] = segs.as_slice()
+                    && outer.start == 0
+                    && outer.end == s.len()
+                {
+                    let inner_text = s.get(inner.clone()).unwrap_or("");
+                    return Template::Yaql(self.yaql(s, outer.start, inner_text));
+                }
+                let mut pieces = Vec::new();
+                let mut pos = 0;
+                for (outer, inner) in segs {
+                    if outer.start > pos {
+                        pieces.push(Piece::Text(s.get(pos..outer.start).unwrap_or("").into()));
+                    }
+                    let inner_text = s.get(inner).unwrap_or("");
+                    pieces.push(Piece::Yaql(self.yaql(s, outer.start, inner_text)));
+                    pos = outer.end;
+                }
+                if pos < s.len() {
+                    pieces.push(Piece::Text(s.get(pos..).unwrap_or("").into()));
+                }
+                Template::Interp(pieces)
+            }
+        }
+    }
+
+    fn value(&mut self, v: &hir::Value) -> Template {
+        match v {
+            hir::Value::Str(s) => self.string(s),
+            hir::Value::List(items) => {
+                let t: Vec<Template> = items.iter().map(|i| self.value(i)).collect();
+                Template::List(t)
+            }
+            hir::Value::Map(entries) => {
+                let mut out: Vec<(String, Template)> = Vec::new();
+                for (k, v) in entries {
+                    let key = key_text(k);
+                    let t = self.value(v);
+                    if let Some(slot) = out.iter_mut().find(|(n, _)| *n == key) {
+                        slot.1 = t;
+                    } else {
+                        out.push((key, t));
+                    }
+                }
+                Template::Dict(out)
+            }
+            other => Template::Lit(value_json(other)),
+        }
+    }
+
+    fn data_map(&mut self, m: &hir::DataMap) -> Template {
+        let mut out: Vec<(String, Template)> = Vec::new();
+        for (k, v) in m {
+            let t = self.value(v);
+            if let Some(slot) = out.iter_mut().find(|(n, _)| n == k) {
+                slot.1 = t;
+            } else {
+                out.push((k.clone(), t));
+            }
+        }
+        Template::Dict(out)
+    }
+
+    fn int_or_expr(&mut self, v: &hir::IntOrExpr) -> Template {
+        match v {
+            hir::IntOrExpr::Int(i) => Template::Lit(Json::from(*i)),
+            hir::IntOrExpr::Expr(s) => self.string(s),
+        }
+    }
+
+    fn bool_or_expr(&mut self, v: &hir::BoolOrExpr) -> Template {
+        match v {
+            hir::BoolOrExpr::Bool(b) => Template::Lit(Json::Bool(*b)),
+            hir::BoolOrExpr::Expr(s) => self.string(s),
+        }
+    }
+
+    fn policies(&mut self, own: &hir::Policies, defaults: Option<&hir::Policies>) -> Policies {
+        let d = defaults.cloned().unwrap_or_default();
+        let pick_int = |a: &Option<hir::IntOrExpr>, b: &Option<hir::IntOrExpr>| {
+            a.clone().or_else(|| b.clone())
+        };
+        let pick_bool = |a: &Option<hir::BoolOrExpr>, b: &Option<hir::BoolOrExpr>| {
+            a.clone().or_else(|| b.clone())
+        };
+        let retry = own.retry.clone().or(d.retry.clone());
+        let wait_before = pick_int(&own.wait_before, &d.wait_before);
+        let wait_after = pick_int(&own.wait_after, &d.wait_after);
+        let timeout = pick_int(&own.timeout, &d.timeout);
+        let concurrency = pick_int(&own.concurrency, &d.concurrency);
+        let pause_before = pick_bool(&own.pause_before, &d.pause_before);
+        let fail_on = pick_bool(&own.fail_on, &d.fail_on);
+        Policies {
+            retry: retry.map(|r| Retry {
+                count: self.int_or_expr(&r.count),
+                delay: self.int_or_expr(&r.delay),
+                break_on: r.break_on.as_deref().map(|s| self.string(s)),
+                continue_on: r.continue_on.as_deref().map(|s| self.string(s)),
+            }),
+            wait_before: wait_before.map(|v| self.int_or_expr(&v)),
+            wait_after: wait_after.map(|v| self.int_or_expr(&v)),
+            timeout: timeout.map(|v| self.int_or_expr(&v)),
+            pause_before: pause_before.map(|v| self.bool_or_expr(&v)),
+            concurrency: concurrency.map(|v| self.int_or_expr(&v)),
+            fail_on: fail_on.map(|v| self.bool_or_expr(&v)),
+        }
+    }
+
+    fn clause(&mut self, w: &hir::Workflow, t: &hir::Task, kind: hir::ClauseKind) -> Clause {
+        let own = t.clause(kind);
+        let publish_src = match own {
+            Some(c) if !c.next.is_empty() || c.publish.is_some() => c.publish.clone(),
+            _ => w
+                .task_defaults
+                .as_ref()
+                .and_then(|d| d.clause(kind))
+                .and_then(|c| c.publish.clone()),
+        };
+        let publish = publish_src.map(|p| ClausePublish {
+            branch: p.branch.as_ref().map(|m| self.data_map(m)),
+            global: p.global.as_ref().map(|m| self.data_map(m)),
+            atomic: p.atomic.as_ref().map(|m| self.data_map(m)),
+        });
+        let entries: Vec<hir::Transition> = w.effective_clause(t, kind).cloned().collect();
+        let mut next = Vec::new();
+        for e in &entries {
+            let command = e.command.map(|c| match c {
+                hir::EngineCommand::Noop => EngineCommand::Noop,
+                hir::EngineCommand::Fail => EngineCommand::Fail,
+                hir::EngineCommand::Succeed => EngineCommand::Succeed,
+                hir::EngineCommand::Pause => EngineCommand::Pause,
+            });
+            let task = if command.is_none() {
+                w.tasks
+                    .iter()
+                    .position(|x| x.name == e.target)
+                    .map(|i| i as u32)
+            } else {
+                None
+            };
+            let guard = e.guard.as_deref().map(|g| self.string(g));
+            let params = self.data_map(&e.params);
+            next.push(Transition {
+                target: e.target.clone(),
+                command,
+                task,
+                guard,
+                params,
+            });
+        }
+        Clause { publish, next }
+    }
+
+    fn task(&mut self, w: &hir::Workflow, t: &hir::Task) -> Task {
+        let defaults = w.task_defaults.as_ref();
+        let call_kind = match t.call.kind {
+            hir::CallKind::Action => CallKind::Action,
+            hir::CallKind::Workflow => CallKind::Workflow,
+        };
+        let call = self.string(&t.call.name);
+        let input = match &t.input {
+            hir::TaskInput::None if t.call.inline.is_empty() => TaskInput::None,
+            hir::TaskInput::None => TaskInput::Map(self.data_map(&t.call.inline)),
+            hir::TaskInput::Map(m) => {
+                let mut merged = m.clone();
+                for (k, v) in &t.call.inline {
+                    if let Some(slot) = merged.iter_mut().find(|(n, _)| n == k) {
+                        slot.1 = v.clone();
+                    } else {
+                        merged.push((k.clone(), v.clone()));
+                    }
+                }
+                TaskInput::Map(self.data_map(&merged))
+            }
+            hir::TaskInput::Expression(s) => TaskInput::Expr(self.string(s)),
+        };
+        let with_items = t
+            .with_items
+            .iter()
+            .map(|wi| {
+                let c = match &wi.collection {
+                    hir::Collection::Expression(s) => self.string(s),
+                    hir::Collection::List(items) => {
+                        let l = hir::Value::List(items.clone());
+                        self.value(&l)
+                    }
+                };
+                (wi.var.clone(), c)
+            })
+            .collect();
+        let publish = t.publish.as_ref().map(|m| self.data_map(m));
+        let publish_on_error = t.publish_on_error.as_ref().map(|m| self.data_map(m));
+        let policies = self.policies(&t.policies, defaults.map(|d| &d.policies));
+        let keep_result = self.bool_or_expr(&t.keep_result);
+        let safe_rerun = t
+            .safe_rerun
+            .as_ref()
+            .or(defaults.and_then(|d| d.safe_rerun.as_ref()))
+            .map(|v| self.bool_or_expr(v));
+        let join = t.join.map(|j| match j {
+            hir::Join::All => Join::All,
+            hir::Join::Count(n) => Join::Count(n),
+        });
+        let on_success = self.clause(w, t, hir::ClauseKind::OnSuccess);
+        let on_error = self.clause(w, t, hir::ClauseKind::OnError);
+        let on_complete = self.clause(w, t, hir::ClauseKind::OnComplete);
+        let mut requires = t.requires.clone();
+        if let Some(d) = defaults {
+            for r in &d.requires {
+                if !requires.contains(r) && *r != t.name {
+                    requires.push(r.clone());
+                }
+            }
+        }
+        Task {
+            name: t.name.clone(),
+            call_kind,
+            call,
+            action_literal: Some(t.call.name.clone()),
+            input,
+            with_items,
+            publish,
+            publish_on_error,
+            policies,
+            keep_result,
+            safe_rerun,
+            join,
+            on_success,
+            on_error,
+            on_complete,
+            inbound: Vec::new(),
+            requires,
+        }
+    }
+
+    fn params(&mut self, ps: &[hir::Parameter]) -> Vec<Param> {
+        let mut out: Vec<Param> = Vec::new();
+        for p in ps {
+            let param = Param {
+                name: p.name.clone(),
+                default: p.default.as_ref().map(value_json),
+            };
+            if let Some(slot) = out.iter_mut().find(|x| x.name == p.name) {
+                *slot = param;
+            } else {
+                out.push(param);
+            }
+        }
+        out
+    }
+
+    fn workflow(&mut self, w: &hir::Workflow) -> Workflow {
+        let mut tasks: Vec<Task> = w.tasks.iter().map(|t| self.task(w, t)).collect();
+        // Inbound tasks (Mistral's `find_inbound_task_specs`): tasks with a transition
+        // (in any clause) to this one.
+        let n = tasks.len();
+        let mut inbound: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let names: Vec<String> = tasks.iter().map(|t| t.name.clone()).collect();
+        for (i, t) in tasks.iter().enumerate() {
+            let mut seen = Vec::new();
+            for c in [&t.on_success, &t.on_error, &t.on_complete] {
+                for tr in &c.next {
+                    // Mistral finds inbound tasks by name: a task called like an
+                    // engine command (`fail`) counts as targeted.
+                    let target = tr.task.or_else(|| {
+                        names.iter().position(|n| **n == tr.target).map(|i| i as u32)
+                    });
+                    if let Some(x) = target
+                        && !seen.contains(&x)
+                    {
+                        seen.push(x);
+                        if let Some(slot) = inbound.get_mut(x as usize) {
+                            slot.push(i as u32);
+                        }
+                    }
+                }
+            }
+        }
+        for (t, inb) in tasks.iter_mut().zip(inbound) {
+            t.inbound = inb;
+        }
+        let start_tasks = tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.inbound.is_empty())
+            .map(|(i, _)| i as u32)
+            .collect();
+        Workflow {
+            name: w.name.clone(),
+            kind: match w.kind {
+                hir::WorkflowType::Direct => WorkflowKind::Direct,
+                hir::WorkflowType::Reverse => WorkflowKind::Reverse,
+            },
+            input: self.params(&w.input),
+            output: w.output.as_ref().map(|m| self.data_map(m)),
+            output_on_error: w.output_on_error.as_ref().map(|m| self.data_map(m)),
+            vars: w.vars.as_ref().map(|m| self.data_map(m)),
+            tasks,
+            start_tasks,
+        }
+    }
+
+    fn action(&mut self, a: &hir::Action) -> AdhocAction {
+        let definition = self.definition_text(a);
+        AdhocAction {
+            name: a.name.clone(),
+            base: a.base.clone(),
+            base_input: self.data_map(&a.base_input),
+            input: self.params(&a.input),
+            output: a.output.as_ref().map(|o| self.value(o)),
+            definition,
+        }
+    }
+
+    /// The action's source text, dedented (what Mistral prints as `definition=`).
+    fn definition_text(&self, a: &hir::Action) -> String {
+        let fallback = || format!("{}:\n  base: {}\n", a.name, a.base);
+        let Some(spans) = self.source_map.item(hir::Item::Action(a.id)) else {
+            return fallback();
+        };
+        let start = spans.name.start;
+        let end = spans.body.end as usize;
+        let line_start = self.lines.line_start(self.lines.line_of(start)) as usize;
+        let indent = start as usize - line_start;
+        let Some(src) = self.text.get(line_start..end) else {
+            return fallback();
+        };
+        let mut out = String::new();
+        for line in src.trim_end().lines() {
+            let cut = line
+                .char_indices()
+                .nth(indent)
+                .map(|(i, _)| i)
+                .unwrap_or(line.len());
+            let head = &line[..cut];
+            if head.trim().is_empty() {
+                out.push_str(&line[cut..]);
+            } else {
+                out.push_str(line.trim_start());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Parses, validates (Mistral's definition-time checks) and lowers a document.
+/// `Err` carries the first definition error.
+pub fn compile_source(text: &str, level: OptLevel) -> Result<Program, String> {
+    let parsed = gale_syntax::parse(text);
+    if let Some(d) = parsed
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == gale_diagnostics::Severity::Error)
+    {
+        return Err(d.message.clone());
+    }
+    let lowered = hir::lower(parsed.root.as_ref(), text);
+    if let Some(d) = lowered
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == gale_diagnostics::Severity::Error)
+    {
+        return Err(d.message.clone());
+    }
+    let Some(doc) = lowered.document else {
+        return Err("not a Mistral document".into());
+    };
+    Ok(lower_document(&doc, &lowered.source_map, text, level))
+}
+
+/// Evaluates a Jinja string as Mistral does (typed for a whole `{{ E }}`, rendered
+/// otherwise) with the engine's expression host — the Jinja hook the CLI installs
+/// in the engine until Jinja compiles to bytecode.
+pub fn evaluate_jinja(
+    text: &str,
+    context: &Json,
+    host: std::rc::Rc<dyn gale_vm::mistral::MistralContext>,
+) -> Result<Json, String> {
+    let data = crate::eval::tagged::decode(context, false).unwrap_or(gale_vm::Value::Null);
+    let mut cx = gale_vm::Ctx::new(gale_vm::Options::mistral(), gale_vm::Budget::default());
+    cx.yaml_loader = Some(crate::eval::load_yaml);
+    cx.mistral = Some(host);
+    let whole = first_jinja_variable(text);
+    let r = match whole {
+        None => Err(gale_vm::Error::index_error("list index out of range")),
+        Some((outer, inner)) if outer.len() == text.len() => {
+            crate::jinja::evaluate_expression(&mut cx, text.get(inner).unwrap_or(""), &data)
+                .and_then(|v| gale_vm::convert::output(&mut cx, &v))
+                .and_then(|v| gale_vm::convert::to_json(&v))
+        }
+        Some(_) => crate::jinja::render(&mut cx, text, &data).map(Json::String),
+    };
+    r.map_err(|e| {
+        format!(
+            "Can not evaluate Jinja expression [expression={text}, error={}]",
+            e.message()
+        )
+    })
+}
+
+fn first_jinja_variable(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let mut from = 0;
+    while let Some(off) = text.get(from..)?.find("{{") {
+        let start = from + off;
+        let body = start + 2;
+        let rest = text.get(body..)?;
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        if let Some(close) = rest.get(..line_end).and_then(|r| r.find("}}")) {
+            return Some((start..body + close + 2, body..body + close));
+        }
+        from = start + 1;
+    }
+    None
+}
+
+/// Lowers a JSON value given at run time (the `env` start parameter) to a template
+/// of `program`, compiling its expressions into the program's tables.
+pub fn add_json_template(program: &mut Program, value: &Json) -> Template {
+    let map = hir::SourceMap::default();
+    let mut cx = Lower {
+        program: std::mem::take(program),
+        sites: HashMap::new(),
+        lines: LineIndex::new(""),
+        text: "",
+        yaql_cache: HashMap::new(),
+        source_map: &map,
+    };
+    let t = cx.json(value);
+    *program = cx.program;
+    t
+}
+
+impl Lower<'_> {
+    fn json(&mut self, j: &Json) -> Template {
+        match j {
+            Json::String(s) => self.string(s),
+            Json::Array(a) => Template::List(a.iter().map(|x| self.json(x)).collect()),
+            Json::Object(o) => Template::Dict(o.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
+            other => Template::Lit(other.clone()),
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Template evaluation: Mistral's `evaluate_recursively` over the workflow IR, on
+//! `gale_vm` values, against a data context built like Mistral's `ContextView`.
+//!
+//! State is kept as JSON (what Mistral stores in its database); a context view is a
+//! list of JSON objects in priority order, materialised into one `gale_vm` dict per
+//! evaluation (yaql's input conversion: arrays become tuples). Results are
+//! finalised (`#finalize`) and converted back to JSON.
+
+use std::rc::Rc;
+
+use gale_bytecode::workflow::{Piece, Program, Template};
+use gale_vm::interp::{Env, Program as Loaded};
+use gale_vm::mistral::MistralContext;
+use gale_vm::{Budget, Ctx, Value};
+use serde_json::{Map, Value as Json};
+
+/// An evaluation error, already in Mistral's words
+/// (`Can not evaluate YAQL expression [expression=…, error=…]`), with the position
+/// of the expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalError {
+    /// Mistral's message.
+    pub message: String,
+    /// `line:column` of the expression in the source file, when known.
+    pub position: Option<(u32, u32)>,
+}
+
+/// A hook that evaluates Jinja strings (installed by a host that has a Jinja
+/// implementation; the runtime does not compile Jinja yet).
+pub type JinjaHook = Rc<dyn Fn(&str, &Json, Rc<dyn MistralContext>) -> Result<Json, String>>;
+
+/// Loaded (verified) modules of a program, by expression index.
+pub struct Evaluator {
+    loaded: Vec<Option<Loaded>>,
+    /// Optional Jinja evaluator.
+    pub jinja: Option<JinjaHook>,
+    /// YAML loader for `yaml_parse`.
+    pub yaml_loader: Option<gale_vm::ctx::YamlLoader>,
+}
+
+impl Evaluator {
+    /// Loads every module of `p` (modules failing verification become errors).
+    pub fn new(p: &Program) -> Evaluator {
+        let loaded = p
+            .exprs
+            .iter()
+            .map(|e| {
+                e.module
+                    .and_then(|m| p.modules.get(m as usize))
+                    .and_then(|m| Loaded::load(m.clone()).ok())
+            })
+            .collect();
+        Evaluator {
+            loaded,
+            jinja: None,
+            yaml_loader: None,
+        }
+    }
+}
+
+/// A data context: JSON objects in decreasing priority (Mistral's `ContextView`).
+pub struct View<'a> {
+    /// The layers.
+    pub layers: Vec<&'a Map<String, Json>>,
+}
+
+impl View<'_> {
+    /// The merged object (first layer holding a key wins).
+    pub fn merged(&self) -> Map<String, Json> {
+        let mut out = Map::new();
+        for l in &self.layers {
+            for (k, v) in l.iter() {
+                if !out.contains_key(k) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Python truthiness of JSON data.
+pub fn truthy(j: &Json) -> bool {
+    match j {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(o) => !o.is_empty(),
+    }
+}
+
+/// Python `str()` of JSON data.
+pub fn py_str(j: &Json) -> String {
+    match j {
+        Json::String(s) => s.clone(),
+        other => gale_vm::pyfmt::py_str(&gale_vm::convert::from_json(other, true)),
+    }
+}
+
+fn to_json(cx: &mut Ctx, v: &Value) -> Result<Json, gale_vm::Error> {
+    let v = gale_vm::convert::output(cx, v)?;
+    gale_vm::convert::to_json(&v)
+}
+
+impl Evaluator {
+    fn ctx(&self, host: &Rc<dyn MistralContext>) -> Ctx {
+        let mut cx = Ctx::new(gale_vm::Options::mistral(), Budget::default());
+        cx.mistral = Some(host.clone());
+        cx.yaml_loader = self.yaml_loader;
+        cx
+    }
+
+    fn yaql(
+        &self,
+        p: &Program,
+        i: u32,
+        data: &Value,
+        vars: &[(String, Value)],
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        let info = p.exprs.get(i as usize);
+        let text = info.map(|e| e.text.as_str()).unwrap_or("");
+        let position = info.map(|e| (e.line, e.column));
+        let fail = |msg: String| EvalError {
+            message: format!("Can not evaluate YAQL expression [expression={text}, error={msg}]"),
+            position,
+        };
+        let Some(Some(prog)) = self.loaded.get(i as usize) else {
+            let msg = info
+                .and_then(|e| e.error.clone())
+                .unwrap_or_else(|| "expression not compiled".into());
+            return Err(fail(msg));
+        };
+        let mut cx = self.ctx(host);
+        let v = prog
+            .run(&mut cx, Env::root(Some(data.clone()), vars.to_vec()))
+            .map_err(|e| fail(yaql_error_text(&e)))?;
+        to_json(&mut cx, &v).map_err(|e| fail(yaql_error_text(&e)))
+    }
+
+    /// Evaluates a template against a context view.
+    pub fn eval(
+        &self,
+        p: &Program,
+        t: &Template,
+        view: &View<'_>,
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        if let Template::Lit(j) = t {
+            return Ok(j.clone());
+        }
+        let merged = Json::Object(view.merged());
+        let data = gale_vm::convert::from_json(&merged, false);
+        let vars: Vec<(String, Value)> = ["__env", "__execution", "__task_execution"]
+            .iter()
+            .map(|k| {
+                (
+                    k.to_string(),
+                    merged
+                        .get(k)
+                        .map(|j| gale_vm::convert::from_json(j, false))
+                        .unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        self.eval_in(p, t, &merged, &data, &vars, host)
+    }
+
+    /// Evaluates a template with `$` bound to `data` itself (ad-hoc action output).
+    pub fn eval_data(
+        &self,
+        p: &Program,
+        t: &Template,
+        data: &Json,
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        let v = gale_vm::convert::from_json(data, false);
+        self.eval_in(p, t, data, &v, &[], host)
+    }
+
+    fn eval_in(
+        &self,
+        p: &Program,
+        t: &Template,
+        merged: &Json,
+        data: &Value,
+        vars: &[(String, Value)],
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        Ok(match t {
+            Template::Lit(j) => j.clone(),
+            Template::Yaql(i) => self.yaql(p, *i, data, vars, host)?,
+            Template::Interp(parts) => {
+                let mut s = String::new();
+                for part in parts {
+                    match part {
+                        Piece::Text(t) => s.push_str(t),
+                        Piece::Yaql(i) => s.push_str(&py_str(&self.yaql(p, *i, data, vars, host)?)),
+                    }
+                }
+                Json::String(s)
+            }
+            Template::Jinja(i) => {
+                let info = p.jinja.get(*i as usize);
+                let text = info.map(|e| e.text.as_str()).unwrap_or("");
+                let position = info.map(|e| (e.line, e.column));
+                match &self.jinja {
+                    Some(hook) => hook(text, merged, host.clone())
+                        .map_err(|message| EvalError { message, position })?,
+                    None => {
+                        return Err(EvalError {
+                            message: format!(
+                                "Can not evaluate Jinja expression [expression={text}, error=Jinja not yet compiled]"
+                            ),
+                            position,
+                        });
+                    }
+                }
+            }
+            Template::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| self.eval_in(p, i, merged, data, vars, host))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Template::Dict(items) => {
+                let mut m = Map::new();
+                for (k, v) in items {
+                    m.insert(k.clone(), self.eval_in(p, v, merged, data, vars, host)?);
+                }
+                Json::Object(m)
+            }
+        })
+    }
+}
+
+/// The `error=` part of Mistral's YAQL error message: Python `str()` of the
+/// exception (a `KeyError` shows its key quoted).
+fn yaql_error_text(e: &gale_vm::Error) -> String {
+    match e.kind() {
+        gale_vm::ErrorKind::KeyError => {
+            let m = e.message();
+            if m.starts_with('\'') {
+                m.to_string()
+            } else {
+                format!("'{m}'")
+            }
+        }
+        _ => e.message().to_string(),
+    }
+}

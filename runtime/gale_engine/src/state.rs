@@ -1,0 +1,144 @@
+//! The engine's whole state as plain data (serde): workflow executions, task
+//! executions and action executions, with Mistral's states and fields. Values are
+//! JSON, exactly what Mistral stores in its database, so a state can be journalled,
+//! saved and resumed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// Mistral's execution states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Created, not started.
+    Idle,
+    /// A join waiting for its inbound tasks.
+    Waiting,
+    /// Running.
+    Running,
+    /// Delayed by a policy (wait-before, wait-after, retry delay).
+    RunningDelayed,
+    /// Paused.
+    Paused,
+    /// Succeeded.
+    Success,
+    /// Failed.
+    Error,
+    /// Cancelled.
+    Cancelled,
+}
+
+impl State {
+    /// Mistral's name of the state.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Idle => "IDLE",
+            State::Waiting => "WAITING",
+            State::Running => "RUNNING",
+            State::RunningDelayed => "RUNNING_DELAYED",
+            State::Paused => "PAUSED",
+            State::Success => "SUCCESS",
+            State::Error => "ERROR",
+            State::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// SUCCESS, ERROR or CANCELLED.
+    pub fn is_completed(self) -> bool {
+        matches!(self, State::Success | State::Error | State::Cancelled)
+    }
+}
+
+/// One action execution (or sub-workflow execution) of a task.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ActionEx {
+    /// Its id (uuid v4).
+    pub id: String,
+    /// with-items index (0 otherwise).
+    pub index: usize,
+    /// Its state.
+    pub state: State,
+    /// The result (success) or error payload; `None` while running; `Some(None)`-like
+    /// cleared output is `Json::Null` with `cleared`.
+    pub output: Option<Json>,
+    /// Output removed by `keep-result: false`.
+    pub cleared: bool,
+    /// Whether it counts for the task result.
+    pub accepted: bool,
+    /// The sub-workflow execution, for workflow tasks.
+    pub sub_execution: Option<usize>,
+}
+
+/// One task execution.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TaskEx {
+    /// Its id (uuid v4).
+    pub id: String,
+    /// The task's index in its workflow.
+    pub task: u32,
+    /// The task name.
+    pub name: String,
+    /// Its state.
+    pub state: State,
+    /// Its state info.
+    pub state_info: Option<String>,
+    /// The inbound data-flow context (with `__versions`).
+    pub in_context: Map<String, Json>,
+    /// Published variables (`{}` when nothing; null when the publish had no branch).
+    pub published: Json,
+    /// Action executions.
+    pub actions: Vec<ActionEx>,
+    /// `(target, event)` of the transitions taken.
+    pub next_tasks: Vec<(String, String)>,
+    /// Whether it has next tasks.
+    pub has_next_tasks: bool,
+    /// Whether its completion was processed.
+    pub processed: bool,
+    /// Whether an error of this task is handled by on-error.
+    pub error_handled: bool,
+    /// Task executions (indexes) that triggered it, with the event.
+    pub triggered_by: Vec<(usize, String)>,
+    /// The join unique key.
+    pub unique_key: Option<String>,
+    /// Retry attempts made.
+    pub retry_no: u64,
+    /// wait-after already applied.
+    pub wait_after_done: bool,
+    /// with-items: number of items.
+    pub items_count: Option<usize>,
+    /// with-items: next index to schedule.
+    pub items_next: usize,
+    /// Timeout generation (a stale timer is ignored).
+    pub generation: u64,
+}
+
+/// One workflow execution.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorkflowEx {
+    /// Its id (uuid v4).
+    pub id: String,
+    /// The workflow's index in the program.
+    pub workflow: usize,
+    /// Full name (`wb.wf` in a workbook).
+    pub name: String,
+    /// Its state.
+    pub state: State,
+    /// Its state info.
+    pub state_info: Option<String>,
+    /// The input (defaults applied).
+    pub input: Map<String, Json>,
+    /// The workflow context (`__execution`, vars, global publishes).
+    pub context: Map<String, Json>,
+    /// `{"__env": …}` of the root execution.
+    pub env: Map<String, Json>,
+    /// Start parameters.
+    pub params: Map<String, Json>,
+    /// The output once completed.
+    pub output: Option<Json>,
+    /// Task executions in creation order.
+    pub tasks: Vec<TaskEx>,
+    /// The parent task: (execution, task execution, action execution).
+    pub parent: Option<(usize, usize, usize)>,
+    /// Target task of a reverse workflow.
+    pub target_task: Option<String>,
+}

@@ -1,0 +1,517 @@
+//! The rows the store keeps, as plain serde data.
+//!
+//! One struct per table: [`ExecutionRecord`] (a workflow execution),
+//! [`TaskExecutionRecord`], [`ActionExecutionRecord`], [`EventRecord`] (the trace)
+//! and [`CommandRecord`] (the cross-process control channel). Values that Mistral
+//! keeps as JSON (input, env, params, output, published, result, action input and
+//! output) are [`serde_json::Value`]s stored in JSON text columns. Timestamps are
+//! milliseconds since the Unix epoch, UTC ([`now_millis`]).
+//!
+//! The engine writes complete records. An upsert of an existing record updates its
+//! changing columns (state, results, timestamps, …) and keeps its identity columns
+//! (the execution or task it belongs to, its name, `seq`, `created_at`, an action's
+//! input and attempt) as first written: a record read back is the record written,
+//! unless the caller changed an identity field, which is ignored.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Milliseconds since the Unix epoch (UTC), the unit of every timestamp in the store.
+pub type Millis = i64;
+
+/// The current time in [`Millis`].
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A fresh identifier in the textual UUID form Mistral uses
+/// (`xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`): a UUID version 7 (RFC 9562), whose
+/// first 48 bits are the time in milliseconds.
+///
+/// Time-ordered ids make inserts land at the end of the primary-key B-trees
+/// instead of on random pages, which keeps each commit to a few dirty pages
+/// however large the history. The 74 other bits are random, taken from the
+/// standard library's per-process random hash keys mixed with the time, the
+/// process id and a counter, so ids are unique across processes without an extra
+/// dependency. Not for cryptographic use.
+pub fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let word = |salt: u64| {
+        let mut h = std::hash::RandomState::new().build_hasher();
+        h.write_u64(salt);
+        h.write_u64(count);
+        h.write_u128(now.as_nanos());
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    let millis = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&word(0x9e37_79b9_7f4a_7c15).to_be_bytes());
+    bytes[8..].copy_from_slice(&word(0xc2b2_ae3d_27d4_eb4f).to_be_bytes());
+    bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A Mistral state, shared by workflow executions, task executions and action
+/// executions (`mistral/workflow/states.py`). Stored and serialized as Mistral's
+/// upper-case name (`"RUNNING"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    /// Created, not started yet.
+    Idle,
+    /// A join task waiting for its inbound transitions.
+    Waiting,
+    /// Running.
+    Running,
+    /// Delayed by a policy (`wait-before`, `wait-after`, `retry`); Mistral's
+    /// `RUNNING_DELAYED`, spelled `DELAYED`.
+    Delayed,
+    /// Paused.
+    Paused,
+    /// Completed successfully.
+    Success,
+    /// Completed with an error.
+    Error,
+    /// Cancelled.
+    Cancelled,
+    /// Skipped (a failed task the user chose to skip).
+    Skipped,
+}
+
+impl State {
+    /// Every state, in Mistral's order.
+    pub const ALL: [State; 9] = [
+        State::Idle,
+        State::Waiting,
+        State::Running,
+        State::Delayed,
+        State::Paused,
+        State::Success,
+        State::Error,
+        State::Cancelled,
+        State::Skipped,
+    ];
+
+    /// Mistral's name of the state (`"RUNNING"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Idle => "IDLE",
+            State::Waiting => "WAITING",
+            State::Running => "RUNNING",
+            State::Delayed => "DELAYED",
+            State::Paused => "PAUSED",
+            State::Success => "SUCCESS",
+            State::Error => "ERROR",
+            State::Cancelled => "CANCELLED",
+            State::Skipped => "SKIPPED",
+        }
+    }
+
+    /// Completed states: SUCCESS, ERROR, CANCELLED, SKIPPED (Mistral's
+    /// `is_completed`).
+    pub fn is_completed(self) -> bool {
+        matches!(
+            self,
+            State::Success | State::Error | State::Cancelled | State::Skipped
+        )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of [`State::from_str`]: the text is not a Mistral state name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownState(pub String);
+
+impl fmt::Display for UnknownState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown state `{}`; expected one of IDLE, WAITING, RUNNING, DELAYED, PAUSED, \
+             SUCCESS, ERROR, CANCELLED, SKIPPED",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownState {}
+
+impl FromStr for State {
+    type Err = UnknownState;
+
+    /// Parses Mistral's name, case-insensitively; `RUNNING_DELAYED` is accepted
+    /// for `DELAYED`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        if upper == "RUNNING_DELAYED" {
+            return Ok(State::Delayed);
+        }
+        State::ALL
+            .into_iter()
+            .find(|state| state.as_str() == upper)
+            .ok_or_else(|| UnknownState(s.to_owned()))
+    }
+}
+
+impl ToSql for State {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for State {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse().map_err(|e| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// A workflow execution (Mistral's `WorkflowExecution`), top-level or a
+/// sub-workflow run by a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    /// The execution id (a UUID; chosen by the caller for idempotent creation).
+    pub id: String,
+    /// Name of the workflow that runs (`wb.wf` for workbook workflows).
+    pub workflow_name: String,
+    /// Hash of the workflow definition or compiled artifact, to detect a changed
+    /// definition at resume time.
+    pub definition_hash: Option<String>,
+    /// The definition text (YAML) or artifact the execution runs, so `resume` and
+    /// `run --from` do not depend on a file that may have changed since.
+    pub definition: Option<String>,
+    /// Free text; `run --from` writes "Based on the execution '<id>'".
+    pub description: Option<String>,
+    /// Workflow input (a JSON object).
+    pub input: Value,
+    /// The environment (`env`) the execution was started with.
+    pub env: Value,
+    /// Start parameters (`task_name`, `notify`, …; Mistral's `params`).
+    pub params: Value,
+    /// Current state.
+    pub state: State,
+    /// Why the state was reached (error message, pause reason), if any.
+    pub state_info: Option<String>,
+    /// Workflow output, once completed.
+    pub output: Option<Value>,
+    /// For a sub-workflow: the execution whose task started it.
+    pub parent_execution_id: Option<String>,
+    /// For a sub-workflow: the task execution that started it.
+    pub parent_task_execution_id: Option<String>,
+    /// The top-level execution of a tree of sub-workflows (`None` for a
+    /// top-level execution itself).
+    pub root_execution_id: Option<String>,
+    /// For `run --from`: the execution this one was created from.
+    pub source_execution_id: Option<String>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// Last update time.
+    pub updated_at: Millis,
+}
+
+impl ExecutionRecord {
+    /// A new top-level execution in state IDLE, created now, with empty input,
+    /// env and params; fill in the rest with struct update syntax.
+    pub fn new(id: impl Into<String>, workflow_name: impl Into<String>) -> Self {
+        let now = now_millis();
+        ExecutionRecord {
+            id: id.into(),
+            workflow_name: workflow_name.into(),
+            definition_hash: None,
+            definition: None,
+            description: None,
+            input: Value::Object(Default::default()),
+            env: Value::Object(Default::default()),
+            params: Value::Object(Default::default()),
+            state: State::Idle,
+            state_info: None,
+            output: None,
+            parent_execution_id: None,
+            parent_task_execution_id: None,
+            root_execution_id: None,
+            source_execution_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Progress of a `with-items` task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WithItemsProgress {
+    /// Number of items.
+    pub total: u32,
+    /// Items whose action succeeded.
+    pub succeeded: u32,
+    /// Items whose action failed.
+    pub failed: u32,
+}
+
+/// A task execution (Mistral's `TaskExecution`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskExecutionRecord {
+    /// The task execution id.
+    pub id: String,
+    /// The workflow execution it belongs to.
+    pub execution_id: String,
+    /// The task name as written in the workflow.
+    pub name: String,
+    /// Start order within the execution (0, 1, 2, …); tasks are listed by it.
+    pub seq: i64,
+    /// Current state.
+    pub state: State,
+    /// Why the state was reached (error message), if any.
+    pub state_info: Option<String>,
+    /// Variables published by the task (`publish` / `publish-on-error`).
+    pub published: Option<Value>,
+    /// The task result (action result, or the list of results for with-items).
+    pub result: Option<Value>,
+    /// Number of action executions (or sub-workflow executions) started.
+    pub action_count: u32,
+    /// `with-items` progress, for with-items tasks.
+    pub with_items: Option<WithItemsProgress>,
+    /// Creation time.
+    pub created_at: Millis,
+    /// When the task started running.
+    pub started_at: Option<Millis>,
+    /// When the task completed.
+    pub finished_at: Option<Millis>,
+    /// Last update time.
+    pub updated_at: Millis,
+}
+
+impl TaskExecutionRecord {
+    /// A new task execution in state IDLE, created now.
+    pub fn new(
+        id: impl Into<String>,
+        execution_id: impl Into<String>,
+        name: impl Into<String>,
+        seq: i64,
+    ) -> Self {
+        let now = now_millis();
+        TaskExecutionRecord {
+            id: id.into(),
+            execution_id: execution_id.into(),
+            name: name.into(),
+            seq,
+            state: State::Idle,
+            state_info: None,
+            published: None,
+            result: None,
+            action_count: 0,
+            with_items: None,
+            created_at: now,
+            started_at: None,
+            finished_at: None,
+            updated_at: now,
+        }
+    }
+}
+
+/// An action execution (Mistral's `ActionExecution`): one run of an action for a
+/// task (one per attempt, one per with-items item).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionExecutionRecord {
+    /// The action execution id.
+    pub id: String,
+    /// The task execution it belongs to.
+    pub task_execution_id: String,
+    /// The workflow execution of that task (kept for per-execution queries).
+    pub execution_id: String,
+    /// The action name (`std.echo`, an ad-hoc action, …).
+    pub name: String,
+    /// The with-items index, for with-items tasks.
+    pub item_index: Option<u32>,
+    /// Attempt number, 1 for the first run (retries and reruns count up).
+    pub attempt: u32,
+    /// The action input.
+    pub input: Value,
+    /// The action result, on success.
+    pub output: Option<Value>,
+    /// The error payload, on error.
+    pub error: Option<Value>,
+    /// Current state.
+    pub state: State,
+    /// Why the state was reached, if any.
+    pub state_info: Option<String>,
+    /// Whether the action may run again if the process died while it ran
+    /// (the task's `safe-rerun`).
+    pub safe_rerun: bool,
+    /// Whether the result counts for the task (Mistral's `accepted`; false for
+    /// results discarded by a rerun with reset).
+    pub accepted: bool,
+    /// When the action started.
+    pub started_at: Option<Millis>,
+    /// When the action completed.
+    pub finished_at: Option<Millis>,
+}
+
+impl ActionExecutionRecord {
+    /// A new action execution in state RUNNING, started now, attempt 1, accepted.
+    pub fn new(
+        id: impl Into<String>,
+        task: &TaskExecutionRecord,
+        name: impl Into<String>,
+        input: Value,
+    ) -> Self {
+        ActionExecutionRecord {
+            id: id.into(),
+            task_execution_id: task.id.clone(),
+            execution_id: task.execution_id.clone(),
+            name: name.into(),
+            item_index: None,
+            attempt: 1,
+            input,
+            output: None,
+            error: None,
+            state: State::Running,
+            state_info: None,
+            safe_rerun: false,
+            accepted: true,
+            started_at: Some(now_millis()),
+            finished_at: None,
+        }
+    }
+}
+
+/// One entry of an execution's event log (the trace of `gale run --trace`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The execution the event belongs to.
+    pub execution_id: String,
+    /// Position in the execution's log: 1, 2, 3, … with no gaps; assigned by the
+    /// store when the event is appended.
+    pub seq: i64,
+    /// When the event was appended.
+    pub at: Millis,
+    /// What happened, a short kebab-case word chosen by the engine
+    /// (`task-started`, `action-completed`, `transition`, …).
+    pub kind: String,
+    /// Details (task name, values, expression results, …).
+    pub payload: Value,
+}
+
+/// A request to a running execution from another process (`gale pause ID`, …),
+/// mirroring Mistral's `PUT /v2/executions/<id>` state changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case")]
+pub enum Command {
+    /// Pause the execution (sub-workflows first).
+    Pause,
+    /// Resume a paused execution, optionally merging `env` into its environment.
+    Resume {
+        /// Environment entries to merge.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        env: Option<Value>,
+    },
+    /// Stop the execution in a final state: SUCCESS (evaluates `output`), ERROR
+    /// (evaluates `output-on-error`) or CANCELLED (also cancels running
+    /// sub-workflows); `state_info` becomes the message.
+    Stop {
+        /// SUCCESS, ERROR or CANCELLED.
+        state: State,
+        /// The message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state_info: Option<String>,
+    },
+}
+
+impl Command {
+    /// `Stop` in state CANCELLED (`gale cancel ID`).
+    pub fn cancel(state_info: Option<String>) -> Self {
+        Command::Stop {
+            state: State::Cancelled,
+            state_info,
+        }
+    }
+
+    /// Short name: `pause`, `resume` or `stop`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Pause => "pause",
+            Command::Resume { .. } => "resume",
+            Command::Stop { .. } => "stop",
+        }
+    }
+}
+
+/// A posted [`Command`] waiting for the process running the execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// Increasing id, the order commands were posted in.
+    pub id: i64,
+    /// The target execution.
+    pub execution_id: String,
+    /// What to do.
+    pub command: Command,
+    /// When it was posted.
+    pub created_at: Millis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_round_trip() {
+        for state in State::ALL {
+            assert_eq!(state.as_str().parse::<State>(), Ok(state));
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
+        assert_eq!("running_delayed".parse::<State>(), Ok(State::Delayed));
+        assert!("RUNNIN".parse::<State>().is_err());
+    }
+
+    #[test]
+    fn ids_are_uuid_v7_shaped_distinct_and_time_ordered() {
+        let a = new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert_ne!(a, b);
+        assert!(a < b, "{a} < {b}");
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "7");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+        assert_eq!(a.matches('-').count(), 4);
+    }
+
+    #[test]
+    fn commands_serialize_tagged() {
+        let json = serde_json::to_value(Command::cancel(Some("bye".into()))).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"command": "stop", "state": "CANCELLED", "state_info": "bye"})
+        );
+        let back: Command = serde_json::from_value(json).unwrap();
+        assert_eq!(back, Command::cancel(Some("bye".into())));
+    }
+}

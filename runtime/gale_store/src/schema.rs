@@ -1,0 +1,246 @@
+//! The SQL schema and its ordered migrations.
+//!
+//! The schema version lives in SQLite's `PRAGMA user_version`. [`MIGRATIONS`]`[i]`
+//! turns version `i` into version `i + 1`; a fresh file is version 0 and runs them
+//! all. A migration, once released, is never edited: changes go into a new entry at
+//! the end. All pending migrations run in one `BEGIN IMMEDIATE` transaction together
+//! with the `user_version` update, so a crash (or a concurrent `gale` opening the
+//! same file) never leaves a half-migrated database: the version read inside the
+//! write lock decides what still has to run.
+//!
+//! Invariant: nothing here depends on the engine's types; the snapshot is an opaque
+//! blob.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// Version 1: executions, task and action executions, the event log, snapshots.
+const V1: &str = r#"
+CREATE TABLE executions (
+    id                       TEXT PRIMARY KEY NOT NULL,
+    workflow_name            TEXT NOT NULL,
+    definition_hash          TEXT,
+    definition               TEXT,
+    description              TEXT,
+    input                    TEXT NOT NULL,   -- JSON
+    env                      TEXT NOT NULL,   -- JSON
+    params                   TEXT NOT NULL,   -- JSON
+    state                    TEXT NOT NULL,
+    state_info               TEXT,
+    output                   TEXT,            -- JSON
+    parent_execution_id      TEXT REFERENCES executions(id) ON DELETE CASCADE,
+    parent_task_execution_id TEXT,
+    root_execution_id        TEXT,
+    source_execution_id      TEXT,
+    created_at               INTEGER NOT NULL,
+    updated_at               INTEGER NOT NULL
+);
+CREATE INDEX executions_by_created ON executions(created_at);
+CREATE INDEX executions_by_state ON executions(state, created_at);
+CREATE INDEX executions_by_parent ON executions(parent_execution_id)
+    WHERE parent_execution_id IS NOT NULL;
+
+CREATE TABLE task_executions (
+    id            TEXT PRIMARY KEY NOT NULL,
+    execution_id  TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    state         TEXT NOT NULL,
+    state_info    TEXT,
+    published     TEXT,                       -- JSON
+    result        TEXT,                       -- JSON
+    action_count  INTEGER NOT NULL,
+    with_items    TEXT,                       -- JSON {total, succeeded, failed}
+    created_at    INTEGER NOT NULL,
+    started_at    INTEGER,
+    finished_at   INTEGER,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX task_executions_by_execution ON task_executions(execution_id, seq);
+CREATE INDEX task_executions_unfinished ON task_executions(execution_id, seq)
+    WHERE state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED');
+
+CREATE TABLE action_executions (
+    id                TEXT PRIMARY KEY NOT NULL,
+    task_execution_id TEXT NOT NULL REFERENCES task_executions(id) ON DELETE CASCADE,
+    execution_id      TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    item_index        INTEGER,
+    attempt           INTEGER NOT NULL,
+    input             TEXT NOT NULL,          -- JSON
+    output            TEXT,                   -- JSON
+    error             TEXT,                   -- JSON
+    state             TEXT NOT NULL,
+    state_info        TEXT,
+    safe_rerun        INTEGER NOT NULL,
+    accepted          INTEGER NOT NULL,
+    started_at        INTEGER,
+    finished_at       INTEGER
+);
+CREATE INDEX action_executions_by_task ON action_executions(task_execution_id);
+-- Only unfinished actions are indexed: resume looks them up in time proportional to
+-- what is left, however long the history.
+CREATE INDEX action_executions_in_flight ON action_executions(execution_id)
+    WHERE state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED');
+
+CREATE TABLE events (
+    execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    seq          INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    payload      TEXT NOT NULL,               -- JSON
+    PRIMARY KEY (execution_id, seq)
+) WITHOUT ROWID;
+
+-- The engine's serialized state, one per execution, kept apart from `executions` so
+-- that state updates do not rewrite the blob and listings never read it.
+CREATE TABLE snapshots (
+    execution_id TEXT PRIMARY KEY NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    data         BLOB NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+"#;
+
+/// Version 2: the cross-process control channel and workflow-name look-ups.
+const V2: &str = r#"
+CREATE TABLE commands (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    command      TEXT NOT NULL,               -- pause | resume | stop (readability)
+    payload      TEXT NOT NULL,               -- JSON of the Command
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX commands_by_execution ON commands(execution_id, id);
+CREATE INDEX executions_by_workflow ON executions(workflow_name, created_at);
+"#;
+
+/// The ordered migrations: entry `i` upgrades schema version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The schema version this build writes (the number of migrations).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Brings the database up to `target` (at most [`SCHEMA_VERSION`]), running the
+/// pending migrations in one immediate transaction. Refuses a database newer than
+/// this build.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let target = target.min(SCHEMA_VERSION);
+    // Cheap path for the common case, without taking the write lock.
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found >= target {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    let found = user_version(&tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let start = usize::try_from(found.max(0)).unwrap_or(0);
+    let end = usize::try_from(target).unwrap_or(0);
+    for sql in MIGRATIONS.iter().take(end).skip(start) {
+        tx.execute_batch(sql)?;
+    }
+    if found < target {
+        tx.pragma_update(None, "user_version", target)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Command, Store};
+
+    fn temp_db(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("gale-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("gale.db")
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_and_keeps_its_data() {
+        let path = temp_db("migrate-v1");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        {
+            // What a Gale with schema version 1 left behind.
+            let mut conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            migrate_to(&mut conn, 1).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), 1);
+            conn.execute(
+                "INSERT INTO executions (id, workflow_name, input, env, params, state, \
+                 created_at, updated_at) VALUES ('e1', 'wf', '{\"x\":1}', '{}', '{}', 'PAUSED', 5, 6)",
+                [],
+            )
+            .unwrap();
+            let has_commands: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'commands'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(has_commands, 0, "version 1 has no command table");
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let e = store.get_execution("e1").unwrap().unwrap();
+        assert_eq!(e.input, serde_json::json!({"x": 1}));
+        assert_eq!(e.state, crate::State::Paused);
+        // The table added by version 2 works on the migrated file.
+        store.post_command("e1", &Command::Pause).unwrap();
+        assert_eq!(store.take_commands("e1").unwrap().len(), 1);
+        assert!(store.integrity_check().unwrap().is_empty());
+        drop(store);
+        // Opening again is a no-op.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    #[test]
+    fn a_database_from_a_newer_gale_is_refused_untouched() {
+        let path = temp_db("too-new");
+        drop(Store::open(&path).unwrap());
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(err, crate::StoreError::SchemaTooNew { found, supported }
+                if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    #[test]
+    fn migrations_are_ordered_and_each_applies_cleanly() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for v in 1..=SCHEMA_VERSION {
+            migrate_to(&mut conn, v).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), v);
+        }
+    }
+}

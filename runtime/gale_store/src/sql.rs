@@ -1,0 +1,512 @@
+//! SQL text, parameter binding and row decoding shared by [`crate::Store`] and
+//! [`crate::Transaction`].
+//!
+//! Every statement is a constant so `prepare_cached` finds it again; every write and
+//! read function takes a plain `&Connection`, which a `rusqlite::Transaction`
+//! derefs to. JSON columns are written as JSON text (JSON `null` is the text
+//! `null`, distinct from SQL `NULL` = absent).
+
+use rusqlite::types::{ToSql, ToSqlOutput};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::records::{
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Millis,
+    State, TaskExecutionRecord, WithItemsProgress,
+};
+
+/// Binds a JSON value as JSON text.
+struct Json<'a>(&'a Value);
+
+impl ToSql for Json<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        serde_json::to_string(self.0)
+            .map(ToSqlOutput::from)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    }
+}
+
+fn json(v: &Value) -> Json<'_> {
+    Json(v)
+}
+
+fn opt_json(v: &Option<Value>) -> Option<Json<'_>> {
+    v.as_ref().map(Json)
+}
+
+fn decode_err(idx: usize, e: serde_json::Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn get_json(row: &Row<'_>, idx: usize) -> rusqlite::Result<Value> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| decode_err(idx, e))
+}
+
+fn get_opt_json(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Value>> {
+    let text: Option<String> = row.get(idx)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| decode_err(idx, e)))
+        .transpose()
+}
+
+// ---------------------------------------------------------------- executions
+
+/// The columns of `executions`, in [`execution_from_row`]'s order.
+macro_rules! execution_columns {
+    () => {
+        "id, workflow_name, definition_hash, definition, description, input, env, params, \
+         state, state_info, output, parent_execution_id, parent_task_execution_id, \
+         root_execution_id, source_execution_id, created_at, updated_at"
+    };
+}
+
+/// `INSERT` of every column of `executions`, without a conflict clause.
+macro_rules! insert_execution {
+    () => {
+        concat!(
+            "INSERT INTO executions (",
+            execution_columns!(),
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        )
+    };
+}
+
+const UPSERT_EXECUTION: &str = concat!(
+    insert_execution!(),
+    " ON CONFLICT(id) DO UPDATE SET \
+     workflow_name = excluded.workflow_name, definition_hash = excluded.definition_hash, \
+     definition = excluded.definition, description = excluded.description, \
+     input = excluded.input, env = excluded.env, params = excluded.params, \
+     state = excluded.state, state_info = excluded.state_info, output = excluded.output, \
+     updated_at = excluded.updated_at"
+);
+
+const INSERT_EXECUTION_IF_ABSENT: &str =
+    concat!(insert_execution!(), " ON CONFLICT(id) DO NOTHING");
+
+/// `SELECT` of every column of `executions` (append a `WHERE`/`ORDER BY`).
+pub(crate) const SELECT_EXECUTIONS: &str =
+    concat!("SELECT ", execution_columns!(), " FROM executions");
+
+fn run_execution_insert(conn: &Connection, sql: &str, e: &ExecutionRecord) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    Ok(stmt.execute(params![
+        e.id,
+        e.workflow_name,
+        e.definition_hash,
+        e.definition,
+        e.description,
+        json(&e.input),
+        json(&e.env),
+        json(&e.params),
+        e.state,
+        e.state_info,
+        opt_json(&e.output),
+        e.parent_execution_id,
+        e.parent_task_execution_id,
+        e.root_execution_id,
+        e.source_execution_id,
+        e.created_at,
+        e.updated_at,
+    ])?)
+}
+
+/// Inserts an execution, or updates an existing one; the identity columns
+/// (parent, root and source links, `created_at`) keep their first values.
+pub(crate) fn upsert_execution(conn: &Connection, e: &ExecutionRecord) -> Result<()> {
+    run_execution_insert(conn, UPSERT_EXECUTION, e)?;
+    Ok(())
+}
+
+/// Inserts an execution unless one with that id exists; true when inserted.
+pub(crate) fn insert_execution_if_absent(conn: &Connection, e: &ExecutionRecord) -> Result<bool> {
+    Ok(run_execution_insert(conn, INSERT_EXECUTION_IF_ABSENT, e)? == 1)
+}
+
+/// Updates only the state part of an execution; true when the execution exists.
+pub(crate) fn update_execution_state(
+    conn: &Connection,
+    id: &str,
+    state: State,
+    state_info: Option<&str>,
+    output: Option<&Value>,
+    updated_at: Millis,
+) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE executions SET state = ?2, state_info = ?3, output = ?4, updated_at = ?5 \
+         WHERE id = ?1",
+    )?;
+    let output = output.map(Json);
+    Ok(stmt.execute(params![id, state, state_info, output, updated_at])? == 1)
+}
+
+pub(crate) fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
+    Ok(ExecutionRecord {
+        id: row.get(0)?,
+        workflow_name: row.get(1)?,
+        definition_hash: row.get(2)?,
+        definition: row.get(3)?,
+        description: row.get(4)?,
+        input: get_json(row, 5)?,
+        env: get_json(row, 6)?,
+        params: get_json(row, 7)?,
+        state: row.get(8)?,
+        state_info: row.get(9)?,
+        output: get_opt_json(row, 10)?,
+        parent_execution_id: row.get(11)?,
+        parent_task_execution_id: row.get(12)?,
+        root_execution_id: row.get(13)?,
+        source_execution_id: row.get(14)?,
+        created_at: row.get(15)?,
+        updated_at: row.get(16)?,
+    })
+}
+
+pub(crate) fn get_execution(conn: &Connection, id: &str) -> Result<Option<ExecutionRecord>> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT ",
+        execution_columns!(),
+        " FROM executions WHERE id = ?1"
+    ))?;
+    Ok(stmt.query_row([id], execution_from_row).optional()?)
+}
+
+// ---------------------------------------------------------------- tasks
+
+const TASK_COLUMNS: &str = "id, execution_id, name, seq, state, state_info, published, result, \
+     action_count, with_items, created_at, started_at, finished_at, updated_at";
+
+/// Inserts a task execution, or updates an existing one; the identity columns
+/// (`execution_id`, `name`, `seq`, `created_at`) keep their first values, so an
+/// update does not touch the indexes built on them.
+pub(crate) fn upsert_task(conn: &Connection, t: &TaskExecutionRecord) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO task_executions (id, execution_id, name, seq, state, state_info, \
+         published, result, action_count, with_items, created_at, started_at, finished_at, \
+         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT(id) DO UPDATE SET state = excluded.state, \
+         state_info = excluded.state_info, published = excluded.published, \
+         result = excluded.result, action_count = excluded.action_count, \
+         with_items = excluded.with_items, started_at = excluded.started_at, \
+         finished_at = excluded.finished_at, updated_at = excluded.updated_at",
+    )?;
+    let with_items = t.with_items.map(|w| serde_json::to_string(&w)).transpose()?;
+    stmt.execute(params![
+        t.id,
+        t.execution_id,
+        t.name,
+        t.seq,
+        t.state,
+        t.state_info,
+        opt_json(&t.published),
+        opt_json(&t.result),
+        t.action_count,
+        with_items,
+        t.created_at,
+        t.started_at,
+        t.finished_at,
+        t.updated_at,
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskExecutionRecord> {
+    let with_items: Option<String> = row.get(9)?;
+    let with_items = with_items
+        .map(|t| serde_json::from_str::<WithItemsProgress>(&t).map_err(|e| decode_err(9, e)))
+        .transpose()?;
+    Ok(TaskExecutionRecord {
+        id: row.get(0)?,
+        execution_id: row.get(1)?,
+        name: row.get(2)?,
+        seq: row.get(3)?,
+        state: row.get(4)?,
+        state_info: row.get(5)?,
+        published: get_opt_json(row, 6)?,
+        result: get_opt_json(row, 7)?,
+        action_count: row.get(8)?,
+        with_items,
+        created_at: row.get(10)?,
+        started_at: row.get(11)?,
+        finished_at: row.get(12)?,
+        updated_at: row.get(13)?,
+    })
+}
+
+pub(crate) fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskExecutionRecord>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row([id], task_from_row).optional()?)
+}
+
+pub(crate) fn tasks(conn: &Connection, execution_id: &str) -> Result<Vec<TaskExecutionRecord>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 ORDER BY seq, rowid"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([execution_id], task_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn unfinished_tasks(
+    conn: &Connection,
+    execution_id: &str,
+) -> Result<Vec<TaskExecutionRecord>> {
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 \
+         AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY seq, rowid"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([execution_id], task_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+// ---------------------------------------------------------------- actions
+
+const ACTION_COLUMNS: &str = "id, task_execution_id, execution_id, name, item_index, attempt, \
+     input, output, error, state, state_info, safe_rerun, accepted, started_at, finished_at";
+
+/// Inserts an action execution, or updates an existing one; the identity columns
+/// (`task_execution_id`, `execution_id`, `name`, `item_index`, `attempt`,
+/// `input`) keep their first values.
+pub(crate) fn upsert_action(conn: &Connection, a: &ActionExecutionRecord) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO action_executions (id, task_execution_id, execution_id, name, item_index, \
+         attempt, input, output, error, state, state_info, safe_rerun, accepted, started_at, \
+         finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+         ON CONFLICT(id) DO UPDATE SET \
+         output = excluded.output, error = excluded.error, state = excluded.state, \
+         state_info = excluded.state_info, safe_rerun = excluded.safe_rerun, \
+         accepted = excluded.accepted, started_at = excluded.started_at, \
+         finished_at = excluded.finished_at",
+    )?;
+    stmt.execute(params![
+        a.id,
+        a.task_execution_id,
+        a.execution_id,
+        a.name,
+        a.item_index,
+        a.attempt,
+        json(&a.input),
+        opt_json(&a.output),
+        opt_json(&a.error),
+        a.state,
+        a.state_info,
+        a.safe_rerun,
+        a.accepted,
+        a.started_at,
+        a.finished_at,
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn action_from_row(row: &Row<'_>) -> rusqlite::Result<ActionExecutionRecord> {
+    Ok(ActionExecutionRecord {
+        id: row.get(0)?,
+        task_execution_id: row.get(1)?,
+        execution_id: row.get(2)?,
+        name: row.get(3)?,
+        item_index: row.get(4)?,
+        attempt: row.get(5)?,
+        input: get_json(row, 6)?,
+        output: get_opt_json(row, 7)?,
+        error: get_opt_json(row, 8)?,
+        state: row.get(9)?,
+        state_info: row.get(10)?,
+        safe_rerun: row.get(11)?,
+        accepted: row.get(12)?,
+        started_at: row.get(13)?,
+        finished_at: row.get(14)?,
+    })
+}
+
+pub(crate) fn get_action(conn: &Connection, id: &str) -> Result<Option<ActionExecutionRecord>> {
+    let sql = format!("SELECT {ACTION_COLUMNS} FROM action_executions WHERE id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row([id], action_from_row).optional()?)
+}
+
+pub(crate) fn actions(
+    conn: &Connection,
+    task_execution_id: &str,
+) -> Result<Vec<ActionExecutionRecord>> {
+    let sql = format!(
+        "SELECT {ACTION_COLUMNS} FROM action_executions WHERE task_execution_id = ?1 \
+         ORDER BY rowid"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([task_execution_id], action_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn in_flight_actions(
+    conn: &Connection,
+    execution_id: &str,
+) -> Result<Vec<ActionExecutionRecord>> {
+    // The WHERE clause repeats the partial index's condition word for word so the
+    // planner uses `action_executions_in_flight`.
+    let sql = format!(
+        "SELECT {ACTION_COLUMNS} FROM action_executions WHERE execution_id = ?1 \
+         AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY rowid"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([execution_id], action_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+// ---------------------------------------------------------------- events
+
+/// The `seq` of the execution's last event, 0 when it has none.
+pub(crate) fn last_event_seq(conn: &Connection, execution_id: &str) -> Result<i64> {
+    let mut stmt = conn.prepare_cached("SELECT max(seq) FROM events WHERE execution_id = ?1")?;
+    Ok(stmt
+        .query_row([execution_id], |row| row.get::<_, Option<i64>>(0))?
+        .unwrap_or(0))
+}
+
+/// Inserts one event with the given `seq`.
+pub(crate) fn insert_event(
+    conn: &Connection,
+    execution_id: &str,
+    seq: i64,
+    at: Millis,
+    kind: &str,
+    payload: &Value,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO events (execution_id, seq, at, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    stmt.execute(params![execution_id, seq, at, kind, json(payload)])?;
+    Ok(())
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<EventRecord> {
+    Ok(EventRecord {
+        execution_id: row.get(0)?,
+        seq: row.get(1)?,
+        at: row.get(2)?,
+        kind: row.get(3)?,
+        payload: get_json(row, 4)?,
+    })
+}
+
+pub(crate) fn events(
+    conn: &Connection,
+    execution_id: &str,
+    after_seq: i64,
+    limit: Option<u32>,
+) -> Result<Vec<EventRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT execution_id, seq, at, kind, payload FROM events \
+         WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let limit = limit.map_or(-1, i64::from);
+    let rows = stmt.query_map(params![execution_id, after_seq, limit], event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+// ---------------------------------------------------------------- snapshots
+
+pub(crate) fn save_snapshot(
+    conn: &Connection,
+    execution_id: &str,
+    data: &[u8],
+    at: Millis,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO snapshots (execution_id, data, updated_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT(execution_id) DO UPDATE SET data = excluded.data, \
+         updated_at = excluded.updated_at",
+    )?;
+    stmt.execute(params![execution_id, data, at])?;
+    Ok(())
+}
+
+pub(crate) fn load_snapshot(conn: &Connection, execution_id: &str) -> Result<Option<Vec<u8>>> {
+    let mut stmt = conn.prepare_cached("SELECT data FROM snapshots WHERE execution_id = ?1")?;
+    Ok(stmt.query_row([execution_id], |row| row.get(0)).optional()?)
+}
+
+// ---------------------------------------------------------------- commands
+
+pub(crate) fn post_command(
+    conn: &Connection,
+    execution_id: &str,
+    command: &Command,
+    at: Millis,
+) -> Result<i64> {
+    let payload = serde_json::to_string(command)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO commands (execution_id, command, payload, created_at) \
+         VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    )?;
+    Ok(stmt.query_row(
+        params![execution_id, command.kind(), payload, at],
+        |row| row.get(0),
+    )?)
+}
+
+fn command_from_row(row: &Row<'_>) -> rusqlite::Result<CommandRecord> {
+    let payload: String = row.get(2)?;
+    let command: Command = serde_json::from_str(&payload).map_err(|e| decode_err(2, e))?;
+    Ok(CommandRecord {
+        id: row.get(0)?,
+        execution_id: row.get(1)?,
+        command,
+        created_at: row.get(3)?,
+    })
+}
+
+pub(crate) fn pending_commands(conn: &Connection, execution_id: &str) -> Result<Vec<CommandRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, execution_id, payload, created_at FROM commands \
+         WHERE execution_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([execution_id], command_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Reads and deletes the pending commands; call inside a transaction.
+pub(crate) fn take_commands(conn: &Connection, execution_id: &str) -> Result<Vec<CommandRecord>> {
+    let commands = pending_commands(conn, execution_id)?;
+    if let Some(last) = commands.last() {
+        let mut stmt =
+            conn.prepare_cached("DELETE FROM commands WHERE execution_id = ?1 AND id <= ?2")?;
+        stmt.execute(params![execution_id, last.id])?;
+    }
+    Ok(commands)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// The resume queries must use the partial indexes, or resume would scan the
+    /// whole history.
+    #[test]
+    fn resume_queries_use_the_partial_indexes() {
+        let store = Store::in_memory().unwrap();
+        let conn = &store.conn;
+        let plan = |sql: &str| -> String {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            rows.join("\n")
+        };
+        let actions = plan(
+            "SELECT id FROM action_executions WHERE execution_id = 'x' \
+             AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED')",
+        );
+        assert!(actions.contains("action_executions_in_flight"), "{actions}");
+        let tasks = plan(
+            "SELECT id FROM task_executions WHERE execution_id = 'x' \
+             AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY seq, rowid",
+        );
+        assert!(tasks.contains("task_executions_unfinished"), "{tasks}");
+    }
+}

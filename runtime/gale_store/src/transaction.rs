@@ -1,0 +1,326 @@
+//! Atomic groups of writes: the [`Transaction`] handed to
+//! [`Store::transaction`](crate::Store::transaction) and the owned [`Batch`] the
+//! engine's journal fills and commits in one go.
+//!
+//! A group is all-or-nothing: after a crash either every write of a committed group
+//! is visible or none is. Statements are prepared once per connection and cached.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::records::{
+    ActionExecutionRecord, Command, CommandRecord, ExecutionRecord, Millis, State,
+    TaskExecutionRecord, now_millis,
+};
+use crate::sql;
+
+/// The outcome of an idempotent creation
+/// ([`Store::create_execution_if_absent`](crate::Store::create_execution_if_absent)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Creation {
+    /// The execution was new and has been inserted.
+    Created,
+    /// An execution with that id already existed; it is returned unchanged and
+    /// nothing was written (Mistral's `POST /v2/executions` with an existing `id`).
+    Existing(Box<ExecutionRecord>),
+}
+
+impl Creation {
+    /// True when an execution with that id already existed.
+    pub fn existed(&self) -> bool {
+        matches!(self, Creation::Existing(_))
+    }
+}
+
+/// Writes inside one SQLite transaction (`BEGIN IMMEDIATE`), committed when the
+/// closure given to [`Store::transaction`](crate::Store::transaction) returns `Ok`.
+pub struct Transaction<'s> {
+    pub(crate) tx: rusqlite::Transaction<'s>,
+    /// The store's last-event-seq cache, from before this transaction.
+    pub(crate) event_seqs: &'s HashMap<String, i64>,
+    /// Last event seqs written by this transaction; merged into the store's
+    /// cache only once the commit succeeded.
+    pub(crate) new_event_seqs: HashMap<String, i64>,
+}
+
+impl Transaction<'_> {
+    /// Inserts an execution or updates it (all columns but the identity ones:
+    /// parent/root/source links and `created_at`). This rewrites `definition`
+    /// too: for frequent state changes prefer
+    /// [`set_execution_state`](Self::set_execution_state).
+    pub fn upsert_execution(&self, execution: &ExecutionRecord) -> Result<()> {
+        sql::upsert_execution(&self.tx, execution)
+    }
+
+    /// Inserts the execution unless one with the same id exists, in which case the
+    /// existing record is returned and nothing is written.
+    pub fn create_execution_if_absent(&self, execution: &ExecutionRecord) -> Result<Creation> {
+        if sql::insert_execution_if_absent(&self.tx, execution)? {
+            return Ok(Creation::Created);
+        }
+        match sql::get_execution(&self.tx, &execution.id)? {
+            Some(existing) => Ok(Creation::Existing(Box::new(existing))),
+            // Unreachable under the write lock; report it rather than panic.
+            None => Err(crate::StoreError::Corrupt(format!(
+                "execution `{}` neither inserted nor found",
+                execution.id
+            ))),
+        }
+    }
+
+    /// Sets an execution's state, state info and output and its `updated_at`;
+    /// returns false when there is no execution with that id.
+    pub fn set_execution_state(
+        &self,
+        id: &str,
+        state: State,
+        state_info: Option<&str>,
+        output: Option<&Value>,
+        updated_at: Millis,
+    ) -> Result<bool> {
+        sql::update_execution_state(&self.tx, id, state, state_info, output, updated_at)
+    }
+
+    /// Inserts a task execution or updates it (`execution_id`, `name`, `seq` and
+    /// `created_at` keep their first values). Its execution must exist (earlier
+    /// in this transaction or before).
+    pub fn upsert_task(&self, task: &TaskExecutionRecord) -> Result<()> {
+        sql::upsert_task(&self.tx, task)
+    }
+
+    /// Inserts an action execution or updates it (`task_execution_id`,
+    /// `execution_id`, `name`, `item_index`, `attempt` and `input` keep their
+    /// first values). Its task execution must exist.
+    pub fn upsert_action(&self, action: &ActionExecutionRecord) -> Result<()> {
+        sql::upsert_action(&self.tx, action)
+    }
+
+    /// Appends an event to the execution's log, stamped now; returns its `seq`.
+    pub fn append_event(&mut self, execution_id: &str, kind: &str, payload: &Value) -> Result<i64> {
+        self.append_event_at(execution_id, now_millis(), kind, payload)
+    }
+
+    /// Appends an event that happened at `at`; returns its `seq`.
+    ///
+    /// The next `seq` comes from a per-[`Store`](crate::Store) cache of each
+    /// execution's last `seq` (read from the database the first time), because
+    /// looking it up in SQL inside a write transaction costs several times the
+    /// insert. Events of one execution are therefore appended through one
+    /// `Store` at a time (the runner's); a concurrent writer is caught by the
+    /// primary key as an error, never as a gap or a duplicate, and any failed
+    /// transaction empties the cache.
+    pub fn append_event_at(
+        &mut self,
+        execution_id: &str,
+        at: Millis,
+        kind: &str,
+        payload: &Value,
+    ) -> Result<i64> {
+        let last = match self
+            .new_event_seqs
+            .get(execution_id)
+            .or_else(|| self.event_seqs.get(execution_id))
+        {
+            Some(&seq) => seq,
+            None => sql::last_event_seq(&self.tx, execution_id)?,
+        };
+        let seq = last + 1;
+        sql::insert_event(&self.tx, execution_id, seq, at, kind, payload)?;
+        match self.new_event_seqs.get_mut(execution_id) {
+            Some(slot) => *slot = seq,
+            None => {
+                self.new_event_seqs.insert(execution_id.to_owned(), seq);
+            }
+        }
+        Ok(seq)
+    }
+
+    /// Stores the engine's serialized state for the execution, replacing the
+    /// previous snapshot.
+    pub fn save_snapshot(&self, execution_id: &str, data: &[u8]) -> Result<()> {
+        sql::save_snapshot(&self.tx, execution_id, data, now_millis())
+    }
+
+    /// Posts a command for the execution; returns the command id.
+    pub fn post_command(&self, execution_id: &str, command: &Command) -> Result<i64> {
+        sql::post_command(&self.tx, execution_id, command, now_millis())
+    }
+
+    /// Reads and deletes the execution's pending commands, oldest first. Taking
+    /// them in the transaction that records their effect makes "command handled"
+    /// and "state changed" one atomic step.
+    pub fn take_commands(&self, execution_id: &str) -> Result<Vec<CommandRecord>> {
+        sql::take_commands(&self.tx, execution_id)
+    }
+
+    /// Reads an execution (sees this transaction's own writes).
+    pub fn get_execution(&self, id: &str) -> Result<Option<ExecutionRecord>> {
+        sql::get_execution(&self.tx, id)
+    }
+
+    /// Reads a task execution (sees this transaction's own writes).
+    pub fn get_task(&self, id: &str) -> Result<Option<TaskExecutionRecord>> {
+        sql::get_task(&self.tx, id)
+    }
+}
+
+/// One write of a [`Batch`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchOp {
+    /// [`Transaction::upsert_execution`].
+    Execution(ExecutionRecord),
+    /// [`Transaction::upsert_task`].
+    Task(TaskExecutionRecord),
+    /// [`Transaction::upsert_action`].
+    Action(ActionExecutionRecord),
+    /// [`Transaction::append_event`], with the time the event happened.
+    Event {
+        /// The execution.
+        execution_id: String,
+        /// When it happened.
+        at: Millis,
+        /// The event kind.
+        kind: String,
+        /// Details.
+        payload: Value,
+    },
+    /// [`Transaction::save_snapshot`].
+    Snapshot {
+        /// The execution.
+        execution_id: String,
+        /// The engine's serialized state.
+        data: Vec<u8>,
+    },
+}
+
+/// Which record a coalescing key names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Execution(String),
+    Task(String),
+    Action(String),
+    Snapshot(String),
+}
+
+/// An owned list of writes committed atomically by
+/// [`Store::commit`](crate::Store::commit) — what an engine journal collects
+/// between two side effects.
+///
+/// Writes to the same record coalesce: a task upserted as IDLE, RUNNING then
+/// SUCCESS within one batch is written once, in its final form, at the position
+/// of its first write (so an execution still precedes its tasks and a task its
+/// actions). Events are never coalesced and keep their order.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    ops: Vec<BatchOp>,
+    index: HashMap<Key, usize>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn put(&mut self, key: Key, op: BatchOp) {
+        match self.index.get(&key) {
+            Some(&i) => {
+                if let Some(slot) = self.ops.get_mut(i) {
+                    *slot = op;
+                }
+            }
+            None => {
+                self.index.insert(key, self.ops.len());
+                self.ops.push(op);
+            }
+        }
+    }
+
+    /// Adds (or replaces) the execution's upsert.
+    pub fn upsert_execution(&mut self, execution: ExecutionRecord) {
+        self.put(
+            Key::Execution(execution.id.clone()),
+            BatchOp::Execution(execution),
+        );
+    }
+
+    /// Adds (or replaces) the task execution's upsert.
+    pub fn upsert_task(&mut self, task: TaskExecutionRecord) {
+        self.put(Key::Task(task.id.clone()), BatchOp::Task(task));
+    }
+
+    /// Adds (or replaces) the action execution's upsert.
+    pub fn upsert_action(&mut self, action: ActionExecutionRecord) {
+        self.put(Key::Action(action.id.clone()), BatchOp::Action(action));
+    }
+
+    /// Appends an event, stamped now.
+    pub fn append_event(
+        &mut self,
+        execution_id: impl Into<String>,
+        kind: impl Into<String>,
+        payload: Value,
+    ) {
+        self.ops.push(BatchOp::Event {
+            execution_id: execution_id.into(),
+            at: now_millis(),
+            kind: kind.into(),
+            payload,
+        });
+    }
+
+    /// Sets (or replaces) the execution's snapshot.
+    pub fn save_snapshot(&mut self, execution_id: impl Into<String>, data: Vec<u8>) {
+        let execution_id = execution_id.into();
+        self.put(
+            Key::Snapshot(execution_id.clone()),
+            BatchOp::Snapshot { execution_id, data },
+        );
+    }
+
+    /// The writes, in commit order.
+    pub fn ops(&self) -> &[BatchOp] {
+        &self.ops
+    }
+
+    /// Number of writes after coalescing.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// True when there is nothing to commit.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Empties the batch, keeping its allocations.
+    pub fn clear(&mut self) {
+        self.ops.clear();
+        self.index.clear();
+    }
+
+    /// Applies every write to `tx`, in order.
+    pub fn apply(&self, tx: &mut Transaction<'_>) -> Result<()> {
+        for op in &self.ops {
+            match op {
+                BatchOp::Execution(e) => tx.upsert_execution(e)?,
+                BatchOp::Task(t) => tx.upsert_task(t)?,
+                BatchOp::Action(a) => tx.upsert_action(a)?,
+                BatchOp::Event {
+                    execution_id,
+                    at,
+                    kind,
+                    payload,
+                } => {
+                    tx.append_event_at(execution_id, *at, kind, payload)?;
+                }
+                BatchOp::Snapshot { execution_id, data } => {
+                    tx.save_snapshot(execution_id, data)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,507 @@
+//! Behaviour of the store through its public API: round trips, idempotent
+//! creation, listings, trees, `why`, events, commands across processes' handles,
+//! batches and transactions.
+
+use std::path::PathBuf;
+
+use gale_store::{
+    ActionExecutionRecord, Batch, BatchOp, Command, Creation, ExecutionFilter, ExecutionRecord,
+    State, Store, TaskExecutionRecord, WithItemsProgress,
+};
+use serde_json::json;
+
+/// A fresh database path under Cargo's per-target temporary directory.
+fn temp_db(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("gale-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("nested").join("gale.db")
+}
+
+fn execution(id: &str, workflow: &str, state: State, created_at: i64) -> ExecutionRecord {
+    ExecutionRecord {
+        state,
+        created_at,
+        updated_at: created_at,
+        ..ExecutionRecord::new(id, workflow)
+    }
+}
+
+fn sub_execution(id: &str, parent: &TaskExecutionRecord, state: State, at: i64) -> ExecutionRecord {
+    ExecutionRecord {
+        parent_execution_id: Some(parent.execution_id.clone()),
+        parent_task_execution_id: Some(parent.id.clone()),
+        root_execution_id: Some(parent.execution_id.clone()),
+        ..execution(id, "sub", state, at)
+    }
+}
+
+fn task(id: &str, execution_id: &str, name: &str, seq: i64, state: State) -> TaskExecutionRecord {
+    TaskExecutionRecord {
+        state,
+        ..TaskExecutionRecord::new(id, execution_id, name, seq)
+    }
+}
+
+#[test]
+fn records_round_trip_exactly() {
+    let path = temp_db("round-trip");
+    let mut store = Store::open(&path).unwrap();
+    assert!(path.exists(), "open creates the file and its directories");
+    let e = ExecutionRecord {
+        definition_hash: Some("abc".into()),
+        definition: Some("version: '2.0'\nwf: {}".into()),
+        description: Some("d".into()),
+        input: json!({"a": [1, 2.5, "x", null], "b": {"c": true}}),
+        env: json!({"k": "v"}),
+        params: json!({"task_name": "t"}),
+        state_info: Some("info".into()),
+        output: Some(json!(null)),
+        source_execution_id: Some("src".into()),
+        ..execution("e1", "wf", State::Success, 10)
+    };
+    let t = TaskExecutionRecord {
+        state_info: Some("boom".into()),
+        published: Some(json!({"x": 1})),
+        result: Some(json!([1, 2])),
+        action_count: 3,
+        with_items: Some(WithItemsProgress {
+            total: 3,
+            succeeded: 2,
+            failed: 1,
+        }),
+        started_at: Some(11),
+        finished_at: Some(12),
+        ..task("t1", "e1", "task1", 0, State::Error)
+    };
+    let a = ActionExecutionRecord {
+        item_index: Some(2),
+        attempt: 2,
+        output: None,
+        error: Some(json!("failed")),
+        state: State::Error,
+        state_info: Some("failed".into()),
+        safe_rerun: true,
+        accepted: false,
+        finished_at: Some(12),
+        ..ActionExecutionRecord::new("a1", &t, "std.fail", json!({"x": 1}))
+    };
+    store
+        .transaction(|tx| {
+            tx.upsert_execution(&e)?;
+            tx.upsert_task(&t)?;
+            tx.upsert_action(&a)
+        })
+        .unwrap();
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.get_execution("e1").unwrap(), Some(e.clone()));
+    // JSON null output is kept apart from "no output".
+    assert_eq!(store.get_execution("e1").unwrap().unwrap().output, Some(json!(null)));
+    assert_eq!(store.get_task("t1").unwrap(), Some(t.clone()));
+    assert_eq!(store.tasks("e1").unwrap(), vec![t]);
+    assert_eq!(store.get_action("a1").unwrap(), Some(a.clone()));
+    assert_eq!(store.actions("t1").unwrap(), vec![a]);
+    assert_eq!(store.get_execution("nope").unwrap(), None);
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
+fn creation_by_id_is_idempotent() {
+    let mut store = Store::in_memory().unwrap();
+    let first = ExecutionRecord {
+        input: json!({"n": 1}),
+        ..execution("e1", "wf", State::Running, 1)
+    };
+    assert_eq!(store.create_execution_if_absent(&first).unwrap(), Creation::Created);
+    let second = ExecutionRecord {
+        input: json!({"n": 2}),
+        ..execution("e1", "other", State::Idle, 2)
+    };
+    let outcome = store.create_execution_if_absent(&second).unwrap();
+    assert!(outcome.existed());
+    assert_eq!(outcome, Creation::Existing(Box::new(first.clone())));
+    assert_eq!(store.get_execution("e1").unwrap(), Some(first));
+}
+
+#[test]
+fn listing_filters_and_orders_newest_first() {
+    let mut store = Store::in_memory().unwrap();
+    let parent_task = task("pt", "e2", "call", 0, State::Running);
+    store
+        .transaction(|tx| {
+            tx.upsert_execution(&execution("e1", "wf_a", State::Success, 100))?;
+            tx.upsert_execution(&execution("e2", "wf_b", State::Running, 200))?;
+            tx.upsert_execution(&execution("e3", "wf_a", State::Error, 300))?;
+            // Same timestamp as e3: insertion order breaks the tie.
+            tx.upsert_execution(&execution("e4", "wf_a", State::Success, 300))?;
+            tx.upsert_task(&parent_task)?;
+            tx.upsert_execution(&sub_execution("s1", &parent_task, State::Running, 250))
+        })
+        .unwrap();
+    let ids = |filter: ExecutionFilter| -> Vec<String> {
+        store
+            .list_executions(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(ids(ExecutionFilter::default()), ["e4", "e3", "s1", "e2", "e1"]);
+    assert_eq!(
+        ids(ExecutionFilter {
+            top_level_only: true,
+            ..Default::default()
+        }),
+        ["e4", "e3", "e2", "e1"]
+    );
+    assert_eq!(
+        ids(ExecutionFilter {
+            workflow_name: Some("wf_a".into()),
+            ..Default::default()
+        }),
+        ["e4", "e3", "e1"]
+    );
+    assert_eq!(
+        ids(ExecutionFilter {
+            state: Some(State::Success),
+            workflow_name: Some("wf_a".into()),
+            limit: Some(1),
+            ..Default::default()
+        }),
+        ["e4"]
+    );
+    assert_eq!(
+        ids(ExecutionFilter {
+            state: Some(State::Running),
+            ..Default::default()
+        }),
+        ["s1", "e2"]
+    );
+}
+
+#[test]
+fn tasks_come_in_start_order_and_updates_replace() {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .transaction(|tx| {
+            tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
+            // Written out of order on purpose.
+            tx.upsert_task(&task("t3", "e", "c", 2, State::Running))?;
+            tx.upsert_task(&task("t1", "e", "a", 0, State::Success))?;
+            tx.upsert_task(&task("t2", "e", "b", 1, State::Idle))?;
+            tx.upsert_task(&task("t2", "e", "b", 1, State::Error))
+        })
+        .unwrap();
+    let names: Vec<_> = store.tasks("e").unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["a", "b", "c"]);
+    assert_eq!(store.get_task("t2").unwrap().unwrap().state, State::Error);
+    let unfinished: Vec<_> = store
+        .unfinished_tasks("e")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(unfinished, ["t3"]);
+}
+
+#[test]
+fn a_failing_transaction_writes_nothing() {
+    let mut store = Store::in_memory().unwrap();
+    let result = store.transaction(|tx| {
+        tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
+        // Foreign key: no such execution.
+        tx.upsert_task(&task("t", "missing", "a", 0, State::Running))
+    });
+    assert!(result.is_err());
+    assert_eq!(store.get_execution("e").unwrap(), None);
+    // The store is still usable.
+    store
+        .upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    assert!(store.get_execution("e").unwrap().is_some());
+}
+
+#[test]
+fn events_get_gapless_sequence_numbers() {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    store
+        .upsert_execution(&execution("f", "wf", State::Running, 1))
+        .unwrap();
+    let seqs = store
+        .transaction(|tx| {
+            Ok(vec![
+                tx.append_event("e", "task-started", &json!({"task": "a"}))?,
+                tx.append_event("f", "task-started", &json!({"task": "z"}))?,
+                tx.append_event("e", "task-completed", &json!({"task": "a"}))?,
+            ])
+        })
+        .unwrap();
+    assert_eq!(seqs, [1, 1, 2]);
+    let mut batch = Batch::new();
+    batch.append_event("e", "transition", json!({"to": "b"}));
+    batch.append_event("e", "transition", json!({"to": "c"}));
+    store.commit(&batch).unwrap();
+    let events = store.events("e", 0, None).unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| (e.seq, e.kind.as_str())).collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "task-started"),
+            (2, "task-completed"),
+            (3, "transition"),
+            (4, "transition")
+        ]
+    );
+    assert_eq!(events[3].payload, json!({"to": "c"}));
+    let tail: Vec<_> = store
+        .events("e", 2, Some(1))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(tail, [3]);
+}
+
+#[test]
+fn event_numbering_survives_rollbacks_and_a_second_writer() {
+    let path = temp_db("event-seq");
+    let mut a = Store::open(&path).unwrap();
+    a.upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    a.transaction(|tx| tx.append_event("e", "one", &json!(1)))
+        .unwrap();
+    // A rolled-back append does not use up a number.
+    let failed: gale_store::Result<()> = a.transaction(|tx| {
+        tx.append_event("e", "lost", &json!(2))?;
+        tx.upsert_task(&task("t", "missing", "x", 0, State::Idle))
+    });
+    assert!(failed.is_err());
+    assert_eq!(a.transaction(|tx| tx.append_event("e", "two", &json!(2))).unwrap(), 2);
+    // Another handle appends behind `a`'s back: `a` fails instead of writing a
+    // duplicate, then recovers from the database.
+    let mut b = Store::open(&path).unwrap();
+    assert_eq!(b.transaction(|tx| tx.append_event("e", "three", &json!(3))).unwrap(), 3);
+    assert!(a.transaction(|tx| tx.append_event("e", "clash", &json!(0))).is_err());
+    assert_eq!(a.transaction(|tx| tx.append_event("e", "four", &json!(4))).unwrap(), 4);
+    let kinds: Vec<_> = a
+        .events("e", 0, None)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, "one".to_owned()),
+            (2, "two".to_owned()),
+            (3, "three".to_owned()),
+            (4, "four".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_batch_coalesces_writes_to_the_same_record() {
+    let mut store = Store::in_memory().unwrap();
+    let mut batch = Batch::new();
+    let mut e = execution("e", "wf", State::Running, 1);
+    batch.upsert_execution(e.clone());
+    let mut t = task("t", "e", "a", 0, State::Idle);
+    batch.upsert_task(t.clone());
+    t.state = State::Running;
+    batch.upsert_task(t.clone());
+    let mut a = ActionExecutionRecord::new("a", &t, "std.noop", json!({}));
+    batch.upsert_action(a.clone());
+    a.state = State::Success;
+    a.output = Some(json!("done"));
+    batch.upsert_action(a.clone());
+    t.state = State::Success;
+    batch.upsert_task(t.clone());
+    e.state = State::Success;
+    batch.upsert_execution(e.clone());
+    batch.save_snapshot("e", vec![1]);
+    batch.save_snapshot("e", vec![2]);
+    assert_eq!(batch.len(), 4, "{:?}", batch.ops());
+    assert!(matches!(batch.ops()[0], BatchOp::Execution(_)));
+    assert!(matches!(batch.ops()[1], BatchOp::Task(_)));
+    store.commit(&batch).unwrap();
+    assert_eq!(store.get_execution("e").unwrap(), Some(e));
+    assert_eq!(store.get_task("t").unwrap(), Some(t));
+    assert_eq!(store.get_action("a").unwrap(), Some(a));
+    assert_eq!(store.load_snapshot("e").unwrap(), Some(vec![2]));
+    batch.clear();
+    assert!(batch.is_empty());
+    store.commit(&batch).unwrap();
+}
+
+#[test]
+fn resume_sees_unfinished_work_only() {
+    let mut store = Store::in_memory().unwrap();
+    let done = task("t1", "e", "a", 0, State::Success);
+    let running = task("t2", "e", "b", 1, State::Running);
+    store
+        .transaction(|tx| {
+            tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
+            tx.upsert_task(&done)?;
+            tx.upsert_task(&running)?;
+            let mut finished = ActionExecutionRecord::new("a1", &done, "std.echo", json!({}));
+            finished.state = State::Success;
+            tx.upsert_action(&finished)?;
+            let mut safe = ActionExecutionRecord::new("a2", &running, "std.echo", json!({}));
+            safe.safe_rerun = true;
+            safe.item_index = Some(0);
+            tx.upsert_action(&safe)?;
+            let mut unsafe_ = ActionExecutionRecord::new("a3", &running, "std.http", json!({}));
+            unsafe_.item_index = Some(1);
+            tx.upsert_action(&unsafe_)?;
+            tx.save_snapshot("e", b"state")
+        })
+        .unwrap();
+    let point = store.load_for_resume("e").unwrap().unwrap();
+    assert_eq!(point.snapshot.as_deref(), Some(&b"state"[..]));
+    assert_eq!(point.unfinished_tasks, vec![running]);
+    let in_flight: Vec<_> = point
+        .in_flight_actions
+        .iter()
+        .map(|a| (a.id.as_str(), a.safe_rerun))
+        .collect();
+    assert_eq!(in_flight, [("a2", true), ("a3", false)]);
+    assert_eq!(store.find_in_flight_actions("e").unwrap(), point.in_flight_actions);
+    assert!(store.load_for_resume("missing").unwrap().is_none());
+}
+
+#[test]
+fn execution_tree_and_why_walk_nested_workflows() {
+    let mut store = Store::in_memory().unwrap();
+    let root = execution("root", "main", State::Error, 1);
+    let ok_task = task("t-ok", "root", "prepare", 0, State::Success);
+    let call = task("t-call", "root", "call_sub", 1, State::Error);
+    let sub = sub_execution("sub", &call, State::Error, 2);
+    let other_sub = sub_execution("sub-ok", &ok_task, State::Success, 3);
+    let inner = task("t-inner", "sub", "do_it", 0, State::Error);
+    let subsub_task = task("t-deep", "sub", "deeper", 1, State::Success);
+    let deep = ExecutionRecord {
+        root_execution_id: Some("root".into()),
+        ..sub_execution("deep", &subsub_task, State::Success, 4)
+    };
+    let mut failed = ActionExecutionRecord::new("act", &inner, "std.fail", json!({}));
+    failed.state = State::Error;
+    failed.error = Some(json!("Fail action expected exception."));
+    store
+        .transaction(|tx| {
+            tx.upsert_execution(&root)?;
+            tx.upsert_task(&ok_task)?;
+            tx.upsert_task(&call)?;
+            tx.upsert_execution(&sub)?;
+            tx.upsert_execution(&other_sub)?;
+            tx.upsert_task(&inner)?;
+            tx.upsert_task(&subsub_task)?;
+            tx.upsert_execution(&deep)?;
+            tx.upsert_action(&failed)
+        })
+        .unwrap();
+
+    let tree = store.execution_tree("root").unwrap().unwrap();
+    assert_eq!(tree.execution.id, "root");
+    let kids: Vec<_> = tree.children.iter().map(|c| c.execution.id.as_str()).collect();
+    assert_eq!(kids, ["sub", "sub-ok"]);
+    assert_eq!(tree.children[0].children[0].execution.id, "deep");
+    assert!(tree.children[0].children[0].children.is_empty());
+    assert!(store.execution_tree("nope").unwrap().is_none());
+    let direct: Vec<_> = store
+        .sub_executions("root")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(direct, ["sub", "sub-ok"]);
+
+    let chain = store.why("root").unwrap();
+    let steps: Vec<_> = chain
+        .iter()
+        .map(|c| {
+            (
+                c.execution.id.as_str(),
+                c.task.as_ref().map(|t| t.name.as_str()),
+                c.action.as_ref().map(|a| a.id.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("root", Some("call_sub"), None),
+            ("sub", Some("do_it"), Some("act"))
+        ]
+    );
+    assert!(store.why("nope").unwrap().is_empty());
+
+    // Deleting the root removes the whole tree.
+    assert!(store.delete_execution("root").unwrap());
+    assert!(store.get_execution("deep").unwrap().is_none());
+    assert!(store.get_action("act").unwrap().is_none());
+    assert!(store.integrity_check().unwrap().is_empty());
+}
+
+#[test]
+fn commands_cross_between_two_handles_on_one_file() {
+    let path = temp_db("commands");
+    let mut runner = Store::open(&path).unwrap();
+    runner
+        .upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    let version = runner.data_version().unwrap();
+
+    // Another process (here: another connection) asks for a pause, then a cancel.
+    let mut cli = Store::open(&path).unwrap();
+    cli.post_command("e", &Command::Pause).unwrap();
+    cli.post_command("e", &Command::cancel(Some("user".into())))
+        .unwrap();
+    assert!(
+        cli.post_command("missing", &Command::Pause).is_err(),
+        "commands need an existing execution"
+    );
+
+    assert_ne!(runner.data_version().unwrap(), version, "the runner sees a change");
+    assert_eq!(runner.pending_commands("e").unwrap().len(), 2);
+    let taken = runner
+        .transaction(|tx| {
+            let commands = tx.take_commands("e")?;
+            tx.set_execution_state("e", State::Paused, None, None, 2)?;
+            Ok(commands)
+        })
+        .unwrap();
+    let commands: Vec<_> = taken.into_iter().map(|c| c.command).collect();
+    assert_eq!(
+        commands,
+        [Command::Pause, Command::cancel(Some("user".into()))]
+    );
+    assert!(runner.take_commands("e").unwrap().is_empty());
+    assert_eq!(cli.get_execution("e").unwrap().unwrap().state, State::Paused);
+}
+
+#[test]
+fn set_execution_state_touches_only_the_state() {
+    let mut store = Store::in_memory().unwrap();
+    let e = ExecutionRecord {
+        input: json!({"x": 1}),
+        ..execution("e", "wf", State::Running, 1)
+    };
+    store.upsert_execution(&e).unwrap();
+    assert!(
+        store
+            .set_execution_state("e", State::Success, Some("done"), Some(&json!({"out": 2})))
+            .unwrap()
+    );
+    let got = store.get_execution("e").unwrap().unwrap();
+    assert_eq!(got.state, State::Success);
+    assert_eq!(got.state_info.as_deref(), Some("done"));
+    assert_eq!(got.output, Some(json!({"out": 2})));
+    assert_eq!(got.input, json!({"x": 1}));
+    assert!(!store.set_execution_state("zz", State::Error, None, None).unwrap());
+}
