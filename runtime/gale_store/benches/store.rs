@@ -5,7 +5,8 @@
 //! SUCCESS: four row writes, as the engine journals them. "batch" = tasks per
 //! commit. Every figure is on a database file (WAL), never in memory.
 //!
-//! Run: `cargo bench -p gale_store --bench store` (add `-- --quick` for a smoke run).
+//! Run: `cargo bench -p gale_store --bench store` (add `-- --quick` for a smoke run,
+//! `-- --resume-only` for the resume figures alone).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -68,8 +69,12 @@ fn run_transactions(store: &mut Store, first: i64, tasks: i64, batch: i64, extra
                     task.state = State::Running;
                     task.started_at = Some(task.created_at);
                     tx.upsert_task(&task)?;
-                    let mut action =
-                        ActionExecutionRecord::new(ids.action(s), &task, "std.echo", json!({"output": s}));
+                    let mut action = ActionExecutionRecord::new(
+                        ids.action(s),
+                        &task,
+                        "std.echo",
+                        json!({"output": s}),
+                    );
                     action.state = State::Success;
                     action.output = Some(json!(s));
                     tx.upsert_action(&action)?;
@@ -157,13 +162,21 @@ fn median_duration(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    let resume_only = std::env::args().any(|a| a == "--resume-only");
     let runs = if quick { 1 } else { 5 };
     let dir = bench_dir();
     println!("gale_store benchmark (medians of {runs} runs; tasks/s; 1 task = 4 row writes)");
     println!();
-    println!("| durability | batch | tasks | closure API | + trace event & 1 KiB snapshot | Batch API (coalesced) |");
+    println!(
+        "| durability | batch | tasks | closure API | + trace event & 1 KiB snapshot | Batch API (coalesced) |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-    for durability in [Durability::Normal, Durability::Full] {
+    let durabilities: &[Durability] = if resume_only {
+        &[]
+    } else {
+        &[Durability::Normal, Durability::Full]
+    };
+    for &durability in durabilities {
         for batch in [1i64, 16, 256] {
             let tasks: i64 = match (durability, batch, quick) {
                 (_, _, true) => 2_000,
@@ -178,7 +191,13 @@ fn main() {
                 let mut store = fresh_store(&dir, "plain", durability);
                 plain.push(run_transactions(&mut store, 0, tasks, batch, Extras::None));
                 let mut store = fresh_store(&dir, "traced", durability);
-                traced.push(run_transactions(&mut store, 0, tasks, batch, Extras::TraceAndSnapshot));
+                traced.push(run_transactions(
+                    &mut store,
+                    0,
+                    tasks,
+                    batch,
+                    Extras::TraceAndSnapshot,
+                ));
                 let mut store = fresh_store(&dir, "batch", durability);
                 coalesced.push(run_batches(&mut store, tasks, batch));
             }
@@ -193,14 +212,20 @@ fn main() {
     }
 
     println!();
-    println!("Resume cost (load_for_resume: execution + snapshot + unfinished tasks + in-flight actions),");
+    println!(
+        "Resume cost (load_for_resume: execution + snapshot + unfinished tasks + in-flight actions),"
+    );
     println!("with 2 tasks in flight behind a history of N completed tasks:");
     println!();
     println!(
-        "| completed tasks N | load_for_resume | parts (execution, snapshot, unfinished tasks, in-flight actions) | tasks() (full history, for comparison) |"
+        "| completed tasks N | open + load_for_resume | load_for_resume (open store) | parts (execution, snapshot, unfinished tasks, in-flight actions) | tasks() (full history, for comparison) |"
     );
-    println!("| ---: | ---: | --- | ---: |");
-    let sizes: &[i64] = if quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
+    println!("| ---: | ---: | ---: | --- | ---: |");
+    let sizes: &[i64] = if quick {
+        &[1_000, 10_000]
+    } else {
+        &[1_000, 10_000, 100_000]
+    };
     for &n in sizes {
         let mut store = fresh_store(&dir, "resume", Durability::Normal);
         run_transactions(&mut store, 0, n, 1024, Extras::TraceAndSnapshot);
@@ -220,14 +245,27 @@ fn main() {
                 Ok(())
             })
             .expect("in flight");
+        // As `gale resume` does it: a fresh process opens the file and loads.
+        drop(store);
+        let path = dir.join("resume.db");
         let mut resume = Vec::new();
-        let mut full = Vec::new();
         for _ in 0..25 {
             let t = Instant::now();
+            let mut store = Store::open(&path).expect("reopen");
             let point = store.load_for_resume("e").expect("resume").expect("exists");
             resume.push(t.elapsed());
             assert_eq!(point.in_flight_actions.len(), 2);
             assert_eq!(point.unfinished_tasks.len(), 2);
+        }
+        let mut store = Store::open(&path).expect("reopen");
+        let mut warm = Vec::new();
+        for _ in 0..25 {
+            let t = Instant::now();
+            drop(store.load_for_resume("e").expect("resume"));
+            warm.push(t.elapsed());
+        }
+        let mut full = Vec::new();
+        for _ in 0..5 {
             let t = Instant::now();
             let all = store.tasks("e").expect("tasks");
             full.push(t.elapsed());
@@ -251,8 +289,9 @@ fn main() {
             part(&|| drop(store.find_in_flight_actions("e"))),
         ];
         println!(
-            "| {n} | {:?} | {:?} | {:?} |",
+            "| {n} | {:?} | {:?} | {:?} | {:?} |",
             median_duration(resume),
+            median_duration(warm),
             parts,
             median_duration(full)
         );
@@ -271,6 +310,8 @@ fn main() {
     }
     let per_query = t.elapsed() / (polls / 10);
     println!();
-    println!("Control channel: data_version poll {per_poll:?}, pending_commands query {per_query:?}");
+    println!(
+        "Control channel: data_version poll {per_poll:?}, pending_commands query {per_query:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -39,6 +39,8 @@
 //! `docs/store.md` describes the schema, the durability guarantees and how resume
 //! and the control channel use the store.
 
+#![warn(missing_docs)]
+
 mod error;
 mod records;
 mod schema;
@@ -48,12 +50,12 @@ mod transaction;
 
 pub use error::{Result, StoreError};
 pub use records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Millis, State,
-    TaskExecutionRecord, UnknownState, WithItemsProgress, new_id, now_millis,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, Millis,
+    State, TaskExecutionRecord, UnknownState, WithItemsProgress, new_id, now_millis, runner_id,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{
-    Cause, Durability, ExecutionFilter, ExecutionTree, ResumePoint, Store, StoreOptions,
+    Cause, Claim, Durability, ExecutionFilter, ExecutionTree, ResumePoint, Store, StoreOptions,
     default_path,
 };
 pub use transaction::{Batch, BatchOp, Creation, Transaction};

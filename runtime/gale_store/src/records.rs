@@ -208,7 +208,7 @@ pub struct ExecutionRecord {
     /// The definition text (YAML) or artifact the execution runs, so `resume` and
     /// `run --from` do not depend on a file that may have changed since.
     pub definition: Option<String>,
-    /// Free text; `run --from` writes "Based on the execution '<id>'".
+    /// Free text; `run --from` writes "`Based on the execution '<id>'`".
     pub description: Option<String>,
     /// Workflow input (a JSON object).
     pub input: Value,
@@ -474,6 +474,33 @@ pub struct CommandRecord {
     pub command: Command,
     /// When it was posted.
     pub created_at: Millis,
+}
+
+/// Who runs an execution, until when ([`Store::claim`](crate::Store::claim)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The runner holding it (a [`runner_id`]).
+    pub runner: String,
+    /// When it lapses unless renewed.
+    pub expires_at: Millis,
+}
+
+/// An identifier for this process as a runner: `<pid>@<host>/<random>`; the pid
+/// and host let a CLI on the same machine tell whether the holder of a lease is
+/// still alive.
+pub fn runner_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    let random = new_id();
+    format!("{}@{host}/{}", std::process::id(), &random[24..])
 }
 
 #[cfg(test)]

@@ -115,8 +115,17 @@ CREATE INDEX commands_by_execution ON commands(execution_id, id);
 CREATE INDEX executions_by_workflow ON executions(workflow_name, created_at);
 "#;
 
+/// Version 3: leases, so that one process at a time runs an execution.
+const V3: &str = r#"
+CREATE TABLE leases (
+    execution_id TEXT PRIMARY KEY NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    runner       TEXT NOT NULL,               -- who runs it (see gale_store::runner_id)
+    expires_at   INTEGER NOT NULL             -- ms; renewed while it runs
+);
+"#;
+
 /// The ordered migrations: entry `i` upgrades schema version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -206,9 +215,13 @@ mod tests {
         let e = store.get_execution("e1").unwrap().unwrap();
         assert_eq!(e.input, serde_json::json!({"x": 1}));
         assert_eq!(e.state, crate::State::Paused);
-        // The table added by version 2 works on the migrated file.
+        // The tables added by versions 2 and 3 work on the migrated file.
         store.post_command("e1", &Command::Pause).unwrap();
         assert_eq!(store.take_commands("e1").unwrap().len(), 1);
+        let claim = store
+            .claim("e1", "me", std::time::Duration::from_secs(1), false)
+            .unwrap();
+        assert!(matches!(claim, crate::Claim::Granted { .. }));
         assert!(store.integrity_check().unwrap().is_empty());
         drop(store);
         // Opening again is a no-op.

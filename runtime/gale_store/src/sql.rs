@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Millis,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, Millis,
     State, TaskExecutionRecord, WithItemsProgress,
 };
 
@@ -191,7 +191,10 @@ pub(crate) fn upsert_task(conn: &Connection, t: &TaskExecutionRecord) -> Result<
          with_items = excluded.with_items, started_at = excluded.started_at, \
          finished_at = excluded.finished_at, updated_at = excluded.updated_at",
     )?;
-    let with_items = t.with_items.map(|w| serde_json::to_string(&w)).transpose()?;
+    let with_items = t
+        .with_items
+        .map(|w| serde_json::to_string(&w))
+        .transpose()?;
     stmt.execute(params![
         t.id,
         t.execution_id,
@@ -425,7 +428,9 @@ pub(crate) fn save_snapshot(
 
 pub(crate) fn load_snapshot(conn: &Connection, execution_id: &str) -> Result<Option<Vec<u8>>> {
     let mut stmt = conn.prepare_cached("SELECT data FROM snapshots WHERE execution_id = ?1")?;
-    Ok(stmt.query_row([execution_id], |row| row.get(0)).optional()?)
+    Ok(stmt
+        .query_row([execution_id], |row| row.get(0))
+        .optional()?)
 }
 
 // ---------------------------------------------------------------- commands
@@ -441,10 +446,11 @@ pub(crate) fn post_command(
         "INSERT INTO commands (execution_id, command, payload, created_at) \
          VALUES (?1, ?2, ?3, ?4) RETURNING id",
     )?;
-    Ok(stmt.query_row(
-        params![execution_id, command.kind(), payload, at],
-        |row| row.get(0),
-    )?)
+    Ok(
+        stmt.query_row(params![execution_id, command.kind(), payload, at], |row| {
+            row.get(0)
+        })?,
+    )
 }
 
 fn command_from_row(row: &Row<'_>) -> rusqlite::Result<CommandRecord> {
@@ -458,7 +464,10 @@ fn command_from_row(row: &Row<'_>) -> rusqlite::Result<CommandRecord> {
     })
 }
 
-pub(crate) fn pending_commands(conn: &Connection, execution_id: &str) -> Result<Vec<CommandRecord>> {
+pub(crate) fn pending_commands(
+    conn: &Connection,
+    execution_id: &str,
+) -> Result<Vec<CommandRecord>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, execution_id, payload, created_at FROM commands \
          WHERE execution_id = ?1 ORDER BY id",
@@ -478,6 +487,67 @@ pub(crate) fn take_commands(conn: &Connection, execution_id: &str) -> Result<Vec
     Ok(commands)
 }
 
+// ---------------------------------------------------------------- leases
+
+/// The current lease on an execution, if any (expired or not).
+pub(crate) fn lease(conn: &Connection, execution_id: &str) -> Result<Option<Lease>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT runner, expires_at FROM leases WHERE execution_id = ?1")?;
+    Ok(stmt
+        .query_row([execution_id], |row| {
+            Ok(Lease {
+                runner: row.get(0)?,
+                expires_at: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Takes or extends the lease unless another runner holds an unexpired one;
+/// returns the holder when refused.
+pub(crate) fn claim(
+    conn: &Connection,
+    execution_id: &str,
+    runner: &str,
+    now: Millis,
+    expires_at: Millis,
+    force: bool,
+) -> Result<Option<Lease>> {
+    if !force
+        && let Some(held) = lease(conn, execution_id)?
+        && held.runner != runner
+        && held.expires_at > now
+    {
+        return Ok(Some(held));
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO leases (execution_id, runner, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT(execution_id) DO UPDATE SET runner = excluded.runner, \
+         expires_at = excluded.expires_at",
+    )?;
+    stmt.execute(params![execution_id, runner, expires_at])?;
+    Ok(None)
+}
+
+/// Extends the lease if `runner` still holds it; false when it was lost.
+pub(crate) fn renew(
+    conn: &Connection,
+    execution_id: &str,
+    runner: &str,
+    expires_at: Millis,
+) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE leases SET expires_at = ?3 WHERE execution_id = ?1 AND runner = ?2",
+    )?;
+    Ok(stmt.execute(params![execution_id, runner, expires_at])? == 1)
+}
+
+/// Gives the lease up if `runner` holds it.
+pub(crate) fn release(conn: &Connection, execution_id: &str, runner: &str) -> Result<bool> {
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM leases WHERE execution_id = ?1 AND runner = ?2")?;
+    Ok(stmt.execute(params![execution_id, runner])? == 1)
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::error::{Result, StoreError};
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, State,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, State,
     TaskExecutionRecord, now_millis,
 };
 use crate::schema;
@@ -111,6 +111,18 @@ pub struct ResumePoint {
     pub in_flight_actions: Vec<ActionExecutionRecord>,
 }
 
+/// The outcome of [`Store::claim`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller now runs the execution, until `expires_at` unless renewed.
+    Granted {
+        /// When the lease lapses.
+        expires_at: crate::Millis,
+    },
+    /// Another runner holds an unexpired lease.
+    HeldBy(Lease),
+}
+
 /// The durable execution store: a SQLite database file (or memory).
 ///
 /// `Store` is `Send` but not `Sync`: give each thread its own `Store` on the same
@@ -151,6 +163,24 @@ fn default_path_from(xdg_data_home: Option<PathBuf>, home: Option<PathBuf>) -> O
 
 const STATEMENT_CACHE: usize = 64;
 
+/// Runs `f` again while SQLite answers "busy" and `deadline` is not reached.
+///
+/// SQLite's busy handler does not cover every lock at open time: two processes
+/// switching a new file to WAL, or one opening while another recovers the WAL,
+/// get `SQLITE_BUSY` at once. Found by `concurrent_opens_of_a_new_file_migrate_it_once`.
+fn retry_busy<T>(deadline: Instant, mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(e) if e.is_busy() && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating it and its directories if needed) the database at `path`
     /// with the default [`StoreOptions`], and migrates it to the current schema.
@@ -171,11 +201,13 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(options.busy_timeout)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        let deadline = Instant::now() + options.busy_timeout;
+        let mode: String = retry_busy(deadline, || {
+            Ok(conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?)
+        })?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::NotWal(mode));
         }
@@ -202,7 +234,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        schema::migrate_to(&mut conn, schema::SCHEMA_VERSION)?;
+        let deadline = Instant::now() + options.busy_timeout;
+        retry_busy(deadline, || {
+            schema::migrate_to(&mut conn, schema::SCHEMA_VERSION)
+        })?;
         Ok(Store {
             conn,
             path,
@@ -231,35 +266,19 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut tx = Transaction {
-            tx,
-            event_seqs: &self.event_seqs,
-            new_event_seqs: HashMap::new(),
-        };
-        let result = f(&mut tx);
-        let Transaction {
-            tx, new_event_seqs, ..
-        } = tx;
-        let committed = match result {
-            Ok(value) => tx.commit().map(|()| value).map_err(StoreError::from),
-            // Dropping `tx` rolls it back.
-            Err(e) => Err(e),
-        };
-        match committed {
-            Ok(value) => {
-                if self.event_seqs.len() > 4096 {
-                    self.event_seqs.clear();
-                }
-                self.event_seqs.extend(new_event_seqs);
-                Ok(value)
-            }
-            Err(e) => {
-                // The cache may disagree with the database (e.g. another writer
-                // appended events): start again from the database.
-                self.event_seqs.clear();
-                Err(e)
-            }
+        // The cache moves into the transaction and comes back only with a
+        // successful commit: after a failure (or a panic) it starts empty and is
+        // rebuilt from the database.
+        let mut event_seqs = std::mem::take(&mut self.event_seqs);
+        if event_seqs.len() > 4096 {
+            event_seqs.clear();
         }
+        let mut tx = Transaction { tx, event_seqs };
+        let value = f(&mut tx)?;
+        let Transaction { tx, event_seqs } = tx;
+        tx.commit()?;
+        self.event_seqs = event_seqs;
+        Ok(value)
     }
 
     /// Commits every write of `batch` in one transaction (nothing if it is empty).
@@ -296,7 +315,12 @@ impl Store {
     /// Deletes an execution with everything it owns (tasks, actions, events,
     /// snapshot, commands, sub-workflow executions); true when it existed.
     pub fn delete_execution(&mut self, id: &str) -> Result<bool> {
-        self.transaction(|tx| Ok(tx.tx.execute("DELETE FROM executions WHERE id = ?1", [id])? == 1))
+        self.transaction(|tx| {
+            Ok(tx
+                .tx
+                .execute("DELETE FROM executions WHERE id = ?1", [id])?
+                == 1)
+        })
     }
 
     // ------------------------------------------------------------ reads
@@ -388,7 +412,10 @@ impl Store {
                 by_parent.entry(parent).or_default().push(e);
             }
         }
-        fn build(e: ExecutionRecord, by_parent: &mut HashMap<String, Vec<ExecutionRecord>>) -> ExecutionTree {
+        fn build(
+            e: ExecutionRecord,
+            by_parent: &mut HashMap<String, Vec<ExecutionRecord>>,
+        ) -> ExecutionTree {
             let kids = by_parent.remove(&e.id).unwrap_or_default();
             let children = kids.into_iter().map(|k| build(k, by_parent)).collect();
             ExecutionTree {
@@ -449,7 +476,9 @@ impl Store {
     /// Everything resume needs, read in one consistent read transaction; `None`
     /// when there is no such execution.
     pub fn load_for_resume(&mut self, execution_id: &str) -> Result<Option<ResumePoint>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)?;
         let Some(execution) = sql::get_execution(&tx, execution_id)? else {
             return Ok(None);
         };
@@ -473,7 +502,9 @@ impl Store {
     /// beyond the shared-memory index) and only look for commands when it
     /// changed.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?)
     }
 
     /// Walks from a failed execution down to the root cause (`gale why ID`): at
@@ -542,6 +573,41 @@ impl Store {
             problems.push(row?);
         }
         Ok(problems)
+    }
+
+    /// Claims the right to run an execution for `lease` (`gale run`, `gale
+    /// resume`): granted when nobody holds it, when `runner` already does, or
+    /// when the holder's lease expired (its process died); with `force`, always.
+    /// Returns the current holder when refused. The runner keeps it with
+    /// [`Transaction::renew_claim`] and gives it up with
+    /// [`release_claim`](Self::release_claim).
+    pub fn claim(
+        &mut self,
+        execution_id: &str,
+        runner: &str,
+        lease: Duration,
+        force: bool,
+    ) -> Result<Claim> {
+        let now = now_millis();
+        let expires_at = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let held = self
+            .transaction(|tx| sql::claim(&tx.tx, execution_id, runner, now, expires_at, force))?;
+        Ok(match held {
+            None => Claim::Granted { expires_at },
+            Some(lease) => Claim::HeldBy(lease),
+        })
+    }
+
+    /// Gives up `runner`'s lease on the execution; false when it did not hold it.
+    pub fn release_claim(&mut self, execution_id: &str, runner: &str) -> Result<bool> {
+        self.transaction(|tx| sql::release(&tx.tx, execution_id, runner))
+    }
+
+    /// The lease on the execution, if any, expired or not (compare
+    /// `expires_at` with [`now_millis`]): a CLI posts commands when a live
+    /// runner holds it and acts on the store itself otherwise.
+    pub fn lease(&self, execution_id: &str) -> Result<Option<Lease>> {
+        sql::lease(&self.conn, execution_id)
     }
 
     /// Sets only an execution's state part, in its own transaction; false when

@@ -38,11 +38,9 @@ impl Creation {
 /// closure given to [`Store::transaction`](crate::Store::transaction) returns `Ok`.
 pub struct Transaction<'s> {
     pub(crate) tx: rusqlite::Transaction<'s>,
-    /// The store's last-event-seq cache, from before this transaction.
-    pub(crate) event_seqs: &'s HashMap<String, i64>,
-    /// Last event seqs written by this transaction; merged into the store's
-    /// cache only once the commit succeeded.
-    pub(crate) new_event_seqs: HashMap<String, i64>,
+    /// The store's cache of each execution's last event `seq`, including this
+    /// transaction's appends; handed back to the store only on commit.
+    pub(crate) event_seqs: HashMap<String, i64>,
 }
 
 impl Transaction<'_> {
@@ -118,20 +116,16 @@ impl Transaction<'_> {
         kind: &str,
         payload: &Value,
     ) -> Result<i64> {
-        let last = match self
-            .new_event_seqs
-            .get(execution_id)
-            .or_else(|| self.event_seqs.get(execution_id))
-        {
+        let last = match self.event_seqs.get(execution_id) {
             Some(&seq) => seq,
             None => sql::last_event_seq(&self.tx, execution_id)?,
         };
         let seq = last + 1;
         sql::insert_event(&self.tx, execution_id, seq, at, kind, payload)?;
-        match self.new_event_seqs.get_mut(execution_id) {
+        match self.event_seqs.get_mut(execution_id) {
             Some(slot) => *slot = seq,
             None => {
-                self.new_event_seqs.insert(execution_id.to_owned(), seq);
+                self.event_seqs.insert(execution_id.to_owned(), seq);
             }
         }
         Ok(seq)
@@ -155,6 +149,19 @@ impl Transaction<'_> {
         sql::take_commands(&self.tx, execution_id)
     }
 
+    /// Extends `runner`'s lease on the execution to `expires_at`; false when
+    /// the runner no longer holds it (another process took it over after it
+    /// expired): the caller must then stop running the execution. Cheap enough
+    /// to ride along with every batch.
+    pub fn renew_claim(
+        &self,
+        execution_id: &str,
+        runner: &str,
+        expires_at: Millis,
+    ) -> Result<bool> {
+        sql::renew(&self.tx, execution_id, runner, expires_at)
+    }
+
     /// Reads an execution (sees this transaction's own writes).
     pub fn get_execution(&self, id: &str) -> Result<Option<ExecutionRecord>> {
         sql::get_execution(&self.tx, id)
@@ -171,6 +178,19 @@ impl Transaction<'_> {
 pub enum BatchOp {
     /// [`Transaction::upsert_execution`].
     Execution(ExecutionRecord),
+    /// [`Transaction::set_execution_state`].
+    ExecutionState {
+        /// The execution.
+        id: String,
+        /// The new state.
+        state: State,
+        /// Its message.
+        state_info: Option<String>,
+        /// The output, once completed.
+        output: Option<Value>,
+        /// When it changed.
+        updated_at: Millis,
+    },
     /// [`Transaction::upsert_task`].
     Task(TaskExecutionRecord),
     /// [`Transaction::upsert_action`].
@@ -199,6 +219,7 @@ pub enum BatchOp {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Execution(String),
+    ExecutionState(String),
     Task(String),
     Action(String),
     Snapshot(String),
@@ -243,6 +264,38 @@ impl Batch {
         self.put(
             Key::Execution(execution.id.clone()),
             BatchOp::Execution(execution),
+        );
+    }
+
+    /// Records a state change of an execution without rewriting the whole
+    /// record. When the batch already upserts that execution, the change is
+    /// folded into that upsert instead.
+    pub fn set_execution_state(
+        &mut self,
+        id: &str,
+        state: State,
+        state_info: Option<String>,
+        output: Option<Value>,
+        updated_at: Millis,
+    ) {
+        if let Some(&i) = self.index.get(&Key::Execution(id.to_owned()))
+            && let Some(BatchOp::Execution(e)) = self.ops.get_mut(i)
+        {
+            e.state = state;
+            e.state_info = state_info;
+            e.output = output;
+            e.updated_at = updated_at;
+            return;
+        }
+        self.put(
+            Key::ExecutionState(id.to_owned()),
+            BatchOp::ExecutionState {
+                id: id.to_owned(),
+                state,
+                state_info,
+                output,
+                updated_at,
+            },
         );
     }
 
@@ -306,6 +359,21 @@ impl Batch {
         for op in &self.ops {
             match op {
                 BatchOp::Execution(e) => tx.upsert_execution(e)?,
+                BatchOp::ExecutionState {
+                    id,
+                    state,
+                    state_info,
+                    output,
+                    updated_at,
+                } => {
+                    tx.set_execution_state(
+                        id,
+                        *state,
+                        state_info.as_deref(),
+                        output.as_ref(),
+                        *updated_at,
+                    )?;
+                }
                 BatchOp::Task(t) => tx.upsert_task(t)?,
                 BatchOp::Action(a) => tx.upsert_action(a)?,
                 BatchOp::Event {

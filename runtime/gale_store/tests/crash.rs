@@ -48,8 +48,12 @@ fn child_process_writer() {
             .transaction(|tx| {
                 for i in 0..TASKS_PER_BATCH {
                     let seq = (batch - 1) * TASKS_PER_BATCH + i;
-                    let mut task =
-                        TaskExecutionRecord::new(format!("t{seq}"), EXECUTION, format!("task{i}"), seq);
+                    let mut task = TaskExecutionRecord::new(
+                        format!("t{seq}"),
+                        EXECUTION,
+                        format!("task{i}"),
+                        seq,
+                    );
                     task.state = State::Running;
                     tx.upsert_task(&task)?;
                     let mut action = ActionExecutionRecord::new(
@@ -106,6 +110,25 @@ impl Rng {
     }
 }
 
+/// The next complete `committed <n>` line of the writer, skipping the test
+/// harness's own lines; `None` at the end of its output.
+fn next_report(out: &mut impl BufRead) -> Option<i64> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        // A line cut by the kill has no newline: ignore it.
+        if let Some(n) = line
+            .strip_suffix('\n')
+            .and_then(|l| l.strip_prefix("committed "))
+        {
+            return n.parse().ok();
+        }
+    }
+}
+
 /// Checks the database after a kill; returns the last committed batch.
 fn verify(path: &Path, reported: i64) -> i64 {
     let store = Store::open(path).expect("the killed writer's database opens");
@@ -117,9 +140,18 @@ fn verify(path: &Path, reported: i64) -> i64 {
     };
     let last = batch_of_snapshot(&snapshot);
     assert_eq!(snapshot.len(), 6000);
-    assert!(snapshot[8..].iter().all(|&b| b == (last % 251) as u8), "torn snapshot");
-    assert!(last >= reported, "batch {reported} was reported committed but is lost (last {last})");
-    assert!(last <= reported + 1, "batch {last} appeared out of nowhere (reported {reported})");
+    assert!(
+        snapshot[8..].iter().all(|&b| b == (last % 251) as u8),
+        "torn snapshot"
+    );
+    assert!(
+        last >= reported,
+        "batch {reported} was reported committed but is lost (last {last})"
+    );
+    assert!(
+        last <= reported + 1,
+        "batch {last} appeared out of nowhere (reported {reported})"
+    );
     let execution = store.get_execution(EXECUTION).unwrap().unwrap();
     assert_eq!(execution.state_info, Some(format!("batch {last}")));
     assert_eq!(execution.updated_at, last);
@@ -175,43 +207,47 @@ fn killed_writers_never_lose_or_tear_a_batch() {
     let mut kills_mid_run = 0;
     for round in 0..KILLS {
         let mut child = Process::new(&exe)
-            .args(["--exact", "child_process_writer", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "child_process_writer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
         // Most rounds wait for the first commit, then kill at a random moment;
         // every fifth round kills at a random moment of start-up (open, migrate).
-        let mut lines = BufReader::new(stdout).lines();
         let mut reported = last;
         if round % 5 != 4 {
-            for line in lines.by_ref() {
-                if let Some(n) = line.unwrap().strip_prefix("committed ") {
-                    reported = n.parse().unwrap();
-                    break;
-                }
+            if let Some(n) = next_report(&mut stdout) {
+                reported = n;
             }
             kills_mid_run += 1;
         }
         std::thread::sleep(Duration::from_micros(rng.next() % 25_000));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        for line in lines {
-            let Ok(line) = line else { break };
-            if let Some(n) = line.strip_prefix("committed ") {
-                reported = n.parse().unwrap();
-            }
+        while let Some(n) = next_report(&mut stdout) {
+            reported = n;
         }
         let now = verify(&path, reported);
-        assert!(now >= last, "round {round}: went back from batch {last} to {now}");
+        assert!(
+            now >= last,
+            "round {round}: went back from batch {last} to {now}"
+        );
         last = now;
     }
     println!(
         "{KILLS} kills ({kills_mid_run} mid-run), {last} batches committed, {:?}",
         started.elapsed()
     );
-    assert!(last >= i64::from(kills_mid_run), "the writer made too little progress to test anything");
+    assert!(
+        last >= i64::from(kills_mid_run),
+        "the writer made too little progress to test anything"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,18 +4,36 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use gale_store::{
-    ActionExecutionRecord, Batch, BatchOp, Command, Creation, ExecutionFilter, ExecutionRecord,
-    State, Store, TaskExecutionRecord, WithItemsProgress,
+    ActionExecutionRecord, Batch, BatchOp, Claim, Command, Creation, ExecutionFilter,
+    ExecutionRecord, State, Store, TaskExecutionRecord, WithItemsProgress, now_millis,
 };
 use serde_json::json;
 
-/// A fresh database path under Cargo's per-target temporary directory.
-fn temp_db(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("gale-store-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir.join("nested").join("gale.db")
+/// A fresh database file under Cargo's per-target temporary directory, removed
+/// with its directory when dropped.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new(name: &str) -> Self {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("gale-store-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempDb(dir)
+    }
+
+    /// The database path, in a directory `Store::open` has to create.
+    fn path(&self) -> PathBuf {
+        self.0.join("nested").join("gale.db")
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn execution(id: &str, workflow: &str, state: State, created_at: i64) -> ExecutionRecord {
@@ -45,7 +63,8 @@ fn task(id: &str, execution_id: &str, name: &str, seq: i64, state: State) -> Tas
 
 #[test]
 fn records_round_trip_exactly() {
-    let path = temp_db("round-trip");
+    let dir = TempDb::new("round-trip");
+    let path = dir.path();
     let mut store = Store::open(&path).unwrap();
     assert!(path.exists(), "open creates the file and its directories");
     let e = ExecutionRecord {
@@ -98,7 +117,10 @@ fn records_round_trip_exactly() {
     let store = Store::open(&path).unwrap();
     assert_eq!(store.get_execution("e1").unwrap(), Some(e.clone()));
     // JSON null output is kept apart from "no output".
-    assert_eq!(store.get_execution("e1").unwrap().unwrap().output, Some(json!(null)));
+    assert_eq!(
+        store.get_execution("e1").unwrap().unwrap().output,
+        Some(json!(null))
+    );
     assert_eq!(store.get_task("t1").unwrap(), Some(t.clone()));
     assert_eq!(store.tasks("e1").unwrap(), vec![t]);
     assert_eq!(store.get_action("a1").unwrap(), Some(a.clone()));
@@ -114,7 +136,10 @@ fn creation_by_id_is_idempotent() {
         input: json!({"n": 1}),
         ..execution("e1", "wf", State::Running, 1)
     };
-    assert_eq!(store.create_execution_if_absent(&first).unwrap(), Creation::Created);
+    assert_eq!(
+        store.create_execution_if_absent(&first).unwrap(),
+        Creation::Created
+    );
     let second = ExecutionRecord {
         input: json!({"n": 2}),
         ..execution("e1", "other", State::Idle, 2)
@@ -148,7 +173,10 @@ fn listing_filters_and_orders_newest_first() {
             .map(|e| e.id)
             .collect()
     };
-    assert_eq!(ids(ExecutionFilter::default()), ["e4", "e3", "s1", "e2", "e1"]);
+    assert_eq!(
+        ids(ExecutionFilter::default()),
+        ["e4", "e3", "s1", "e2", "e1"]
+    );
     assert_eq!(
         ids(ExecutionFilter {
             top_level_only: true,
@@ -194,7 +222,12 @@ fn tasks_come_in_start_order_and_updates_replace() {
             tx.upsert_task(&task("t2", "e", "b", 1, State::Error))
         })
         .unwrap();
-    let names: Vec<_> = store.tasks("e").unwrap().into_iter().map(|t| t.name).collect();
+    let names: Vec<_> = store
+        .tasks("e")
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert_eq!(store.get_task("t2").unwrap().unwrap().state, State::Error);
     let unfinished: Vec<_> = store
@@ -269,7 +302,8 @@ fn events_get_gapless_sequence_numbers() {
 
 #[test]
 fn event_numbering_survives_rollbacks_and_a_second_writer() {
-    let path = temp_db("event-seq");
+    let dir = TempDb::new("event-seq");
+    let path = dir.path();
     let mut a = Store::open(&path).unwrap();
     a.upsert_execution(&execution("e", "wf", State::Running, 1))
         .unwrap();
@@ -281,13 +315,28 @@ fn event_numbering_survives_rollbacks_and_a_second_writer() {
         tx.upsert_task(&task("t", "missing", "x", 0, State::Idle))
     });
     assert!(failed.is_err());
-    assert_eq!(a.transaction(|tx| tx.append_event("e", "two", &json!(2))).unwrap(), 2);
+    assert_eq!(
+        a.transaction(|tx| tx.append_event("e", "two", &json!(2)))
+            .unwrap(),
+        2
+    );
     // Another handle appends behind `a`'s back: `a` fails instead of writing a
     // duplicate, then recovers from the database.
     let mut b = Store::open(&path).unwrap();
-    assert_eq!(b.transaction(|tx| tx.append_event("e", "three", &json!(3))).unwrap(), 3);
-    assert!(a.transaction(|tx| tx.append_event("e", "clash", &json!(0))).is_err());
-    assert_eq!(a.transaction(|tx| tx.append_event("e", "four", &json!(4))).unwrap(), 4);
+    assert_eq!(
+        b.transaction(|tx| tx.append_event("e", "three", &json!(3)))
+            .unwrap(),
+        3
+    );
+    assert!(
+        a.transaction(|tx| tx.append_event("e", "clash", &json!(0)))
+            .is_err()
+    );
+    assert_eq!(
+        a.transaction(|tx| tx.append_event("e", "four", &json!(4)))
+            .unwrap(),
+        4
+    );
     let kinds: Vec<_> = a
         .events("e", 0, None)
         .unwrap()
@@ -322,8 +371,14 @@ fn a_batch_coalesces_writes_to_the_same_record() {
     batch.upsert_action(a.clone());
     t.state = State::Success;
     batch.upsert_task(t.clone());
-    e.state = State::Success;
+    e.state = State::Paused;
     batch.upsert_execution(e.clone());
+    // Folded into the upsert above.
+    batch.set_execution_state("e", State::Success, Some("ok".into()), Some(json!(1)), 9);
+    e.state = State::Success;
+    e.state_info = Some("ok".into());
+    e.output = Some(json!(1));
+    e.updated_at = 9;
     batch.save_snapshot("e", vec![1]);
     batch.save_snapshot("e", vec![2]);
     assert_eq!(batch.len(), 4, "{:?}", batch.ops());
@@ -337,6 +392,22 @@ fn a_batch_coalesces_writes_to_the_same_record() {
     batch.clear();
     assert!(batch.is_empty());
     store.commit(&batch).unwrap();
+
+    // Without an upsert in the batch, a state change is its own cheap write.
+    batch.set_execution_state("e", State::Running, None, None, 10);
+    batch.set_execution_state("e", State::Error, Some("boom".into()), None, 11);
+    assert_eq!(batch.len(), 1);
+    store.commit(&batch).unwrap();
+    let got = store.get_execution("e").unwrap().unwrap();
+    assert_eq!(
+        (
+            got.state,
+            got.state_info.as_deref(),
+            got.output,
+            got.updated_at
+        ),
+        (State::Error, Some("boom"), None, 11)
+    );
 }
 
 #[test]
@@ -371,7 +442,10 @@ fn resume_sees_unfinished_work_only() {
         .map(|a| (a.id.as_str(), a.safe_rerun))
         .collect();
     assert_eq!(in_flight, [("a2", true), ("a3", false)]);
-    assert_eq!(store.find_in_flight_actions("e").unwrap(), point.in_flight_actions);
+    assert_eq!(
+        store.find_in_flight_actions("e").unwrap(),
+        point.in_flight_actions
+    );
     assert!(store.load_for_resume("missing").unwrap().is_none());
 }
 
@@ -408,7 +482,11 @@ fn execution_tree_and_why_walk_nested_workflows() {
 
     let tree = store.execution_tree("root").unwrap().unwrap();
     assert_eq!(tree.execution.id, "root");
-    let kids: Vec<_> = tree.children.iter().map(|c| c.execution.id.as_str()).collect();
+    let kids: Vec<_> = tree
+        .children
+        .iter()
+        .map(|c| c.execution.id.as_str())
+        .collect();
     assert_eq!(kids, ["sub", "sub-ok"]);
     assert_eq!(tree.children[0].children[0].execution.id, "deep");
     assert!(tree.children[0].children[0].children.is_empty());
@@ -450,7 +528,8 @@ fn execution_tree_and_why_walk_nested_workflows() {
 
 #[test]
 fn commands_cross_between_two_handles_on_one_file() {
-    let path = temp_db("commands");
+    let dir = TempDb::new("commands");
+    let path = dir.path();
     let mut runner = Store::open(&path).unwrap();
     runner
         .upsert_execution(&execution("e", "wf", State::Running, 1))
@@ -467,7 +546,11 @@ fn commands_cross_between_two_handles_on_one_file() {
         "commands need an existing execution"
     );
 
-    assert_ne!(runner.data_version().unwrap(), version, "the runner sees a change");
+    assert_ne!(
+        runner.data_version().unwrap(),
+        version,
+        "the runner sees a change"
+    );
     assert_eq!(runner.pending_commands("e").unwrap().len(), 2);
     let taken = runner
         .transaction(|tx| {
@@ -482,7 +565,10 @@ fn commands_cross_between_two_handles_on_one_file() {
         [Command::Pause, Command::cancel(Some("user".into()))]
     );
     assert!(runner.take_commands("e").unwrap().is_empty());
-    assert_eq!(cli.get_execution("e").unwrap().unwrap().state, State::Paused);
+    assert_eq!(
+        cli.get_execution("e").unwrap().unwrap().state,
+        State::Paused
+    );
 }
 
 #[test]
@@ -503,5 +589,118 @@ fn set_execution_state_touches_only_the_state() {
     assert_eq!(got.state_info.as_deref(), Some("done"));
     assert_eq!(got.output, Some(json!({"out": 2})));
     assert_eq!(got.input, json!({"x": 1}));
-    assert!(!store.set_execution_state("zz", State::Error, None, None).unwrap());
+    assert!(
+        !store
+            .set_execution_state("zz", State::Error, None, None)
+            .unwrap()
+    );
+}
+
+#[test]
+fn one_runner_at_a_time_holds_an_execution() {
+    let dir = TempDb::new("leases");
+    let path = dir.path();
+    let mut first = Store::open(&path).unwrap();
+    first
+        .upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    let mut second = Store::open(&path).unwrap();
+    let long = Duration::from_secs(60);
+
+    let granted = first.claim("e", "runner-1", long, false).unwrap();
+    assert!(matches!(granted, Claim::Granted { expires_at } if expires_at > now_millis()));
+    // The holder may claim again (extends it); another runner is refused.
+    assert!(matches!(
+        first.claim("e", "runner-1", long, false).unwrap(),
+        Claim::Granted { .. }
+    ));
+    match second.claim("e", "runner-2", long, false).unwrap() {
+        Claim::HeldBy(lease) => assert_eq!(lease.runner, "runner-1"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // Renewal rides along with a batch.
+    let far = now_millis() + 120_000;
+    assert!(
+        first
+            .transaction(|tx| tx.renew_claim("e", "runner-1", far))
+            .unwrap()
+    );
+    assert_eq!(second.lease("e").unwrap().unwrap().expires_at, far);
+    assert!(
+        !second
+            .transaction(|tx| tx.renew_claim("e", "runner-2", far))
+            .unwrap()
+    );
+
+    // `--force` takes it over; the old holder learns it lost it at its next renewal.
+    assert!(matches!(
+        second.claim("e", "runner-2", long, true).unwrap(),
+        Claim::Granted { .. }
+    ));
+    assert!(
+        !first
+            .transaction(|tx| tx.renew_claim("e", "runner-1", far))
+            .unwrap()
+    );
+    assert!(!first.release_claim("e", "runner-1").unwrap());
+    assert!(second.release_claim("e", "runner-2").unwrap());
+    assert_eq!(second.lease("e").unwrap(), None);
+
+    // An expired lease (its process died) is taken over without force.
+    assert!(matches!(
+        first.claim("e", "runner-1", Duration::ZERO, false).unwrap(),
+        Claim::Granted { .. }
+    ));
+    std::thread::sleep(Duration::from_millis(2));
+    assert!(matches!(
+        second.claim("e", "runner-2", long, false).unwrap(),
+        Claim::Granted { .. }
+    ));
+    assert!(
+        first.claim("missing", "runner-1", long, false).is_err(),
+        "unknown execution"
+    );
+}
+
+#[test]
+fn runner_ids_name_the_process_and_differ() {
+    let a = gale_store::runner_id();
+    let b = gale_store::runner_id();
+    assert_ne!(a, b);
+    assert!(a.starts_with(&format!("{}@", std::process::id())), "{a}");
+}
+
+#[test]
+fn a_store_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Store>();
+    assert_send::<Batch>();
+}
+
+#[test]
+fn concurrent_opens_of_a_new_file_migrate_it_once() {
+    let dir = TempDb::new("concurrent-open");
+    let path = dir.path();
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path)?;
+                store.upsert_execution(&execution(&format!("e{i}"), "wf", State::Running, i))?;
+                store.schema_version()
+            })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.join().unwrap().unwrap(), gale_store::SCHEMA_VERSION);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store
+            .list_executions(&ExecutionFilter::default())
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(store.integrity_check().unwrap().is_empty());
 }
