@@ -113,6 +113,7 @@ fn run(input: Json) -> ActionOutcome {
         task_name: "mail".into(),
         action_execution_id: "ae-7".into(),
         timeout: Some(Duration::from_secs(5)),
+        item_index: None,
         cancel: CancelFlag::new(),
     })
 }
@@ -191,8 +192,14 @@ fn html_body_is_multipart_alternative() {
         s.data
     );
     assert!(s.data.contains("Subject: =?utf-8?q?=3CNo_subject=3E?=\r\n"));
-    assert!(s.data.contains("Content-Type: text/html; charset=\"utf-8\""));
-    assert!(s.data.contains("PE5vIGJvZHk+\r\n"), "plain part is '<No body>'");
+    assert!(
+        s.data
+            .contains("Content-Type: text/html; charset=\"utf-8\"")
+    );
+    assert!(
+        s.data.contains("PE5vIGJvZHk+\r\n"),
+        "plain part is '<No body>'"
+    );
     assert!(s.data.contains("PHA+aGk8L3A+\r\n"));
 }
 
@@ -236,9 +243,8 @@ fn smtp_failures_are_wrapped() {
         "smtp_server": format!("127.0.0.1:{closed}"),
     }));
     assert!(
-        error_text(&refused_conn).ends_with(
-            "msg='Failed to send an email message: [Errno 111] Connection refused']"
-        ),
+        error_text(&refused_conn)
+            .ends_with("msg='Failed to send an email message: [Errno 111] Connection refused']"),
         "{refused_conn:?}"
     );
     let port = run(json!({
@@ -264,8 +270,7 @@ fn string_recipients_fail_like_python() {
         "{outcome:?}"
     );
     assert!(
-        error_text(&outcome)
-            .ends_with("msg='can only concatenate list (not \"str\") to list']"),
+        error_text(&outcome).ends_with("msg='can only concatenate list (not \"str\") to list']"),
         "{outcome:?}"
     );
 }

@@ -87,7 +87,10 @@ fn handle(stream: TcpStream, log: &Mutex<Vec<Received>>) -> std::io::Result<()> 
         ),
         "/text" => (
             "200 OK",
-            vec!["Content-Type: text/plain".into(), "Set-Cookie: sid=abc; Path=/".into()],
+            vec![
+                "Content-Type: text/plain".into(),
+                "Set-Cookie: sid=abc; Path=/".into(),
+            ],
             b"caf\xe9".to_vec(),
         ),
         "/notfound" => (
@@ -151,6 +154,7 @@ fn request(action: &str, input: Json) -> ActionRequest {
         task_name: "call".into(),
         action_execution_id: "action-ex-1".into(),
         timeout: None,
+        item_index: None,
         cancel: CancelFlag::new(),
     }
 }
@@ -179,7 +183,11 @@ fn error_text(outcome: &ActionOutcome) -> &str {
 #[test]
 fn get_json_result_shape() {
     let (base, _) = start_server();
-    let outcome = run(&registry(), "std.http", json!({"url": format!("{base}/json")}));
+    let outcome = run(
+        &registry(),
+        "std.http",
+        json!({"url": format!("{base}/json")}),
+    );
     assert!(matches!(outcome, ActionOutcome::Success(_)), "{outcome:?}");
     let m = mapping(&outcome);
     let keys: Vec<&str> = m.keys().map(String::as_str).collect();
@@ -197,7 +205,11 @@ fn get_json_result_shape() {
 #[test]
 fn text_latin1_and_cookies() {
     let (base, _) = start_server();
-    let outcome = run(&registry(), "std.http", json!({"url": format!("{base}/text")}));
+    let outcome = run(
+        &registry(),
+        "std.http",
+        json!({"url": format!("{base}/text")}),
+    );
     let m = mapping(&outcome);
     assert_eq!(m["content"], json!("café"));
     assert_eq!(m["encoding"], json!("ISO-8859-1"));
@@ -251,13 +263,21 @@ fn mapping_body_is_json_text_without_content_type() {
         .lock()
         .map(|l| l.last().cloned().unwrap_or_default())
         .unwrap_or_default();
-    assert!(!got.headers.contains_key("content-type"), "{:?}", got.headers);
+    assert!(
+        !got.headers.contains_key("content-type"),
+        "{:?}",
+        got.headers
+    );
 }
 
 #[test]
 fn error_status_is_error_with_same_mapping() {
     let (base, _) = start_server();
-    let outcome = run(&registry(), "std.http", json!({"url": format!("{base}/notfound")}));
+    let outcome = run(
+        &registry(),
+        "std.http",
+        json!({"url": format!("{base}/notfound")}),
+    );
     assert!(matches!(outcome, ActionOutcome::Error(_)), "{outcome:?}");
     let m = mapping(&outcome);
     assert_eq!(m["status"], json!(404));
@@ -271,7 +291,10 @@ fn redirects_only_when_allowed() {
     let r = registry();
     let not_followed = run(&r, "std.http", json!({"url": format!("{base}/redirect")}));
     assert_eq!(mapping(&not_followed)["status"], json!(302));
-    assert!(matches!(not_followed, ActionOutcome::Success(_)), "302 is in 200…306");
+    assert!(
+        matches!(not_followed, ActionOutcome::Success(_)),
+        "302 is in 200…306"
+    );
     let followed = run(
         &r,
         "std.http",
@@ -295,15 +318,26 @@ fn size_limit_timeout_and_transport_errors() {
         "{huge:?}"
     );
     let start = Instant::now();
-    let slow = run(&r, "std.http", json!({"url": format!("{base}/slow"), "timeout": 0.3}));
-    assert!(error_text(&slow).contains("msg='Failed to send HTTP request: "), "{slow:?}");
+    let slow = run(
+        &r,
+        "std.http",
+        json!({"url": format!("{base}/slow"), "timeout": 0.3}),
+    );
+    assert!(
+        error_text(&slow).contains("msg='Failed to send HTTP request: "),
+        "{slow:?}"
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
     // A port nobody listens on.
     let closed = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(9);
-    let refused = run(&r, "std.http", json!({"url": format!("http://127.0.0.1:{closed}/")}));
+    let refused = run(
+        &r,
+        "std.http",
+        json!({"url": format!("http://127.0.0.1:{closed}/")}),
+    );
     assert!(
         error_text(&refused).starts_with(
             "The action raised an exception [action=<mistral.actions.std_actions.HTTPAction object at 0x"
@@ -355,17 +389,25 @@ fn default_egress_policy_blocks_loopback() {
         "{outcome:?}"
     );
     let scheme = run(&r, "std.http", json!({"url": "file:///etc/passwd"}));
-    assert!(error_text(&scheme).ends_with(
-        "msg='URL scheme 'file' is not allowed (only http and https are).']"
-    ));
-    assert!(log.lock().map(|l| l.is_empty()).unwrap_or(false), "nothing was sent");
+    assert!(
+        error_text(&scheme)
+            .ends_with("msg='URL scheme 'file' is not allowed (only http and https are).']")
+    );
+    assert!(
+        log.lock().map(|l| l.is_empty()).unwrap_or(false),
+        "nothing was sent"
+    );
 }
 
 #[test]
 fn mistral_http_sends_headers_and_stays_pending() {
     let (base, log) = start_server();
     let r = registry();
-    let ok = run(&r, "std.mistral_http", json!({"url": format!("{base}/echo")}));
+    let ok = run(
+        &r,
+        "std.mistral_http",
+        json!({"url": format!("{base}/echo")}),
+    );
     assert_eq!(ok, ActionOutcome::Pending);
     let got = log
         .lock()
@@ -377,7 +419,11 @@ fn mistral_http_sends_headers_and_stays_pending() {
         got.headers["mistral-callback-url"],
         "/v2/action_executions/action-ex-1"
     );
-    let failed = run(&r, "std.mistral_http", json!({"url": format!("{base}/notfound")}));
+    let failed = run(
+        &r,
+        "std.mistral_http",
+        json!({"url": format!("{base}/notfound")}),
+    );
     assert_eq!(mapping(&failed)["status"], json!(404));
     assert!(matches!(failed, ActionOutcome::Error(_)));
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use gale_engine::actions::plugin::{Plugin, plugin_specs_from_toml, register_plugins};
-use gale_engine::actions::{ActionOutcome, ActionRegistry, ActionRequest, CancelFlag, Action};
+use gale_engine::actions::{Action, ActionOutcome, ActionRegistry, ActionRequest, CancelFlag};
 use serde_json::{Value as Json, json};
 
 /// A fresh directory under the system temp dir (removed at the end of the test).
@@ -17,10 +17,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!(
-            "gale-plugin-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("gale-plugin-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {dir:?}: {e}"));
         TempDir(dir)
     }
@@ -68,6 +66,9 @@ timeout = 0.3
 [actions."acme.later"]
 command = ["sh", "-c", "cat >/dev/null; echo '{\"pending\": true}'"]
 
+[actions."acme.leaky"]
+command = ["./leaky.sh"]
+
 [actions."acme.missing"]
 command = ["./does-not-exist"]
 "#;
@@ -75,14 +76,28 @@ command = ["./does-not-exist"]
 fn setup() -> (TempDir, ActionRegistry) {
     let dir = TempDir::new("t");
     // Echo the whole request back as the result (stdin is one JSON line).
-    dir.script("echo.sh", r#"read -r line; printf '{"result": %s}\n' "$line""#);
+    dir.script(
+        "echo.sh",
+        r#"read -r line; printf '{"result": %s}\n' "$line""#,
+    );
     dir.script(
         "fail.sh",
         r#"cat >/dev/null; echo '{"error": {"code": 42, "why": "nope"}}'"#,
     );
-    dir.script("crash.sh", "cat >/dev/null; echo 'boom: disk full' >&2; exit 3");
+    dir.script(
+        "crash.sh",
+        "cat >/dev/null; echo 'boom: disk full' >&2; exit 3",
+    );
     dir.script("garbage.sh", "cat >/dev/null; echo 'not json'");
-    dir.script("slow.sh", "cat >/dev/null; sleep 30; echo '{\"result\": 1}'");
+    // Leaves a background process holding stdout open after answering.
+    dir.script(
+        "leaky.sh",
+        r#"cat >/dev/null; sleep 30 & echo '{"result": "done"}'"#,
+    );
+    dir.script(
+        "slow.sh",
+        "cat >/dev/null; sleep 30; echo '{\"result\": 1}'",
+    );
     let specs = plugin_specs_from_toml(GALE_TOML, Some(dir.path()))
         .unwrap_or_else(|e| panic!("gale.toml: {e}"));
     let mut registry = ActionRegistry::new();
@@ -98,6 +113,7 @@ fn request(action: &str, input: Json) -> ActionRequest {
         task_name: "deploy".into(),
         action_execution_id: "ae-9".into(),
         timeout: None,
+        item_index: None,
         cancel: CancelFlag::new(),
     }
 }
@@ -127,6 +143,7 @@ fn protocol_round_trip() {
             "execution_id": "wf-9",
             "task": "deploy",
             "action_execution_id": "ae-9",
+            "item_index": null,
             "timeout": null,
         }))
     );
@@ -134,14 +151,21 @@ fn protocol_round_trip() {
         run(&registry, "acme.fail", json!({"anything": 1})),
         ActionOutcome::Error(json!({"code": 42, "why": "nope"}))
     );
-    assert_eq!(run(&registry, "acme.later", json!({})), ActionOutcome::Pending);
+    assert_eq!(
+        run(&registry, "acme.later", json!({})),
+        ActionOutcome::Pending
+    );
 }
 
 #[test]
 fn input_is_checked_against_declared_parameters() {
     let (_dir, registry) = setup();
     assert_eq!(
-        run(&registry, "acme.echo", json!({"greeting": "hi", "extra": 1})),
+        run(
+            &registry,
+            "acme.echo",
+            json!({"greeting": "hi", "extra": 1})
+        ),
         ActionOutcome::Error(json!(
             "Invalid input [name=acme.echo, missing=['name'], unexpected=['extra']]"
         ))
@@ -184,9 +208,10 @@ fn timeout_and_cancel_kill_the_process() {
     };
     let mut req = request("acme.slow", json!({}));
     req.timeout = Some(Duration::from_secs(20));
-    let spec = Plugin::new(
-        gale_engine::actions::plugin::PluginSpec::new("x.y", vec!["sleep".into(), "30".into()]),
-    );
+    let spec = Plugin::new(gale_engine::actions::plugin::PluginSpec::new(
+        "x.y",
+        vec!["sleep".into(), "30".into()],
+    ));
     let cancel = req.cancel.clone();
     let start = Instant::now();
     let worker = std::thread::spawn(move || spec.run(&req));
@@ -196,4 +221,19 @@ fn timeout_and_cancel_kill_the_process() {
     assert!(matches!(outcome, ActionOutcome::Error(_)), "{outcome:?}");
     assert!(start.elapsed() < Duration::from_secs(3));
     drop(action);
+}
+
+#[test]
+fn leftover_background_process_does_not_hang() {
+    let (_dir, registry) = setup();
+    let start = Instant::now();
+    assert_eq!(
+        run(&registry, "acme.leaky", json!({})),
+        ActionOutcome::Success(json!("done"))
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

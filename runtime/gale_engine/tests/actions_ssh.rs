@@ -26,7 +26,8 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!("gale-ssh-{tag}-{}-{nanos}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("gale-ssh-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("mkdir {dir:?}: {e}"));
         TempDir(dir)
     }
@@ -60,6 +61,7 @@ fn run(registry: &ActionRegistry, action: &str, input: Json) -> ActionOutcome {
         task_name: "remote".into(),
         action_execution_id: "ae-3".into(),
         timeout: Some(Duration::from_secs(10)),
+        item_index: None,
         cancel: CancelFlag::new(),
     })
 }
@@ -108,7 +110,11 @@ fn results_and_arguments_with_a_stand_in_client() {
     let dir = TempDir::new("fake");
     let r = registry(fake_ssh(&dir));
     assert_eq!(
-        run(&r, "std.ssh", json!({"cmd": "echo hi", "host": "h1", "username": "u"})),
+        run(
+            &r,
+            "std.ssh",
+            json!({"cmd": "echo hi", "host": "h1", "username": "u"})
+        ),
         ActionOutcome::Success(json!("hi\n"))
     );
     let args = std::fs::read_to_string(dir.path().join("args")).unwrap_or_default();
@@ -116,13 +122,29 @@ fn results_and_arguments_with_a_stand_in_client() {
     assert_eq!(
         args,
         [
-            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
-            "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30",
-            "-l", "u", "--", "h1", "echo hi",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=30",
+            "-l",
+            "u",
+            "--",
+            "h1",
+            "echo hi",
         ]
     );
     assert_eq!(
-        run(&r, "std.ssh", json!({"cmd": "echo hi", "host": ["a", "b"], "username": "u"})),
+        run(
+            &r,
+            "std.ssh",
+            json!({"cmd": "echo hi", "host": ["a", "b"], "username": "u"})
+        ),
         ActionOutcome::Success(json!(["hi\n", "hi\n"]))
     );
     assert_eq!(
@@ -134,7 +156,11 @@ fn results_and_arguments_with_a_stand_in_client() {
         ),
         ActionOutcome::Success(json!({"stdout": "out\n", "stderr": "err\n", "exit_code": 3}))
     );
-    let failed = run(&r, "std.ssh", json!({"cmd": "exit 1", "host": "h", "username": "u"}));
+    let failed = run(
+        &r,
+        "std.ssh",
+        json!({"cmd": "exit 1", "host": "h", "username": "u"}),
+    );
     assert!(
         error_text(&failed).ends_with("msg='Failed to execute ssh cmd 'exit 1' on ['h']']"),
         "{failed:?}"
@@ -146,7 +172,10 @@ fn results_and_arguments_with_a_stand_in_client() {
         json!({"cmd": "true", "host": "h", "username": "u", "private_key_filename": "id_test"}),
     );
     let args = std::fs::read_to_string(dir.path().join("args")).unwrap_or_default();
-    assert!(args.contains("/.ssh/id_test\n-o\nIdentitiesOnly=yes\n"), "{args}");
+    assert!(
+        args.contains("/.ssh/id_test\n-o\nIdentitiesOnly=yes\n"),
+        "{args}"
+    );
     // Proxied: the gateway hop is a ProxyCommand running `nc <host> 22` there.
     let proxied = run(
         &r,
@@ -174,7 +203,10 @@ fn clear_errors() {
         "std.ssh",
         json!({"cmd": "true", "host": "h", "username": "u", "password": "pw"}),
     );
-    assert!(error_text(&password).contains("password authentication"), "{password:?}");
+    assert!(
+        error_text(&password).contains("password authentication"),
+        "{password:?}"
+    );
     let dots = run(
         &r,
         "std.ssh",
@@ -189,14 +221,23 @@ fn clear_errors() {
         program: "/nonexistent/ssh".into(),
         ..SshConfig::default()
     });
-    let missing = run(&no_client, "std.ssh", json!({"cmd": "true", "host": "h", "username": "u"}));
-    assert!(error_text(&missing).contains("cannot run `/nonexistent/ssh`"), "{missing:?}");
+    let missing = run(
+        &no_client,
+        "std.ssh",
+        json!({"cmd": "true", "host": "h", "username": "u"}),
+    );
+    assert!(
+        error_text(&missing).contains("cannot run `/nonexistent/ssh`"),
+        "{missing:?}"
+    );
 }
 
 #[test]
 fn real_client_connection_failure() {
     if which("ssh").is_none() {
-        eprintln!("SKIPPED: real_client_connection_failure: no `ssh` client (install openssh-client)");
+        eprintln!(
+            "SKIPPED: real_client_connection_failure: no `ssh` client (install openssh-client)"
+        );
         return;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -209,9 +250,14 @@ fn real_client_connection_failure() {
         ..SshConfig::default()
     });
     let start = Instant::now();
-    let outcome = run(&r, "std.ssh", json!({"cmd": "echo hi", "host": "127.0.0.1", "username": "nobody"}));
+    let outcome = run(
+        &r,
+        "std.ssh",
+        json!({"cmd": "echo hi", "host": "127.0.0.1", "username": "nobody"}),
+    );
     assert!(
-        error_text(&outcome).ends_with("msg='Failed to execute ssh cmd 'echo hi' on ['127.0.0.1']']"),
+        error_text(&outcome)
+            .ends_with("msg='Failed to execute ssh cmd 'echo hi' on ['127.0.0.1']']"),
         "{outcome:?}"
     );
     assert!(start.elapsed() < Duration::from_secs(5));

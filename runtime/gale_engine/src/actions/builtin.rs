@@ -59,7 +59,9 @@ pub fn register_std(registry: &mut ActionRegistry, config: &StdActionsConfig) {
     registry.register("std.ssh", ssh);
     let ssh_proxied = Arc::new(super::ssh::Ssh::new(config.ssh.clone(), true));
     registry.register("std.ssh_proxied", ssh_proxied);
-    let js = Arc::new(super::javascript::JavaScript::new(config.javascript.clone()));
+    let js = Arc::new(super::javascript::JavaScript::new(
+        config.javascript.clone(),
+    ));
     registry.register("std.javascript", js.clone());
     registry.register("std.js", js);
 }
@@ -300,6 +302,7 @@ mod tests {
             task_name: "t".into(),
             action_execution_id: "ae-1".into(),
             timeout: None,
+            item_index: None,
             cancel: CancelFlag::new(),
         }
     }

@@ -369,6 +369,7 @@ enum Conn {
     Plain(TcpStream),
     #[cfg(feature = "https")]
     Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    #[cfg_attr(not(feature = "https"), allow(dead_code))]
     Closed,
 }
 
@@ -406,6 +407,7 @@ impl Write for Conn {
 /// A minimal `smtplib.SMTP`.
 struct Smtp {
     conn: Conn,
+    #[cfg_attr(not(feature = "https"), allow(dead_code))]
     host: String,
     buffer: Vec<u8>,
     esmtp: bool,
@@ -668,6 +670,9 @@ impl Smtp {
 
     #[cfg(not(feature = "https"))]
     fn starttls(&mut self, _config: &EmailConfig) -> Result<(), String> {
+        if self.has_extn("starttls").is_none() {
+            return Err("STARTTLS extension not supported by server.".into());
+        }
         Err("STARTTLS needs Gale built with the `https` feature".into())
     }
 

@@ -88,7 +88,11 @@ struct Prepared {
     timeout: Option<Duration>,
     redirects: bool,
     proxy: Option<String>,
+    #[cfg_attr(not(feature = "https"), allow(dead_code))]
     verify: bool,
+    /// `verify` given as a path: the CA bundle (PEM) to trust instead of the defaults.
+    #[cfg_attr(not(feature = "https"), allow(dead_code))]
+    ca_bundle: Option<String>,
 }
 
 /// Why a request could not be prepared.
@@ -314,6 +318,10 @@ impl Http {
             _ => None,
         };
         let verify = scheme != "https" || !matches!(input.get("verify"), Json::Bool(false));
+        let ca_bundle = match input.get("verify") {
+            Json::String(path) if scheme == "https" => Some(path.clone()),
+            _ => None,
+        };
         if !headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
@@ -329,6 +337,7 @@ impl Http {
             redirects: python::truthy(input.get("allow_redirects")),
             proxy,
             verify,
+            ca_bundle,
         })
     }
 }
@@ -354,6 +363,28 @@ fn send(p: &Prepared, max_size: u64) -> Result<(u16, Json), String> {
         config = config.tls_config(
             ureq::tls::TlsConfig::builder()
                 .disable_verification(true)
+                .build(),
+        );
+    } else if let Some(path) = &p.ca_bundle {
+        // requests' wording for an unusable bundle.
+        let invalid = || {
+            fail(&format!(
+                "Could not find a suitable TLS CA certificate bundle, invalid path: {path}"
+            ))
+        };
+        let pem = std::fs::read(path).map_err(|_| invalid())?;
+        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(invalid());
+        }
+        config = config.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
                 .build(),
         );
     }
@@ -417,10 +448,10 @@ fn send(p: &Prepared, max_size: u64) -> Result<(u16, Json), String> {
     let mut cookies = Map::new();
     for (name, value) in response.headers() {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        if name == "set-cookie" {
-            if let Some((k, v)) = value.split(';').next().and_then(|c| c.split_once('=')) {
-                cookies.insert(k.trim().to_string(), Json::String(v.trim().to_string()));
-            }
+        if name == "set-cookie"
+            && let Some((k, v)) = value.split(';').next().and_then(|c| c.split_once('='))
+        {
+            cookies.insert(k.trim().to_string(), Json::String(v.trim().to_string()));
         }
         let key = canonical_header_name(name.as_str());
         match headers.get_mut(&key) {
@@ -468,10 +499,10 @@ fn encoding_from_content_type(content_type: &str) -> Option<String> {
     let mut parts = content_type.split(';');
     let mime = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
     for param in parts {
-        if let Some((k, v)) = param.split_once('=') {
-            if k.trim().eq_ignore_ascii_case("charset") {
-                return Some(v.trim().trim_matches(['\'', '"']).to_string());
-            }
+        if let Some((k, v)) = param.split_once('=')
+            && k.trim().eq_ignore_ascii_case("charset")
+        {
+            return Some(v.trim().trim_matches(['\'', '"']).to_string());
         }
     }
     if mime.contains("text") {

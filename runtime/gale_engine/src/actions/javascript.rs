@@ -89,7 +89,8 @@ impl Action for JavaScript {
             time_limit: limit,
             ..self.config.clone()
         };
-        let fail = |msg: &str| python::raised(request, &repr, &format!("JavaScriptAction failed: {msg}"));
+        let fail =
+            |msg: &str| python::raised(request, &repr, &format!("JavaScriptAction failed: {msg}"));
         match evaluate(&script, input.get("context"), &config, &request.cancel) {
             JsOutcome::Value(v) => ActionOutcome::Success(v),
             JsOutcome::Error(e) => fail(&e),
@@ -110,7 +111,12 @@ fn wrap(script: &str) -> String {
 #[cfg(feature = "javascript")]
 /// Runs `script` (a function body) with `context` as `$`, on a dedicated thread
 /// with its own QuickJS runtime.
-pub fn evaluate(script: &str, context: &Json, config: &JsConfig, cancel: &super::CancelFlag) -> JsOutcome {
+pub fn evaluate(
+    script: &str,
+    context: &Json,
+    config: &JsConfig,
+    cancel: &super::CancelFlag,
+) -> JsOutcome {
     let source = wrap(script);
     let context = context.to_string();
     let config = config.clone();
@@ -129,7 +135,12 @@ pub fn evaluate(script: &str, context: &Json, config: &JsConfig, cancel: &super:
 }
 
 #[cfg(feature = "javascript")]
-fn run_quickjs(source: &str, context: &str, config: &JsConfig, cancel: &super::CancelFlag) -> JsOutcome {
+fn run_quickjs(
+    source: &str,
+    context: &str,
+    config: &JsConfig,
+    cancel: &super::CancelFlag,
+) -> JsOutcome {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU8, Ordering};
     use std::time::Instant;
@@ -164,6 +175,7 @@ fn run_quickjs(source: &str, context: &str, config: &JsConfig, cancel: &super::C
         Ok(c) => c,
         Err(e) => return JsOutcome::Error(e.to_string()),
     };
+    let memory_limit = config.memory_limit;
     let outcome = ctx.with(|ctx| {
         let error_text = |ctx: &rquickjs::Ctx<'_>, e: rquickjs::Error| -> String {
             if matches!(e, rquickjs::Error::Exception) {
@@ -175,6 +187,12 @@ fn run_quickjs(source: &str, context: &str, config: &JsConfig, cancel: &super::C
                         Some(n) if !n.is_empty() => format!("{n}: {message}"),
                         _ => message,
                     };
+                }
+                if thrown.is_null() {
+                    // QuickJS throws `null` when it cannot even allocate the error.
+                    return format!(
+                        "InternalError: out of memory (limit {memory_limit} bytes), or the script threw null"
+                    );
                 }
                 return ctx
                     .json_stringify(thrown)
@@ -216,10 +234,16 @@ fn run_quickjs(source: &str, context: &str, config: &JsConfig, cancel: &super::C
 
 #[cfg(not(feature = "javascript"))]
 /// Without the `javascript` feature: always the "not available" error.
-pub fn evaluate(script: &str, _context: &Json, _config: &JsConfig, _cancel: &super::CancelFlag) -> JsOutcome {
+pub fn evaluate(
+    script: &str,
+    _context: &Json,
+    _config: &JsConfig,
+    _cancel: &super::CancelFlag,
+) -> JsOutcome {
     let _ = wrap(script);
     JsOutcome::Error(
-        "the JavaScript engine is not available: Gale was built without the `javascript` feature.".into(),
+        "the JavaScript engine is not available: Gale was built without the `javascript` feature."
+            .into(),
     )
 }
 
@@ -243,7 +267,10 @@ mod tests {
             eval("return {x: [1, 'two', null, true], y: $};", json!("ctx")),
             JsOutcome::Value(json!({"x": [1, "two", null, true], "y": "ctx"}))
         );
-        assert_eq!(eval("var x = 1;", json!(null)), JsOutcome::Value(Json::Null));
+        assert_eq!(
+            eval("var x = 1;", json!(null)),
+            JsOutcome::Value(Json::Null)
+        );
         assert_eq!(eval("return $;", json!(null)), JsOutcome::Value(Json::Null));
         assert_eq!(
             eval("return function() {};", json!(null)),
@@ -289,13 +316,27 @@ mod tests {
             &small,
             &CancelFlag::new(),
         );
-        assert!(matches!(&out, JsOutcome::Error(e) if e.contains("out of memory")), "{out:?}");
-        let deep = eval("function r(n) { return r(n + 1) + 1; } return r(0);", json!(null));
-        assert!(matches!(&deep, JsOutcome::Error(e) if e.contains("stack")), "{deep:?}");
+        assert!(
+            matches!(&out, JsOutcome::Error(e) if e.contains("out of memory")),
+            "{out:?}"
+        );
+        let deep = eval(
+            "function r(n) { return r(n + 1) + 1; } return r(0);",
+            json!(null),
+        );
+        assert!(
+            matches!(&deep, JsOutcome::Error(e) if e.contains("stack")),
+            "{deep:?}"
+        );
         let cancel = CancelFlag::new();
         cancel.cancel();
         assert_eq!(
-            evaluate("while (true) {}", &Json::Null, &JsConfig::default(), &cancel),
+            evaluate(
+                "while (true) {}",
+                &Json::Null,
+                &JsConfig::default(),
+                &cancel
+            ),
             JsOutcome::Cancelled
         );
     }

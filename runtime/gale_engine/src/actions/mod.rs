@@ -15,8 +15,16 @@
 //!   executor and becomes an error result anyway).
 //!
 //! The registry maps registered names (`std.echo`, `my.plugin`) to implementations.
+//!
+//! Implementations: [`builtin`] (the simple `std.*` actions and [`std_registry`]),
+//! [`http`] + [`egress`], [`email`], [`ssh`], [`javascript`], [`plugin`] (user
+//! executables), [`config`] (the action sections of `gale.toml`), [`completion`]
+//! (results posted for asynchronous actions), and [`python`]
+//! (Python conversions and Mistral's message templates). User docs: `docs/actions.md`.
 
 pub mod builtin;
+pub mod completion;
+pub mod config;
 pub mod egress;
 pub mod email;
 pub mod http;
@@ -26,6 +34,7 @@ pub mod python;
 pub mod ssh;
 
 pub use builtin::{StdActionsConfig, register_std, std_registry};
+pub use config::ActionsConfig;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,6 +76,9 @@ pub struct ActionRequest {
     pub execution_id: String,
     /// The task this action runs for.
     pub task_name: String,
+    /// The with-items iteration (item index) this action execution runs for;
+    /// `None` for a task without `with-items`.
+    pub item_index: Option<usize>,
     /// This action execution's id.
     pub action_execution_id: String,
     /// The task's `timeout` policy, if any (the engine also enforces it; actions that

@@ -25,7 +25,8 @@
 //!
 //! ```json
 //! {"action": "acme.deploy", "input": {"service": "web", "version": "latest", "dry_run": false},
-//!  "execution_id": "…", "task": "deploy", "action_execution_id": "…", "timeout": 300}
+//!  "execution_id": "…", "task": "deploy", "action_execution_id": "…",
+//!  "item_index": null, "timeout": 300}
 //! ```
 //!
 //! and reads one JSON object from its standard output:
@@ -43,7 +44,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value as Json, json};
@@ -379,10 +380,11 @@ impl Plugin {
     fn command(&self) -> Option<Command> {
         let (program, args) = self.spec.command.split_first()?;
         let mut path = PathBuf::from(program);
-        if let Some(base) = &self.spec.base_dir {
-            if path.is_relative() && program.contains('/') {
-                path = base.join(path);
-            }
+        if let Some(base) = &self.spec.base_dir
+            && path.is_relative()
+            && program.contains('/')
+        {
+            path = base.join(path);
         }
         let mut cmd = Command::new(path);
         cmd.args(args)
@@ -403,18 +405,35 @@ impl Plugin {
 
 /// Kills the child and, on Unix, its whole process group.
 fn kill(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: `kill` has no memory-safety preconditions; a negative pid
-            // addresses the process group created for this child.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-        }
-    }
+    kill_group(child.id());
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Sends SIGKILL to the process group `pid` (Unix; a no-op elsewhere).
+fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: `kill` has no memory-safety preconditions; a negative pid
+        // addresses the process group created for the plugin.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}
+
+/// What a pipe reader collected, waiting at most 2 s after the plugin exited
+/// (then the leftover process group is killed and the pipe closes).
+fn drain(rx: &mpsc::Receiver<Vec<u8>>, pid: u32) -> Vec<u8> {
+    match rx.recv_timeout(Duration::from_secs(2)) {
+        Ok(buf) => buf,
+        Err(_) => {
+            kill_group(pid);
+            rx.recv_timeout(Duration::from_secs(1)).unwrap_or_default()
+        }
+    }
 }
 
 /// The last `n` lines of `text`, trimmed.
@@ -443,6 +462,7 @@ impl Action for Plugin {
             "execution_id": request.execution_id,
             "task": request.task_name,
             "action_execution_id": request.action_execution_id,
+            "item_index": request.item_index,
             "timeout": timeout.map(|t| t.as_secs_f64()),
         });
         let Some(mut cmd) = self.command() else {
@@ -462,13 +482,15 @@ impl Action for Plugin {
             });
         }
         let reader = |pipe: Option<Box<dyn Read + Send>>| {
+            let (tx, rx) = mpsc::channel();
             std::thread::spawn(move || {
                 let mut buf = Vec::new();
                 if let Some(pipe) = pipe {
                     let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut buf);
                 }
-                buf
-            })
+                let _ = tx.send(buf);
+            });
+            rx
         };
         let stdout = reader(
             child
@@ -482,6 +504,7 @@ impl Action for Plugin {
                 .take()
                 .map(|p| Box::new(p) as Box<dyn Read + Send>),
         );
+        let pid = child.id();
         let start = Instant::now();
         let status = loop {
             match child.try_wait() {
@@ -496,22 +519,24 @@ impl Action for Plugin {
                 kill(&mut child);
                 return cancelled(request);
             }
-            if let Some(t) = timeout {
-                if start.elapsed() >= t {
-                    kill(&mut child);
-                    return self.fail(
-                        request,
-                        &format!(
-                            "Timeout after {} seconds",
-                            python::py_float_repr(t.as_secs_f64())
-                        ),
-                    );
-                }
+            if let Some(t) = timeout
+                && start.elapsed() >= t
+            {
+                kill(&mut child);
+                return self.fail(
+                    request,
+                    &format!(
+                        "Timeout after {} seconds",
+                        python::py_float_repr(t.as_secs_f64())
+                    ),
+                );
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        let stdout = stdout.join().unwrap_or_default();
-        let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+        // A background process left behind may still hold the pipes open: give it a
+        // moment, then kill the rest of the process group.
+        let stdout = drain(&stdout, pid);
+        let stderr = String::from_utf8_lossy(&drain(&stderr, pid)).into_owned();
         let stderr_note = if stderr.trim().is_empty() {
             String::new()
         } else {

@@ -148,11 +148,11 @@ impl Ssh {
             };
             let mut inner = vec![self.config.program.clone()];
             inner.extend(self.base_args(key));
-            if let Json::String(proxy) = input.get("proxy_command") {
-                if !proxy.is_empty() {
-                    inner.push("-o".into());
-                    inner.push(format!("ProxyCommand={proxy}"));
-                }
+            if let Json::String(proxy) = input.get("proxy_command")
+                && !proxy.is_empty()
+            {
+                inner.push("-o".into());
+                inner.push(format!("ProxyCommand={proxy}"));
             }
             inner.extend(self.config.extra_args.iter().cloned());
             inner.extend([
@@ -184,35 +184,35 @@ impl Ssh {
         input: &StdInput,
         request: &ActionRequest,
     ) -> Result<(Option<PathBuf>, Option<TempKey>), Failure> {
-        if let Json::String(pem) = input.get("private_key") {
-            if !pem.is_empty() {
-                let path = std::env::temp_dir().join(format!(
-                    "gale-ssh-key-{}-{}",
-                    std::process::id(),
-                    request.action_execution_id.replace(['/', '\\'], "_")
-                ));
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create(true).truncate(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt as _;
-                    options.mode(0o600);
-                }
-                let mut text = pem.clone();
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-                options
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(text.as_bytes()))
-                    .map_err(|e| {
-                        Failure::Clear(format!(
-                            "cannot write the private key to {}: {e}",
-                            path.display()
-                        ))
-                    })?;
-                return Ok((Some(path.clone()), Some(TempKey(path))));
+        if let Json::String(pem) = input.get("private_key")
+            && !pem.is_empty()
+        {
+            let path = std::env::temp_dir().join(format!(
+                "gale-ssh-key-{}-{}",
+                std::process::id(),
+                request.action_execution_id.replace(['/', '\\'], "_")
+            ));
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
             }
+            let mut text = pem.clone();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            options
+                .open(&path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .map_err(|e| {
+                    Failure::Clear(format!(
+                        "cannot write the private key to {}: {e}",
+                        path.display()
+                    ))
+                })?;
+            return Ok((Some(path.clone()), Some(TempKey(path))));
         }
         match input.get("private_key_filename") {
             Json::String(name) if !name.is_empty() => {
