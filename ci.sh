@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, on a fresh machine too: ./ci.sh
 # Installs what the tests need (a Python venv with jsonschema, the official SARIF
-# schema from npm, the editor packages), then: format, lint, SARIF validation,
+# schema from npm, openssh-server for the std.ssh test, the editor packages), then: format, lint, SARIF validation,
 # editor tests and packaging, all Rust tests.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,6 +18,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check jsonschema==4.26.0
 fi
+# std.ssh is tested against a real sshd on 127.0.0.1 (the test skips loudly without it).
+if [ ! -x /usr/sbin/sshd ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client) \
+    >/dev/null 2>&1 || echo "warning: could not install openssh-server; the std.ssh test will skip"
+fi
+mkdir -p /run/sshd 2>/dev/null || true
 SCHEMA=target/sarif-schema/sarif-2.1.0.json
 if [ ! -f "$SCHEMA" ]; then
   mkdir -p target/sarif-schema
