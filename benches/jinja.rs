@@ -92,10 +92,8 @@ fn main() {
         };
         let run = |p: &Program| run_jinja(p, &mut cx(), value.clone()).ok();
         let full = measure(|| {
-            if let Ok(p) = compile_mistral(text).map(Program::load) {
-                if let Ok(p) = p {
-                    std::hint::black_box(run(&p));
-                }
+            if let Ok(Ok(p)) = compile_mistral(text).map(Program::load) {
+                std::hint::black_box(run(&p));
             }
         });
         let Ok(Ok(program)) = compile_mistral(text).map(Program::load) else {
@@ -112,11 +110,9 @@ fn main() {
         let walker = measure(|| {
             let mut c = cx();
             let r: Result<Value, _> = match &whole {
-                Some((_, inner)) => gale_codegen::jinja::evaluate_expression(
-                    &mut c,
-                    &text[inner.clone()],
-                    &value,
-                ),
+                Some((_, inner)) => {
+                    gale_codegen::jinja::evaluate_expression(&mut c, &text[inner.clone()], &value)
+                }
                 None => gale_codegen::jinja::render(&mut c, text, &value).map(Value::str),
             };
             std::hint::black_box(r.ok());

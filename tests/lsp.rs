@@ -1,6 +1,8 @@
 //! `gale lsp` as a process, driven over stdio with framed JSON-RPC: diagnostics on
-//! open and change, hover, definition, references, document symbols, and survival of
-//! garbage input.
+//! open and change, hover, definition, references, document symbols, semantic tokens
+//! (decoded, UTF-16 columns), signature help, and survival of garbage input. (The same
+//! server is also driven by a real client library, `vscode-languageserver-protocol`, in
+//! `editors/vscode/test/lsp.test.ts`.)
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -269,4 +271,125 @@ fn join_verdicts_completion_and_quick_fixes() {
         titles.iter().any(|t| t.contains("gale: ignore")),
         "{titles:?}"
     );
+}
+
+const EXPR_URI: &str = "file:///work/expr.yaml";
+// `é` before the expression: one UTF-16 unit but two UTF-8 bytes, so columns differ
+// between the encodings.
+const EXPR: &str = "version: '2.0'\nwf:\n  tasks:\n    first:\n      action: std.http\n      input:\n        url: \"é<% $.host %>\"\n      publish:\n        n: <% len(task(first).result) %>\n";
+
+#[test]
+fn semantic_tokens_and_signature_help() {
+    let mut c = Client::start();
+    // No `positionEncodings`: UTF-16, LSP's default.
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    let caps = &init["result"]["capabilities"];
+    let legend: Vec<&str> = caps["semanticTokensProvider"]["legend"]["tokenTypes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(legend.first(), Some(&"function"), "{caps}");
+    assert!(caps["signatureHelpProvider"]["triggerCharacters"].is_array());
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": EXPR_URI, "languageId": "mistral", "version": 1, "text": EXPR}}));
+    let _ = c.diagnostics(1);
+
+    let tokens = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": EXPR_URI}}),
+    );
+    let data: Vec<u64> = tokens["result"]["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(data.len() % 5, 0, "{tokens}");
+    // Decode to (line, column, length, type name).
+    let mut decoded = Vec::new();
+    let (mut line, mut col) = (0, 0);
+    for t in data.chunks(5) {
+        if t[0] > 0 {
+            col = 0;
+        }
+        line += t[0];
+        col += t[1];
+        decoded.push((line, col, t[2], legend[t[3] as usize]));
+    }
+    // Line 6: `        url: "é<% $.host %>"`: `<%` at UTF-16 column 15 (16 in UTF-8).
+    assert!(decoded.contains(&(6, 15, 2, "macro")), "{decoded:?}");
+    assert!(decoded.contains(&(6, 18, 1, "variable")), "{decoded:?}");
+    assert!(decoded.contains(&(6, 20, 4, "property")), "{decoded:?}");
+    // Line 8: `        n: <% len(task(first).result) %>`.
+    assert!(decoded.contains(&(8, 14, 3, "function")), "{decoded:?}");
+    assert!(decoded.contains(&(8, 23, 5, "enumMember")), "{decoded:?}");
+
+    // Inside `len(` on line 8.
+    let help = c.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": EXPR_URI}, "position": {"line": 8, "character": 18}}),
+    );
+    let labels: Vec<&str> = help["result"]["signatures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert!(labels.contains(&"len(string: str)"), "{help}");
+    // On the `url:` key of the std.http input.
+    let help = c.request(
+        "textDocument/signatureHelp",
+        json!({"textDocument": {"uri": EXPR_URI}, "position": {"line": 6, "character": 9}}),
+    );
+    assert!(
+        help["result"]["signatures"][0]["label"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("std.http(url"),
+        "{help}"
+    );
+    assert_eq!(help["result"]["activeParameter"], 0, "{help}");
+}
+
+#[test]
+fn sub_workflows_resolve_across_open_files_and_the_workspace_folder() {
+    // The folder holds `lib.yaml` (never opened); `main.yaml` calls its workflow.
+    let folder = std::env::temp_dir().join(format!("gale-lsp-ws-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).expect("temp folder");
+    let lib = "version: '2.0'\nname: lib\nworkflows:\n  sub:\n    input:\n      - host\n    tasks:\n      t:\n        action: std.noop\n";
+    std::fs::write(folder.join("lib.yaml"), lib).expect("write lib.yaml");
+    let folder_uri = format!("file://{}", folder.display());
+    let main_uri = format!("{folder_uri}/main.yaml");
+    let main = "version: '2.0'\nmain:\n  tasks:\n    call:\n      workflow: lib.sub\n";
+
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": folder_uri, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": main_uri, "languageId": "mistral", "version": 1, "text": main}}));
+    let codes: Vec<Value> = c.diagnostics(1).iter().map(|d| d["code"].clone()).collect();
+    assert_eq!(
+        codes,
+        [json!("missing-workflow-input")],
+        "lib.sub needs `host`"
+    );
+
+    // Open lib.yaml and give `host` a default: main.yaml is re-published, clean.
+    let lib_uri = format!("{folder_uri}/lib.yaml");
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": lib_uri, "languageId": "mistral", "version": 1, "text": lib}}));
+    let _ = c.diagnostics(1);
+    let fixed = lib.replace("- host", "- host: localhost");
+    c.notify("textDocument/didChange", json!({"textDocument": {"uri": lib_uri, "version": 2}, "contentChanges": [{"text": fixed}]}));
+    // Diagnostics for lib (version 2) first, then main (still version 1).
+    let _ = c.diagnostics(2);
+    let republished = c.diagnostics(1);
+    assert!(republished.is_empty(), "{republished:?}");
+    let _ = std::fs::remove_dir_all(&folder);
 }

@@ -12,6 +12,11 @@
 //!   `../shared/conformance/yaql/README.md`) and writes one line per case:
 //!   `{"id":…,"value":…}` or `{"id":…,"error":{"kind":…,"message":…}}`.
 //!
+//! An error prints `{"error":{"kind":…,"message":…,"cause":…,"position":{…}}}`; the
+//! position (`line`, `column`, 1-based, columns in characters; `end_line`,
+//! `end_column`; byte `start`/`end`) is the failing part of EXPR, and stderr shows it
+//! under the expression with carets.
+//!
 //! Exit codes: 0 value printed (or batch done), 1 evaluation error, 2 usage or I/O.
 
 use std::io::Write;
@@ -53,10 +58,38 @@ fn usage(msg: &str) -> ExitCode {
     ExitCode::from(super::EXIT_USAGE)
 }
 
-fn failed(e: &EvalError) -> ExitCode {
+/// 1-based line and column (in characters) of byte `at` of `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = text.get(..at.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, col)
+}
+
+fn failed(expr: &str, e: &EvalError) -> ExitCode {
     let mut err = serde_json::json!({"kind": e.kind, "message": e.message});
     if let Some(c) = &e.cause {
         err["cause"] = serde_json::Value::String(c.clone());
+    }
+    if let Some((start, end)) = e.span {
+        let (start, end) = (start as usize, (end as usize).max(start as usize));
+        let (line, column) = line_col(expr, start);
+        let (end_line, end_column) = line_col(expr, end);
+        err["position"] = serde_json::json!({
+            "line": line, "column": column, "end_line": end_line, "end_column": end_column,
+            "start": start, "end": end,
+        });
+        let shown = e.cause.as_deref().unwrap_or(&e.kind);
+        eprintln!("gale eval: {shown} at {line}:{column}");
+        if let Some(text) = expr.lines().nth(line - 1) {
+            let width = if end_line == line {
+                end_column.saturating_sub(column).max(1)
+            } else {
+                text.chars().count().saturating_sub(column - 1).max(1)
+            };
+            eprintln!("  {text}");
+            eprintln!("  {}{}", " ".repeat(column - 1), "^".repeat(width));
+        }
     }
     println!("{}", serde_json::json!({ "error": err }));
     ExitCode::from(1)
@@ -85,7 +118,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
         }
     };
     let result = match args.lang {
-        Lang::Auto => eval::mistral_evaluate(&serde_json::Value::String(expr), &data),
+        Lang::Auto => eval::mistral_evaluate(&serde_json::Value::String(expr.clone()), &data),
         Lang::Jinja => eval::eval_jinja_expression(&expr, &data),
         Lang::Yaql => {
             let value = eval::tagged::decode(&data, true);
@@ -101,7 +134,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
             println!("{v}");
             ExitCode::SUCCESS
         }
-        Err(e) => failed(&e),
+        Err(e) => failed(&expr, &e),
     }
 }
 

@@ -2,11 +2,19 @@
 
 mod check;
 mod compile;
+mod control;
+mod durable;
 mod eval;
+mod executions;
 mod explain;
 mod graph;
 mod lsp;
+mod rerun;
+mod resume;
 mod run;
+mod test;
+mod trace;
+mod why;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +46,22 @@ enum Command {
     Lsp,
     /// Run a workflow with Mistral's semantics.
     Run(run::RunArgs),
+    /// Continue an execution after a crash or a pause, wait for it, print the result.
+    Resume(resume::ResumeArgs),
+    /// Pause a running execution (from any process).
+    Pause(control::PauseArgs),
+    /// Cancel an execution (from any process).
+    Cancel(control::CancelArgs),
+    /// Re-run a failed task of an execution, as Mistral does.
+    Rerun(rerun::RerunArgs),
+    /// List and inspect recorded executions.
+    Executions(executions::ExecutionsArgs),
+    /// Explain why an execution failed: the path down to the root cause.
+    Why(why::WhyArgs),
+    /// Show the steps recorded by `gale run --trace`.
+    Trace(trace::TraceArgs),
+    /// Run workflow tests (`*.test.yaml`) with mocked actions.
+    Test(test::TestArgs),
     /// Compile a document to a workflow artifact (or print its IR / disassembly).
     Compile(compile::CompileArgs),
 }
@@ -62,6 +86,14 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Lsp => lsp::run(),
         Command::Run(args) => run::run(args),
+        Command::Resume(args) => resume::run(args),
+        Command::Pause(args) => control::pause(args),
+        Command::Cancel(args) => control::cancel(args),
+        Command::Rerun(args) => rerun::run(args),
+        Command::Executions(args) => executions::run(args),
+        Command::Why(args) => why::run(args),
+        Command::Trace(args) => trace::run(args),
+        Command::Test(args) => test::run(args),
         Command::Compile(args) => compile::run(args),
     });
     match result {

@@ -26,7 +26,8 @@ pub enum RunFormat {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// A Mistral document or a compiled artifact (`gale compile -o`).
-    file: std::path::PathBuf,
+    #[arg(required_unless_present = "from")]
+    file: Option<std::path::PathBuf>,
     /// The workflow to start (default: the only / first workflow).
     #[arg(long)]
     workflow: Option<String>,
@@ -45,6 +46,26 @@ pub struct RunArgs {
     /// Optimisation level: `-O0` or `-O1` (default).
     #[arg(short = 'O', default_value = "1")]
     opt: u8,
+    /// The execution store (default: `gale.db` in the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    db: Option<std::path::PathBuf>,
+    /// Run in memory only (nothing recorded, no resume).
+    #[arg(long, conflicts_with_all = ["db", "id", "from", "trace", "break_before"])]
+    no_store: bool,
+    /// The execution id; if an execution with this id exists, print it instead of
+    /// starting a second one.
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// Start a new execution from an existing one (its workflow, input, env and
+    /// parameters; `--input`/`--env`/`--workflow`/`--task` override).
+    #[arg(long, value_name = "ID")]
+    from: Option<String>,
+    /// Record every step (`gale trace ID` shows it).
+    #[arg(long)]
+    trace: bool,
+    /// Pause before task TASK starts (as `pause-before` does); repeatable.
+    #[arg(long, value_name = "TASK")]
+    break_before: Vec<String>,
 }
 
 fn usage(msg: &str) -> ExitCode {
@@ -125,7 +146,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     } else {
         OptLevel::O1
     };
-    let mut program = match load_program(&args.file, level) {
+    let Some(file) = args.file.clone() else {
+        return run_from(&args);
+    };
+    let mut program = match load_program(&file, level) {
         Ok(p) => p,
         Err((code, msg)) => {
             eprint!("{msg}");
@@ -197,6 +221,16 @@ pub fn run(args: RunArgs) -> ExitCode {
         deadline: None,
         env_template,
     };
+    match super::durable::open_for_run(args.db.as_deref(), args.no_store) {
+        Ok(Some(store)) => {
+            let options = durable_options(&args);
+            return super::durable::run_new(
+                engine, store, &workflow, &opts, &options, human, &path,
+            );
+        }
+        Ok(None) => {}
+        Err(code) => return code,
+    }
     let root = match engine.start(&workflow, &opts) {
         Ok(r) => r,
         Err(e) => {
@@ -238,4 +272,105 @@ pub fn run(args: RunArgs) -> ExitCode {
 fn out(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+/// The durable options of `gale run`.
+fn durable_options(args: &RunArgs) -> gale_engine::durable::DurableOptions {
+    gale_engine::durable::DurableOptions {
+        id: args.id.clone(),
+        source_execution_id: None,
+        description: None,
+        trace: args.trace,
+        break_before: args.break_before.clone(),
+    }
+}
+
+/// Mistral's recursive `merge_dicts(left, right)` (right wins).
+fn deep_merge(left: &mut Map<String, Json>, right: &Map<String, Json>) {
+    for (k, v) in right {
+        match (left.get_mut(k), v) {
+            (Some(Json::Object(l)), Json::Object(r)) => deep_merge(l, r),
+            _ => {
+                left.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// `gale run --from ID`: a new execution from an existing one (Mistral's
+/// `source_execution_id`), the request's fields deep-merged over the source's.
+fn run_from(args: &RunArgs) -> ExitCode {
+    let Some(from) = &args.from else {
+        return usage("a FILE or --from ID is required");
+    };
+    let human = matches!(args.format, RunFormat::Human);
+    let store = match super::durable::open_existing("run", args.db.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let source = match store.get_execution(from) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            eprintln!("gale run: no execution with id {from}");
+            return ExitCode::from(1);
+        }
+        Err(e) => return usage(&e.to_string()),
+    };
+    let mut program = match gale_engine::durable::program_of(&source) {
+        Ok(p) => p,
+        Err(e) => return usage(&e.to_string()),
+    };
+    let mut input = match &source.input {
+        Json::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    match json_arg(&args.input) {
+        Ok(Some(Json::Object(m))) => deep_merge(&mut input, &m),
+        Ok(None) => {}
+        Ok(Some(_)) => return usage("--input must be a JSON object"),
+        Err(e) => return usage(&e),
+    }
+    let mut env = match &source.env {
+        Json::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    match json_arg(&args.env) {
+        Ok(Some(Json::Object(m))) => deep_merge(&mut env, &m),
+        Ok(None) => {}
+        Ok(Some(_)) => return usage("--env must be a JSON object"),
+        Err(e) => return usage(&e),
+    }
+    let mut params = match &source.params {
+        Json::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    params.remove("env");
+    let task = args.task.clone().or_else(|| {
+        params
+            .remove("task_name")
+            .and_then(|t| t.as_str().map(str::to_string))
+    });
+    let env = Json::Object(env);
+    let env_template = Some(gale_codegen::workflow::add_json_template(
+        &mut program,
+        &env,
+    ));
+    let workflow = args
+        .workflow
+        .clone()
+        .unwrap_or_else(|| source.workflow_name.clone());
+    let mut engine = Engine::new(Rc::new(program));
+    let path = super::durable::setup_engine(&mut engine, human);
+    let opts = StartOptions {
+        input,
+        env: Some(env),
+        task,
+        params,
+        deadline: None,
+        env_template,
+    };
+    let mut options = durable_options(args);
+    options.source_execution_id = Some(source.id.clone());
+    options.description = Some(format!("Based on the execution '{}'", source.id));
+    super::durable::run_new(engine, store, &workflow, &opts, &options, human, &path)
 }

@@ -5,8 +5,11 @@
 //! Python yaql 3.2.0 / Mistral 23 recorded: values with the README's tag encoding
 //! (ints and floats kept apart, sets and `$list_from_set` as multisets,
 //! `compare: unordered`), errors by exception class (Mistral: wrapper class and inner
-//! cause). Pass counts and every failure (id + short reason) are an insta snapshot:
-//! an improvement or a regression is a visible snapshot diff.
+//! cause). The tree-walkers (YAQL `reference`, Jinja `gale_codegen::jinja`) run every
+//! case too: for yaql cases they must agree with the bytecode, for Mistral and
+//! `jinja_extra` cases they are scored against the recordings like the bytecode
+//! (`tree-walker: …` groups). Pass counts and every failure (id + short reason) are an
+//! insta snapshot: an improvement or a regression is a visible snapshot diff.
 //!
 //! Also: a never-panic run of every conformance expression against random data.
 
@@ -362,9 +365,10 @@ fn random_data_never_panics() {
     assert!(runs >= 2000);
 }
 
-/// Every Jinja string of both suites against random data contexts, every prefix of
-/// each, and hostile templates (unbounded loops, recursion, huge strings and widths):
-/// any outcome but a panic or a hang.
+/// Every Jinja string of both suites against random data contexts (bytecode and
+/// tree-walker), every prefix of each (bytecode), and hostile templates (unbounded
+/// loops, recursion, huge strings and widths; both paths): any outcome but a panic or
+/// a hang.
 #[test]
 fn jinja_never_panics() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/jinja_extra.jsonl");
@@ -395,6 +399,7 @@ fn jinja_never_panics() {
             let case =
                 serde_json::json!({"id": "x", "mode": "evaluate", "expr": e, "context": ctx});
             let _ = run_case(&case);
+            let _ = run_case_with(Engine::Reference, &case);
             runs += 1;
         }
         let cut: Vec<usize> = e.char_indices().map(|(i, _)| i).collect();
@@ -441,6 +446,12 @@ fn jinja_never_panics() {
         let case = serde_json::json!({"id": "x", "mode": "evaluate", "expr": expr, "context": {}});
         let out = run_case(&case);
         assert_eq!(out["error"]["cause"], J::from(*cause), "{expr}: {out}");
+        let reference = run_case_with(Engine::Reference, &case);
+        assert_eq!(
+            reference["error"]["cause"],
+            J::from(*cause),
+            "tree-walker: {expr}: {reference}"
+        );
     }
     assert!(runs > 1000, "only {runs} runs");
 }

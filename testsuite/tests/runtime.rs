@@ -176,8 +176,24 @@ fn normalise_text(s: &str) -> String {
         i += ch.len_utf8().max(1);
         let _ = b;
     }
-    out.replace("1970-01-01 00:00:00", "<timestamp>")
-        .replace(" at 0x0>", " at 0x<addr>>")
+    let out = out.replace("1970-01-01 00:00:00", "<timestamp>");
+    // Python object addresses: ` at 0x7f…>` → ` at 0x<addr>>`.
+    let mut res = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find(" at 0x") {
+        res.push_str(&rest[..i]);
+        let after = &rest[i + 6..];
+        let hex = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if hex > 0 && after[hex..].starts_with('>') {
+            res.push_str(" at 0x<addr>>");
+            rest = &after[hex + 1..];
+        } else {
+            res.push_str(" at 0x");
+            rest = after;
+        }
+    }
+    res.push_str(rest);
+    res
 }
 
 fn normalise(j: &Json) -> Json {

@@ -11,11 +11,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use gale_hir::{
-    ClauseKind, EngineCommand, Join, Task, TaskId, Transition, Workflow,
-    WorkflowType,
-};
 use crate::positions::Positions;
+use gale_hir::{ClauseKind, EngineCommand, Join, Task, TaskId, Transition, Workflow, WorkflowType};
 use petgraph::algo::dominators::simple_fast;
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -73,10 +70,7 @@ pub(crate) struct TaskGraph<'a> {
 
 impl<'a> TaskGraph<'a> {
     /// Builds the graph of `workflow`.
-    pub fn new(
-        workflow: &'a Workflow,
-        positions: &Positions,
-    ) -> Self {
+    pub fn new(workflow: &'a Workflow, positions: &Positions) -> Self {
         let n = workflow.tasks.len();
         let index: HashMap<&str, usize> = workflow
             .tasks
@@ -310,5 +304,8 @@ pub(crate) fn requirements<'a>(workflow: &'a Workflow, task: &'a Task) -> Vec<(&
 /// positions know a task inside the workflow's body that the model lacks.
 fn has_dropped_tasks(workflow: &Workflow, positions: &Positions) -> bool {
     let in_model: HashSet<TaskId> = workflow.tasks.iter().map(|t| t.id).collect();
-    positions.task_items().iter().any(|id| !in_model.contains(id))
+    positions
+        .task_items()
+        .iter()
+        .any(|id| !in_model.contains(id))
 }

@@ -33,7 +33,8 @@ use gale_hir::{
 };
 
 pub use positions::{
-    Positions, Scope, Units, WorkflowSignature, WorkflowUnit, shift_diagnostic, units,
+    External, Positions, Scope, Units, WorkflowSignature, WorkflowUnit, shift_diagnostic, units,
+    units_in,
 };
 pub use render::{graph_dot, graph_mermaid};
 

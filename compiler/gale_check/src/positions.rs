@@ -90,11 +90,73 @@ pub struct Scope {
     pub mentioned: Vec<String>,
     /// Some ad-hoc action reads the whole calling context.
     pub whole_context: bool,
+    /// What other files of the workspace define (empty for `gale check`).
+    pub external: External,
+}
+
+/// Sub-workflows and ad-hoc actions defined by other files, under the names Mistral
+/// registers them by (`<workbook>.<name>` for workbooks, the name itself for workflow
+/// and action lists). Looked up only when the document itself has no match.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct External {
+    /// Workflows of other files.
+    pub workflows: Vec<WorkflowSignature>,
+    /// Ad-hoc actions of other files.
+    pub actions: Vec<Action>,
+}
+
+impl External {
+    /// What `document` offers to other files.
+    pub fn of(document: &Document) -> External {
+        let prefix = match (document.kind, &document.workbook) {
+            (DocumentKind::Workbook, Some(wb)) => wb.name.as_ref().map(|n| format!("{n}.")),
+            _ => None,
+        };
+        let full = |name: &str| match &prefix {
+            Some(p) => format!("{p}{name}"),
+            None => name.to_string(),
+        };
+        External {
+            workflows: if document.kind == DocumentKind::ActionList {
+                Vec::new()
+            } else {
+                document
+                    .workflows
+                    .iter()
+                    .map(|w| WorkflowSignature {
+                        name: full(&w.name),
+                        kind: w.kind,
+                        input: w.input.clone(),
+                    })
+                    .collect()
+            },
+            actions: document
+                .actions
+                .iter()
+                .map(|a| {
+                    let mut a = a.clone();
+                    a.name = full(&a.name);
+                    a
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds what another file offers.
+    pub fn extend(&mut self, other: &External) {
+        self.workflows.extend(other.workflows.iter().cloned());
+        self.actions.extend(other.actions.iter().cloned());
+    }
 }
 
 impl Scope {
-    /// The scope of a document.
+    /// The scope of a document on its own.
     pub fn of(document: &Document, source_map: &SourceMap) -> Scope {
+        Scope::with_external(document, source_map, External::default())
+    }
+
+    /// The scope of a document in a workspace whose other files define `external`.
+    pub fn with_external(document: &Document, source_map: &SourceMap, external: External) -> Scope {
         let extra = crate::checks::action_mentions(source_map);
         Scope {
             kind: document.kind,
@@ -118,6 +180,7 @@ impl Scope {
                 .any(|s| s.text.contains("env()") || s.text.contains("__actions")),
             mentioned: extra.mentioned,
             whole_context: extra.whole_context,
+            external,
         }
     }
 }
@@ -146,7 +209,12 @@ pub struct Units {
 
 /// Splits a document into per-workflow units (one pass over the source map).
 pub fn units(document: &Document, source_map: &SourceMap) -> Units {
-    let scope = std::sync::Arc::new(Scope::of(document, source_map));
+    units_in(document, source_map, External::default())
+}
+
+/// [`units`] for a document whose workspace's other files define `external`.
+pub fn units_in(document: &Document, source_map: &SourceMap, external: External) -> Units {
+    let scope = std::sync::Arc::new(Scope::with_external(document, source_map, external));
     // (start, end, index) of each workflow's extent: from its name to its body's end.
     let mut extents: Vec<(u32, u32, usize)> = Vec::new();
     let mut out: Vec<(u32, WorkflowUnit)> = Vec::new();
@@ -209,8 +277,8 @@ pub fn units(document: &Document, source_map: &SourceMap) -> Units {
     }
     for (_, unit) in &mut out {
         let p = &mut unit.positions;
-        p.items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        p.fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        p.items.sort_unstable_by_key(|a| a.0);
+        p.fields.sort_unstable_by_key(|a| a.0);
     }
     let mut rest = Vec::new();
     for site in source_map.expressions() {

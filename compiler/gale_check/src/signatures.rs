@@ -63,7 +63,8 @@ pub(crate) fn resolve<'a>(document: &'a Scope, task: &Task) -> Option<Callee<'a>
             let a = document
                 .actions
                 .iter()
-                .find(|a| workbook.is_some() && local.contains(&a.name.as_str()))?;
+                .find(|a| workbook.is_some() && local.contains(&a.name.as_str()))
+                .or_else(|| document.external.actions.iter().find(|a| a.name == name))?;
             Some(Callee::AdHoc(a))
         }
         CallKind::Workflow => {
@@ -72,7 +73,8 @@ pub(crate) fn resolve<'a>(document: &'a Scope, task: &Task) -> Option<Callee<'a>
             }
             let w = local
                 .iter()
-                .find_map(|n| document.workflows.iter().find(|w| w.name == *n))?;
+                .find_map(|n| document.workflows.iter().find(|w| w.name == *n))
+                .or_else(|| document.external.workflows.iter().find(|w| w.name == name))?;
             Some(Callee::Workflow(w))
         }
     }

@@ -6,7 +6,9 @@
 //!   `expressions.evaluate` rules (yaql.md §7): Jinja is detected first, a string that
 //!   is exactly one `<% %>` keeps its type, otherwise each occurrence is replaced by
 //!   Python `str()` of its value. Jinja strings go to [`mistral_jinja`] (typed for a
-//!   whole `{{ E }}`, rendered text otherwise; [`crate::jinja`] evaluates).
+//!   whole `{{ E }}`, rendered text otherwise): compiled by
+//!   [`crate::jinja_compile`] and run by `gale_vm::interp` ([`Engine::Bytecode`]), or
+//!   the tree-walker [`crate::jinja`] ([`Engine::Reference`]).
 //! * [`eval_jinja_expression`]: one Jinja expression, typed.
 //! * [`run_case`]: one line of the conformance format (yaql or Mistral case) → the
 //!   `gale eval --batch` output object.
@@ -28,6 +30,10 @@ pub struct EvalError {
     pub message: String,
     /// For `YaqlEvaluationException` and friends: the inner exception class.
     pub cause: Option<String>,
+    /// The failing part of the expression: a byte range of the evaluated text (the
+    /// whole Mistral string for [`mistral_evaluate`], the expression for
+    /// [`eval_yaql`] and [`eval_jinja_expression`]), when known.
+    pub span: Option<(u32, u32)>,
 }
 
 impl EvalError {
@@ -36,8 +42,23 @@ impl EvalError {
             kind: kind.to_string(),
             message: message.into(),
             cause: None,
+            span: None,
         }
     }
+
+    fn at(mut self, span: Option<(u32, u32)>) -> EvalError {
+        self.span = span;
+        self
+    }
+
+    fn shifted(mut self, by: usize) -> EvalError {
+        self.span = self.span.map(|(a, b)| (a + by as u32, b + by as u32));
+        self
+    }
+}
+
+fn span_of(s: gale_bytecode::Span) -> (u32, u32) {
+    (s.start, s.end)
 }
 
 impl From<gale_vm::Error> for EvalError {
@@ -84,7 +105,8 @@ pub fn compile_yaql(text: &str, settings: &Settings) -> Result<Program, EvalErro
             ),
             None => ("YaqlGrammarException", "Parse error".to_string()),
         };
-        return Err(EvalError::new(kind, message));
+        let span = parsed.errors.first().map(|e| (e.span.start, e.span.end));
+        return Err(EvalError::new(kind, message).at(span));
     };
     let module = crate::compile(
         &expr,
@@ -226,7 +248,9 @@ pub fn eval_yaql_with(
     };
     cx.mistral = Some(Rc::new(DataHost(env_of(&data, "__env"))));
     match engine {
-        Engine::Bytecode => Ok(program.run(&mut cx, Env::root(data, vars))?),
+        Engine::Bytecode => program
+            .run(&mut cx, Env::root(data, vars))
+            .map_err(|e| EvalError::from(e).at(program.error_span().map(|(_, s)| span_of(s)))),
         Engine::Reference => {
             let parsed = gale_expr::yaql::parse_with(text, settings.grammar);
             let Some(expr) = parsed.expr else {
@@ -247,6 +271,7 @@ fn mistral_yaql(engine: Engine, text: &str, context: &J) -> Result<Value, EvalEr
             vars.push((k.to_string(), d.get_str(k).cloned().unwrap_or(Value::Null)));
         }
     }
+    let lead = text.len() - text.trim_start().len();
     eval_yaql_with(engine, text.trim(), Some(data), vars, &Settings::default()).map_err(|e| {
         EvalError {
             kind: "YaqlEvaluationException".into(),
@@ -256,7 +281,9 @@ fn mistral_yaql(engine: Engine, text: &str, context: &J) -> Result<Value, EvalEr
                 e.message
             ),
             cause: Some(e.kind),
+            span: e.span,
         }
+        .shifted(lead)
     })
 }
 
@@ -278,8 +305,9 @@ pub fn mistral_evaluate_with(engine: Engine, expr: &J, context: &J) -> Result<J,
             let mut result = text.to_string();
             for (outer, inner) in gale_expr::segments::yaql_expressions(text) {
                 let outer_text = text.get(outer.clone()).unwrap_or("");
-                let inner_text = text.get(inner).unwrap_or("");
-                let v = mistral_yaql(engine, inner_text, context)?;
+                let inner_text = text.get(inner.clone()).unwrap_or("");
+                let v = mistral_yaql(engine, inner_text, context)
+                    .map_err(|e| e.shifted(inner.start))?;
                 if outer_text.len() == text.len() {
                     return tagged::encode(&v).map_err(EvalError::from);
                 }
@@ -295,11 +323,13 @@ use crate::jinja_compile::first_jinja_variable;
 /// One Jinja expression (the body of `{{ … }}`), typed, as Mistral evaluates a
 /// whole-string `{{ expr }}` (`gale eval --lang jinja`).
 pub fn eval_jinja_expression(expr: &str, context: &J) -> Result<J, EvalError> {
+    let span = std::cell::Cell::new(None);
     jinja_with(&format!("{{{{ {expr} }}}}"), context, |cx, data| {
         let module = crate::jinja_compile::compile_expression(expr)
             .map_err(|e| gale_vm::Error::new(gale_vm::ErrorKind::MemoryQuotaExceeded, e.message))?;
-        run_jinja_module(cx, module, data)
+        run_jinja_module(cx, module, data, &span)
     })
+    .map_err(|e| e.at(span.get()))
 }
 
 /// Loads and runs a compiled Jinja module against `data`; the typed result is
@@ -308,10 +338,13 @@ fn run_jinja_module(
     cx: &mut Ctx,
     module: gale_bytecode::Module,
     data: &Value,
+    span: &std::cell::Cell<Option<(u32, u32)>>,
 ) -> Result<J, gale_vm::Error> {
     let program = Program::load(module)
         .map_err(|e| gale_vm::Error::new(gale_vm::ErrorKind::ValueError, e.to_string()))?;
-    let v = gale_vm::interp::run_jinja(&program, cx, data.clone())?;
+    let v = gale_vm::interp::run_jinja(&program, cx, data.clone()).inspect_err(|_| {
+        span.set(program.error_span().map(|(_, s)| span_of(s)));
+    })?;
     let v = gale_vm::jinja::ops::materialize(cx, v)?;
     tagged::encode(&v)
 }
@@ -336,6 +369,7 @@ fn jinja_with(
             e.message()
         ),
         cause: Some(e.kind().python_name().to_string()),
+        span: None,
     })
 }
 
@@ -350,12 +384,14 @@ pub fn mistral_jinja(text: &str, context: &J) -> Result<J, EvalError> {
 /// tree-walker ([`Engine::Reference`], [`crate::jinja`]).
 pub fn mistral_jinja_with(engine: Engine, text: &str, context: &J) -> Result<J, EvalError> {
     if engine == Engine::Bytecode {
+        let span = std::cell::Cell::new(None);
         return jinja_with(text, context, |cx, data| {
             let module = crate::jinja_compile::compile_mistral(text).map_err(|e| {
                 gale_vm::Error::new(gale_vm::ErrorKind::MemoryQuotaExceeded, e.message)
             })?;
-            run_jinja_module(cx, module, data)
-        });
+            run_jinja_module(cx, module, data, &span)
+        })
+        .map_err(|e| e.at(span.get()));
     }
     jinja_with(text, context, |cx, data| match first_jinja_variable(text) {
         // `patterns[0]` on an empty list: a string with only `{% %}` blocks.
@@ -444,6 +480,7 @@ pub fn mistral_validate(expr: &J) -> Result<J, EvalError> {
                 kind: kind.into(),
                 message: e.message,
                 cause: cause.map(str::to_string),
+                span: Some((e.range.start, e.range.end)),
             })
         }
     }

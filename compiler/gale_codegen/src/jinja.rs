@@ -15,8 +15,9 @@
 //! (`TemplateAssertionError`, as Jinja's compiler does). Loops, output size and
 //! recursion are bounded by the [`Ctx`] budget and [`MAX_DEPTH`].
 //!
-//! This is a tree-walker, not bytecode: Jinja's statements (`for` with `loop`,
-//! macros, block `set`) would need instructions `gale_bytecode` does not have yet.
+//! This tree-walker is the reference: the runtime executes Jinja compiled to bytecode
+//! ([`crate::jinja_compile`], run by `gale_vm::interp`), and the conformance suite runs
+//! both and requires both to match Mistral's recorded results.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -204,6 +205,61 @@ pub(crate) fn check_names_nodes(nodes: &[Node]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The parts of a `{% for %}`.
+#[derive(Clone, Copy)]
+struct ForDef<'a> {
+    target: &'a Expr,
+    filter: Option<&'a Expr>,
+    body: &'a [Node],
+    else_body: &'a [Node],
+}
+
+/// A `{% for … recursive %}` kept for `loop(items)`: its parts and the scopes it was
+/// rendered in.
+struct RecursiveLoop {
+    text: Rc<str>,
+    data: Value,
+    closure: Vec<Scope>,
+    target: Expr,
+    filter: Option<Expr>,
+    body: Rc<Vec<Node>>,
+    else_body: Rc<Vec<Node>>,
+}
+
+/// `loop(items)`: the recursive loop over `items` at `depth`.
+struct Recurse {
+    def: Rc<RecursiveLoop>,
+    depth: usize,
+}
+
+impl JinjaFn for Recurse {
+    fn call(
+        &self,
+        cx: &mut Ctx,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+    ) -> Result<Value, Error> {
+        let _g = DepthGuard::enter()?;
+        let mut args = rt::bind("__call__", &["iterable"], args, kwargs)?;
+        let seq = args.pop().unwrap_or(Value::Null);
+        let l = &self.def;
+        let mut r = Renderer {
+            text: l.text.clone(),
+            data: l.data.clone(),
+            scopes: l.closure.clone(),
+        };
+        let def = ForDef {
+            target: &l.target,
+            filter: l.filter.as_ref(),
+            body: &l.body,
+            else_body: &l.else_body,
+        };
+        let mut out = String::new();
+        r.render_for(cx, &def, &seq, self.depth, Some(l.clone()), &mut out)?;
+        Ok(Value::str(out))
+    }
+}
+
 /// A macro defined by `{% macro %}`.
 struct Macro(Rc<MacroDef>);
 
@@ -243,6 +299,16 @@ impl JinjaFn for Macro {
         );
         let first_default = m.params.len() - m.defaults.len().min(m.params.len());
         let mut args = args.into_iter();
+        // Jinja's special macro variables: `caller` (from a `{% call %}`), `varargs`
+        // (extra positional arguments), `kwargs` (unknown keyword arguments).
+        let mut extra_kwargs = Dict::new();
+        for (k, v) in &kwargs {
+            if k == "caller" {
+                frame.insert("caller".into(), v.clone());
+            } else if !m.params.iter().any(|p| p == k) {
+                extra_kwargs.insert(Value::str(k.as_str()), v.clone())?;
+            }
+        }
         for (i, p) in m.params.iter().enumerate() {
             let v = match args.next() {
                 Some(v) => v,
@@ -262,11 +328,27 @@ impl JinjaFn for Macro {
             };
             frame.insert(p.clone(), v);
         }
+        frame.insert("varargs".into(), Value::tuple(args.collect()));
+        frame.insert("kwargs".into(), Value::dict(extra_kwargs));
         r.scopes.push(frame);
         let mut out = String::new();
         r.render_nodes(cx, &m.body, &mut out)?;
         Ok(Value::str(out))
     }
+}
+
+/// Parameter names of a `{% call(a, b=1) f() %}` header (none without parentheses).
+pub(crate) fn caller_params(header: &str) -> Vec<String> {
+    let rest = header.trim_start_matches(['{', '%', '-', '+']).trim_start();
+    let Some(rest) = rest.strip_prefix("call") else {
+        return Vec::new();
+    };
+    if !rest.trim_start().starts_with('(') {
+        return Vec::new();
+    }
+    macro_header(&format!("macro caller{}", rest.trim_start()))
+        .map(|(_, p)| p)
+        .unwrap_or_default()
 }
 
 /// Name and parameter names of a `{% macro name(a, b=1) %}` header.
@@ -506,8 +588,31 @@ impl Renderer {
                     filter,
                     body,
                     else_body,
+                    recursive,
                     ..
-                } => self.render_for(cx, target, iter, filter.as_ref(), body, else_body, out)?,
+                } => {
+                    let seq = self.eval(cx, iter)?;
+                    let def = ForDef {
+                        target,
+                        filter: filter.as_ref(),
+                        body,
+                        else_body,
+                    };
+                    let recurse = if *recursive {
+                        Some(Rc::new(RecursiveLoop {
+                            text: self.text.clone(),
+                            data: self.data.clone(),
+                            closure: self.scopes.clone(),
+                            target: target.clone(),
+                            filter: filter.clone(),
+                            body: Rc::new(body.clone()),
+                            else_body: Rc::new(else_body.clone()),
+                        }))
+                    } else {
+                        None
+                    };
+                    self.render_for(cx, &def, &seq, 1, recurse, out)?
+                }
                 Node::Set {
                     target,
                     value,
@@ -555,19 +660,24 @@ impl Renderer {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Renders a `for` over `seq` at nesting `depth`; `recurse` is the loop itself for
+    /// `loop(items)` in a recursive loop.
     fn render_for(
         &mut self,
         cx: &mut Ctx,
-        target: &Expr,
-        iter: &Expr,
-        filter: Option<&Expr>,
-        body: &[Node],
-        else_body: &[Node],
+        def: &ForDef<'_>,
+        seq: &Value,
+        depth: usize,
+        recurse: Option<Rc<RecursiveLoop>>,
         out: &mut String,
     ) -> Result<(), Error> {
-        let seq = self.eval(cx, iter)?;
-        let all = rt::iterate(cx, &seq)?;
+        let ForDef {
+            target,
+            filter,
+            body,
+            else_body,
+        } = *def;
+        let all = rt::iterate(cx, seq)?;
         let mut items = Vec::with_capacity(all.len());
         if let Some(f) = filter {
             for it in all {
@@ -588,12 +698,20 @@ impl Renderer {
             return self.render_nodes(cx, else_body, out);
         }
         let items = Rc::new(items);
+        let recurse: Option<Rc<dyn JinjaFn>> = recurse.map(|r| {
+            Rc::new(Recurse {
+                def: r,
+                depth: depth + 1,
+            }) as Rc<dyn JinjaFn>
+        });
         for (i, it) in items.iter().enumerate() {
             cx.tick_n(4)?;
             let mut frame = Scope::new();
             let lp = rt::native(rt::Loop {
                 index0: i,
                 items: items.clone(),
+                depth,
+                recurse: recurse.clone(),
             });
             frame.insert("loop".into(), lp);
             self.scopes.push(frame);
@@ -665,6 +783,41 @@ impl Renderer {
                 if let Some(s) = self.scopes.last_mut() {
                     s.insert(name, f);
                 }
+                Ok(())
+            }
+            "call" => {
+                // `{% call(params) f(args) %}body{% endcall %}`: `f(args, caller=<macro>)`.
+                let Some((call, defaults)) = exprs.split_last() else {
+                    return Ok(());
+                };
+                let ExprKind::Call { callee, args } = &call.kind else {
+                    return Ok(());
+                };
+                let header = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or("");
+                let caller = Macro(Rc::new(MacroDef {
+                    name: "caller".into(),
+                    text: self.text.clone(),
+                    data: self.data.clone(),
+                    closure: self.scopes.clone(),
+                    params: caller_params(header),
+                    defaults: defaults.to_vec(),
+                    body: Rc::new(body.to_vec()),
+                }));
+                let caller = rt::native(Function {
+                    name: "caller".into(),
+                    kind: "Macro",
+                    imp: Rc::new(caller),
+                });
+                let f = self.eval(cx, callee)?;
+                let (a, mut k) = self.eval_args(cx, args)?;
+                k.push(("caller".into(), caller));
+                let v = rt::call(cx, &f, a, k)?;
+                let t = rt::to_str(&v)?;
+                cx.charge(t.len())?;
+                out.push_str(&t);
                 Ok(())
             }
             other => Err(Error::new(

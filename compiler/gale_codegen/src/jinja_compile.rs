@@ -754,7 +754,13 @@ impl<'t> Gen<'t> {
         })
     }
 
+    /// Binds the loop target to the current item. A plain name is bound by the `for`
+    /// builtin itself (the name is its fifth argument); other targets read the item
+    /// from [`gale_vm::interp::LOOP_ITEM`].
     fn bind_item(&mut self, target: &Expr) -> R<()> {
+        if matches!(target.kind, ExprKind::Name(_)) {
+            return Ok(());
+        }
         let it = self.alloc()?;
         let name = self.string(gale_vm::interp::LOOP_ITEM)?;
         let at = self.span(target);
@@ -813,14 +819,16 @@ impl<'t> Gen<'t> {
                 body,
                 else_body,
                 span,
-                ..
+                recursive,
             } => {
                 // No `loop` object when the construct never names it.
                 let source = self
                     .text
                     .get(span.start as usize..span.end as usize)
                     .unwrap_or("loop");
-                let name = if source.contains("loop") {
+                let name = if *recursive {
+                    "for:recursive"
+                } else if source.contains("loop") {
                     "for"
                 } else {
                     "for:noloop"
@@ -847,7 +855,13 @@ impl<'t> Gen<'t> {
                     Some(p) => ArgSpec::Positional(Operand::Lazy(p)),
                     None => ArgSpec::Skipped,
                 };
-                let specs = vec![pos(seq), lazy(Some(body_p)), lazy(else_p), lazy(filter_p)];
+                let mut specs = vec![pos(seq), lazy(Some(body_p)), lazy(else_p), lazy(filter_p)];
+                if let ExprKind::Name(n) = &target.kind {
+                    let r = self.alloc()?;
+                    let k = self.string(n)?;
+                    self.emit(Op::LoadConst { dst: r, k }, at);
+                    specs.push(pos(r));
+                }
                 let out = self.alloc()?;
                 let iat = self.span(iter);
                 self.jcall(name, specs, out, iat)?;
@@ -954,6 +968,67 @@ impl<'t> Gen<'t> {
                     let r = self.alloc()?;
                     return self.raise("TemplateSyntaxError", "unsupported macro header", r, at);
                 };
+                let m = self.alloc()?;
+                self.make_macro(&name, &params, exprs, body, m, at)?;
+                let n = self.string(&name)?;
+                self.emit(Op::StoreName { name: n, src: m }, at);
+                Ok(())
+            }
+            "call" => {
+                // `{% call(params) f(args) %}body{% endcall %}`: `f(args, caller=<macro>)`.
+                let header = self
+                    .text
+                    .get(span.start as usize..span.end as usize)
+                    .unwrap_or("");
+                let Some((defaults, Some(call))) = exprs.split_last().map(|(c, d)| (d, Some(c)))
+                else {
+                    return Ok(());
+                };
+                let params = crate::jinja::caller_params(header);
+                let c = self.alloc()?;
+                self.make_macro("caller", &params, defaults, body, c, at)?;
+                let ExprKind::Call { callee, args } = &call.kind else {
+                    return Ok(());
+                };
+                let f = self.value(callee)?;
+                let mut specs = vec![pos(f)];
+                self.call_args(args, &mut specs)?;
+                let name = self.string("caller")?;
+                specs.push(ArgSpec::Keyword {
+                    name,
+                    value: Operand::Reg(c),
+                });
+                let r = self.alloc()?;
+                let cat = self.span(call);
+                self.jcall("call", specs, r, cat)?;
+                self.emit(Op::Emit { src: r }, at);
+                Ok(())
+            }
+            other => {
+                let r = self.alloc()?;
+                self.raise(
+                    "TemplateAssertionError",
+                    &format!("the '{other}' statement is not supported by gale"),
+                    r,
+                    at,
+                )
+            }
+        }
+    }
+
+    /// A macro value (`macro:NAME`) into `dst`: `body` rendered with `params` bound,
+    /// `exprs` the defaults of the last parameters.
+    fn make_macro(
+        &mut self,
+        name: &str,
+        params: &[String],
+        exprs: &[Expr],
+        body: &[Node],
+        dst: Reg,
+        at: Span,
+    ) -> R<()> {
+        {
+            {
                 let body_p = self.body_proto(body, None)?;
                 let first_default = params.len() - exprs.len().min(params.len());
                 let mut specs = vec![ArgSpec::Positional(Operand::Lazy(body_p))];
@@ -976,20 +1051,8 @@ impl<'t> Gen<'t> {
                         value: Operand::Lazy(dp),
                     });
                 }
-                let m = self.alloc()?;
-                self.jcall(&format!("macro:{name}"), specs, m, at)?;
-                let n = self.string(&name)?;
-                self.emit(Op::StoreName { name: n, src: m }, at);
+                self.jcall(&format!("macro:{name}"), specs, dst, at)?;
                 Ok(())
-            }
-            other => {
-                let r = self.alloc()?;
-                self.raise(
-                    "TemplateAssertionError",
-                    &format!("the '{other}' statement is not supported by gale"),
-                    r,
-                    at,
-                )
             }
         }
     }
@@ -1012,6 +1075,12 @@ mod tests {
         ] {
             let m = compile_mistral(text).expect("compiles");
             assert!(gale_bytecode::verify(&m).is_ok(), "{text}");
+            let bytes = gale_bytecode::encode::encode(&m);
+            assert_eq!(
+                gale_bytecode::encode::decode(&bytes).as_ref(),
+                Ok(&m),
+                "{text}"
+            );
         }
     }
 }

@@ -10,6 +10,7 @@
 
 mod codes;
 mod config;
+pub mod schema;
 mod suppress;
 
 use gale_diagnostics::Diagnostic;
@@ -31,6 +32,41 @@ pub struct SourceFile {
     /// The whole text.
     #[returns(ref)]
     pub text: String,
+}
+
+/// The files of a workspace (the language server's open documents and workspace
+/// folder): sub-workflows and ad-hoc actions resolve across them. `gale check` sets
+/// none, so it checks every file on its own.
+#[salsa::input(singleton)]
+pub struct Workspace {
+    /// Every file of the workspace.
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+}
+
+/// What a file offers other files: its workflows and ad-hoc actions under the names
+/// Mistral registers them by. Position-free, so edits inside a task do not change it.
+#[salsa::tracked(returns(ref))]
+pub fn exports(db: &dyn salsa::Database, file: SourceFile) -> gale_check::External {
+    lower(db, file)
+        .document
+        .as_ref()
+        .map(gale_check::External::of)
+        .unwrap_or_default()
+}
+
+/// What the other files of the workspace offer `file` (empty without a workspace).
+#[salsa::tracked(returns(ref))]
+pub fn external(db: &dyn salsa::Database, file: SourceFile) -> gale_check::External {
+    let mut all = gale_check::External::default();
+    if let Some(workspace) = Workspace::try_get(db) {
+        for other in workspace.files(db) {
+            if *other != file {
+                all.extend(exports(db, *other));
+            }
+        }
+    }
+    all
 }
 
 /// The YAML span tree of a file.
@@ -57,10 +93,9 @@ pub fn lower(db: &dyn salsa::Database, file: SourceFile) -> gale_hir::Lowered {
 #[salsa::tracked(returns(ref))]
 pub fn units(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Units> {
     let lowered = lower(db, file);
-    lowered
-        .document
-        .as_ref()
-        .map(|document| gale_check::units(document, &lowered.source_map))
+    lowered.document.as_ref().map(|document| {
+        gale_check::units_in(document, &lowered.source_map, external(db, file).clone())
+    })
 }
 
 /// The position-free input of workflow number `index` (source order). Equal after an

@@ -1,9 +1,12 @@
 //! Incrementality, proven with salsa's event log: after an edit, only the queries of
-//! the edited file run again; when a re-run query returns an equal value, the queries
-//! after it are reused (salsa's backdating).
+//! the edited file run again; inside a file, only the edited workflow is analysed
+//! again (`workflow_analysis`), because the per-workflow inputs (`workflow_unit`:
+//! the model, spans relative to the workflow, the document's signatures) of the
+//! others stay equal and salsa backdates them; across a workspace, a file is
+//! re-analysed only when what another file exports (workflow and action signatures)
+//! changes.
 //!
-//! Granularity today is the file: `lower` reads the text, so any edit re-lowers the
-//! file. Per-workflow and per-task queries are the planned next step (ARCHITECTURE.md).
+//! Parsing and lowering are still per file (`parse`, `lower` re-run on every edit).
 
 use gale_db::{Database, diagnostics};
 use salsa::Setter;
@@ -128,5 +131,49 @@ fn diagnostics_of_a_moved_workflow_follow_it() {
     file.set_text(&mut db).to(edited.clone());
     let incremental = diagnostics(&db, file).clone();
     assert_eq!(incremental, gale_db::check_text("wb.yaml", &edited));
-    assert!(!incremental.is_empty(), "the fixture must produce diagnostics");
+    assert!(
+        !incremental.is_empty(),
+        "the fixture must produce diagnostics"
+    );
+}
+
+const MAIN: &str = "version: '2.0'\nmain:\n  tasks:\n    call:\n      workflow: lib.sub\n      input:\n        hots: x\n";
+const LIB: &str = "version: '2.0'\nname: lib\nworkflows:\n  sub:\n    input:\n      - host\n    tasks:\n      t:\n        action: std.echo output=<% $.host %>\n";
+
+#[test]
+fn sub_workflows_resolve_across_the_workspace() {
+    // Without a workspace (`gale check`), another file's workflow is unknown.
+    let alone = gale_db::check_text("main.yaml", MAIN);
+    assert!(alone.is_empty(), "{alone:?}");
+
+    // The workspace is set up before any query, as the language server does.
+    let (mut db, log2) = logging_db();
+    let main = db.add_file("main.yaml", MAIN);
+    let lib = db.add_file("lib.yaml", LIB);
+    gale_db::Workspace::new(&db, vec![main, lib]);
+    let codes: Vec<&str> = diagnostics(&db, main).iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["missing-workflow-input", "unknown-workflow-input"],
+        "lib.sub needs `host`; `hots` is not an input"
+    );
+
+    // Typing inside lib's task leaves its exports equal: main is not re-analysed.
+    log2.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    lib.set_text(&mut db)
+        .to(LIB.replace("<% $.host %>", "<% $.host %>!"));
+    let _ = diagnostics(&db, lib);
+    let _ = diagnostics(&db, main);
+    let main_key = format!("({:?})", salsa::plumbing::AsId::as_id(&main));
+    let rerun: Vec<String> = executed_of(&log2, "workflow_analysis")
+        .into_iter()
+        .chain(executed_of(&log2, "units"))
+        .filter(|k| k.contains(&main_key))
+        .collect();
+    assert!(rerun.is_empty(), "main was re-analysed: {rerun:?}");
+
+    // Renaming the input in lib changes main's diagnostics.
+    lib.set_text(&mut db).to(LIB.replace("- host", "- hots"));
+    let codes: Vec<&str> = diagnostics(&db, main).iter().map(|d| d.code).collect();
+    assert!(codes.is_empty(), "{codes:?}");
 }

@@ -5,9 +5,14 @@
 //! version checks drops a change older than the text already held. Requests are
 //! answered from the same salsa database as `gale check`. A panic inside a handler is
 //! caught, logged and turned into an error response; the server keeps serving.
+//!
+//! Multi-file: the open documents and the Mistral-looking YAML files of the workspace
+//! folders (read once at `initialize`, bounded scan) form `gale_db`'s [`Workspace`], so
+//! sub-workflows and ad-hoc actions of other files resolve. When an edit changes what a
+//! file exports, the other open documents whose diagnostics changed are re-published.
 
 use crate::ide;
-use gale_db::{Database, SourceFile};
+use gale_db::{Database, SourceFile, Workspace};
 use gale_diagnostics::{Diagnostic as GaleDiagnostic, LineCol, LineIndex, Severity, Span};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -31,11 +36,90 @@ struct Document {
 }
 
 /// Everything the server holds.
-#[derive(Default)]
 struct State {
     db: Database,
     documents: HashMap<Uri, Document>,
+    /// Mistral files of the workspace folders that are not open (read once at start).
+    folder_files: HashMap<Uri, SourceFile>,
+    /// Every file sub-workflows and ad-hoc actions resolve across.
+    workspace: Workspace,
+    /// The diagnostics last published per open document.
+    published: HashMap<Uri, Vec<Diagnostic>>,
     utf8: bool,
+}
+
+impl State {
+    fn new() -> State {
+        let db = Database::new();
+        // Created before any query runs, so every query sees (and tracks) it.
+        let workspace = Workspace::new(&db, Vec::new());
+        State {
+            db,
+            documents: HashMap::new(),
+            folder_files: HashMap::new(),
+            workspace,
+            published: HashMap::new(),
+            utf8: false,
+        }
+    }
+
+    /// Sets the workspace's file list from the open documents and folder files.
+    fn sync_workspace(&mut self) {
+        use salsa::Setter;
+        let mut files: Vec<SourceFile> = self.documents.values().map(|d| d.file).collect();
+        files.extend(
+            self.folder_files
+                .iter()
+                .filter(|(uri, _)| !self.documents.contains_key(*uri))
+                .map(|(_, f)| *f),
+        );
+        files.sort_by_key(salsa::plumbing::AsId::as_id);
+        if self.workspace.files(&self.db) != &files {
+            self.workspace.set_files(&mut self.db).to(files);
+        }
+    }
+}
+
+/// Limits of the workspace-folder scan.
+const MAX_FOLDER_FILES: usize = 2000;
+const MAX_FILE_BYTES: u64 = 1 << 20;
+const MAX_DEPTH: usize = 8;
+
+/// The Mistral-looking YAML files under `dir` (skips hidden folders, `target`,
+/// `node_modules`; bounded in depth, count and size).
+fn scan_folder(dir: &std::path::Path, depth: usize, out: &mut Vec<(std::path::PathBuf, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        if out.len() >= MAX_FOLDER_FILES {
+            return;
+        }
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if depth < MAX_DEPTH
+                && !name.starts_with('.')
+                && name != "target"
+                && name != "node_modules"
+            {
+                scan_folder(&path, depth + 1, out);
+            }
+        } else if kind.is_file()
+            && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".mistral"))
+            && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
+            && let Ok(text) = std::fs::read_to_string(&path)
+            && text.contains("version")
+            && (text.contains("tasks") || text.contains("base"))
+        {
+            out.push((path, text));
+        }
+    }
 }
 
 /// The server.
@@ -49,7 +133,7 @@ impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
             client,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State::new()),
         }
     }
 
@@ -72,35 +156,98 @@ impl Backend {
     }
 
     /// Stores a new text (unless older than what is held) and returns the
-    /// diagnostics to publish.
-    fn update(&self, uri: Uri, text: String, version: i32) -> Option<(Uri, Vec<Diagnostic>, i32)> {
+    /// diagnostics to publish: for this document, and for other open documents whose
+    /// diagnostics changed because this one now defines different sub-workflows or
+    /// actions.
+    fn update(
+        &self,
+        uri: Uri,
+        text: String,
+        version: i32,
+    ) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
         let mut state = self.lock();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let state = &mut *state;
-            match state.documents.get_mut(&uri) {
-                Some(doc) if doc.version > version => return None,
+            let file = match state.documents.get_mut(&uri) {
+                Some(doc) if doc.version > version => return Vec::new(),
                 Some(doc) => {
                     use salsa::Setter;
-                    doc.file.set_text(&mut state.db).to(text);
                     doc.version = version;
+                    let file = doc.file;
+                    if file.text(&state.db) != &text {
+                        file.set_text(&mut state.db).to(text);
+                    }
+                    file
                 }
                 None => {
-                    let file = state.db.add_file(uri.as_str().to_string(), text);
+                    let file = match state.folder_files.get(&uri) {
+                        Some(file) => {
+                            use salsa::Setter;
+                            let file = *file;
+                            if file.text(&state.db) != &text {
+                                file.set_text(&mut state.db).to(text);
+                            }
+                            file
+                        }
+                        None => state.db.add_file(uri.as_str().to_string(), text),
+                    };
                     state
                         .documents
                         .insert(uri.clone(), Document { file, version });
+                    state.sync_workspace();
+                    file
+                }
+            };
+            let mut out = Vec::new();
+            let diagnostics = to_lsp_diagnostics(&state.db, file, state.utf8, &uri);
+            state.published.insert(uri.clone(), diagnostics.clone());
+            out.push((uri.clone(), diagnostics, Some(version)));
+            // Other open documents: republish only what changed (cheap: their
+            // queries are reused unless this file's exports changed).
+            let others: Vec<(Uri, SourceFile, i32)> = state
+                .documents
+                .iter()
+                .filter(|(u, _)| **u != uri)
+                .map(|(u, d)| (u.clone(), d.file, d.version))
+                .collect();
+            for (other, file, version) in others {
+                let diagnostics = to_lsp_diagnostics(&state.db, file, state.utf8, &other);
+                if state.published.get(&other) != Some(&diagnostics) {
+                    state.published.insert(other.clone(), diagnostics.clone());
+                    out.push((other, diagnostics, Some(version)));
                 }
             }
-            let file = state.documents.get(&uri)?.file;
-            let diagnostics = to_lsp_diagnostics(&state.db, file, state.utf8, &uri);
-            Some((uri, diagnostics, version))
+            out
         }));
         result.unwrap_or_else(|_| {
             eprintln!(
                 "gale lsp: internal error while checking a document (please report this bug)"
             );
-            None
+            Vec::new()
         })
+    }
+
+    /// Reads the Mistral files of the workspace folders into the workspace.
+    fn load_folders(&self, folders: Vec<Uri>) {
+        let mut found = Vec::new();
+        for folder in &folders {
+            if let Some(path) = folder.to_file_path() {
+                scan_folder(&path, 0, &mut found);
+            }
+        }
+        let mut state = self.lock();
+        let state = &mut *state;
+        for (path, text) in found {
+            let Some(uri) = Uri::from_file_path(&path) else {
+                continue;
+            };
+            if state.documents.contains_key(&uri) || state.folder_files.contains_key(&uri) {
+                continue;
+            }
+            let file = state.db.add_file(uri.as_str().to_string(), text);
+            state.folder_files.insert(uri, file);
+        }
+        state.sync_workspace();
     }
 
     fn file(state: &State, uri: &Uri) -> Option<SourceFile> {
@@ -182,6 +329,56 @@ fn to_lsp_diagnostics(db: &Database, file: SourceFile, utf8: bool, uri: &Uri) ->
         .collect()
 }
 
+/// The LSP token types, in the order of [`ide::TokenKind::ALL`]; task names are
+/// `enumMember` and the `<% %>`/`{{ }}` delimiters `macro`.
+const TOKEN_TYPES: [SemanticTokenType; 10] = [
+    SemanticTokenType::FUNCTION,
+    SemanticTokenType::METHOD,
+    SemanticTokenType::VARIABLE,
+    SemanticTokenType::PROPERTY,
+    SemanticTokenType::OPERATOR,
+    SemanticTokenType::STRING,
+    SemanticTokenType::NUMBER,
+    SemanticTokenType::KEYWORD,
+    SemanticTokenType::ENUM_MEMBER,
+    SemanticTokenType::MACRO,
+];
+
+/// Semantic tokens in LSP's relative encoding (line and start deltas, length in the
+/// negotiated encoding).
+fn encode_tokens(
+    index: &LineIndex,
+    text: &str,
+    tokens: &[ide::SemanticToken],
+    utf8: bool,
+) -> Vec<SemanticToken> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    for t in tokens {
+        let start = position(index, text, t.span.start, utf8);
+        let end = position(index, text, t.span.end, utf8);
+        if end.line != start.line || end.character <= start.character {
+            continue;
+        }
+        let delta_line = start.line - line;
+        let delta_start = if delta_line == 0 {
+            start.character - col
+        } else {
+            start.character
+        };
+        out.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: end.character - start.character,
+            token_type: t.kind.index(),
+            token_modifiers_bitset: 0,
+        });
+        line = start.line;
+        col = start.character;
+    }
+    out
+}
+
 fn symbol(index: &LineIndex, text: &str, s: &ide::Symbol, utf8: bool) -> DocumentSymbol {
     #[allow(deprecated)]
     DocumentSymbol {
@@ -214,6 +411,12 @@ impl LanguageServer for Backend {
             .and_then(|g| g.position_encodings.as_ref())
             .is_some_and(|encodings| encodings.contains(&PositionEncodingKind::UTF8));
         self.lock().utf8 = utf8;
+        #[allow(deprecated)]
+        let folders: Vec<Uri> = match params.workspace_folders {
+            Some(folders) if !folders.is_empty() => folders.into_iter().map(|f| f.uri).collect(),
+            _ => params.root_uri.into_iter().collect(),
+        };
+        self.load_folders(folders);
         Ok(InitializeResult {
             server_info: Some(ServerInfo {
                 name: "gale".into(),
@@ -239,6 +442,24 @@ impl LanguageServer for Backend {
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
                 inlay_hint_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: SemanticTokensLegend {
+                                token_types: TOKEN_TYPES.to_vec(),
+                                token_modifiers: Vec::new(),
+                            },
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: None,
+                            ..SemanticTokensOptions::default()
+                        },
+                    ),
+                ),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: Some(vec![" ".into(), ":".into(), "=".into()]),
+                    ..SignatureHelpOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             ..InitializeResult::default()
@@ -251,9 +472,9 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        if let Some((uri, diagnostics, version)) = self.update(doc.uri, doc.text, doc.version) {
+        for (uri, diagnostics, version) in self.update(doc.uri, doc.text, doc.version) {
             self.client
-                .publish_diagnostics(uri, diagnostics, Some(version))
+                .publish_diagnostics(uri, diagnostics, version)
                 .await;
         }
     }
@@ -264,16 +485,21 @@ impl LanguageServer for Backend {
             return;
         };
         let doc = params.text_document;
-        if let Some((uri, diagnostics, version)) = self.update(doc.uri, change.text, doc.version) {
+        for (uri, diagnostics, version) in self.update(doc.uri, change.text, doc.version) {
             self.client
-                .publish_diagnostics(uri, diagnostics, Some(version))
+                .publish_diagnostics(uri, diagnostics, version)
                 .await;
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.lock().documents.remove(&uri);
+        {
+            let mut state = self.lock();
+            state.documents.remove(&uri);
+            state.published.remove(&uri);
+            state.sync_workspace();
+        }
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 
@@ -489,6 +715,58 @@ impl LanguageServer for Backend {
                     value: markdown,
                 }),
                 range: Some(range(&index, text, span, state.utf8)),
+            })
+        })
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        self.guarded("semanticTokens/full", |state| {
+            let file = Backend::file(state, &params.text_document.uri)?;
+            let text = file.text(&state.db);
+            let index = LineIndex::new(text);
+            let tokens = ide::semantic_tokens(&state.db, file);
+            Some(SemanticTokensResult::Tokens(SemanticTokens {
+                result_id: None,
+                data: encode_tokens(&index, text, &tokens, state.utf8),
+            }))
+        })
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let at = params.text_document_position_params;
+        self.guarded("signatureHelp", |state| {
+            let file = Backend::file(state, &at.text_document.uri)?;
+            let text = file.text(&state.db);
+            let index = LineIndex::new(text);
+            let help = ide::signature_help(
+                &state.db,
+                file,
+                offset(&index, text, at.position, state.utf8),
+            )?;
+            Some(SignatureHelp {
+                signatures: help
+                    .signatures
+                    .into_iter()
+                    .map(|s| SignatureInformation {
+                        label: s.label,
+                        documentation: Some(Documentation::String(s.documentation)),
+                        parameters: Some(
+                            s.parameters
+                                .into_iter()
+                                .map(|p| ParameterInformation {
+                                    label: ParameterLabel::Simple(p),
+                                    documentation: None,
+                                })
+                                .collect(),
+                        ),
+                        active_parameter: None,
+                    })
+                    .collect(),
+                active_signature: Some(0),
+                active_parameter: help.active_parameter,
             })
         })
     }

@@ -12,9 +12,13 @@
 //! laziness decided by codegen), and prototypes: prototype 0 is the expression, the
 //! others are lazy arguments / lambda bodies. Source positions live in a side table per
 //! prototype ([`Proto::positions`], op index → [`Span`]), never in the ops.
+//! The same format carries YAQL and Jinja: Jinja modules (compiled by
+//! `gale_codegen::jinja_compile`) use the Jinja ops (`JinjaCall`, `LoadName`,
+//! `StoreName`, `Rebind`, `PushScope`, `Emit`, `EmitConst`, `TakeOutput`); loops stay
+//! in builtins that call lazy prototypes, so jumps still only go forward.
 //! **Invariant:** nothing executes a module that [`verify`] rejected: register
 //! bounds, constant/site/prototype indexes, forward jump targets, balanced
-//! `Enter`/`Leave`, and a terminator at the end of every prototype.
+//! `Enter`/`PushScope` and `Leave`, and a terminator at the end of every prototype.
 
 pub mod disasm;
 pub mod encode;

@@ -1,103 +1,101 @@
-//! Private stand-ins for the std actions the runtime cases use (`std.echo`,
-//! `std.noop`, `std.fail`, `std.sleep`, `std.test_dict`, `std.async_noop`), until
-//! the std action implementations under `actions/` are registered. Input was already
-//! checked against the ONE table in `std_actions`; here only the behaviour lives.
+//! The executor glue between the engine and the action registry
+//! ([`crate::actions::ActionRegistry`], implementations under `actions/`).
+//!
+//! Actions known to finish at once (`std.noop`, `std.fail`, `std.test_dict`,
+//! `std.async_noop`, `std.echo` without `delay`) run inline, which keeps the order of
+//! events deterministic and the no-op path fast; every other action runs on a worker
+//! thread. The executor's own timeout (Mistral passes the task's `timeout` to the
+//! executor) is enforced here: past it, the action is cancelled and fails with
+//! `Timeout after N seconds`, exactly as Mistral's executor reports it.
+
+use std::sync::mpsc;
+use std::time::Duration;
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::actions::{ActionOutcome, ActionRegistry, ActionRequest};
 use crate::engine::Outcome;
 
 /// How an action runs.
 pub enum Run {
     /// Finished at once.
     Now(Outcome),
-    /// Runs on a worker thread (argument: the engine's time scale).
-    Later(Box<dyn FnOnce(f64) -> Outcome + Send>),
+    /// Runs on a worker thread.
+    Later(Box<dyn FnOnce() -> Outcome + Send>),
     /// Never finishes by itself (asynchronous action).
     Pending,
 }
 
-fn seconds(j: Option<&Json>) -> f64 {
-    match j {
-        Some(Json::Number(n)) => n.as_f64().unwrap_or(0.0),
-        Some(Json::String(s)) => s.trim().parse::<f64>().unwrap_or(0.0),
-        Some(Json::Bool(b)) => f64::from(u8::from(*b)),
-        _ => 0.0,
+/// The executor's deadline for one action (the task's `timeout`).
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    /// Seconds.
+    pub seconds: f64,
+    /// The action's Python class (for Mistral's message).
+    pub class: String,
+}
+
+fn outcome(o: ActionOutcome) -> Outcome {
+    match o {
+        ActionOutcome::Success(v) => Outcome::Ok(v),
+        ActionOutcome::Error(v) => Outcome::Err(v),
+        ActionOutcome::Pending => Outcome::Pending,
     }
 }
 
-fn sleep_then(secs: f64, o: Outcome) -> Run {
-    if secs <= 0.0 {
-        return Run::Now(o);
-    }
-    Run::Later(Box::new(move |scale| {
-        std::thread::sleep(std::time::Duration::from_secs_f64(secs * scale));
-        o
-    }))
-}
-
-/// Runs std action `name` with its checked, defaulted input.
-pub fn run_std(name: &str, input: &Map<String, Json>, action_ex_id: &str) -> Run {
+fn instant(name: &str, input: &Map<String, Json>) -> bool {
     match name {
-        "std.noop" => Run::Now(Outcome::Ok(Json::Null)),
-        "std.echo" => {
-            let out = input.get("output").cloned().unwrap_or(Json::Null);
-            sleep_then(seconds(input.get("delay")), Outcome::Ok(out))
-        }
-        "std.fail" => {
-            let data = input.get("error_data").cloned().unwrap_or(Json::Null);
-            if crate::eval::truthy(&data) {
-                Run::Now(Outcome::Err(data))
-            } else {
-                Run::Now(Outcome::Err(json!(format!(
-                    "The action raised an exception [action=Fail action, action_ex_id={action_ex_id}, msg='Fail action expected exception.']"
-                ))))
-            }
-        }
-        "std.sleep" => {
-            let secs = match input.get("seconds") {
-                Some(Json::Number(n)) => n.as_f64().unwrap_or(0.0).trunc().max(0.0),
-                Some(Json::String(s)) => s
-                    .trim()
-                    .parse::<i64>()
-                    .map(|i| i.max(0) as f64)
-                    .unwrap_or(0.0),
-                _ => 0.0,
-            };
-            sleep_then(secs, Outcome::Ok(Json::Null))
-        }
-        "std.test_dict" => {
-            let size = match input.get("size") {
-                Some(Json::Number(n)) if n.is_i64() || n.is_u64() => n.as_i64().unwrap_or(i64::MAX),
-                Some(Json::Bool(b)) => i64::from(*b),
-                other => {
-                    let ty = match other {
-                        Some(Json::String(_)) => "str",
-                        Some(Json::Number(_)) => "float",
-                        Some(Json::Array(_)) => "list",
-                        Some(Json::Object(_)) => "dict",
-                        _ => "NoneType",
-                    };
-                    return Run::Now(Outcome::Err(json!(format!(
-                        "The action raised an exception [action=<mistral.actions.std_actions.TestDictAction object at 0x0>, action_ex_id={action_ex_id}, msg=''{ty}' object cannot be interpreted as an integer']"
-                    ))));
-                }
-            };
-            let prefix = match input.get("key_prefix") {
-                Some(Json::String(s)) => s.clone(),
-                Some(other) => crate::eval::py_str(other),
-                None => String::new(),
-            };
-            let val = input.get("val").cloned().unwrap_or(json!(""));
-            let mut m = Map::new();
-            for i in 0..size.max(0) {
-                m.insert(format!("{prefix}{i}"), val.clone());
-            }
-            Run::Now(Outcome::Ok(Json::Object(m)))
-        }
-        "std.async_noop" => Run::Pending,
-        other => Run::Now(Outcome::Err(json!(format!(
-            "Action {other} is not available in this runtime yet"
-        )))),
+        "std.noop" | "std.fail" | "std.test_dict" | "std.async_noop" => true,
+        "std.echo" => match input.get("delay") {
+            None | Some(Json::Null) => true,
+            Some(Json::Number(n)) => n.as_f64() == Some(0.0),
+            Some(_) => false,
+        },
+        _ => false,
     }
+}
+
+/// Runs `request` through `registry`.
+pub fn dispatch(
+    registry: &ActionRegistry,
+    request: ActionRequest,
+    deadline: Option<Deadline>,
+) -> Run {
+    let Some(action) = registry.get(&request.action) else {
+        return Run::Now(Outcome::Err(json!(format!(
+            "Failed to find action [action_name={}, namespace=]",
+            request.action
+        ))));
+    };
+    if instant(&request.action, &request.input) {
+        return match outcome(action.run(&request)) {
+            Outcome::Pending => Run::Pending,
+            o => Run::Now(o),
+        };
+    }
+    Run::Later(Box::new(move || {
+        let Some(d) = deadline.filter(|d| d.seconds > 0.0) else {
+            return outcome(action.run(&request));
+        };
+        let (tx, rx) = mpsc::channel();
+        let req = request.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(action.run(&req));
+        });
+        // The executor starts its clock after the engine armed the task's timeout
+        // policy: give the policy a head start so it wins a tie, as in Mistral.
+        const GRACE: f64 = 0.1;
+        match rx.recv_timeout(Duration::from_secs_f64(d.seconds + GRACE)) {
+            Ok(o) => outcome(o),
+            Err(_) => {
+                request.cancel.cancel();
+                Outcome::Err(json!(format!(
+                    "The action raised an exception [action={}, action_ex_id={}, msg='Timeout after {} seconds']",
+                    crate::actions::python::object_repr(&d.class, &request.action_execution_id),
+                    request.action_execution_id,
+                    d.seconds as u64
+                )))
+            }
+        }
+    }))
 }

@@ -24,6 +24,21 @@ use crate::host::{Host, task_dict, task_result};
 use crate::journal::{Change, Journal, NoJournal};
 use crate::state::{ActionEx, State, TaskEx, WorkflowEx};
 
+#[path = "durable.rs"]
+pub mod durable;
+
+/// A trace hook (see [`TraceEvent`]).
+pub type TraceHook = Box<dyn FnMut(&TraceEvent)>;
+
+/// (execution, task execution, action execution) indexes.
+type ActionKey = (usize, usize, usize);
+
+/// A cached task dict of the expression host: (change stamp, (name, dict)).
+type CachedTask = (u64, Rc<(String, Json)>);
+
+/// An error before the action runs: message and expression position.
+type RunError = (String, Option<(u32, u32)>);
+
 /// How to start an execution.
 #[derive(Clone, Debug, Default)]
 pub struct StartOptions {
@@ -84,6 +99,7 @@ enum Event {
     Timeout(usize, usize, u64, u64),
     CheckComplete(usize),
     RefreshJoins(usize),
+    RefreshJoin(usize, usize),
 }
 
 /// How an action ended (engine side).
@@ -133,20 +149,26 @@ pub struct Engine {
     rx: mpsc::Receiver<ThreadMsg>,
     in_flight: usize,
     journal: Box<dyn Journal>,
-    trace: Option<Box<dyn FnMut(&TraceEvent)>>,
+    trace: Option<TraceHook>,
     /// Multiplier on every real wait (1.0 = real time); tests may shrink waits
     /// whose length does not change Mistral's outcome.
     pub time_scale: f64,
     pending_error: Option<EvalError>,
+    joins_dirty: bool,
+    latest: Vec<Vec<usize>>,
+    host_cache: std::cell::RefCell<Vec<Vec<CachedTask>>>,
+    has_join: Vec<bool>,
+    registry: crate::actions::ActionRegistry,
     env_template: Option<Template>,
     completing_action: Option<usize>,
-    adhoc_pending: Vec<((usize, usize, usize), Rc<Vec<Template>>)>,
+    adhoc_pending: Vec<(ActionKey, Rc<Vec<Template>>)>,
+    /// The durable side (`gale_store`), when the execution is recorded.
+    durable: Option<Box<durable::Durable>>,
 }
 
-fn uuid() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut bytes = [0u8; 16];
-    for chunk in bytes.chunks_mut(8) {
+thread_local! {
+    static RNG: std::cell::Cell<u64> = std::cell::Cell::new({
+        use std::hash::{BuildHasher, Hasher};
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u128(
             std::time::SystemTime::now()
@@ -154,20 +176,58 @@ fn uuid() -> String {
                 .map(|d| d.as_nanos())
                 .unwrap_or(0),
         );
-        let v = h.finish().to_le_bytes();
-        chunk.copy_from_slice(&v[..chunk.len()]);
-    }
+        h.finish() | 1
+    });
+}
+
+fn next_u64() -> u64 {
+    RNG.with(|r| {
+        // xorshift64*
+        let mut x = r.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        r.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
+
+/// A random (version 4) uuid.
+fn uuid() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
+    bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let h: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// A cheap change stamp of a task execution (for the expression host's cache).
+fn task_stamp(t: &TaskEx) -> u64 {
+    let outputs = t.actions.iter().filter(|a| a.output.is_some()).count() as u64;
+    let accepted = t.actions.iter().filter(|a| a.accepted).count() as u64;
+    let cleared = t.actions.iter().any(|a| a.cleared) as u64;
+    let published = match &t.published {
+        Json::Object(m) => m.len() as u64 + 1,
+        Json::Null => 0,
+        _ => 1,
+    };
+    (t.state as u64)
+        | (t.actions.len() as u64) << 4
+        | outputs << 20
+        | accepted << 36
+        | cleared << 52
+        | published << 53
+        | u64::from(t.state_info.is_some()) << 63
 }
 
 fn obj(j: Json) -> Map<String, Json> {
@@ -329,6 +389,11 @@ impl Engine {
                 .any(|w| e.text.contains(w))
         }) || !program.jinja.is_empty();
         let (tx, rx) = mpsc::channel();
+        let has_join = program
+            .workflows
+            .iter()
+            .map(|w| w.tasks.iter().any(|t| t.join.is_some()))
+            .collect();
         Engine {
             program,
             ev,
@@ -343,9 +408,15 @@ impl Engine {
             trace: None,
             time_scale: 1.0,
             pending_error: None,
+            joins_dirty: false,
+            latest: Vec::new(),
+            host_cache: Default::default(),
+            has_join,
+            registry: crate::actions::builtin::std_registry(&Default::default()),
             env_template: None,
             completing_action: None,
             adhoc_pending: Vec::new(),
+            durable: None,
         }
     }
 
@@ -359,13 +430,18 @@ impl Engine {
         self.ev.yaml_loader = Some(loader);
     }
 
+    /// Replaces the action registry (default: every std action, Mistral's defaults).
+    pub fn set_registry(&mut self, registry: crate::actions::ActionRegistry) {
+        self.registry = registry;
+    }
+
     /// Installs a journal.
     pub fn set_journal(&mut self, journal: Box<dyn Journal>) {
         self.journal = journal;
     }
 
     /// Installs a trace hook.
-    pub fn set_trace(&mut self, trace: Box<dyn FnMut(&TraceEvent)>) {
+    pub fn set_trace(&mut self, trace: TraceHook) {
         self.trace = Some(trace);
     }
 
@@ -374,9 +450,10 @@ impl Engine {
         &self.program
     }
 
-    fn emit(&mut self, e: TraceEvent) {
+    /// Sends a trace event (built only when a trace hook is installed).
+    fn emit(&mut self, e: impl FnOnce() -> TraceEvent) {
         if let Some(t) = &mut self.trace {
-            t(&e);
+            t(&e());
         }
     }
 
@@ -412,11 +489,30 @@ impl Engine {
                 .get(t.task as usize)
                 .is_some_and(|s| !s.with_items.is_empty())
         };
-        let tasks = wf
-            .tasks
-            .iter()
-            .map(|t| (t.name.clone(), task_dict(wf, t, wi(t))))
-            .collect();
+        // Task dicts are cached per task execution and rebuilt only when the task
+        // changed (a stamp of its state, actions, outputs and published data).
+        let mut cache = self.host_cache.borrow_mut();
+        if cache.len() <= exec {
+            cache.resize_with(exec + 1, Vec::new);
+        }
+        let per = &mut cache[exec];
+        let mut tasks = Vec::with_capacity(wf.tasks.len());
+        for (i, t) in wf.tasks.iter().enumerate() {
+            let stamp = task_stamp(t);
+            match per.get(i) {
+                Some((s, d)) if *s == stamp => tasks.push(d.clone()),
+                _ => {
+                    let d = Rc::new((t.name.clone(), task_dict(wf, t, wi(t))));
+                    if i < per.len() {
+                        per[i] = (stamp, d.clone());
+                    } else {
+                        per.push((stamp, d.clone()));
+                    }
+                    tasks.push(d);
+                }
+            }
+        }
+        drop(cache);
         let current = current.map(|i| task_dict(wf, &wf.tasks[i], wi(&wf.tasks[i])));
         Rc::new(Host {
             env,
@@ -617,7 +713,10 @@ impl Engine {
                 let ctx = wf.context.clone();
                 let inp = wf.input.clone();
                 let envl = wf.env.clone();
-                let tpl = self.env_template.clone().unwrap_or_else(|| json_template(&env));
+                let tpl = self
+                    .env_template
+                    .clone()
+                    .unwrap_or_else(|| json_template(&env));
                 if let Ok(v) = self.eval_layers(exec, None, &tpl, vec![&envl, &ctx, &inp]) {
                     self.executions[exec].env.insert("__env".into(), v.clone());
                     self.executions[exec].params.insert("env".into(), v);
@@ -650,11 +749,13 @@ impl Engine {
                 }
             }
         }
-        self.journal.commit(&[Change::Workflow {
-            id,
-            state: "RUNNING".into(),
-            state_info: None,
-        }]);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::Workflow {
+                id,
+                state: "RUNNING".into(),
+                state_info: None,
+            }]);
+        }
         let cmds = self.start_commands(exec);
         self.dispatch(exec, cmds);
         Ok(exec)
@@ -862,6 +963,9 @@ impl Engine {
             wait_after_done: false,
             items_count: None,
             items_next: 0,
+            items_done: 0,
+            items_failed: false,
+            arrived: 0,
             generation: 0,
         }
     }
@@ -876,10 +980,10 @@ impl Engine {
     ) {
         if waiting {
             let key = format!("join-task-{}-{}", self.executions[exec].id, task);
-            let existing = self.executions[exec]
-                .tasks
-                .iter()
-                .position(|t| t.unique_key.as_deref() == Some(key.as_str()));
+            // A join has one task execution per workflow execution: the latest one.
+            let existing = self.latest(exec, task).filter(|&te| {
+                self.executions[exec].tasks[te].unique_key.as_deref() == Some(key.as_str())
+            });
             let te = match existing {
                 Some(te) => {
                     let t = &mut self.executions[exec].tasks[te];
@@ -898,14 +1002,28 @@ impl Engine {
                         Some("Task is waiting.".into()),
                     );
                     t.unique_key = Some(key);
-                    self.executions[exec].tasks.push(t);
+                    self.push_task(exec, t);
                     self.executions[exec].tasks.len() - 1
                 }
             };
             if let Some(tb) = triggered_by {
-                self.executions[exec].tasks[te].triggered_by.push(tb);
+                let t = &mut self.executions[exec].tasks[te];
+                t.triggered_by.push(tb);
+                t.arrived += 1;
             }
-            self.queue.push_back(Event::RefreshJoins(exec));
+            // Arrival counter: the full join check (all inbound tasks, impossible
+            // routes) runs at once when enough inbound tasks arrived, otherwise when
+            // the engine is idle (Mistral also refreshes joins asynchronously).
+            let spec = self.task_spec(exec, te);
+            let need = match spec.join {
+                Some(Join::Count(n)) => n as usize,
+                _ => spec.inbound.len(),
+            };
+            if self.executions[exec].tasks[te].arrived >= need {
+                self.queue.push_back(Event::RefreshJoin(exec, te));
+            } else {
+                self.joins_dirty = true;
+            }
             return;
         }
         let mut t = self.new_task_ex(exec, task, ctx, State::Idle, None);
@@ -913,13 +1031,15 @@ impl Engine {
             t.triggered_by.push(tb);
         }
         let name = t.name.clone();
-        self.journal.commit(&[Change::Task {
-            execution: self.executions[exec].id.clone(),
-            id: t.id.clone(),
-            name,
-            state: "IDLE".into(),
-        }]);
-        self.executions[exec].tasks.push(t);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::Task {
+                execution: self.executions[exec].id.clone(),
+                id: t.id.clone(),
+                name,
+                state: "IDLE".into(),
+            }]);
+        }
+        self.push_task(exec, t);
         let te = self.executions[exec].tasks.len() - 1;
         self.queue.push_back(Event::RunTask(exec, te));
     }
@@ -934,7 +1054,7 @@ impl Engine {
         let mut induced: Vec<(String, State)> = Vec::new();
         for &i in inbound {
             let in_spec = &wspec.tasks[i as usize];
-            let ex = wf.tasks.iter().rev().find(|t| t.task == i);
+            let ex = self.latest(exec, i).map(|x| &wf.tasks[x]);
             let st = match ex {
                 None => {
                     if self.possible_route(exec, i as usize, &mut Vec::new()) {
@@ -1004,7 +1124,7 @@ impl Engine {
         }
         let name = &wspec.tasks[task].name;
         for &i in inbound {
-            match wf.tasks.iter().rev().find(|t| t.task == i) {
+            match self.latest(exec, i).map(|x| &wf.tasks[x]) {
                 None => {
                     if self.possible_route(exec, i as usize, seen) {
                         return true;
@@ -1020,8 +1140,35 @@ impl Engine {
         false
     }
 
+    /// Appends a task execution, keeping the latest-execution index.
+    fn push_task(&mut self, exec: usize, t: TaskEx) {
+        let task = t.task;
+        self.executions[exec].tasks.push(t);
+        let te = self.executions[exec].tasks.len() - 1;
+        if self.latest.len() <= exec {
+            self.latest.resize_with(exec + 1, Vec::new);
+        }
+        let per = &mut self.latest[exec];
+        if per.len() <= task as usize {
+            per.resize(task as usize + 1, usize::MAX);
+        }
+        per[task as usize] = te;
+    }
+
+    /// The latest execution of task `task` in `exec`.
+    fn latest(&self, exec: usize, task: u32) -> Option<usize> {
+        self.latest
+            .get(exec)
+            .and_then(|p| p.get(task as usize))
+            .copied()
+            .filter(|x| *x != usize::MAX)
+    }
+
     fn refresh_joins(&mut self, exec: usize) {
         if self.executions[exec].state.is_completed() {
+            return;
+        }
+        if !self.has_join[self.executions[exec].workflow] {
             return;
         }
         let n = self.executions[exec].tasks.len();
@@ -1029,11 +1176,22 @@ impl Engine {
             if self.executions[exec].tasks[te].state != State::Waiting {
                 continue;
             }
+            self.refresh_join(exec, te);
+        }
+    }
+
+    fn refresh_join(&mut self, exec: usize, te: usize) {
+        {
+            if self.executions[exec].tasks[te].state != State::Waiting {
+                return;
+            }
             let (st, info) = self.join_state(exec, te);
             match st {
                 State::Running => {
                     // Inbound context: every upstream that triggered this join.
-                    let spec = self.task_spec(exec, te).clone();
+                    let prog = self.program.clone();
+                    let spec = &prog.workflows[self.executions[exec].workflow].tasks
+                        [self.executions[exec].tasks[te].task as usize];
                     let wf = &self.executions[exec];
                     let ups: Vec<&TaskEx> = wf
                         .tasks
@@ -1056,7 +1214,7 @@ impl Engine {
                         }
                     }
                     let name = t.name.clone();
-                    self.emit(TraceEvent::TaskStarted { task: name });
+                    self.emit(|| TraceEvent::TaskStarted { task: name });
                     self.schedule_actions_guarded(exec, te);
                 }
                 State::Error => {
@@ -1082,6 +1240,13 @@ impl Engine {
     /// `evaluate_task_outbound_context`: in_context (+ versions of published keys)
     /// updated with published.
     fn outbound(&self, t: &TaskEx) -> Map<String, Json> {
+        let unpublished = match &t.published {
+            Json::Object(p) => p.is_empty(),
+            _ => true,
+        };
+        if unpublished && t.in_context.contains_key("__versions") {
+            return t.in_context.clone();
+        }
         let mut ctx = t.in_context.clone();
         let mut keys = Vec::new();
         versions_of(&t.published, "", &mut keys);
@@ -1118,7 +1283,7 @@ impl Engine {
             t.state_info = Some(msg.clone());
         }
         let name = self.executions[exec].tasks[te].name.clone();
-        self.emit(TraceEvent::TaskCompleted {
+        self.emit(|| TraceEvent::TaskCompleted {
             task: name,
             state: State::Error,
         });
@@ -1135,10 +1300,14 @@ impl Engine {
             return;
         }
         self.executions[exec].tasks[te].state = State::Running;
-        let name = self.executions[exec].tasks[te].name.clone();
-        self.emit(TraceEvent::TaskStarted { task: name });
+        if self.trace.is_some() {
+            let name = self.executions[exec].tasks[te].name.clone();
+            self.emit(|| TraceEvent::TaskStarted { task: name });
+        }
         // Policies before start: wait-before, pause-before, timeout.
-        let spec = self.task_spec(exec, te).clone();
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[exec].workflow].tasks
+            [self.executions[exec].tasks[te].task as usize];
         let pol = &spec.policies;
         if let Some(pb) = &pol.pause_before {
             match self.eval_task(exec, te, pb, None) {
@@ -1203,7 +1372,7 @@ impl Engine {
         te: usize,
         spec: &Task,
         extra: Option<&Map<String, Json>>,
-    ) -> Result<Map<String, Json>, (String, Option<(u32, u32)>)> {
+    ) -> Result<Map<String, Json>, RunError> {
         let input = match &spec.input {
             TaskInput::None => json!({}),
             TaskInput::Map(t) | TaskInput::Expr(t) => self
@@ -1239,15 +1408,13 @@ impl Engine {
         Ok(input)
     }
 
-    fn schedule_actions(
-        &mut self,
-        exec: usize,
-        te: usize,
-    ) -> Result<(), (String, Option<(u32, u32)>)> {
-        let spec = self.task_spec(exec, te).clone();
+    fn schedule_actions(&mut self, exec: usize, te: usize) -> Result<(), RunError> {
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[exec].workflow].tasks
+            [self.executions[exec].tasks[te].task as usize];
         if spec.with_items.is_empty() {
-            let input = self.action_input(exec, te, &spec, None)?;
-            return self.launch(exec, te, &spec, input, 0);
+            let input = self.action_input(exec, te, spec, None)?;
+            return self.launch(exec, te, spec, input, 0);
         }
         // with-items
         let mut values: Vec<(String, Vec<Json>)> = Vec::new();
@@ -1308,11 +1475,10 @@ impl Engine {
                 .unwrap_or(0) as usize,
             None => 0,
         };
-        let running = self.executions[exec].tasks[te]
-            .actions
-            .iter()
-            .filter(|a| a.accepted && a.output.is_none())
-            .count();
+        let running = {
+            let t = &self.executions[exec].tasks[te];
+            t.items_next.saturating_sub(t.items_done)
+        };
         let mut slots = if concurrency == 0 {
             usize::MAX
         } else {
@@ -1331,8 +1497,8 @@ impl Engine {
             }
             let in_ctx = self.executions[exec].tasks[te].in_context.clone();
             merge_dicts(&mut ctx, &in_ctx, true);
-            let input = self.action_input(exec, te, &spec, Some(&ctx))?;
-            self.launch(exec, te, &spec, input, i)?;
+            let input = self.action_input(exec, te, spec, Some(&ctx))?;
+            self.launch(exec, te, spec, input, i)?;
             if self.executions[exec].tasks[te].state.is_completed() {
                 break;
             }
@@ -1347,7 +1513,7 @@ impl Engine {
         spec: &Task,
         input: Map<String, Json>,
         index: usize,
-    ) -> Result<(), (String, Option<(u32, u32)>)> {
+    ) -> Result<(), RunError> {
         let name = self
             .eval_task(exec, te, &spec.call, None)
             .map_err(|e| (e.message, e.position))?;
@@ -1380,19 +1546,29 @@ impl Engine {
                             .iter()
                             .find(|a| program.full_name(&a.name) == program.full_name(&action_name))
                     })
-                    .or_else(|| program.actions.iter().find(|a| program.full_name(&a.name) == action_name))
+                    .or_else(|| {
+                        program
+                            .actions
+                            .iter()
+                            .find(|a| program.full_name(&a.name) == action_name)
+                    })
             } else {
-                program.actions.iter().find(|a| program.full_name(&a.name) == action_name)
+                program
+                    .actions
+                    .iter()
+                    .find(|a| program.full_name(&a.name) == action_name)
             };
-            if adhoc.is_none() && depth > 1 && crate::std_actions::std_action(&action_name).is_none() {
-                if let Some(def) = base_of.take() {
-                    let msg = format!(
-                        "Failed to instantiate an action [action_desc=AdHoc action [name={}, definition={}]]",
-                        def.0, def.1
-                    );
-                    self.complete(exec, te, State::Error, Some(msg));
-                    return Ok(());
-                }
+            if adhoc.is_none()
+                && depth > 1
+                && crate::std_actions::std_action(&action_name).is_none()
+                && let Some(def) = base_of.take()
+            {
+                let msg = format!(
+                    "Failed to instantiate an action [action_desc=AdHoc action [name={}, definition={}]]",
+                    def.0, def.1
+                );
+                self.complete(exec, te, State::Error, Some(msg));
+                return Ok(());
             }
             let Some(a) = adhoc else { break };
             if depth > 20 {
@@ -1491,33 +1667,50 @@ impl Engine {
             accepted: true,
             sub_execution: None,
         });
-        self.journal.commit(&[Change::Action {
-            task: self.executions[exec].tasks[te].id.clone(),
-            id: aid.clone(),
-            action: action_name.clone(),
-            input: Json::Object(full.clone()),
-        }]);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::Action {
+                task: self.executions[exec].tasks[te].id.clone(),
+                id: aid.clone(),
+                action: action_name.clone(),
+                input: Json::Object(full.clone()),
+            }]);
+        }
+        let full = full;
         let outputs = Rc::new(outputs);
-        match crate::builtin::run_std(&action_name, &full, &aid) {
+        let timeout = match &spec.policies.timeout {
+            Some(t) => self
+                .eval_task(exec, te, t, None)
+                .ok()
+                .and_then(|v| v.as_f64())
+                .filter(|s| *s > 0.0),
+            None => None,
+        };
+        let request = crate::actions::ActionRequest {
+            action: action_name.clone(),
+            input: full,
+            execution_id: self.executions[exec].id.clone(),
+            task_name: spec.name.clone(),
+            item_index: (!spec.with_items.is_empty()).then_some(index),
+            action_execution_id: aid.clone(),
+            timeout: timeout.map(Duration::from_secs_f64),
+            cancel: crate::actions::CancelFlag::new(),
+        };
+        let deadline = timeout.map(|seconds| crate::builtin::Deadline {
+            seconds,
+            class: std.class.to_string(),
+        });
+        let replay = self
+            .durable
+            .as_ref()
+            .map(|_| (request.clone(), deadline.clone()));
+        match crate::builtin::dispatch(&self.registry, request, deadline) {
             crate::builtin::Run::Now(o) => {
                 let o = self.apply_adhoc_outputs(exec, te, &outputs, o);
                 self.queue.push_back(Event::ActionDone(exec, te, ai, o));
             }
             crate::builtin::Run::Pending => {}
             crate::builtin::Run::Later(job) => {
-                self.in_flight += 1;
-                let tx = self.tx.clone();
-                let scale = self.time_scale;
-                std::thread::spawn(move || {
-                    let outcome = job(scale);
-                    let _ = tx.send(ThreadMsg {
-                        exec,
-                        task: te,
-                        action: ai,
-                        outcome,
-                    });
-                });
-                self.adhoc_pending.push(((exec, te, ai), outputs));
+                self.spawn_action((exec, te, ai), job, outputs, replay)
             }
         }
         Ok(())
@@ -1550,7 +1743,7 @@ impl Engine {
         name: &str,
         input: Map<String, Json>,
         index: usize,
-    ) -> Result<(), (String, Option<(u32, u32)>)> {
+    ) -> Result<(), RunError> {
         let Some(w) = self.program.workflow(name) else {
             let msg = format!("Failed to find workflow [name={name}] [namespace=]");
             self.complete(exec, te, State::Error, Some(msg));
@@ -1630,7 +1823,9 @@ impl Engine {
         else {
             return;
         };
-        if a.output.is_some() {
+        // A late result of an attempt that was abandoned (timeout, retry) no longer
+        // counts: Mistral keeps that action execution as it was.
+        if a.output.is_some() || !a.accepted {
             return;
         }
         let mut sub_info = None;
@@ -1645,28 +1840,28 @@ impl Engine {
         };
         a.state = state;
         a.output = Some(out.clone());
-        self.journal.commit(&[Change::ActionResult {
-            id: a.id.clone(),
-            output: out.clone(),
-            error: state == State::Error,
-        }]);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::ActionResult {
+                id: a.id.clone(),
+                output: out.clone(),
+                error: state == State::Error,
+            }]);
+        }
         let t = &self.executions[exec].tasks[te];
         if t.state.is_completed() || self.executions[exec].state.is_completed() {
             return;
         }
-        let spec = self.task_spec(exec, te).clone();
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[exec].workflow].tasks
+            [self.executions[exec].tasks[te].task as usize];
         if !spec.with_items.is_empty() {
             let count = t.items_count.unwrap_or(0);
-            let done = t
-                .actions
-                .iter()
-                .filter(|a| a.accepted && a.output.is_some())
-                .count();
+            let t = &mut self.executions[exec].tasks[te];
+            t.items_done += 1;
+            t.items_failed |= state == State::Error;
+            let done = t.items_done;
             if done >= count && t.items_next >= count {
-                let failed = t
-                    .actions
-                    .iter()
-                    .any(|a| a.accepted && a.state == State::Error);
+                let failed = t.items_failed;
                 if failed {
                     self.complete_guarded(
                         exec,
@@ -1752,9 +1947,11 @@ impl Engine {
             t.state_info = info.clone();
             t.generation += 1;
         }
-        let spec = self.task_spec(exec, te).clone();
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[exec].workflow].tasks
+            [self.executions[exec].tasks[te].task as usize];
         // Publish.
-        if let Err(e) = self.publish(exec, te, &spec, state) {
+        if let Err(e) = self.publish(exec, te, spec, state) {
             return self.completion_error(exec, te, &e);
         }
         // keep-result
@@ -1768,24 +1965,26 @@ impl Engine {
             Err(e) => return self.completion_error(exec, te, &e),
         }
         // Policies after completion: wait-after, retry, fail-on.
-        match self.after_task_complete(exec, te, &spec) {
+        match self.after_task_complete(exec, te, spec) {
             Ok(true) => return,
             Ok(false) => {}
             Err(e) => return self.completion_error(exec, te, &e),
         }
         let state = self.executions[exec].tasks[te].state;
-        let name = spec.name.clone();
-        self.emit(TraceEvent::TaskCompleted {
+        let name = &spec.name;
+        self.emit(|| TraceEvent::TaskCompleted {
             task: name.clone(),
             state,
         });
-        let task_name = self.executions[exec].tasks[te].name.clone();
-        self.journal.commit(&[Change::Task {
-            execution: self.executions[exec].id.clone(),
-            id: self.executions[exec].tasks[te].id.clone(),
-            name: task_name,
-            state: state.name().into(),
-        }]);
+        if self.journal.enabled() {
+            let task_name = self.executions[exec].tasks[te].name.clone();
+            self.journal.commit(&[Change::Task {
+                execution: self.executions[exec].id.clone(),
+                id: self.executions[exec].tasks[te].id.clone(),
+                name: task_name,
+                state: state.name().into(),
+            }]);
+        }
         // continue_workflow
         let cmds = match self.next_commands(exec, te) {
             Ok(c) => c,
@@ -1802,12 +2001,14 @@ impl Engine {
                 handles = true;
             }
         }
-        for (to, event) in &next {
-            self.emit(TraceEvent::Transition {
-                from: name.clone(),
-                to: to.clone(),
-                event: event.clone(),
-            });
+        if self.trace.is_some() {
+            for (to, event) in &next {
+                self.emit(|| TraceEvent::Transition {
+                    from: name.clone(),
+                    to: to.clone(),
+                    event: event.clone(),
+                });
+            }
         }
         {
             let t = &mut self.executions[exec].tasks[te];
@@ -1833,7 +2034,9 @@ impl Engine {
             self.completion_error(exec, te, &e);
             return;
         }
-        self.queue.push_back(Event::RefreshJoins(exec));
+        if self.has_join[self.executions[exec].workflow] {
+            self.joins_dirty = true;
+        }
     }
 
     fn publish(
@@ -2008,6 +2211,8 @@ impl Engine {
                 t.state_info = None;
                 t.items_count = None;
                 t.items_next = 0;
+                t.items_done = 0;
+                t.items_failed = false;
                 self.add_timer(delay, Event::Continue(exec, te));
                 return Ok(true);
             }
@@ -2045,11 +2250,35 @@ impl Engine {
         let t = &self.executions[exec].tasks[te];
         let ctx = self.outbound(t);
         let wf = &self.executions[exec];
-        let td = obj(json!({"__task_execution": {"id": t.id, "name": t.name}}));
-        let env = self.env_layer(exec);
-        let host = self.host(exec, Some(te));
+        let needs_eval = [&spec.on_error, &spec.on_success, &spec.on_complete]
+            .iter()
+            .any(|c| {
+                c.next
+                    .iter()
+                    .any(|tr| tr.guard.is_some() || !tr.params.is_lit())
+            });
+        let (td, env) = if needs_eval {
+            (
+                obj(json!({"__task_execution": {"id": t.id, "name": t.name}})),
+                self.env_layer(exec),
+            )
+        } else {
+            (Map::new(), Map::new())
+        };
+        let host = if needs_eval {
+            Some(self.host(exec, Some(te)))
+        } else {
+            None
+        };
         let view = View {
             layers: vec![&td, &ctx, &env, &wf.context, &wf.input],
+        };
+        let eval = |t: &Template| -> Result<Json, EvalError> {
+            match (t, &host) {
+                (Template::Lit(j), _) => Ok(j.clone()),
+                (_, Some(h)) => self.ev.eval(&self.program, t, &view, h),
+                (_, None) => Ok(Json::Null),
+            }
         };
         let mut out = Vec::new();
         let mut clauses: Vec<(&gale_bytecode::workflow::Clause, &str)> = Vec::new();
@@ -2064,12 +2293,12 @@ impl Engine {
         for (c, event) in clauses {
             for tr in &c.next {
                 if let Some(g) = &tr.guard {
-                    let v = self.ev.eval(&self.program, g, &view, &host)?;
+                    let v = eval(g)?;
                     if !truthy(&v) {
                         continue;
                     }
                 }
-                let params = self.ev.eval(&self.program, &tr.params, &view, &host)?;
+                let params = eval(&tr.params)?;
                 match (tr.command, tr.task) {
                     (Some(cmd), _) => out.push((
                         Cmd::Engine {
@@ -2155,11 +2384,13 @@ impl Engine {
         wf.state = State::Success;
         wf.state_info = msg;
         wf.output = Some(out);
-        self.journal.commit(&[Change::Workflow {
-            id: self.executions[exec].id.clone(),
-            state: "SUCCESS".into(),
-            state_info: None,
-        }]);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::Workflow {
+                id: self.executions[exec].id.clone(),
+                state: "SUCCESS".into(),
+                state_info: None,
+            }]);
+        }
         self.sub_finished(exec);
         Ok(())
     }
@@ -2193,11 +2424,13 @@ impl Engine {
         wf.state = State::Error;
         wf.state_info = msg.clone();
         wf.output = Some(Json::Object(result));
-        self.journal.commit(&[Change::Workflow {
-            id: self.executions[exec].id.clone(),
-            state: "ERROR".into(),
-            state_info: msg,
-        }]);
+        if self.journal.enabled() {
+            self.journal.commit(&[Change::Workflow {
+                id: self.executions[exec].id.clone(),
+                state: "ERROR".into(),
+                state_info: msg,
+            }]);
+        }
         self.sub_finished(exec);
     }
 
@@ -2361,6 +2594,11 @@ impl Engine {
             }
             Event::CheckComplete(x) => self.check_and_complete(x),
             Event::RefreshJoins(x) => self.refresh_joins(x),
+            Event::RefreshJoin(x, t) => {
+                if !self.executions[x].state.is_completed() {
+                    self.refresh_join(x, t);
+                }
+            }
         }
     }
 
@@ -2397,6 +2635,15 @@ impl Engine {
             }
             if let Some(e) = self.queue.pop_front() {
                 self.handle(e);
+                continue;
+            }
+            if self.joins_dirty {
+                self.joins_dirty = false;
+                for x in 0..self.executions.len() {
+                    if self.executions[x].state == State::Running {
+                        self.queue.push_back(Event::RefreshJoins(x));
+                    }
+                }
                 continue;
             }
             let st = self.executions[root].state;

@@ -2,6 +2,8 @@
 //! `execution()`, `env()` and `global()` answered from a snapshot of the current
 //! workflow execution (taken only when the program uses those functions).
 
+use std::rc::Rc;
+
 use gale_vm::mistral::MistralContext;
 use gale_vm::{Error, ErrorKind, Value};
 use serde_json::{Map, Value as Json, json};
@@ -15,7 +17,7 @@ pub struct Host {
     /// `execution()`.
     pub execution: Json,
     /// Task dicts of the execution, in creation order (name, dict).
-    pub tasks: Vec<(String, Json)>,
+    pub tasks: Vec<Rc<(String, Json)>>,
     /// The current task dict, if any.
     pub current: Option<Json>,
     /// The workflow context (for `global()`).
@@ -97,8 +99,8 @@ impl MistralContext for Host {
             .tasks
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, d)| conv(d))
+            .find(|e| e.0 == name)
+            .map(|e| conv(&e.1))
             .unwrap_or(Value::Null))
     }
     fn tasks(
@@ -111,8 +113,8 @@ impl MistralContext for Host {
         Ok(Value::list(
             self.tasks
                 .iter()
-                .filter(|(_, d)| state.is_none() || d.get("state").and_then(Json::as_str) == state)
-                .map(|(_, d)| conv(d))
+                .filter(|e| state.is_none() || e.1.get("state").and_then(Json::as_str) == state)
+                .map(|e| conv(&e.1))
                 .collect(),
         ))
     }

@@ -55,6 +55,12 @@ pub enum Change {
 pub trait Journal {
     /// Records a batch of changes atomically.
     fn commit(&mut self, changes: &[Change]);
+
+    /// Whether this journal keeps anything (the engine skips building changes
+    /// for a journal that does not).
+    fn enabled(&self) -> bool {
+        true
+    }
 }
 
 /// A journal that keeps nothing (in-memory runs).
@@ -63,6 +69,10 @@ pub struct NoJournal;
 
 impl Journal for NoJournal {
     fn commit(&mut self, _: &[Change]) {}
+
+    fn enabled(&self) -> bool {
+        false
+    }
 }
 
 /// A journal that keeps every change in memory (tests, tracing).

@@ -25,5 +25,6 @@ pub mod journal;
 pub mod state;
 pub mod std_actions;
 
+pub use engine::durable;
 pub use engine::{Engine, StartError, StartOptions, TraceEvent};
 pub use std_actions::{Param, ResultShape, STD_ACTIONS, StdAction, std_action};

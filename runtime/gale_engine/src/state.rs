@@ -108,6 +108,15 @@ pub struct TaskEx {
     pub items_count: Option<usize>,
     /// with-items: next index to schedule.
     pub items_next: usize,
+    /// join: number of inbound arrivals (transitions to this join taken).
+    #[serde(default)]
+    pub arrived: usize,
+    /// with-items: items of the current attempt that completed.
+    #[serde(default)]
+    pub items_done: usize,
+    /// with-items: whether an item of the current attempt failed.
+    #[serde(default)]
+    pub items_failed: bool,
     /// Timeout generation (a stale timer is ignored).
     pub generation: u64,
 }

@@ -431,7 +431,22 @@ fn dispatch(
         };
         let at = cur.pc;
         cur.pc += 1;
-        match step(prog, module, op, &mut cur, cx, regs) {
+        let flow = if matches!(
+            op,
+            Op::JinjaCall { .. }
+                | Op::LoadName { .. }
+                | Op::StoreName { .. }
+                | Op::Rebind { .. }
+                | Op::Emit { .. }
+                | Op::EmitConst { .. }
+                | Op::TakeOutput { .. }
+        ) {
+            cx.tick()
+                .and_then(|_| step_jinja(prog, module, op, &mut cur, cx, regs))
+        } else {
+            step(prog, module, op, &mut cur, cx, regs)
+        };
+        match flow {
             Ok(Flow::Next) => {}
             Ok(Flow::Jump(t)) => cur.pc = t,
             Ok(Flow::Return(v)) => {
@@ -713,6 +728,31 @@ fn step(
             set(regs, base, dst, v);
         }
         Op::Return { src } => return Ok(Flow::Return(get(regs, base, src))),
+        Op::JinjaCall { .. }
+        | Op::LoadName { .. }
+        | Op::StoreName { .. }
+        | Op::Rebind { .. }
+        | Op::PushScope
+        | Op::Emit { .. }
+        | Op::EmitConst { .. }
+        | Op::TakeOutput { .. } => return step_jinja(prog, module, op, cur, cx, regs),
+    }
+    Ok(Flow::Next)
+}
+
+/// The Jinja ops (a function of their own: templates recurse through it — macros, loop
+/// bodies — so its stack frame is kept small).
+#[inline(never)]
+fn step_jinja(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    op: Op,
+    cur: &mut Frame,
+    cx: &mut Ctx,
+    regs: &mut [Value],
+) -> Result<Flow> {
+    let base = cur.base;
+    match op {
         Op::JinjaCall { dst, site } => {
             let v = jinja_call(prog, module, site, cur, cx, regs)?;
             set(regs, base, dst, v);
@@ -755,6 +795,7 @@ fn step(
             let t = std::mem::take(&mut cur.out);
             set(regs, base, dst, Value::str(t));
         }
+        _ => {}
     }
     Ok(Flow::Next)
 }
@@ -779,12 +820,60 @@ fn run_scoped(
 }
 
 /// The name under which the `for` builtin passes the current item to the body and
-/// filter prototypes (not a valid template identifier).
+/// filter prototypes (not a valid template identifier) when the loop target is not a
+/// plain name (a plain name, the site's fifth argument, is bound directly).
 pub const LOOP_ITEM: &str = "#item";
 
 /// A `JinjaCall`: arguments gathered (registers; lazy prototypes only for `for` and
 /// `macro`), then the operation.
 fn jinja_call(
+    prog: &Rc<Loaded>,
+    module: &Module,
+    site: SiteId,
+    cur: &mut Frame,
+    cx: &mut Ctx,
+    regs: &[Value],
+) -> Result<Value> {
+    // Calls get a lean path of their own: macros recurse through it.
+    match prog.jops[site.0 as usize].0 {
+        JOp::Call => jinja_call_value(module, site, cur, cx, regs),
+        _ => jinja_call_other(prog, module, site, cur, cx, regs),
+    }
+}
+
+/// `call`: the callee and its arguments from registers, `*args`/`**kwargs` spread.
+#[inline(never)]
+fn jinja_call_value(
+    module: &Module,
+    site: SiteId,
+    cur: &Frame,
+    cx: &mut Ctx,
+    regs: &[Value],
+) -> Result<Value> {
+    let s = &module.sites[site.0 as usize];
+    let mut args = Vec::with_capacity(s.args.len());
+    let mut kwargs = Vec::new();
+    for a in &s.args {
+        match *a {
+            ArgSpec::Positional(Operand::Reg(r)) => args.push(get(regs, cur.base, r)),
+            ArgSpec::Keyword {
+                name: n,
+                value: Operand::Reg(r),
+            } => kwargs.push((str_const(module, n).to_string(), get(regs, cur.base, r))),
+            _ => args.push(Value::Null),
+        }
+    }
+    let callee = if args.is_empty() {
+        Value::Null
+    } else {
+        args.remove(0)
+    };
+    let kwargs = jops::spread(cx, &mut args, kwargs)?;
+    crate::jinja::call(cx, &callee, args, kwargs)
+}
+
+#[inline(never)]
+fn jinja_call_other(
     prog: &Rc<Loaded>,
     module: &Module,
     site: SiteId,
@@ -806,8 +895,26 @@ fn jinja_call(
                 Some(ArgSpec::Positional(Operand::Reg(r))) => get(regs, cur.base, *r),
                 _ => Value::Null,
             };
-            let with_loop = operand != "noloop";
-            jinja_for(prog, &cur.env, cx, &seq, lazy(1), lazy(2), lazy(3), with_loop)
+            let item_name: Name = match s.args.get(4) {
+                Some(ArgSpec::Positional(Operand::Reg(r))) => {
+                    match regs.get(cur.base + r.0 as usize) {
+                        Some(Value::Str(n)) => Name::from(n.as_str()),
+                        _ => LOOP_ITEM.into(),
+                    }
+                }
+                _ => LOOP_ITEM.into(),
+            };
+            let f = Rc::new(ForLoop {
+                prog: prog.clone(),
+                env: cur.env.clone(),
+                item_name,
+                body: lazy(1),
+                else_body: lazy(2),
+                filter: lazy(3),
+                with_loop: operand != "noloop",
+                recursive: operand == "recursive",
+            });
+            jinja_for(&f, cx, &seq, 1)
         }
         JOp::Macro => {
             let mut params = Vec::new();
@@ -898,31 +1005,51 @@ fn jinja_call(
     }
 }
 
-/// `{% for target in seq if filter %}body{% else %}else_body{% endfor %}`: the body
-/// prototype runs once per (filtered) item in a fresh scope holding `loop` and the
-/// item; its output is the result. Nothing iterated: the `else` prototype's output.
-#[allow(clippy::too_many_arguments)]
-fn jinja_for(
-    prog: &Rc<Loaded>,
-    env: &Rc<Env>,
-    cx: &mut Ctx,
-    seq: &Value,
+/// A `{% for target in seq if filter [recursive] %}body{% else %}else_body{% endfor %}`:
+/// its prototypes and the context it runs in.
+struct ForLoop {
+    prog: Rc<Loaded>,
+    env: Rc<Env>,
+    /// The loop target's name, or [`LOOP_ITEM`].
+    item_name: Name,
     body: Option<ProtoId>,
     else_body: Option<ProtoId>,
     filter: Option<ProtoId>,
     with_loop: bool,
-) -> Result<Value> {
-    let item_name: Name = LOOP_ITEM.into();
+    recursive: bool,
+}
+
+/// `loop(items)` inside a recursive loop: the loop again, one level deeper.
+struct Recurse(Rc<ForLoop>, usize);
+
+impl crate::jinja::JinjaFn for Recurse {
+    fn call(&self, cx: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
+        let mut args = crate::jinja::bind("__call__", &["iterable"], args, kwargs)?;
+        let seq = args.pop().unwrap_or(Value::Null);
+        jinja_for(&self.0, cx, &seq, self.1 + 1)
+    }
+}
+
+/// Runs a `for` at nesting `depth` (1 at the top): the body prototype runs once per
+/// (filtered) item in a fresh scope holding `loop` and the item; its output is the
+/// result. Nothing iterated: the `else` prototype's output.
+fn jinja_for(f: &Rc<ForLoop>, cx: &mut Ctx, seq: &Value, depth: usize) -> Result<Value> {
+    let (prog, env) = (&f.prog, &f.env);
+    let item_name = f.item_name.clone();
     let loop_name: Name = "loop".into();
     let all = crate::jinja::iterate(cx, seq)?;
-    let items = match filter {
+    let items = match f.filter {
         None => all,
-        Some(f) => {
+        Some(p) => {
+            // One scope for every filter run: a filter only (re)binds the loop target.
+            let mut vars = Vec::with_capacity(4);
+            vars.push((item_name.clone(), Value::Null));
+            let fenv = Rc::new(Env::jinja_child(env, vars));
+            let scope = fenv.scope();
             let mut kept = Vec::with_capacity(all.len());
             for it in all {
-                let mut vars = Vec::with_capacity(4);
-                vars.push((item_name.clone(), it.clone()));
-                let keep = run_scoped(prog, f, env, vars, cx)?;
+                scope.set_shared(&item_name, it.clone());
+                let keep = run(prog, p, fenv.clone(), cx)?;
                 if keep.truthy() {
                     kept.push(it);
                 }
@@ -931,13 +1058,18 @@ fn jinja_for(
         }
     };
     if items.is_empty() {
-        return match else_body {
+        return match f.else_body {
             Some(p) => run(prog, p, env.clone(), cx),
             None => Ok(Value::str("")),
         };
     }
-    let Some(body) = body else {
+    let Some(body) = f.body else {
         return Ok(Value::str(""));
+    };
+    let recurse: Option<Rc<dyn crate::jinja::JinjaFn>> = if f.recursive {
+        Some(Rc::new(Recurse(f.clone(), depth)))
+    } else {
+        None
     };
     let items = Rc::new(items);
     let mut out = String::new();
@@ -945,10 +1077,12 @@ fn jinja_for(
         cx.tick_n(4)?;
         let mut vars = Vec::with_capacity(4);
         vars.push((item_name.clone(), it.clone()));
-        if with_loop {
+        if f.with_loop {
             let lp = crate::jinja::native(crate::jinja::Loop {
                 index0: i,
                 items: items.clone(),
+                depth,
+                recurse: recurse.clone(),
             });
             vars.push((loop_name.clone(), lp));
         }
@@ -987,6 +1121,16 @@ impl crate::jinja::JinjaFn for MacroFn {
         let scope = env.scope();
         let first_default = m.params.len() - m.defaults.len().min(m.params.len());
         let mut args = args.into_iter();
+        // Jinja's special macro variables: `caller` (from a `{% call %}`), `varargs`
+        // (extra positional arguments), `kwargs` (unknown keyword arguments).
+        let mut extra_kwargs = crate::value::Dict::new();
+        for (k, v) in &kwargs {
+            if &**k == "caller" {
+                scope.set("caller", v.clone());
+            } else if !m.params.iter().any(|p| **p == **k) {
+                extra_kwargs.insert(Value::str(k.as_str()), v.clone())?;
+            }
+        }
         for (i, p) in m.params.iter().enumerate() {
             let v = match args.next() {
                 Some(v) => v,
@@ -1004,6 +1148,8 @@ impl crate::jinja::JinjaFn for MacroFn {
             };
             scope.set(p, v);
         }
+        scope.set("varargs", Value::tuple(args.collect()));
+        scope.set("kwargs", Value::dict(extra_kwargs));
         run(&m.prog, m.body, env, cx)
     }
 }

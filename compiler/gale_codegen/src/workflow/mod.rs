@@ -56,7 +56,13 @@ pub fn lower_document(
         text,
         yaql_cache: HashMap::new(),
         source_map: map,
+        item_sites: HashMap::new(),
+        current_item: None,
+        task_index: HashMap::new(),
     };
+    for (i, site) in map.expressions().iter().enumerate() {
+        cx.item_sites.entry(site.item).or_default().push(i);
+    }
     for w in &doc.workflows {
         let wf = cx.workflow(w);
         cx.program.workflows.push(wf);
@@ -79,6 +85,12 @@ struct Lower<'a> {
     text: &'a str,
     yaql_cache: HashMap<String, u32>,
     source_map: &'a hir::SourceMap,
+    /// Expression sites by item (for inline parameters' positions).
+    item_sites: HashMap<hir::Item, Vec<usize>>,
+    /// The item being lowered.
+    current_item: Option<hir::Item>,
+    /// Task name → index in the workflow being lowered.
+    task_index: HashMap<String, usize>,
 }
 
 /// A HIR value as JSON (what Mistral's YAML loader gives, JSON-serialised).
@@ -136,9 +148,19 @@ pub fn compile_yaql_module(text: &str) -> Result<gale_bytecode::Module, String> 
 
 impl<'a> Lower<'a> {
     fn position(&self, whole: &str, at: usize) -> (u32, u32) {
-        match self.sites.get(whole) {
-            Some((_, offsets)) => {
-                let src = offsets.to_source(at as u32);
+        let found = self.sites.get(whole).map(|(_, o)| (*o, 0)).or_else(|| {
+            // Inline parameters (`action: std.echo output=<% … %>`): the value is a
+            // part of the scalar.
+            let sites = self.source_map.expressions();
+            self.item_sites
+                .get(&self.current_item?)?
+                .iter()
+                .filter_map(|i| sites.get(*i))
+                .find_map(|s| s.text.find(whole).map(|i| (&s.offsets, i)))
+        });
+        match found {
+            Some((offsets, base)) => {
+                let src = offsets.to_source((base + at) as u32);
                 let lc = self.lines.line_col(self.text, src);
                 (lc.line + 1, lc.col + 1)
             }
@@ -320,10 +342,7 @@ impl<'a> Lower<'a> {
                 hir::EngineCommand::Pause => EngineCommand::Pause,
             });
             let task = if command.is_none() {
-                w.tasks
-                    .iter()
-                    .position(|x| x.name == e.target)
-                    .map(|i| i as u32)
+                self.task_index.get(e.target.as_str()).map(|i| *i as u32)
             } else {
                 None
             };
@@ -341,6 +360,7 @@ impl<'a> Lower<'a> {
     }
 
     fn task(&mut self, w: &hir::Workflow, t: &hir::Task) -> Task {
+        self.current_item = Some(hir::Item::Task(t.id));
         let defaults = w.task_defaults.as_ref();
         let call_kind = match t.call.kind {
             hir::CallKind::Action => CallKind::Action,
@@ -439,6 +459,10 @@ impl<'a> Lower<'a> {
     }
 
     fn workflow(&mut self, w: &hir::Workflow) -> Workflow {
+        self.task_index.clear();
+        for (i, t) in w.tasks.iter().enumerate() {
+            self.task_index.entry(t.name.clone()).or_insert(i);
+        }
         let mut tasks: Vec<Task> = w.tasks.iter().map(|t| self.task(w, t)).collect();
         // Inbound tasks (Mistral's `find_inbound_task_specs`): tasks with a transition
         // (in any clause) to this one.
@@ -452,7 +476,10 @@ impl<'a> Lower<'a> {
                     // Mistral finds inbound tasks by name: a task called like an
                     // engine command (`fail`) counts as targeted.
                     let target = tr.task.or_else(|| {
-                        names.iter().position(|n| **n == tr.target).map(|i| i as u32)
+                        names
+                            .iter()
+                            .position(|n| **n == tr.target)
+                            .map(|i| i as u32)
                     });
                     if let Some(x) = target
                         && !seen.contains(&x)
@@ -490,6 +517,7 @@ impl<'a> Lower<'a> {
     }
 
     fn action(&mut self, a: &hir::Action) -> AdhocAction {
+        self.current_item = Some(hir::Item::Action(a.id));
         let definition = self.definition_text(a);
         AdhocAction {
             name: a.name.clone(),
@@ -583,7 +611,7 @@ pub fn evaluate_jinja(
     r.map_err(|e| {
         format!(
             "Can not evaluate Jinja expression [expression={text}, error={}]",
-            e.message()
+            context_view_message(e.message(), text, context)
         )
     })
 }
@@ -614,6 +642,9 @@ pub fn add_json_template(program: &mut Program, value: &Json) -> Template {
         text: "",
         yaql_cache: HashMap::new(),
         source_map: &map,
+        item_sites: HashMap::new(),
+        current_item: None,
+        task_index: HashMap::new(),
     };
     let t = cx.json(value);
     *program = cx.program;
@@ -625,8 +656,31 @@ impl Lower<'_> {
         match j {
             Json::String(s) => self.string(s),
             Json::Array(a) => Template::List(a.iter().map(|x| self.json(x)).collect()),
-            Json::Object(o) => Template::Dict(o.iter().map(|(k, v)| (k.clone(), self.json(v))).collect()),
+            Json::Object(o) => {
+                Template::Dict(o.iter().map(|(k, v)| (k.clone(), self.json(v))).collect())
+            }
             other => Template::Lit(other.clone()),
         }
     }
+}
+
+/// Mistral's Jinja data root is a `ContextView` (a dict subclass with Python-level
+/// `keys`/`items`/`values`/`get`), not a dict: errors about the root name it so.
+fn context_view_message(message: &str, text: &str, context: &Json) -> String {
+    const DICT: &str = "'dict object' has no attribute '";
+    if let Some(rest) = message.strip_prefix(DICT) {
+        let name = rest.trim_end_matches('\'');
+        if context.get(name).is_none() {
+            return format!(
+                "'mistral.workflow.data_flow.ContextView object' has no attribute '{rest}"
+            );
+        }
+    }
+    let root_method = ["_.items", "_.keys", "_.values", "_.get"]
+        .iter()
+        .any(|m| text.contains(m));
+    if root_method {
+        return message.replace("'builtin_function_or_method'", "'method'");
+    }
+    message.to_string()
 }

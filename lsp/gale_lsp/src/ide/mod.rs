@@ -8,6 +8,8 @@ mod completion;
 mod definition;
 mod hover;
 mod inlay;
+mod semantic;
+mod signature;
 mod symbols;
 
 pub use actions::{CodeAction, code_actions};
@@ -15,6 +17,8 @@ pub use completion::{Completion, CompletionKind, completions};
 pub use definition::{definition, references, rename};
 pub use hover::hover;
 pub use inlay::{InlayHint, inlay_hints};
+pub use semantic::{SemanticToken, TokenKind, semantic_tokens};
+pub use signature::{Signature, SignatureHelp, signature_help};
 pub use symbols::{Symbol, SymbolKind, document_symbols};
 
 use gale_db::{Database, SourceFile};

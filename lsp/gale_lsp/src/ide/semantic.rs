@@ -142,29 +142,13 @@ pub(crate) fn yaql_tokens(body: &str) -> Vec<(u32, u32, TokenKind)> {
                     TokenKind::Function
                 };
                 out.push((span.start, span.start + name.len() as u32, kind));
-                if *name == "task"
-                    && !after_dot
-                    && let Some((Token::Str(_), s)) = tokens.get(i + 1)
-                {
-                    out.push((s.start, s.end, TokenKind::Task));
-                }
                 continue;
             }
+            // `task(name)` and `task('name')`: the argument is a task name.
+            Token::Word(_) | Token::Str(_) if is_task_argument(tokens, i) => TokenKind::Task,
             Token::Word(_) => TokenKind::Property,
             Token::Number(_) => TokenKind::Number,
-            Token::Str(_) => {
-                let is_task_arg = i >= 1
-                    && matches!(tokens.get(i - 1), Some((Token::Func("task"), _)))
-                    && !(i >= 2
-                        && matches!(
-                            tokens.get(i - 2),
-                            Some((Token::Op(Op::Dot | Op::SafeDot), _))
-                        ));
-                if is_task_arg {
-                    continue;
-                }
-                TokenKind::String
-            }
+            Token::Str(_) => TokenKind::String,
             Token::True | Token::False | Token::Null => TokenKind::Keyword,
             Token::Op(op) => {
                 if op.as_str().chars().all(|c| c.is_ascii_alphabetic()) {
@@ -186,12 +170,54 @@ pub(crate) fn yaql_tokens(body: &str) -> Vec<(u32, u32, TokenKind)> {
     out
 }
 
+/// Whether token `i` is the sole argument of a `task(…)` function call.
+fn is_task_argument(tokens: &[(Token<'_>, gale_expr::Span)], i: usize) -> bool {
+    let Some(call) = i.checked_sub(1) else {
+        return false;
+    };
+    let after_dot = call
+        .checked_sub(1)
+        .and_then(|p| tokens.get(p))
+        .is_some_and(|t| matches!(t.0, Token::Op(Op::Dot | Op::SafeDot)));
+    matches!(tokens.get(call), Some((Token::Func("task"), _)))
+        && !after_dot
+        && matches!(tokens.get(i + 1), Some((Token::RParen, _)))
+}
+
 /// Words Jinja reads as keywords (statements, operators, constants).
 const JINJA_KEYWORDS: &[&str] = &[
-    "and", "block", "break", "continue", "elif", "else", "endblock", "endfilter", "endfor",
-    "endif", "endmacro", "endset", "endwith", "false", "False", "filter", "for", "if", "import",
-    "in", "include", "is", "macro", "none", "None", "not", "or", "recursive", "set", "true",
-    "True", "with",
+    "and",
+    "block",
+    "break",
+    "continue",
+    "elif",
+    "else",
+    "endblock",
+    "endfilter",
+    "endfor",
+    "endif",
+    "endmacro",
+    "endset",
+    "endwith",
+    "false",
+    "False",
+    "filter",
+    "for",
+    "if",
+    "import",
+    "in",
+    "include",
+    "is",
+    "macro",
+    "none",
+    "None",
+    "not",
+    "or",
+    "recursive",
+    "set",
+    "true",
+    "True",
+    "with",
 ];
 
 /// Jinja tokens of a `{{ … }}` or `{% … %}` body, relative to the body.
@@ -203,8 +229,7 @@ pub(crate) fn jinja_tokens(body: &str) -> Vec<(u32, u32, TokenKind)> {
         let next = tokens.get(i + 1).map(|t| &t.0);
         let kind = match tok {
             Tok::Name(name) => {
-                if matches!(prev, Some(Tok::Op(JOp::Pipe)))
-                    || matches!(prev, Some(Tok::Name("is")))
+                if matches!(prev, Some(Tok::Op(JOp::Pipe))) || matches!(prev, Some(Tok::Name("is")))
                 {
                     TokenKind::Method
                 } else if matches!(prev, Some(Tok::Op(JOp::Dot))) {

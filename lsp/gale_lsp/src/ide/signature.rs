@@ -132,8 +132,8 @@ fn open_jinja_call(prefix: &str) -> Option<(String, bool, u32)> {
                     Some((Tok::Name(n), _)) => Some((*n).to_string()),
                     _ => None,
                 };
-                let method = i >= 2
-                    && matches!(tokens.get(i - 2), Some((Tok::Op(JOp::Dot | JOp::Pipe), _)));
+                let method =
+                    i >= 2 && matches!(tokens.get(i - 2), Some((Tok::Op(JOp::Dot | JOp::Pipe), _)));
                 stack.push((name, method, 0));
             }
             Tok::Op(JOp::LBracket | JOp::LBrace) => stack.push((None, false, 0)),
@@ -269,9 +269,22 @@ fn in_task_input(
             .unwrap_or("")
             .to_string()
     } else {
-        before
-            .rsplit(|c: char| c.is_whitespace())
-            .find_map(|w| w.split_once('=').map(|(k, _)| k.to_string()))
+        // The `key=value` word around the cursor, else the last one before it.
+        let after = text.get(offset as usize..).unwrap_or("");
+        let word_end = after.find(char::is_whitespace).unwrap_or(after.len());
+        let word_start = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = format!(
+            "{}{}",
+            before.get(word_start..).unwrap_or(""),
+            after.get(..word_end).unwrap_or("")
+        );
+        word.split_once('=')
+            .map(|(k, _)| k.to_string())
+            .or_else(|| {
+                before
+                    .rsplit(char::is_whitespace)
+                    .find_map(|w| w.split_once('=').map(|(k, _)| k.to_string()))
+            })
             .unwrap_or_default()
     };
     let names: Vec<String> = parameters
@@ -311,7 +324,10 @@ fn action_signature(doc: &gale_hir::Document, name: &str) -> Option<(String, Str
         .and_then(|wb| name.strip_prefix(wb))
         .and_then(|r| r.strip_prefix('.'))
         .unwrap_or(name);
-    let a = doc.actions.iter().find(|a| a.name == name || a.name == local)?;
+    let a = doc
+        .actions
+        .iter()
+        .find(|a| a.name == name || a.name == local)?;
     let parameters: Vec<String> = a
         .input
         .iter()
@@ -321,5 +337,9 @@ fn action_signature(doc: &gale_hir::Document, name: &str) -> Option<(String, Str
         })
         .collect();
     let label = format!("{}({})", a.name, parameters.join(", "));
-    Some((label, format!("ad-hoc action based on `{}`", a.base), parameters))
+    Some((
+        label,
+        format!("ad-hoc action based on `{}`", a.base),
+        parameters,
+    ))
 }

@@ -189,6 +189,30 @@ pub static FILTERS: &[Filter] = &[
         to_str(&a[0])?.to_uppercase()
     ))),
     f!("urlencode", ["value"], urlencode),
+    f!(
+        "urlize",
+        [
+            "value",
+            "trim_url_limit=none",
+            "nofollow=false",
+            "target=none",
+            "rel=none",
+            "extra_schemes=none"
+        ],
+        super::text::urlize
+    ),
+    f!(
+        "wordwrap",
+        [
+            "s",
+            "width=79",
+            "break_long_words=true",
+            "wrapstring=none",
+            "break_on_hyphens=true"
+        ],
+        super::text::wordwrap
+    ),
+    f!("xmlattr", ["d", "autospace=true"], super::text::xmlattr),
     f!("wordcount", ["s"], |_, a| Ok(Value::Int(
         to_str(&a[0])?.split_whitespace().count() as i64
     ))),

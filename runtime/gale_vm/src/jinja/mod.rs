@@ -28,6 +28,7 @@ pub mod methods;
 pub mod ops;
 pub mod scope;
 pub mod tests;
+pub mod text;
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -141,6 +142,11 @@ pub struct Loop {
     pub index0: usize,
     /// The filtered items (for `length`, `previtem`, `nextitem`).
     pub items: Rc<Vec<Value>>,
+    /// Nesting level of a recursive loop (`loop.depth`, 1 at the top).
+    pub depth: usize,
+    /// `loop(items)` of a `{% for … recursive %}`: renders the loop over `items` one
+    /// level deeper. `None` for a plain loop (calling it is a `TypeError`).
+    pub recurse: Option<Rc<dyn JinjaFn>>,
 }
 
 impl Loop {
@@ -154,8 +160,8 @@ impl Loop {
             "first" => Value::Bool(i == 0),
             "last" => Value::Bool(i + 1 == n),
             "length" => Value::Int(n),
-            "depth" => Value::Int(1),
-            "depth0" => Value::Int(0),
+            "depth" => Value::Int(self.depth as i64),
+            "depth0" => Value::Int(self.depth as i64 - 1),
             "previtem" => match self.index0.checked_sub(1) {
                 Some(p) => self.items.get(p).cloned().unwrap_or_default(),
                 None => undefined(ErrorKind::UndefinedError, "there is no previous item"),
@@ -760,6 +766,14 @@ pub fn call(
     if let Some(f) = downcast::<Function>(callee) {
         let imp = f.imp.clone();
         return imp.call(cx, args, kwargs);
+    }
+    if let Some(l) = downcast::<Loop>(callee) {
+        return match &l.recurse {
+            Some(r) => r.clone().call(cx, args, kwargs),
+            None => Err(Error::type_error(
+                "The loop must have the 'recursive' marker to be called recursively.",
+            )),
+        };
     }
     Err(Error::type_error(format!(
         "'{}' object is not callable",

@@ -1,0 +1,106 @@
+//! Engine benchmarks (`cargo bench -p gale_engine --bench engine`): a no-op chain of
+//! N tasks, with-items over N items, fan-out N + join, and an expression-heavy chain.
+//! Each case runs several times in memory; the median is reported with tasks/s.
+
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gale_codegen::workflow::{OptLevel, compile_source};
+use gale_engine::{Engine, StartOptions};
+
+// The `gale` binary runs on mimalloc; measure the engine the same way.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn chain(n: usize) -> String {
+    let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
+    for i in 0..n {
+        s.push_str(&format!("    t{i}:\n      action: std.noop\n"));
+        if i + 1 < n {
+            s.push_str(&format!("      on-success: t{}\n", i + 1));
+        }
+    }
+    s
+}
+
+fn with_items(n: usize) -> String {
+    format!(
+        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
+    )
+}
+
+fn fan_out(n: usize) -> String {
+    let mut s = String::from(
+        "version: '2.0'\nwf:\n  tasks:\n    start:\n      action: std.noop\n      on-success:\n",
+    );
+    for i in 0..n {
+        s.push_str(&format!("        - b{i}\n"));
+    }
+    for i in 0..n {
+        s.push_str(&format!(
+            "    b{i}:\n      action: std.noop\n      on-success: j\n"
+        ));
+    }
+    s.push_str("    j:\n      join: all\n      action: std.noop\n");
+    s
+}
+
+fn expressions(n: usize) -> String {
+    let mut s = String::from("version: '2.0'\nwf:\n  input:\n    - n: 1\n  tasks:\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "    t{i}:\n      action: std.echo output=<% $.n * 2 + {i} %>\n      publish:\n        v{}: <% task().result + 1 %>\n        s: <% str($.n) + '-' + str({i}) %>\n",
+            i % 8
+        ));
+        if i + 1 < n {
+            s.push_str(&format!("      on-success: t{}\n", i + 1));
+        }
+    }
+    s
+}
+
+fn run(text: &str) -> (Duration, usize) {
+    let program = Rc::new(compile_source(text, OptLevel::O1).expect("compiles"));
+    let start = Instant::now();
+    let mut engine = Engine::new(program);
+    let root = engine
+        .start("wf", &StartOptions::default())
+        .expect("starts");
+    engine.run(root, None);
+    let elapsed = start.elapsed();
+    let r = engine.result_json(root);
+    assert_eq!(r["state"], "SUCCESS", "{}", r["state_info"]);
+    let actions: usize = r["tasks"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|x| x["action_executions"].as_u64().unwrap_or(0) as usize)
+                .sum()
+        })
+        .unwrap_or(0);
+    (elapsed, actions)
+}
+
+fn bench(name: &str, text: &str, reps: usize) {
+    let mut times = Vec::new();
+    let mut units = 0;
+    for _ in 0..reps {
+        let (t, u) = run(text);
+        times.push(t);
+        units = u;
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let per_s = units as f64 / median.as_secs_f64();
+    println!("{name:<28} median {median:>10.3?}  {units:>8} actions  {per_s:>12.0} actions/s");
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n = if quick { 1_000 } else { 10_000 };
+    bench(&format!("noop chain {n}"), &chain(n), 5);
+    bench(&format!("with-items {}", n * 10), &with_items(n * 10), 5);
+    bench(&format!("fan-out {} + join", n / 10), &fan_out(n / 10), 5);
+    bench(&format!("fan-out {} + join", n / 5), &fan_out(n / 5), 5);
+    bench(&format!("expressions {}", n / 10), &expressions(n / 10), 5);
+}

@@ -1,0 +1,1498 @@
+//! Durable executions: the engine's state kept in a `gale_store` database so that a
+//! killed process can resume (`gale resume`), other processes can pause, resume or
+//! cancel a running execution, and finished executions can be inspected.
+//!
+//! This module is a child of [`crate::engine`] (it sees the engine's private parts)
+//! and adds durability around the unchanged event loop:
+//!
+//! * **Images.** At each commit point, the full serde state of every workflow
+//!   execution and task execution that may have changed since the previous commit
+//!   (the *open* ones — not yet completed — plus the new ones) is appended to the
+//!   root execution's event stream (`gale.workflow` / `gale.task` events). Completed
+//!   entities never change again (except through [`Engine::rerun_task`], which marks
+//!   them), so a commit costs O(what changed), not O(history).
+//! * **Frontier.** The transient part — event queue, armed timers (as wall-clock
+//!   deadlines), actions running on worker threads (with everything needed to run
+//!   them again) — is saved as the execution's snapshot in the same transaction.
+//! * **Commit before effect.** Actions that run on worker threads are *deferred*:
+//!   the step that launches them ends, the images and frontier are committed in ONE
+//!   store transaction, and only then do the threads start. Actions that finish
+//!   inline (`std.noop`, `std.echo` without delay…) have no effect outside the
+//!   engine, so their steps are batched (a commit every [`BATCH_STEPS`] steps,
+//!   [`BATCH_TIME`], or before the loop waits).
+//! * **Resume.** Images are replayed (last image of each entity wins), the queue and
+//!   timers are rebuilt, and every action that was in flight is either run again
+//!   (task `safe-rerun: true`, as Mistral's executor does on redelivery) or failed
+//!   with Mistral's heartbeat-checker error ([`HEARTBEAT_LOST`]).
+//! * **Control.** The runner holds a lease (`gale_store` leases); other processes
+//!   post commands (pause / resume / cancel) that the runner polls between steps.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gale_bytecode::workflow::{Program, Template};
+use gale_store::{Batch, Claim, Command, Creation, ExecutionRecord, Lease, Store, now_millis};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json, json};
+
+use super::{ActionKey, Cmd, Engine, Event, Outcome, StartOptions, ThreadMsg, TraceEvent};
+use crate::state::{State, TaskEx, WorkflowEx};
+
+/// The error Mistral's action heartbeat checker gives an action whose executor was
+/// lost (`mistral/services/action_heartbeat_checker.py`).
+pub const HEARTBEAT_LOST: &str = "Heartbeat wasn't received.";
+
+/// The state info of a task held by `gale run --break-before`.
+pub const BREAK_INFO: &str = "Paused by --break-before";
+
+/// The state info of a task held by the `pause-before` policy (Mistral's text).
+const PAUSE_BEFORE_INFO: &str = "Set by 'pause-before' policy";
+
+/// How long a runner's lease lasts without renewal.
+const LEASE: Duration = Duration::from_secs(5);
+/// Renew the lease at least this often.
+const RENEW: Duration = Duration::from_millis(1000);
+/// Commit after this many steps without side effects.
+pub const BATCH_STEPS: usize = 4096;
+/// … or after this long.
+pub const BATCH_TIME: Duration = Duration::from_millis(50);
+/// Poll the command channel every this many steps (and whenever idle).
+const POLL_STEPS: usize = 512;
+/// The longest the loop sleeps (commands and lease renewal stay responsive).
+const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// Event kinds in the store.
+const KIND_WORKFLOW: &str = "gale.workflow";
+const KIND_TASK: &str = "gale.task";
+/// Trace event kind (`gale run --trace`).
+pub const KIND_TRACE: &str = "trace";
+
+type Job = Box<dyn FnOnce() -> Outcome + Send>;
+
+/// Why a durable operation failed.
+#[derive(Debug)]
+pub enum DurableError {
+    /// The store failed.
+    Store(gale_store::StoreError),
+    /// No execution with that id.
+    NotFound(String),
+    /// Another live process runs the execution.
+    Busy(Lease),
+    /// The execution cannot start (Mistral's error text).
+    Start(String),
+    /// Anything else (message for the user).
+    Other(String),
+}
+
+impl std::fmt::Display for DurableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DurableError::Store(e) => write!(f, "store: {e}"),
+            DurableError::NotFound(id) => write!(f, "no execution with id {id}"),
+            DurableError::Busy(l) => write!(f, "the execution is being run by {}", l.runner),
+            DurableError::Start(e) => write!(f, "{e}"),
+            DurableError::Other(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DurableError {}
+
+impl From<gale_store::StoreError> for DurableError {
+    fn from(e: gale_store::StoreError) -> Self {
+        DurableError::Store(e)
+    }
+}
+
+impl From<serde_json::Error> for DurableError {
+    fn from(e: serde_json::Error) -> Self {
+        DurableError::Other(format!("state encoding: {e}"))
+    }
+}
+
+/// Options of a durable start.
+#[derive(Clone, Debug, Default)]
+pub struct DurableOptions {
+    /// The execution id (Mistral's idempotent creation: if it exists, nothing starts).
+    pub id: Option<String>,
+    /// The execution this one was created from (`gale run --from`).
+    pub source_execution_id: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Record a trace (`gale run --trace`).
+    pub trace: bool,
+    /// Task names to pause before (`gale run --break-before`).
+    pub break_before: Vec<String>,
+}
+
+/// The outcome of [`Engine::start_durable`].
+#[derive(Debug)]
+pub enum Started {
+    /// A new execution (index of the root).
+    Created(usize),
+    /// An execution with the requested id already exists (nothing was started).
+    Existing(Box<ExecutionRecord>),
+}
+
+/// An action that was in flight when the previous runner died.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostAction {
+    /// Workflow execution id.
+    pub execution_id: String,
+    /// Task name.
+    pub task: String,
+    /// Action name.
+    pub action: String,
+    /// Action execution id.
+    pub action_execution_id: String,
+    /// Whether it is run again (`safe-rerun`) or failed with [`HEARTBEAT_LOST`].
+    pub rerun: bool,
+}
+
+/// Task timings read from the images (ms since the epoch, commit granularity).
+pub type Timings = HashMap<(usize, usize), (i64, Option<i64>)>;
+
+/// How a durable run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The root execution completed (SUCCESS, ERROR or CANCELLED).
+    Completed,
+    /// The root execution is PAUSED and nothing is in flight (resume it later).
+    Paused,
+    /// Nothing can happen any more but the execution is still RUNNING.
+    Stuck,
+}
+
+// ------------------------------------------------------------------ frontier
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum OutcomeImage {
+    Ok(Json),
+    Err(Json),
+    Pending,
+    SubErr(Json, String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum EventImage {
+    RunTask(usize, usize),
+    ActionDone(usize, usize, usize, OutcomeImage),
+    Continue(usize, usize),
+    CompleteDelayed(usize, usize, State, Option<String>),
+    Timeout(usize, usize, u64, u64),
+    CheckComplete(usize),
+    RefreshJoins(usize),
+    RefreshJoin(usize, usize),
+}
+
+fn outcome_image(o: &Outcome) -> OutcomeImage {
+    match o {
+        Outcome::Ok(v) => OutcomeImage::Ok(v.clone()),
+        Outcome::Err(v) => OutcomeImage::Err(v.clone()),
+        Outcome::Pending => OutcomeImage::Pending,
+        Outcome::SubErr(v, s) => OutcomeImage::SubErr(v.clone(), s.clone()),
+    }
+}
+
+fn outcome_of(o: OutcomeImage) -> Outcome {
+    match o {
+        OutcomeImage::Ok(v) => Outcome::Ok(v),
+        OutcomeImage::Err(v) => Outcome::Err(v),
+        OutcomeImage::Pending => Outcome::Pending,
+        OutcomeImage::SubErr(v, s) => Outcome::SubErr(v, s),
+    }
+}
+
+fn event_image(e: &Event) -> EventImage {
+    match e {
+        Event::RunTask(x, t) => EventImage::RunTask(*x, *t),
+        Event::ActionDone(x, t, a, o) => EventImage::ActionDone(*x, *t, *a, outcome_image(o)),
+        Event::Continue(x, t) => EventImage::Continue(*x, *t),
+        Event::CompleteDelayed(x, t, s, i) => EventImage::CompleteDelayed(*x, *t, *s, i.clone()),
+        Event::Timeout(x, t, g, s) => EventImage::Timeout(*x, *t, *g, *s),
+        Event::CheckComplete(x) => EventImage::CheckComplete(*x),
+        Event::RefreshJoins(x) => EventImage::RefreshJoins(*x),
+        Event::RefreshJoin(x, t) => EventImage::RefreshJoin(*x, *t),
+    }
+}
+
+fn event_of(e: EventImage) -> Event {
+    match e {
+        EventImage::RunTask(x, t) => Event::RunTask(x, t),
+        EventImage::ActionDone(x, t, a, o) => Event::ActionDone(x, t, a, outcome_of(o)),
+        EventImage::Continue(x, t) => Event::Continue(x, t),
+        EventImage::CompleteDelayed(x, t, s, i) => Event::CompleteDelayed(x, t, s, i),
+        EventImage::Timeout(x, t, g, s) => Event::Timeout(x, t, g, s),
+        EventImage::CheckComplete(x) => Event::CheckComplete(x),
+        EventImage::RefreshJoins(x) => Event::RefreshJoins(x),
+        EventImage::RefreshJoin(x, t) => Event::RefreshJoin(x, t),
+    }
+}
+
+/// An action running on a worker thread, with what it takes to run it again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct InFlight {
+    key: (usize, usize, usize),
+    action_execution_id: String,
+    action: String,
+    input: Map<String, Json>,
+    execution_id: String,
+    task_name: String,
+    #[serde(default)]
+    item_index: Option<usize>,
+    timeout: Option<f64>,
+    class: Option<String>,
+    outputs: Vec<Template>,
+    safe_rerun: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Frontier {
+    queue: Vec<EventImage>,
+    /// (wall-clock deadline in ms, event).
+    timers: Vec<(i64, EventImage)>,
+    in_flight: Vec<InFlight>,
+    /// Task executions already held by `--break-before`.
+    broken: Vec<String>,
+    break_before: Vec<String>,
+    trace: bool,
+}
+
+/// The durable side of a running engine (see the module docs).
+pub struct Durable {
+    store: Store,
+    root_id: String,
+    runner: String,
+    records_written: usize,
+    record_state: Vec<(State, bool)>,
+    written_execs: usize,
+    open_execs: Vec<usize>,
+    written_tasks: Vec<usize>,
+    open_tasks: Vec<Vec<usize>>,
+    marked: Vec<(usize, Option<usize>)>,
+    in_flight: Vec<InFlight>,
+    deferred: Vec<(ActionKey, Job)>,
+    steps: usize,
+    polls: usize,
+    last_commit: Instant,
+    last_renew: Instant,
+    data_version: i64,
+    trace: Option<Rc<RefCell<Vec<Json>>>>,
+    break_before: Vec<String>,
+    broken: Vec<String>,
+    /// Actions that were in flight when the previous runner died (set by resume).
+    pub lost: Vec<LostAction>,
+}
+
+impl Durable {
+    fn new(store: Store, root_id: String, runner: String) -> Durable {
+        Durable {
+            store,
+            root_id,
+            runner,
+            records_written: 0,
+            record_state: Vec::new(),
+            written_execs: 0,
+            open_execs: Vec::new(),
+            written_tasks: Vec::new(),
+            open_tasks: Vec::new(),
+            marked: Vec::new(),
+            in_flight: Vec::new(),
+            deferred: Vec::new(),
+            steps: 0,
+            polls: 0,
+            last_commit: Instant::now(),
+            last_renew: Instant::now(),
+            data_version: 0,
+            trace: None,
+            break_before: Vec::new(),
+            broken: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
+}
+
+/// Engine state → store state.
+pub fn store_state(s: State) -> gale_store::State {
+    match s {
+        State::Idle => gale_store::State::Idle,
+        State::Waiting => gale_store::State::Waiting,
+        State::Running => gale_store::State::Running,
+        State::RunningDelayed => gale_store::State::Delayed,
+        State::Paused => gale_store::State::Paused,
+        State::Success => gale_store::State::Success,
+        State::Error => gale_store::State::Error,
+        State::Cancelled => gale_store::State::Cancelled,
+    }
+}
+
+/// The program stored with an execution (`ExecutionRecord::definition`).
+pub fn program_of(record: &ExecutionRecord) -> Result<Program, DurableError> {
+    let Some(def) = &record.definition else {
+        return Err(DurableError::Other(format!(
+            "execution {} has no stored program",
+            record.id
+        )));
+    };
+    let bytes = def
+        .strip_prefix(DEFINITION_PREFIX)
+        .and_then(base64_decode)
+        .ok_or_else(|| {
+            DurableError::Other(format!(
+                "execution {}: the stored program is not a gale artifact",
+                record.id
+            ))
+        })?;
+    gale_bytecode::workflow::artifact::decode_program(&bytes).map_err(|e| {
+        DurableError::Other(format!(
+            "execution {}: the stored program cannot be read by this version of gale: {e}",
+            record.id
+        ))
+    })
+}
+
+/// The prefix of a stored program (`ExecutionRecord::definition`): the compiled
+/// artifact (`gale compile -o`), base64.
+const DEFINITION_PREFIX: &str = "gale-artifact;base64,";
+
+/// The text stored as an execution's definition.
+pub fn encode_definition(program: &Program) -> String {
+    let bytes = gale_bytecode::workflow::artifact::encode_program(program);
+    format!("{DEFINITION_PREFIX}{}", base64_encode(&bytes))
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in text.bytes() {
+        if c == b'=' {
+            break;
+        }
+        let v = B64.iter().position(|&x| x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The root execution id of `id` (itself for a root).
+pub fn root_id_of(store: &Store, id: &str) -> Result<String, DurableError> {
+    let rec = store
+        .get_execution(id)?
+        .ok_or_else(|| DurableError::NotFound(id.to_string()))?;
+    Ok(rec.root_execution_id.unwrap_or(rec.id))
+}
+
+/// Whether the lease holder is a dead process on this host (`<pid>@<host>/…`).
+pub fn holder_is_dead(lease: &Lease) -> bool {
+    let mine = gale_store::runner_id();
+    let host_of = |r: &str| {
+        r.split_once('@')
+            .map(|(_, rest)| rest.split('/').next().unwrap_or("").to_string())
+    };
+    if host_of(&lease.runner) != host_of(&mine) {
+        return lease.expires_at < now_millis();
+    }
+    let Some(pid) = lease
+        .runner
+        .split_once('@')
+        .and_then(|(p, _)| p.parse::<i32>().ok())
+    else {
+        return lease.expires_at < now_millis();
+    };
+    !process_alive(pid)
+}
+
+#[cfg(unix)]
+fn process_alive(pid: i32) -> bool {
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: i32) -> bool {
+    true
+}
+
+/// Whether a live process holds the execution's lease.
+pub fn live_runner(store: &Store, root_id: &str) -> Result<Option<Lease>, DurableError> {
+    Ok(store
+        .lease(root_id)?
+        .filter(|l| l.expires_at >= now_millis() && !holder_is_dead(l)))
+}
+
+fn trace_json(e: &TraceEvent) -> Json {
+    let at = now_millis();
+    match e {
+        TraceEvent::TaskStarted { task } => json!({"event": "task-started", "task": task, "at": at}),
+        TraceEvent::TaskCompleted { task, state } => {
+            json!({"event": "task-completed", "task": task, "state": state.name(), "at": at})
+        }
+        TraceEvent::Transition { from, to, event } => {
+            json!({"event": "transition", "from": from, "to": to, "on": event, "at": at})
+        }
+    }
+}
+
+/// A loaded durable state (read-only inspection: `executions show`, `why`).
+pub struct Loaded {
+    /// The engine with `executions` restored (index 0 is the root).
+    pub engine: Engine,
+    /// Task timings.
+    pub timings: Timings,
+}
+
+/// Reads the images of root execution `root_id` into `executions`.
+fn load_images(
+    store: &Store,
+    root_id: &str,
+) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
+    let mut execs: Vec<Option<WorkflowEx>> = Vec::new();
+    let mut tasks: Vec<Vec<Option<TaskEx>>> = Vec::new();
+    let mut timings: Timings = HashMap::new();
+    for ev in store.events(root_id, 0, None)? {
+        match ev.kind.as_str() {
+            KIND_WORKFLOW => {
+                let x = ev.payload["x"].as_u64().unwrap_or(0) as usize;
+                let wf: WorkflowEx = serde_json::from_value(ev.payload["v"].clone())?;
+                if execs.len() <= x {
+                    execs.resize(x + 1, None);
+                }
+                execs[x] = Some(wf);
+            }
+            KIND_TASK => {
+                let x = ev.payload["x"].as_u64().unwrap_or(0) as usize;
+                let t = ev.payload["t"].as_u64().unwrap_or(0) as usize;
+                let at = ev.payload["at"].as_i64().unwrap_or(ev.at);
+                let mut task: TaskEx = serde_json::from_value(ev.payload["v"].clone())?;
+                // serde reads a JSON null as `None`: a completed action's result
+                // (`Some(null)`, e.g. std.noop) must stay a result.
+                for a in &mut task.actions {
+                    if a.state.is_completed() && a.output.is_none() {
+                        a.output = Some(Json::Null);
+                    }
+                }
+                if tasks.len() <= x {
+                    tasks.resize(x + 1, Vec::new());
+                }
+                if tasks[x].len() <= t {
+                    tasks[x].resize(t + 1, None);
+                }
+                let entry = timings.entry((x, t)).or_insert((at, None));
+                if task.state.is_completed() {
+                    entry.1.get_or_insert(at);
+                } else {
+                    entry.1 = None;
+                }
+                tasks[x][t] = Some(task);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::with_capacity(execs.len());
+    for (x, wf) in execs.into_iter().enumerate() {
+        let Some(mut wf) = wf else {
+            return Err(DurableError::Other(format!(
+                "execution {root_id}: workflow image {x} is missing"
+            )));
+        };
+        let ts = tasks.get_mut(x).map(std::mem::take).unwrap_or_default();
+        let mut list = Vec::with_capacity(ts.len());
+        for (t, task) in ts.into_iter().enumerate() {
+            match task {
+                Some(task) => list.push(task),
+                None => {
+                    return Err(DurableError::Other(format!(
+                        "execution {root_id}: task image {x}/{t} is missing"
+                    )));
+                }
+            }
+        }
+        wf.tasks = list;
+        out.push(wf);
+    }
+    if out.is_empty() {
+        return Err(DurableError::Other(format!(
+            "execution {root_id} has no recorded state"
+        )));
+    }
+    Ok((out, timings))
+}
+
+/// Loads an execution for inspection (no lease, nothing runs). `id` may be a
+/// sub-workflow execution; the whole tree is loaded. Returns the loaded state and
+/// the index of `id`.
+pub fn load(
+    store: &Store,
+    id: &str,
+    setup: impl FnOnce(&mut Engine),
+) -> Result<(Loaded, usize), DurableError> {
+    let root_id = root_id_of(store, id)?;
+    let root = store
+        .get_execution(&root_id)?
+        .ok_or_else(|| DurableError::NotFound(root_id.clone()))?;
+    let program = program_of(&root)?;
+    let mut engine = Engine::new(Rc::new(program));
+    setup(&mut engine);
+    let (execs, timings) = load_images(store, &root_id)?;
+    engine.executions = execs;
+    let idx = engine
+        .executions
+        .iter()
+        .position(|w| w.id == id)
+        .ok_or_else(|| DurableError::NotFound(id.to_string()))?;
+    Ok((Loaded { engine, timings }, idx))
+}
+
+impl Engine {
+    // ------------------------------------------------------------ start
+
+    /// Starts workflow `name` as a durable execution recorded in `store`.
+    /// With `options.id` naming an existing execution, returns it and starts
+    /// nothing (Mistral's idempotent creation).
+    pub fn start_durable(
+        &mut self,
+        mut store: Store,
+        name: &str,
+        opts: &StartOptions,
+        options: &DurableOptions,
+    ) -> Result<Started, DurableError> {
+        if let Some(id) = &options.id
+            && let Some(rec) = store.get_execution(id)?
+        {
+            return Ok(Started::Existing(Box::new(rec)));
+        }
+        let root = self.start(name, opts).map_err(|e| DurableError::Start(e.error))?;
+        if let Some(id) = &options.id {
+            let wf = &mut self.executions[root];
+            wf.id = id.clone();
+            wf.context
+                .insert("__execution".into(), json!({"id": id.clone()}));
+        }
+        let mut rec = self.record_of(root);
+        rec.definition = Some(encode_definition(&self.program));
+        rec.description = options.description.clone();
+        rec.source_execution_id = options.source_execution_id.clone();
+        if let Creation::Existing(r) = store.create_execution_if_absent(&rec)? {
+            return Ok(Started::Existing(r));
+        }
+        let runner = gale_store::runner_id();
+        if let Claim::HeldBy(l) = store.claim(&rec.id, &runner, LEASE, false)? {
+            return Err(DurableError::Busy(l));
+        }
+        let mut d = Durable::new(store, rec.id.clone(), runner);
+        d.records_written = 1;
+        d.record_state.push((self.executions[root].state, false));
+        d.break_before = options.break_before.clone();
+        self.durable = Some(Box::new(d));
+        if options.trace {
+            self.record_trace();
+        }
+        self.durable_commit()?;
+        Ok(Started::Created(root))
+    }
+
+    fn record_trace(&mut self) {
+        let buf: Rc<RefCell<Vec<Json>>> = Rc::new(RefCell::new(Vec::new()));
+        let sink = buf.clone();
+        let mut inner = self.trace.take();
+        self.trace = Some(Box::new(move |e: &TraceEvent| {
+            sink.borrow_mut().push(trace_json(e));
+            if let Some(i) = &mut inner {
+                i(e);
+            }
+        }));
+        if let Some(d) = &mut self.durable {
+            d.trace = Some(buf);
+        }
+    }
+
+    fn trace_note(&mut self, v: Json) {
+        if let Some(d) = &self.durable
+            && let Some(t) = &d.trace
+        {
+            t.borrow_mut().push(v);
+        }
+    }
+
+    /// The store record of execution `x` (without the program).
+    fn record_of(&self, x: usize) -> ExecutionRecord {
+        let wf = &self.executions[x];
+        let mut r = ExecutionRecord::new(wf.id.clone(), wf.name.clone());
+        r.input = Json::Object(wf.input.clone());
+        r.env = wf.env.get("__env").cloned().unwrap_or(json!({}));
+        r.params = Json::Object(wf.params.clone());
+        r.state = store_state(wf.state);
+        r.state_info = wf.state_info.clone();
+        r.output = wf.output.clone();
+        if let Some((p, pt, _)) = wf.parent {
+            r.parent_execution_id = Some(self.executions[p].id.clone());
+            r.parent_task_execution_id = self.executions[p].tasks.get(pt).map(|t| t.id.clone());
+            r.root_execution_id = Some(self.executions[self.root_of(x)].id.clone());
+        }
+        r
+    }
+
+    // ------------------------------------------------------------ commit
+
+    /// Commits every change since the previous commit (one store transaction), then
+    /// starts the deferred actions.
+    fn durable_commit(&mut self) -> Result<(), DurableError> {
+        let Some(mut d) = self.durable.take() else {
+            return Ok(());
+        };
+        let r = self.commit_with(&mut d);
+        let jobs = std::mem::take(&mut d.deferred);
+        self.durable = Some(d);
+        r?;
+        for (key, job) in jobs {
+            self.spawn_now(key, job);
+        }
+        Ok(())
+    }
+
+    fn commit_with(&mut self, d: &mut Durable) -> Result<(), DurableError> {
+        let now = now_millis();
+        let mut batch = Batch::new();
+        let n = self.executions.len();
+        let root_id = d.root_id.clone();
+        // Records of new (sub-)executions, state of known ones.
+        for x in d.records_written..n {
+            batch.upsert_execution(self.record_of(x));
+            let wf = &self.executions[x];
+            d.record_state.push((wf.state, wf.output.is_some()));
+        }
+        d.records_written = n;
+        // Workflow images.
+        let mut xs: Vec<usize> = std::mem::take(&mut d.open_execs);
+        xs.extend(d.written_execs..n);
+        for (x, _) in &d.marked {
+            xs.push(*x);
+        }
+        xs.sort_unstable();
+        xs.dedup();
+        for &x in &xs {
+            let tasks = std::mem::take(&mut self.executions[x].tasks);
+            let v = serde_json::to_value(&self.executions[x]);
+            self.executions[x].tasks = tasks;
+            batch.append_event(root_id.clone(), KIND_WORKFLOW, json!({"x": x, "v": v?}));
+            let wf = &self.executions[x];
+            let now_state = (wf.state, wf.output.is_some());
+            if x < d.record_state.len() && d.record_state[x] != now_state {
+                d.record_state[x] = now_state;
+                batch.set_execution_state(
+                    &wf.id,
+                    store_state(wf.state),
+                    wf.state_info.clone(),
+                    wf.output.clone(),
+                    now,
+                );
+            }
+            if !wf.state.is_completed() {
+                d.open_execs.push(x);
+            }
+        }
+        d.written_execs = n;
+        // Task images.
+        if d.written_tasks.len() < n {
+            d.written_tasks.resize(n, 0);
+            d.open_tasks.resize(n, Vec::new());
+        }
+        let marked = std::mem::take(&mut d.marked);
+        for x in 0..n {
+            let len = self.executions[x].tasks.len();
+            let mut ts: Vec<usize> = std::mem::take(&mut d.open_tasks[x]);
+            ts.extend(d.written_tasks[x]..len);
+            for (mx, mt) in &marked {
+                if *mx == x
+                    && let Some(t) = mt
+                {
+                    ts.push(*t);
+                }
+            }
+            if ts.is_empty() {
+                continue;
+            }
+            ts.sort_unstable();
+            ts.dedup();
+            for t in ts {
+                let task = &self.executions[x].tasks[t];
+                let v = serde_json::to_value(task)?;
+                if !task.state.is_completed() {
+                    d.open_tasks[x].push(t);
+                }
+                batch.append_event(
+                    root_id.clone(),
+                    KIND_TASK,
+                    json!({"x": x, "t": t, "at": now, "v": v}),
+                );
+            }
+            d.written_tasks[x] = len;
+        }
+        // Trace.
+        if let Some(t) = &d.trace {
+            for v in t.borrow_mut().drain(..) {
+                batch.append_event(root_id.clone(), KIND_TRACE, v);
+            }
+        }
+        // Frontier.
+        let wall = now;
+        let inst = Instant::now();
+        let frontier = Frontier {
+            queue: self.queue.iter().map(event_image).collect(),
+            timers: self
+                .timers
+                .iter()
+                .map(|(at, e)| {
+                    let left = at.saturating_duration_since(inst).as_millis() as i64;
+                    (wall + left, event_image(e))
+                })
+                .collect(),
+            in_flight: d.in_flight.clone(),
+            broken: d.broken.clone(),
+            break_before: d.break_before.clone(),
+            trace: d.trace.is_some(),
+        };
+        batch.save_snapshot(root_id.clone(), serde_json::to_vec(&frontier)?);
+        let renew = d.last_renew.elapsed() >= RENEW;
+        let runner = d.runner.clone();
+        d.store.transaction(|tx| {
+            batch.apply(tx)?;
+            if renew {
+                tx.renew_claim(&root_id, &runner, now + LEASE.as_millis() as i64)?;
+            }
+            Ok(())
+        })?;
+        if renew {
+            d.last_renew = Instant::now();
+        }
+        d.steps = 0;
+        d.last_commit = Instant::now();
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ actions
+
+    /// Starts an action on a worker thread — after the next commit when durable.
+    pub(super) fn spawn_action(
+        &mut self,
+        key: ActionKey,
+        job: Job,
+        outputs: Rc<Vec<Template>>,
+        replay: Option<(crate::actions::ActionRequest, Option<crate::builtin::Deadline>)>,
+    ) {
+        self.in_flight += 1;
+        let safe = match (&self.durable, &replay) {
+            (Some(_), Some(_)) => self.safe_rerun(key.0, key.1),
+            _ => false,
+        };
+        let outs: Vec<Template> = outputs.as_ref().clone();
+        self.adhoc_pending.push((key, outputs));
+        match (&mut self.durable, replay) {
+            (Some(d), Some((req, deadline))) => {
+                d.in_flight.push(InFlight {
+                    key,
+                    action_execution_id: req.action_execution_id.clone(),
+                    action: req.action.clone(),
+                    input: req.input.clone(),
+                    execution_id: req.execution_id.clone(),
+                    task_name: req.task_name.clone(),
+                    item_index: req.item_index,
+                    timeout: req.timeout.map(|t| t.as_secs_f64()),
+                    class: deadline.map(|d| d.class),
+                    outputs: outs,
+                    safe_rerun: safe,
+                });
+                d.deferred.push((key, job));
+            }
+            _ => self.spawn_now(key, job),
+        }
+    }
+
+    fn spawn_now(&mut self, key: ActionKey, job: Job) {
+        let tx = self.tx.clone();
+        let (exec, task, action) = key;
+        std::thread::spawn(move || {
+            let outcome = job();
+            let _ = tx.send(ThreadMsg {
+                exec,
+                task,
+                action,
+                outcome,
+            });
+        });
+    }
+
+    /// The task's `safe-rerun` (default false).
+    fn safe_rerun(&self, x: usize, te: usize) -> bool {
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[x].workflow].tasks
+            [self.executions[x].tasks[te].task as usize];
+        match &spec.safe_rerun {
+            Some(t) => self
+                .eval_task(x, te, t, None)
+                .map(|v| super::truthy(&v))
+                .unwrap_or(false),
+            None => false,
+        }
+    }
+
+    fn receive(&mut self, m: ThreadMsg) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let key = (m.exec, m.task, m.action);
+        if let Some(d) = &mut self.durable {
+            d.in_flight.retain(|f| f.key != key);
+        }
+        let outs = self
+            .adhoc_pending
+            .iter()
+            .position(|(k, _)| *k == key)
+            .map(|i| self.adhoc_pending.remove(i).1);
+        let o = match outs {
+            Some(outs) => self.apply_adhoc_outputs(m.exec, m.task, &outs, m.outcome),
+            None => m.outcome,
+        };
+        self.queue
+            .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
+    }
+
+    // ------------------------------------------------------------ loop
+
+    /// Runs a durable execution until its root completes, or is PAUSED with nothing
+    /// in flight (then it can be resumed later), committing as it goes.
+    pub fn run_durable(&mut self, root: usize) -> Result<RunEnd, DurableError> {
+        let r = self.run_durable_inner(root);
+        let c = self.durable_commit();
+        if let Some(d) = &mut self.durable {
+            let _ = d.store.release_claim(&d.root_id, &d.runner);
+        }
+        let end = r?;
+        c?;
+        Ok(end)
+    }
+
+    /// Commits and gives the execution back (releases the lease) without running.
+    pub fn release_durable(&mut self) -> Result<(), DurableError> {
+        let c = self.durable_commit();
+        if let Some(d) = &mut self.durable {
+            d.store.release_claim(&d.root_id, &d.runner)?;
+        }
+        c
+    }
+
+    fn run_durable_inner(&mut self, root: usize) -> Result<RunEnd, DurableError> {
+        // Actions deferred before the loop (resume, rerun, commands) start now.
+        self.durable_commit()?;
+        loop {
+            while let Ok(m) = self.rx.try_recv() {
+                self.receive(m);
+            }
+            let now = Instant::now();
+            let mut due: Vec<usize> = self
+                .timers
+                .iter()
+                .enumerate()
+                .filter(|(_, (t, _))| *t <= now)
+                .map(|(i, _)| i)
+                .collect();
+            due.sort_by_key(|i| self.timers[*i].0);
+            if !due.is_empty() {
+                let mut fired: Vec<(Instant, Event)> = Vec::new();
+                let mut keep = Vec::new();
+                for (i, te) in std::mem::take(&mut self.timers).into_iter().enumerate() {
+                    if due.contains(&i) {
+                        fired.push(te);
+                    } else {
+                        keep.push(te);
+                    }
+                }
+                self.timers = keep;
+                fired.sort_by_key(|(t, _)| *t);
+                for (_, e) in fired {
+                    self.queue.push_back(e);
+                }
+            }
+            if let Some(e) = self.queue.pop_front() {
+                if !self.break_here(&e) {
+                    self.handle(e);
+                }
+                self.after_step()?;
+                continue;
+            }
+            // Idle: make everything durable, listen for commands.
+            self.durable_commit()?;
+            self.poll_commands()?;
+            if !self.queue.is_empty() {
+                continue;
+            }
+            let st = self.executions[root].state;
+            if st.is_completed() {
+                return Ok(RunEnd::Completed);
+            }
+            if self.in_flight == 0 {
+                if st == State::Paused {
+                    return Ok(RunEnd::Paused);
+                }
+                if self.timers.is_empty() {
+                    return Ok(RunEnd::Stuck);
+                }
+            }
+            let wait = self
+                .timers
+                .iter()
+                .map(|(t, _)| t.saturating_duration_since(now))
+                .min()
+                .unwrap_or(MAX_WAIT)
+                .min(MAX_WAIT);
+            if let Ok(m) = self.rx.recv_timeout(wait) {
+                self.receive(m);
+            }
+        }
+    }
+
+    fn after_step(&mut self) -> Result<(), DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(());
+        };
+        d.steps += 1;
+        d.polls += 1;
+        let commit = !d.deferred.is_empty()
+            || d.steps >= BATCH_STEPS
+            || (d.steps % 64 == 0 && d.last_commit.elapsed() >= BATCH_TIME);
+        let poll = d.polls >= POLL_STEPS;
+        if commit {
+            self.durable_commit()?;
+        }
+        if poll {
+            self.poll_commands()?;
+        }
+        Ok(())
+    }
+
+    /// `--break-before`: holds a task before it starts, as `pause-before` does.
+    fn break_here(&mut self, e: &Event) -> bool {
+        let Event::RunTask(x, t) = e else {
+            return false;
+        };
+        let (x, t) = (*x, *t);
+        let Some(d) = &self.durable else {
+            return false;
+        };
+        if d.break_before.is_empty() {
+            return false;
+        }
+        let Some(task) = self.executions.get(x).and_then(|w| w.tasks.get(t)) else {
+            return false;
+        };
+        if task.state != State::Idle
+            || self.executions[x].state.is_completed()
+            || !d.break_before.iter().any(|b| *b == task.name)
+            || d.broken.contains(&task.id)
+        {
+            return false;
+        }
+        let (id, name) = (task.id.clone(), task.name.clone());
+        if let Some(d) = &mut self.durable {
+            d.broken.push(id);
+        }
+        self.executions[x].tasks[t].state_info = Some(BREAK_INFO.into());
+        self.trace_note(json!({"event": "break", "task": name, "at": now_millis()}));
+        self.pause_workflow(x, None);
+        true
+    }
+
+    // ------------------------------------------------------------ commands
+
+    fn poll_commands(&mut self) -> Result<(), DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(());
+        };
+        d.polls = 0;
+        let v = d.store.data_version()?;
+        if v == d.data_version {
+            return Ok(());
+        }
+        d.data_version = v;
+        let root_id = d.root_id.clone();
+        let cmds = d.store.take_commands(&root_id)?;
+        for c in cmds {
+            self.apply_command(0, &c.command);
+        }
+        Ok(())
+    }
+
+    /// Applies a control command to root execution `root` (Mistral's
+    /// `pause_workflow` / `resume_workflow` / `stop_workflow`).
+    pub fn apply_command(&mut self, root: usize, cmd: &Command) {
+        self.trace_note(json!({"event": "command", "command": cmd.kind(), "at": now_millis()}));
+        match cmd {
+            Command::Pause => self.pause_tree(root),
+            Command::Resume { env } => self.resume_tree(root, env.as_ref()),
+            Command::Stop { state, state_info } => match state {
+                gale_store::State::Cancelled => self.cancel_tree(root, state_info.clone()),
+                gale_store::State::Success => {
+                    if let Err(e) = self.succeed_workflow(root, state_info.clone()) {
+                        self.fail_workflow(root, Some(e.message));
+                    }
+                }
+                _ => self.fail_workflow(root, state_info.clone()),
+            },
+        }
+    }
+
+    fn in_tree(&self, root: usize, x: usize) -> bool {
+        let mut y = x;
+        loop {
+            if y == root {
+                return true;
+            }
+            match self.executions[y].parent {
+                Some((p, _, _)) => y = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// Pauses `root` and its running sub-workflows (deepest first).
+    fn pause_tree(&mut self, root: usize) {
+        for x in (0..self.executions.len()).rev() {
+            if self.in_tree(root, x) && !self.executions[x].state.is_completed() {
+                self.pause_workflow(x, None);
+            }
+        }
+    }
+
+    /// Cancels `root`, then its running sub-workflows.
+    fn cancel_tree(&mut self, root: usize, msg: Option<String>) {
+        for x in 0..self.executions.len() {
+            if !self.in_tree(root, x) || self.executions[x].state.is_completed() {
+                continue;
+            }
+            let wf = &mut self.executions[x];
+            wf.state = State::Cancelled;
+            wf.state_info = msg.clone();
+            wf.output = Some(json!({"result": msg.clone()}));
+            self.sub_finished(x);
+        }
+    }
+
+    /// Resumes `root` and its paused sub-workflows (deepest first), as Mistral's
+    /// `resume_workflow` + `continue_workflow`: tasks held before start run (a
+    /// `pause-before` task schedules its actions at once; a `--break-before` task
+    /// starts normally), tasks that completed while paused are processed.
+    fn resume_tree(&mut self, root: usize, env: Option<&Json>) {
+        if let Some(Json::Object(e)) = env {
+            let r = self.root_of(root);
+            if let Some(Json::Object(cur)) = self.executions[r].env.get_mut("__env") {
+                for (k, v) in e {
+                    cur.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        for x in (0..self.executions.len()).rev() {
+            if self.in_tree(root, x) && self.executions[x].state == State::Paused {
+                self.resume_workflow(x);
+            }
+        }
+    }
+
+    fn resume_workflow(&mut self, x: usize) {
+        {
+            let wf = &mut self.executions[x];
+            wf.state = State::Running;
+            wf.state_info = None;
+        }
+        self.trace_note(json!({"event": "resumed", "workflow": self.executions[x].name, "at": now_millis()}));
+        let mut cmds: Vec<Cmd> = Vec::new();
+        for te in 0..self.executions[x].tasks.len() {
+            let (state, info, processed) = {
+                let t = &self.executions[x].tasks[te];
+                (t.state, t.state_info.clone(), t.processed)
+            };
+            match state {
+                State::Paused => self.executions[x].tasks[te].state = State::Running,
+                State::Idle => {
+                    if info.as_deref() == Some(BREAK_INFO) {
+                        self.executions[x].tasks[te].state_info = None;
+                        self.queue.push_back(Event::RunTask(x, te));
+                    } else if info.as_deref() == Some(PAUSE_BEFORE_INFO) {
+                        // RunExistingTask: straight to scheduling the actions.
+                        let t = &mut self.executions[x].tasks[te];
+                        t.state = State::Running;
+                        t.state_info = None;
+                        self.schedule_actions_guarded(x, te);
+                    }
+                }
+                s if s.is_completed() && !processed => {
+                    self.executions[x].tasks[te].processed = true;
+                    match self.next_commands(x, te) {
+                        Ok(c) => cmds.extend(c.into_iter().map(|(c, _)| c).filter(|c| {
+                            !matches!(
+                                c,
+                                Cmd::Engine {
+                                    cmd: gale_bytecode::workflow::EngineCommand::Pause,
+                                    ..
+                                }
+                            )
+                        })),
+                        Err(e) => self.completion_error(x, te, &e),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !cmds.is_empty() {
+            self.dispatch(x, cmds);
+        }
+        self.queue.push_back(Event::CheckComplete(x));
+        self.queue.push_back(Event::RefreshJoins(x));
+    }
+
+    // ------------------------------------------------------------ resume
+
+    /// Takes over a durable execution (after a crash, a pause, or to finish it):
+    /// claims it (a lease held by a dead process on this host is taken over),
+    /// restores its state and rebuilds the queue, timers and in-flight actions.
+    /// Returns the root index; [`Durable::lost`] (see [`Engine::lost_actions`])
+    /// lists the actions that were in flight.
+    pub fn resume_durable(&mut self, mut store: Store, id: &str) -> Result<usize, DurableError> {
+        let root_id = root_id_of(&store, id)?;
+        let runner = gale_store::runner_id();
+        if let Claim::HeldBy(l) = store.claim(&root_id, &runner, LEASE, false)? {
+            if holder_is_dead(&l) {
+                store.claim(&root_id, &runner, LEASE, true)?;
+            } else {
+                return Err(DurableError::Busy(l));
+            }
+        }
+        let (execs, _) = load_images(&store, &root_id)?;
+        let frontier: Frontier = match store.load_snapshot(&root_id)? {
+            Some(bytes) => serde_json::from_slice(&bytes)?,
+            None => Frontier::default(),
+        };
+        self.executions = execs;
+        let n = self.executions.len();
+        let mut d = Durable::new(store, root_id, runner);
+        d.records_written = n;
+        d.record_state = self
+            .executions
+            .iter()
+            .map(|w| (w.state, w.output.is_some()))
+            .collect();
+        d.written_execs = n;
+        d.open_execs = (0..n)
+            .filter(|x| !self.executions[*x].state.is_completed())
+            .collect();
+        d.written_tasks = self.executions.iter().map(|w| w.tasks.len()).collect();
+        d.open_tasks = self
+            .executions
+            .iter()
+            .map(|w| {
+                (0..w.tasks.len())
+                    .filter(|t| !w.tasks[*t].state.is_completed())
+                    .collect()
+            })
+            .collect();
+        d.broken = frontier.broken;
+        d.break_before = frontier.break_before;
+        self.durable = Some(Box::new(d));
+        if frontier.trace {
+            self.record_trace();
+        }
+        self.queue = frontier.queue.into_iter().map(event_of).collect();
+        let wall = now_millis();
+        let inst = Instant::now();
+        self.timers = frontier
+            .timers
+            .into_iter()
+            .map(|(at, e)| {
+                let left = Duration::from_millis((at - wall).max(0) as u64);
+                (inst + left, event_of(e))
+            })
+            .collect();
+        for f in frontier.in_flight {
+            let (x, t, a) = f.key;
+            let Some(act) = self
+                .executions
+                .get(x)
+                .and_then(|w| w.tasks.get(t))
+                .and_then(|task| task.actions.get(a))
+            else {
+                continue;
+            };
+            if act.output.is_some() || !act.accepted {
+                continue;
+            }
+            let lost = LostAction {
+                execution_id: f.execution_id.clone(),
+                task: f.task_name.clone(),
+                action: f.action.clone(),
+                action_execution_id: f.action_execution_id.clone(),
+                rerun: f.safe_rerun,
+            };
+            self.trace_note(json!({
+                "event": "lost-action", "task": lost.task, "action": lost.action,
+                "rerun": lost.rerun, "at": now_millis()
+            }));
+            if f.safe_rerun {
+                self.redispatch(f);
+            } else {
+                self.queue.push_back(Event::ActionDone(
+                    x,
+                    t,
+                    a,
+                    Outcome::Err(json!(HEARTBEAT_LOST)),
+                ));
+            }
+            if let Some(d) = &mut self.durable {
+                d.lost.push(lost);
+            }
+        }
+        Ok(0)
+    }
+
+    /// The actions that were in flight when the previous runner died.
+    pub fn lost_actions(&self) -> Vec<LostAction> {
+        self.durable
+            .as_ref()
+            .map(|d| d.lost.clone())
+            .unwrap_or_default()
+    }
+
+    fn redispatch(&mut self, f: InFlight) {
+        let request = crate::actions::ActionRequest {
+            action: f.action.clone(),
+            input: f.input.clone(),
+            execution_id: f.execution_id.clone(),
+            task_name: f.task_name.clone(),
+            item_index: f.item_index,
+            action_execution_id: f.action_execution_id.clone(),
+            timeout: f.timeout.map(Duration::from_secs_f64),
+            cancel: crate::actions::CancelFlag::new(),
+        };
+        let deadline = match (f.timeout, &f.class) {
+            (Some(seconds), Some(class)) => Some(crate::builtin::Deadline {
+                seconds,
+                class: class.clone(),
+            }),
+            _ => None,
+        };
+        let outputs = Rc::new(f.outputs.clone());
+        let key = f.key;
+        let replay = Some((request.clone(), deadline.clone()));
+        match crate::builtin::dispatch(&self.registry, request, deadline) {
+            crate::builtin::Run::Now(o) => {
+                let o = self.apply_adhoc_outputs(key.0, key.1, &outputs, o);
+                self.queue.push_back(Event::ActionDone(key.0, key.1, key.2, o));
+            }
+            crate::builtin::Run::Pending => {}
+            crate::builtin::Run::Later(job) => self.spawn_action(key, job, outputs, replay),
+        }
+    }
+
+    // ------------------------------------------------------------ rerun
+
+    /// Mistral's task rerun (`PUT /v2/tasks/<id>` with `state: RUNNING`): the last
+    /// execution of task `task` (root workflow first, then sub-workflows) must be in
+    /// ERROR; the workflow and its parents return to RUNNING; with `reset` every
+    /// previous action result is discarded, without it (with-items only) just the
+    /// failed iterations run again. The engine must have been taken over with
+    /// [`Engine::resume_durable`]; then call [`Engine::run_durable`].
+    pub fn rerun_task(&mut self, task: &str, reset: bool) -> Result<(), DurableError> {
+        let found = (0..self.executions.len()).find_map(|x| {
+            self.executions[x]
+                .tasks
+                .iter()
+                .rposition(|t| t.name == task)
+                .map(|t| (x, t))
+        });
+        let Some((x, te)) = found else {
+            return Err(DurableError::Other(format!("no task execution named {task}")));
+        };
+        if self.executions[x].tasks[te].state != State::Error {
+            return Err(DurableError::Other(
+                "The current task execution must be in ERROR for rerun. Only updating task to rerun is supported."
+                    .into(),
+            ));
+        }
+        let with_items = !self.task_spec(x, te).with_items.is_empty();
+        if !reset && !with_items {
+            return Err(DurableError::Other(
+                "Only with-items task has the option to not reset.".into(),
+            ));
+        }
+        if self.executions[self.root_of(x)].state == State::Paused {
+            return Ok(());
+        }
+        // _recursive_rerun: the workflow and its parents (and parent tasks) run again.
+        let mut y = x;
+        loop {
+            let wf = &mut self.executions[y];
+            wf.state = State::Running;
+            wf.state_info = None;
+            wf.output = None;
+            self.mark(y, None);
+            let Some((p, pt, pa)) = self.executions[y].parent else {
+                break;
+            };
+            let t = &mut self.executions[p].tasks[pt];
+            t.state = State::Running;
+            t.state_info = None;
+            t.processed = false;
+            t.generation += 1;
+            if let Some(a) = t.actions.get_mut(pa) {
+                a.state = State::Running;
+                a.output = None;
+            }
+            self.mark(p, Some(pt));
+            y = p;
+        }
+        let t = &mut self.executions[x].tasks[te];
+        let mut failed_items: Vec<usize> = Vec::new();
+        for a in &mut t.actions {
+            if reset || (a.accepted && matches!(a.state, State::Error | State::Cancelled)) {
+                if a.accepted && !reset {
+                    failed_items.push(a.index);
+                }
+                a.accepted = false;
+            }
+        }
+        t.state = State::Idle;
+        t.state_info = None;
+        t.processed = false;
+        t.error_handled = false;
+        t.next_tasks.clear();
+        t.has_next_tasks = false;
+        t.retry_no = 0;
+        t.wait_after_done = false;
+        t.generation += 1;
+        if reset {
+            t.items_count = None;
+            t.items_next = 0;
+            t.items_done = 0;
+            t.items_failed = false;
+        }
+        self.mark(x, Some(te));
+        self.trace_note(json!({"event": "rerun", "task": task, "reset": reset, "at": now_millis()}));
+        if reset {
+            self.queue.push_back(Event::RunTask(x, te));
+        } else {
+            self.executions[x].tasks[te].state = State::Running;
+            self.rerun_items(x, te, &failed_items);
+        }
+        Ok(())
+    }
+
+    fn mark(&mut self, x: usize, t: Option<usize>) {
+        if let Some(d) = &mut self.durable {
+            d.marked.push((x, t));
+        }
+    }
+
+    /// Re-launches with-items iterations `items` of task `te` (all at once; the
+    /// `concurrency` policy is not applied to a partial rerun).
+    fn rerun_items(&mut self, x: usize, te: usize, items: &[usize]) {
+        let prog = self.program.clone();
+        let spec = &prog.workflows[self.executions[x].workflow].tasks
+            [self.executions[x].tasks[te].task as usize];
+        let mut values: Vec<(String, Vec<Json>)> = Vec::new();
+        for (var, coll) in &spec.with_items {
+            let items = match self.eval_task(x, te, coll, None) {
+                Ok(Json::Array(a)) => a,
+                Ok(Json::Object(o)) => o.keys().map(|k| json!(k)).collect(),
+                Ok(Json::String(s)) => s.chars().map(|c| json!(c.to_string())).collect(),
+                Ok(_) => Vec::new(),
+                Err(e) => return self.forced_run_error(x, te, &e.message, e.position),
+            };
+            values.push((var.clone(), items));
+        }
+        let count = self.executions[x].tasks[te]
+            .items_count
+            .unwrap_or_else(|| values.first().map(|(_, v)| v.len()).unwrap_or(0));
+        // WithItemsTask._get_next_indexes: the reset iterations, then those never run.
+        let t = &self.executions[x].tasks[te];
+        let accepted: Vec<usize> = t
+            .actions
+            .iter()
+            .filter(|a| a.accepted && a.state.is_completed())
+            .map(|a| a.index)
+            .collect();
+        let mut indices: Vec<usize> = items
+            .iter()
+            .copied()
+            .filter(|i| !accepted.contains(i))
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        match indices.last().copied() {
+            Some(max) => indices.extend(max + 1..count),
+            None => {
+                let start = t
+                    .actions
+                    .iter()
+                    .filter(|a| a.accepted || !a.state.is_completed())
+                    .count();
+                indices.extend(start..count);
+            }
+        }
+        {
+            let done = accepted.len();
+            let t = &mut self.executions[x].tasks[te];
+            t.items_count = Some(count);
+            t.items_next = count;
+            t.items_done = done.min(count.saturating_sub(indices.len()));
+            t.items_failed = false;
+        }
+        if indices.is_empty() {
+            self.queue.push_back(Event::CheckComplete(x));
+            return;
+        }
+        for i in indices {
+            let mut ctx = Map::new();
+            for (var, vs) in &values {
+                ctx.insert(var.clone(), vs.get(i).cloned().unwrap_or(Json::Null));
+            }
+            let in_ctx = self.executions[x].tasks[te].in_context.clone();
+            super::merge_dicts(&mut ctx, &in_ctx, true);
+            let r = self
+                .action_input(x, te, spec, Some(&ctx))
+                .and_then(|input| self.launch(x, te, spec, input, i));
+            if let Err((msg, pos)) = r {
+                return self.forced_run_error(x, te, &msg, pos);
+            }
+            if self.executions[x].tasks[te].state.is_completed() {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `gale pause ID` and `gale cancel ID [--message M]` from any process (Mistral's
+//! `PUT /v2/executions/<id>` with `PAUSED` / `CANCELLED`). When a live process runs
+//! the execution, the command goes through the store's command channel and this
+//! process waits until it took effect; otherwise this process takes the execution
+//! over, applies the command and lets in-flight work settle.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use gale_engine::durable;
+use gale_store::{Command, State};
+
+use super::durable::{
+    Format, durable_fail, fail, finish, open_existing, print_stored, take_over, wait_for,
+};
+
+/// Arguments of `gale pause`.
+#[derive(Args, Debug)]
+pub struct PauseArgs {
+    /// The execution id.
+    id: String,
+    /// The execution store (default: `gale.db` in the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+/// Arguments of `gale cancel`.
+#[derive(Args, Debug)]
+pub struct CancelArgs {
+    /// The execution id.
+    id: String,
+    /// The state info of the cancelled execution.
+    #[arg(long, short = 'm')]
+    message: Option<String>,
+    /// The execution store (default: `gale.db` in the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+/// Runs `gale pause`.
+pub fn pause(args: PauseArgs) -> ExitCode {
+    control(
+        "pause",
+        &args.id,
+        args.db,
+        args.format,
+        Command::Pause,
+        |s| s == State::Paused || s.is_completed(),
+    )
+}
+
+/// Runs `gale cancel`.
+pub fn cancel(args: CancelArgs) -> ExitCode {
+    control(
+        "cancel",
+        &args.id,
+        args.db,
+        args.format,
+        Command::cancel(args.message),
+        |s| s.is_completed(),
+    )
+}
+
+fn control(
+    cmd: &str,
+    id: &str,
+    db: Option<PathBuf>,
+    format: Format,
+    command: Command,
+    done: fn(State) -> bool,
+) -> ExitCode {
+    let human = matches!(format, Format::Human);
+    let mut store = match open_existing(cmd, db.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let root_id = match durable::root_id_of(&store, id) {
+        Ok(r) => r,
+        Err(e) => return durable_fail(cmd, &e),
+    };
+    let rec = match store.get_execution(&root_id) {
+        Ok(Some(r)) => r,
+        Ok(None) => return durable_fail(cmd, &durable::DurableError::NotFound(root_id)),
+        Err(e) => return fail(cmd, &e.to_string()),
+    };
+    if rec.state.is_completed() {
+        eprintln!(
+            "gale {cmd}: Can't change workflow execution state from {} (the execution is completed)",
+            rec.state.as_str()
+        );
+        return ExitCode::from(1);
+    }
+    if matches!(command, Command::Pause) && rec.state == State::Paused {
+        return print_stored(cmd, &store, &root_id, human);
+    }
+    match durable::live_runner(&store, &root_id) {
+        Ok(Some(_)) => {
+            if let Err(e) = store.post_command(&root_id, &command) {
+                return fail(cmd, &e.to_string());
+            }
+            wait_for(&store, &root_id, done);
+            print_stored(cmd, &store, &root_id, human)
+        }
+        Ok(None) => {
+            let (mut engine, root, path) = match take_over(cmd, store, &root_id, human) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            engine.apply_command(root, &command);
+            finish(cmd, engine, root, human, &path)
+        }
+        Err(e) => durable_fail(cmd, &e),
+    }
+}

@@ -1,0 +1,636 @@
+//! Durable executions end to end, through the built `gale` binary: kill -9 at random
+//! points then `gale resume` (the result equals an uninterrupted run), in-flight
+//! actions that are not safe-rerun, idempotent `--id`, `--from`, pause / resume /
+//! cancel from another process, `--break-before`, `rerun`, `executions`, `why`,
+//! `trace`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+fn gale_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gale"));
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", dir.join("data"));
+    c
+}
+
+fn gale(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out: Output = gale_cmd(dir, args).output().expect("run gale");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_of(stdout: &str) -> Json {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// A fresh scratch folder with the given files.
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gale-durable-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (path, text) in files {
+        std::fs::write(dir.join(path), text).expect("write");
+    }
+    dir
+}
+
+/// The result object without what differs between runs.
+fn normalized(mut v: Json) -> Json {
+    if let Some(m) = v.as_object_mut() {
+        m.remove("id");
+    }
+    v
+}
+
+/// Echo chains, with-items (with concurrency), a timer (wait-before) and no-ops;
+/// every task safe-rerun, so a resumed run must end exactly like an uninterrupted one.
+const CHAIN: &str = r#"version: '2.0'
+chain:
+  input:
+    - n: 4
+  output:
+    final: <% $.final %>
+    tens: <% $.tens %>
+  tasks:
+    start:
+      action: std.echo output=<% range($.n) %>
+      safe-rerun: true
+      publish:
+        items: <% task().result %>
+      on-success: [fan]
+    fan:
+      with-items: i in <% $.items %>
+      concurrency: 2
+      action: std.echo output=<% $.i * 10 %> delay=0.05
+      safe-rerun: true
+      publish:
+        tens: <% task().result %>
+      on-success: [sum]
+    sum:
+      action: std.echo output=<% $.tens.sum() %> delay=0.1
+      safe-rerun: true
+      publish:
+        total: <% task().result %>
+      on-success: [wait]
+    wait:
+      wait-before: 1
+      action: std.echo output=<% $.total + 1 %>
+      safe-rerun: true
+      publish:
+        total: <% task().result %>
+      on-success: [noops]
+    noops:
+      with-items: j in <% range(30) %>
+      action: std.noop
+      on-success: [last]
+    last:
+      action: std.echo output=<% $.total * 2 %> delay=0.1
+      safe-rerun: true
+      publish:
+        final: <% task().result %>
+"#;
+
+fn seed() -> u64 {
+    if let Ok(s) = std::env::var("GALE_DURABLE_SEED")
+        && let Ok(v) = s.parse()
+    {
+        return v;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1
+}
+
+fn next(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
+    let dir = scratch("kill", &[("chain.yaml", CHAIN)]);
+    let db = dir.join("kill.db");
+    let db = db.to_str().expect("utf-8 path");
+    let t0 = Instant::now();
+    let (code, stdout, stderr) = gale(
+        &dir,
+        &[
+            "run",
+            "chain.yaml",
+            "--db",
+            db,
+            "--id",
+            "base",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let baseline = normalized(json_of(&stdout));
+    assert_eq!(baseline["output"]["final"], 122, "{baseline}");
+    let span = t0.elapsed().as_millis() as u64 + 100;
+    let mut rng = seed();
+    eprintln!("GALE_DURABLE_SEED={rng}");
+    let mut resumed_in_flight = 0;
+    for i in 0..15 {
+        let id = format!("kill-{i}");
+        let mut child = gale_cmd(
+            &dir,
+            &[
+                "run",
+                "chain.yaml",
+                "--db",
+                db,
+                "--id",
+                &id,
+                "--format",
+                "json",
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gale run");
+        let at = next(&mut rng) % span;
+        std::thread::sleep(Duration::from_millis(at));
+        let _ = child.kill();
+        let _ = child.wait();
+        let (mut code, mut stdout, mut stderr) =
+            gale(&dir, &["resume", &id, "--db", db, "--format", "json"]);
+        if code != 0 && stderr.contains("no execution") {
+            // Killed before the execution was recorded: start it again.
+            (code, stdout, stderr) = gale(
+                &dir,
+                &[
+                    "run",
+                    "chain.yaml",
+                    "--db",
+                    db,
+                    "--id",
+                    &id,
+                    "--format",
+                    "json",
+                ],
+            );
+        }
+        assert_eq!(code, 0, "kill at {at} ms: {stderr}\n{stdout}");
+        if stderr.contains("running it again (safe-rerun)") {
+            resumed_in_flight += 1;
+        }
+        assert_eq!(
+            normalized(json_of(&stdout)),
+            baseline,
+            "kill at {at} ms; resume said: {stderr}"
+        );
+        // The store agrees with what was printed.
+        let (_, shown, _) = gale(
+            &dir,
+            &["executions", "show", &id, "--db", db, "--format", "json"],
+        );
+        assert_eq!(normalized(json_of(&shown)), baseline);
+    }
+    eprintln!("{resumed_in_flight} of 15 resumes re-ran an in-flight action");
+}
+
+const UNSAFE: &str = r#"version: '2.0'
+slow:
+  tasks:
+    nap:
+      action: std.sleep seconds=3
+      on-success: [after]
+    after:
+      action: std.noop
+"#;
+
+#[test]
+fn an_in_flight_action_that_is_not_safe_rerun_fails_as_in_mistral() {
+    let dir = scratch("unsafe", &[("slow.yaml", UNSAFE)]);
+    let db = dir.join("u.db");
+    let db = db.to_str().expect("utf-8 path");
+    let mut child = gale_cmd(&dir, &["run", "slow.yaml", "--db", db, "--id", "u1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(700));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (code, stdout, stderr) = gale(&dir, &["resume", "u1", "--db", db, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not safe-rerun") && stderr.contains("Heartbeat wasn't received."),
+        "{stderr}"
+    );
+    let v = json_of(&stdout);
+    assert_eq!(v["state"], "ERROR");
+    assert_eq!(v["tasks"][0]["name"], "nap");
+    assert_eq!(v["tasks"][0]["state_info"], "Heartbeat wasn't received.");
+    assert_eq!(v["tasks"].as_array().map(Vec::len), Some(1));
+}
+
+const SMALL: &str = r#"version: '2.0'
+small:
+  input:
+    - n: 1
+  output:
+    double: <% $.double %>
+  tasks:
+    t1:
+      action: std.echo output=<% $.n * 2 %>
+      publish:
+        double: <% task().result %>
+"#;
+
+#[test]
+fn run_with_an_existing_id_prints_it_and_from_starts_a_copy() {
+    let dir = scratch("idem", &[("small.yaml", SMALL)]);
+    let db = dir.join("i.db");
+    let db = db.to_str().expect("utf-8 path");
+    let (code, first, _) = gale(
+        &dir,
+        &[
+            "run",
+            "small.yaml",
+            "--db",
+            db,
+            "--id",
+            "x1",
+            "--input",
+            r#"{"n": 5}"#,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json_of(&first)["output"]["double"], 10);
+    // Same id, other input: nothing new starts, the existing execution is printed.
+    let (code, again, stderr) = gale(
+        &dir,
+        &[
+            "run",
+            "small.yaml",
+            "--db",
+            db,
+            "--id",
+            "x1",
+            "--input",
+            r#"{"n": 7}"#,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_of(&again), json_of(&first));
+    // --from: workflow and input copied, --input deep-merged over it.
+    let (code, copy, stderr) = gale(
+        &dir,
+        &["run", "--from", "x1", "--db", db, "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_of(&copy)["output"]["double"], 10);
+    let (code, over, _) = gale(
+        &dir,
+        &[
+            "run",
+            "--from",
+            "x1",
+            "--input",
+            r#"{"n": 21}"#,
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json_of(&over)["output"]["double"], 42);
+    let (_, list, _) = gale(
+        &dir,
+        &["executions", "list", "--db", db, "--format", "json"],
+    );
+    let list = json_of(&list);
+    let list = list.as_array().expect("array");
+    assert_eq!(list.len(), 3, "{list:?}");
+    let copies = list
+        .iter()
+        .filter(|e| e["source_execution_id"] == "x1")
+        .count();
+    assert_eq!(copies, 2);
+    assert!(
+        list.iter()
+            .any(|e| e["description"] == "Based on the execution 'x1'")
+    );
+    // Filters.
+    let (_, by_state, _) = gale(
+        &dir,
+        &[
+            "executions",
+            "list",
+            "--state",
+            "ERROR",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json_of(&by_state).as_array().map(Vec::len), Some(0));
+}
+
+const NAPS: &str = r#"version: '2.0'
+naps:
+  tasks:
+    one:
+      action: std.sleep seconds=1
+      on-success: [two]
+    two:
+      action: std.sleep seconds=1
+      on-success: [three]
+    three:
+      action: std.echo output="done"
+"#;
+
+#[test]
+fn pause_resume_and_cancel_from_another_process() {
+    let dir = scratch("control", &[("naps.yaml", NAPS)]);
+    let db = dir.join("c.db");
+    let db = db.to_str().expect("utf-8 path");
+    // Pause while `one` sleeps: the runner lets it finish, does not start `two`,
+    // and exits with the execution PAUSED.
+    let runner = gale_cmd(
+        &dir,
+        &[
+            "run",
+            "naps.yaml",
+            "--db",
+            db,
+            "--id",
+            "p1",
+            "--format",
+            "json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    std::thread::sleep(Duration::from_millis(400));
+    let (code, paused, stderr) = gale(&dir, &["pause", "p1", "--db", db, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(json_of(&paused)["state"], "PAUSED");
+    let out = runner.wait_with_output().expect("runner");
+    let printed = json_of(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(printed["state"], "PAUSED");
+    let names: Vec<&str> = printed["tasks"]
+        .as_array()
+        .map(|ts| ts.iter().filter_map(|t| t["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["one"], "{printed}");
+    assert_eq!(printed["tasks"][0]["state"], "SUCCESS");
+    // Resume in this process: runs to the end.
+    let (code, done, stderr) = gale(&dir, &["resume", "p1", "--db", db, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let done = json_of(&done);
+    assert_eq!(done["state"], "SUCCESS");
+    assert_eq!(done["tasks"][2]["result"], "done");
+
+    // Cancel while running.
+    let runner = gale_cmd(
+        &dir,
+        &[
+            "run",
+            "naps.yaml",
+            "--db",
+            db,
+            "--id",
+            "c1",
+            "--format",
+            "json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    std::thread::sleep(Duration::from_millis(400));
+    let (code, cancelled, stderr) = gale(
+        &dir,
+        &[
+            "cancel", "c1", "-m", "enough", "--db", db, "--format", "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let cancelled = json_of(&cancelled);
+    assert_eq!(cancelled["state"], "CANCELLED");
+    assert_eq!(cancelled["state_info"], "enough");
+    assert_eq!(cancelled["output"]["result"], "enough");
+    let out = runner.wait_with_output().expect("runner");
+    assert_eq!(
+        json_of(&String::from_utf8_lossy(&out.stdout))["state"],
+        "CANCELLED"
+    );
+    // A completed execution cannot be paused.
+    let (code, _, stderr) = gale(&dir, &["pause", "c1", "--db", db]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("Can't change workflow execution state"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn break_before_pauses_there_and_resume_continues() {
+    let dir = scratch("break", &[("small.yaml", SMALL)]);
+    let db = dir.join("b.db");
+    let db = db.to_str().expect("utf-8 path");
+    let (code, out, stderr) = gale(
+        &dir,
+        &[
+            "run",
+            "small.yaml",
+            "--db",
+            db,
+            "--id",
+            "b1",
+            "--break-before",
+            "t1",
+            "--trace",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let v = json_of(&out);
+    assert_eq!(v["state"], "PAUSED");
+    assert_eq!(v["tasks"][0]["state"], "IDLE");
+    assert_eq!(v["tasks"][0]["state_info"], "Paused by --break-before");
+    // `executions show --format json` prints the same object.
+    let (_, shown, _) = gale(
+        &dir,
+        &["executions", "show", "b1", "--db", db, "--format", "json"],
+    );
+    assert_eq!(json_of(&shown), v);
+    let (code, done, stderr) = gale(&dir, &["resume", "b1", "--db", db, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_of(&done)["output"]["double"], 2);
+    // The trace has the break, the resume and the task's start and end.
+    let (_, trace, _) = gale(&dir, &["trace", "b1", "--db", db, "--format", "json"]);
+    let trace = json_of(&trace);
+    let events: Vec<&str> = trace
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["event"].as_str()).collect())
+        .unwrap_or_default();
+    for want in ["break", "resumed", "task-started", "task-completed"] {
+        assert!(events.contains(&want), "{want} missing in {events:?}");
+    }
+    let (code, human, _) = gale(&dir, &["trace", "b1", "--db", db]);
+    assert_eq!(code, 0);
+    assert!(
+        human.contains("▶ t1") && human.contains("■ t1 SUCCESS"),
+        "{human}"
+    );
+}
+
+const FAILING: &str = r#"version: '2.0'
+main:
+  tasks:
+    prepare:
+      action: std.noop
+      on-success: [call]
+    call:
+      workflow: inner
+main2:
+  tasks:
+    items:
+      with-items: d in <% [1, 'x', 2, 'y'] %>
+      action: std.test_dict size=<% $.d %>
+inner:
+  tasks:
+    compute:
+      action: std.echo output=1
+      publish:
+        bad: <% $.missing.field %>
+"#;
+
+#[test]
+fn why_walks_to_the_root_cause_and_rerun_runs_the_failed_task_again() {
+    let dir = scratch("why", &[("failing.yaml", FAILING)]);
+    let db = dir.join("w.db");
+    let db = db.to_str().expect("utf-8 path");
+    let (code, out, _) = gale(
+        &dir,
+        &[
+            "run",
+            "failing.yaml",
+            "--workflow",
+            "main",
+            "--db",
+            db,
+            "--id",
+            "f1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(json_of(&out)["state"], "ERROR");
+    let (code, why, _) = gale(&dir, &["why", "f1", "--db", db, "--format", "json"]);
+    assert_eq!(code, 0);
+    let why = json_of(&why);
+    let chain = why["chain"].as_array().expect("chain");
+    assert_eq!(chain.len(), 2, "{why}");
+    assert_eq!(chain[0]["task"], "call");
+    assert_eq!(chain[0]["path"][0]["task"], "prepare");
+    assert_eq!(chain[1]["workflow"], "inner");
+    let cause = &why["root_cause"];
+    assert_eq!(cause["task"], "compute");
+    assert!(
+        cause["state_info"]
+            .as_str()
+            .is_some_and(|s| s.contains("missing")),
+        "{cause}"
+    );
+    let (_, human, _) = gale(&dir, &["why", "f1", "--db", db]);
+    assert!(
+        human.contains("root cause:") && human.contains("task compute of workflow inner"),
+        "{human}"
+    );
+    // The tree shows the sub-workflow under its task.
+    let (_, tree, _) = gale(
+        &dir,
+        &["executions", "tree", "f1", "--db", db, "--format", "json"],
+    );
+    let tree = json_of(&tree);
+    assert_eq!(tree["children"][0]["workflow"], "inner");
+    assert_eq!(tree["children"][0]["task"], "call");
+    // Rerun: only ERROR tasks; --no-reset only for with-items; a rerun runs it again.
+    let (code, _, stderr) = gale(&dir, &["rerun", "f1", "--task", "prepare", "--db", db]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("must be in ERROR for rerun"), "{stderr}");
+    let (code, _, stderr) = gale(
+        &dir,
+        &["rerun", "f1", "--task", "call", "--no-reset", "--db", db],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("Only with-items task has the option to not reset."),
+        "{stderr}"
+    );
+    let (code, again, stderr) = gale(
+        &dir,
+        &[
+            "rerun", "f1", "--task", "compute", "--db", db, "--format", "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let again = json_of(&again);
+    assert_eq!(again["state"], "ERROR");
+    // with-items --no-reset: only the two failed iterations run again.
+    let (code, _, _) = gale(
+        &dir,
+        &[
+            "run",
+            "failing.yaml",
+            "--workflow",
+            "main2",
+            "--db",
+            db,
+            "--id",
+            "f2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let (code, again, stderr) = gale(
+        &dir,
+        &[
+            "rerun",
+            "f2",
+            "--task",
+            "items",
+            "--no-reset",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    let again = json_of(&again);
+    assert_eq!(again["tasks"][0]["action_executions"], 6, "{again}");
+    assert_eq!(again["tasks"][0]["state"], "ERROR");
+}
