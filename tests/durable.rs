@@ -70,13 +70,19 @@ chain:
     fan:
       with-items: i in <% $.items %>
       concurrency: 2
-      action: std.echo output=<% $.i * 10 %> delay=0.05
+      action: std.echo
+      input:
+        output: <% $.i * 10 %>
+        delay: 0.15
       safe-rerun: true
       publish:
         tens: <% task().result %>
       on-success: [sum]
     sum:
-      action: std.echo output=<% $.tens.sum() %> delay=0.1
+      action: std.echo
+      input:
+        output: <% $.tens.sum() %>
+        delay: 0.2
       safe-rerun: true
       publish:
         total: <% task().result %>
@@ -93,7 +99,10 @@ chain:
       action: std.noop
       on-success: [last]
     last:
-      action: std.echo output=<% $.total * 2 %> delay=0.1
+      action: std.echo
+      input:
+        output: <% $.total * 2 %>
+        delay: 0.2
       safe-rerun: true
       publish:
         final: <% task().result %>

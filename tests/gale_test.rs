@@ -83,7 +83,7 @@ fn examples_pass() {
     let (code, stdout, stderr) = gale_test(&["examples/tests"], &root());
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.contains("test result: ok. 11 passed, 0 failed"),
+        stdout.contains("test result: ok. 12 passed, 0 failed"),
         "{stdout}"
     );
     assert!(!stdout.contains('✗'), "{stdout}");
@@ -251,4 +251,24 @@ fn no_test_files_is_a_usage_error() {
     let (code, stdout, _) = gale_test(&["missing.test.yaml"], &dir);
     assert_eq!(code, 2);
     assert!(stdout.contains("missing.test.yaml"), "{stdout}");
+}
+
+/// `--show-actual` prints an `expect:` block that, pasted into the test, passes.
+#[test]
+fn show_actual_round_trips() {
+    let test = "workflow-file: wf.yaml\ntests:\n  - name: learn\n    mocks:\n      actions:\n        std.http: {result: {status: 201, content: {id: \"yes\"}}}\n";
+    let dir = scratch("actual", &[("wf.yaml", WF), ("wf.test.yaml", test)]);
+    let (code, stdout, _) = gale_test(&["--show-actual"], &dir);
+    assert_eq!(code, 0, "{stdout}");
+    let block: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| *l != "    expect:")
+        .take_while(|l| l.starts_with("    "))
+        .collect();
+    assert!(block.len() > 3, "{stdout}");
+    let text = format!("{test}{}\n", block.join("\n"));
+    std::fs::write(dir.join("wf.test.yaml"), &text).expect("write");
+    let (code, stdout, _) = gale_test(&[], &dir);
+    assert_eq!(code, 0, "{text}\n{stdout}");
+    assert!(text.contains("published\":{\"code\":201}"), "{text}");
 }

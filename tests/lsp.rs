@@ -381,6 +381,23 @@ fn sub_workflows_resolve_across_open_files_and_the_workspace_folder() {
         "lib.sub needs `host`"
     );
 
+    // Go to definition of `lib.sub` (line 4) lands in the unopened lib.yaml, line 3.
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": main_uri}, "position": {"line": 4, "character": 18}}),
+    );
+    assert!(
+        def["result"]["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/lib.yaml"),
+        "{def}"
+    );
+    assert_eq!(
+        def["result"]["range"]["start"],
+        json!({"line": 3, "character": 2})
+    );
+
     // Open lib.yaml and give `host` a default: main.yaml is re-published, clean.
     let lib_uri = format!("{folder_uri}/lib.yaml");
     c.notify("textDocument/didOpen", json!({"textDocument": {"uri": lib_uri, "languageId": "mistral", "version": 1, "text": lib}}));

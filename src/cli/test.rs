@@ -51,6 +51,10 @@ pub struct TestArgs {
     /// Run only the tests whose name contains this text.
     #[arg(long)]
     filter: Option<String>,
+    /// After each test, print its actual outcome as an `expect:` block (YAML) to
+    /// review and paste into the test file.
+    #[arg(long)]
+    show_actual: bool,
 }
 
 /// How a test ended.
@@ -109,6 +113,10 @@ pub struct TestOutcome {
     pub failures: Vec<Failure>,
     /// Completed tasks in order, `name (STATE)`.
     pub tasks_run: Vec<String>,
+    /// Tasks of the root execution still RUNNING (or WAITING…) at the end.
+    pub still_running: Vec<String>,
+    /// The root execution as `gale run --format json` prints it (when it ran).
+    pub actual: Option<Json>,
     /// The root execution's final state, when it ran.
     pub state: Option<String>,
     /// Its state info.
@@ -160,7 +168,20 @@ pub fn run(args: TestArgs) -> ExitCode {
                         continue;
                     }
                     selected += 1;
-                    outcomes.push(run_case(&tf.display, case, &mut programs));
+                    let run =
+                        std::panic::AssertUnwindSafe(|| run_case(&tf.display, case, &mut programs));
+                    outcomes.push(match std::panic::catch_unwind(run) {
+                        Ok(o) => o,
+                        Err(_) => error_outcome(
+                            &tf.display,
+                            case,
+                            Failure::message(
+                                "engine",
+                                Some(case.loc.clone()),
+                                "internal error while running this test (a bug in Gale; please report it)".into(),
+                            ),
+                        ),
+                    });
                 }
                 results.push(report::FileResult {
                     file: tf.display,
@@ -179,7 +200,9 @@ pub fn run(args: TestArgs) -> ExitCode {
     }
     let summary = report::Summary::of(&results, started.elapsed());
     match args.format {
-        TestFormat::Human => report::human(&results, &summary, report::use_color()),
+        TestFormat::Human => {
+            report::human(&results, &summary, report::use_color(), args.show_actual)
+        }
         TestFormat::Json => report::json(&results, &summary),
     }
     if let Some(f) = &args.filter
@@ -254,6 +277,8 @@ fn error_outcome(file: &str, case: &TestCase, failure: Failure) -> TestOutcome {
         status: Status::Error,
         failures: vec![failure],
         tasks_run: Vec::new(),
+        still_running: Vec::new(),
+        actual: None,
         state: None,
         state_info: None,
         duration: Duration::ZERO,
@@ -453,6 +478,8 @@ fn run_case(
         status: Status::Passed,
         failures: Vec::new(),
         tasks_run: Vec::new(),
+        still_running: Vec::new(),
+        actual: None,
         state: None,
         state_info: None,
         duration: Duration::ZERO,
@@ -506,8 +533,22 @@ fn run_case(
     let timed_out = run_started.elapsed() >= limit;
     let result = engine.result_json(root);
     outcome.tasks_run = path.borrow().clone();
+    outcome.actual = Some(result.clone());
     outcome.state = result["state"].as_str().map(str::to_string);
     outcome.state_info = result["state_info"].as_str().map(str::to_string);
+    if let Some(tasks) = result["tasks"].as_array() {
+        outcome.still_running = tasks
+            .iter()
+            .filter(|t| !matches!(t["state"].as_str(), Some("SUCCESS" | "ERROR" | "CANCELLED")))
+            .map(|t| {
+                format!(
+                    "{} ({})",
+                    t["name"].as_str().unwrap_or(""),
+                    t["state"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+    }
     let log = shared.log.lock().unwrap_or_else(|p| p.into_inner());
     let mut seen = Vec::new();
     for (action, task) in &log.unmocked {

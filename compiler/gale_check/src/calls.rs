@@ -19,7 +19,6 @@ use std::ops::Range;
 
 use gale_expr::jinja::ast as jn;
 use gale_expr::yaql::ast as yq;
-use gale_expr::{Lang, find_segments};
 use gale_vm::sig::{self, Default as ParamDefault, Form, Layer, Overload, ParamKind};
 
 /// Mistral's expression functions (`mistral.expression.functions` entry points of
@@ -635,24 +634,20 @@ fn jinja_nodes(nodes: &[jn::Node], soft: bool, out: &mut Vec<Finding>) {
 /// Every call finding of one string (its `<% %>` or `{{ }}`/`{% %}` parts), with
 /// ranges in the decoded string. Strings that do not parse get none (their syntax
 /// error is reported elsewhere).
+#[cfg(test)]
 pub(crate) fn findings(text: &str) -> Vec<Finding> {
+    findings_parsed(&crate::ast::SiteAst::parse(text))
+}
+
+/// [`findings`] of an already parsed string.
+pub(crate) fn findings_parsed(ast: &crate::ast::SiteAst) -> Vec<Finding> {
+    use crate::ast::Part;
     let mut out = Vec::new();
-    for seg in find_segments(text) {
-        match seg.lang {
-            Lang::Yaql => {
-                let Some(inner) = text.get(seg.inner.start as usize..seg.inner.end as usize) else {
-                    continue;
-                };
-                if let Some(expr) = gale_expr::yaql::parse(inner).expr {
-                    yaql(&expr, seg.inner.start, &mut out);
-                }
-            }
-            Lang::Jinja => {
-                if let Ok(t) = gale_expr::jinja::parse_template(text) {
-                    jinja_nodes(&t.body, false, &mut out);
-                }
-                break;
-            }
+    for part in &ast.parts {
+        match part {
+            Part::Yaql(start, Some(expr)) => yaql(expr, *start, &mut out),
+            Part::Jinja(Some(t)) => jinja_nodes(&t.body, false, &mut out),
+            Part::Yaql(_, None) | Part::Jinja(None) => {}
         }
     }
     out

@@ -26,8 +26,9 @@ use std::collections::{HashMap, HashSet};
 use gale_diagnostics::Span;
 use gale_hir::{ClauseKind, ExpressionSite, Item, Join, Task, Workflow, WorkflowType};
 
+use crate::ast::SiteAst;
 use crate::graph::TaskGraph;
-use crate::refs::{Reads, reads};
+use crate::refs::{Reads, reads, reads_parsed};
 
 /// Where an expression is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +111,7 @@ fn place_of(site: &ExpressionSite, index: &HashMap<gale_hir::TaskId, usize>) -> 
 
 impl<'a> Flow<'a> {
     /// Computes the facts of the workflow of `g`.
-    pub fn new(g: &TaskGraph<'a>, sites: &'a [ExpressionSite]) -> Self {
+    pub fn new(g: &TaskGraph<'a>, sites: &'a [ExpressionSite], asts: &[SiteAst]) -> Self {
         let wf: &'a Workflow = g.workflow;
         let index: HashMap<gale_hir::TaskId, usize> = wf
             .tasks
@@ -119,7 +120,7 @@ impl<'a> Flow<'a> {
             .map(|(i, t)| (t.id, i))
             .collect();
         let mut flow_sites = Vec::new();
-        for site in sites {
+        for (k, site) in sites.iter().enumerate() {
             let place = match site.item {
                 Item::Workflow(id) if id == wf.id => {
                     if site.field == "vars" {
@@ -138,7 +139,10 @@ impl<'a> Flow<'a> {
             flow_sites.push(Site {
                 site,
                 place,
-                reads: reads(&site.text),
+                reads: match asts.get(k) {
+                    Some(ast) => reads_parsed(ast),
+                    None => reads(&site.text),
+                },
             });
         }
 

@@ -17,6 +17,7 @@
 //! - An error is reported only when the defect holds for every run, whatever guards
 //!   evaluate to; everything that depends on data is a warning.
 
+mod ast;
 mod calls;
 mod checks;
 mod dataflow;
@@ -210,13 +211,19 @@ pub fn check_workflow(unit: &WorkflowUnit) -> Analysis {
         whole_context: unit.scope.whole_context,
     };
     let wf = &unit.workflow;
+    // Every expression string parsed once, for the data-flow and the call checks.
+    let asts: Vec<ast::SiteAst> = positions
+        .expressions()
+        .iter()
+        .map(|s| ast::SiteAst::parse(&s.text))
+        .collect();
     let g = graph::TaskGraph::new(wf, positions);
     checks::run(&mut cx, &g);
-    let flow = dataflow::Flow::new(&g, positions.expressions());
+    let flow = dataflow::Flow::new(&g, positions.expressions(), &asts);
     checks::run_data_flow(&mut cx, &g, &flow, &extra);
     let graphs = vec![render::plain(&g)];
     checks::run_signatures(&mut cx, wf, &unit.scope);
-    checks::run_calls(&mut cx, positions.expressions());
+    checks::run_calls(&mut cx, positions.expressions(), &asts);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -232,7 +239,8 @@ pub fn check_workflow(unit: &WorkflowUnit) -> Analysis {
 pub fn check_rest(sites: &[ExpressionSite]) -> Analysis {
     let empty = Positions::default();
     let mut cx = checks::Context::new(&empty);
-    checks::run_calls(&mut cx, sites);
+    let asts: Vec<ast::SiteAst> = sites.iter().map(|s| ast::SiteAst::parse(&s.text)).collect();
+    checks::run_calls(&mut cx, sites, &asts);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();

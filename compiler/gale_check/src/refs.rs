@@ -16,7 +16,8 @@ use std::ops::Range;
 
 use gale_expr::jinja::ast as jn;
 use gale_expr::yaql::ast as yq;
-use gale_expr::{Lang, find_segments};
+
+use crate::ast::{Part, SiteAst};
 
 /// One read of a root key or one `task()` reference, with its byte range in the
 /// decoded string.
@@ -103,26 +104,20 @@ const PLAIN_METHODS: &[&str] = &[
 
 /// Analyses one string (its `<% %>` or `{{ }}` parts).
 pub(crate) fn reads(text: &str) -> Reads {
+    reads_parsed(&SiteAst::parse(text))
+}
+
+/// [`reads`] of an already parsed string.
+pub(crate) fn reads_parsed(ast: &SiteAst) -> Reads {
     let mut out = Reads::default();
     let mut guards = Guards::default();
-    for seg in find_segments(text) {
-        match seg.lang {
-            Lang::Yaql => {
-                let Some(inner) = text.get(seg.inner.start as usize..seg.inner.end as usize) else {
-                    continue;
-                };
-                let parsed = gale_expr::yaql::parse(inner);
-                if let Some(expr) = &parsed.expr {
-                    yaql_expr(expr, seg.inner.start, true, &mut out, &mut guards);
-                }
+    for part in &ast.parts {
+        match part {
+            Part::Yaql(start, Some(expr)) => {
+                yaql_expr(expr, *start, true, &mut out, &mut guards);
             }
-            Lang::Jinja => {
-                // The Jinja segments of a string are parsed as one template.
-                if let Ok(t) = gale_expr::jinja::parse_template(text) {
-                    jinja_nodes(&t.body, &mut out, &mut guards);
-                }
-                break;
-            }
+            Part::Jinja(Some(t)) => jinja_nodes(&t.body, &mut out, &mut guards),
+            Part::Yaql(_, None) | Part::Jinja(None) => {}
         }
     }
     if guards.all {

@@ -212,6 +212,9 @@ struct ForDef<'a> {
     filter: Option<&'a Expr>,
     body: &'a [Node],
     else_body: &'a [Node],
+    /// Filter every item before the body runs (the body may ask for the length);
+    /// otherwise filter and body interleave, as Jinja's lazy loop does.
+    lookahead: bool,
 }
 
 /// A `{% for … recursive %}` kept for `loop(items)`: its parts and the scopes it was
@@ -224,6 +227,7 @@ struct RecursiveLoop {
     filter: Option<Expr>,
     body: Rc<Vec<Node>>,
     else_body: Rc<Vec<Node>>,
+    lookahead: bool,
 }
 
 /// `loop(items)`: the recursive loop over `items` at `depth`.
@@ -253,6 +257,7 @@ impl JinjaFn for Recurse {
             filter: l.filter.as_ref(),
             body: &l.body,
             else_body: &l.else_body,
+            lookahead: l.lookahead,
         };
         let mut out = String::new();
         r.render_for(cx, &def, &seq, self.depth, Some(l.clone()), &mut out)?;
@@ -589,14 +594,19 @@ impl Renderer {
                     body,
                     else_body,
                     recursive,
-                    ..
+                    span,
                 } => {
                     let seq = self.eval(cx, iter)?;
+                    let source = self
+                        .text
+                        .get(span.start as usize..span.end as usize)
+                        .unwrap_or("length");
                     let def = ForDef {
                         target,
                         filter: filter.as_ref(),
                         body,
                         else_body,
+                        lookahead: crate::jinja_compile::needs_lookahead(source),
                     };
                     let recurse = if *recursive {
                         Some(Rc::new(RecursiveLoop {
@@ -607,6 +617,7 @@ impl Renderer {
                             filter: filter.clone(),
                             body: Rc::new(body.clone()),
                             else_body: Rc::new(else_body.clone()),
+                            lookahead: def.lookahead,
                         }))
                     } else {
                         None
@@ -676,42 +687,55 @@ impl Renderer {
             filter,
             body,
             else_body,
+            lookahead,
         } = *def;
         let all = rt::iterate(cx, seq)?;
-        let mut items = Vec::with_capacity(all.len());
-        if let Some(f) = filter {
+        let lazy = filter.is_some() && !lookahead;
+        let items = if lazy {
+            all
+        } else {
+            let mut kept = Vec::with_capacity(all.len());
             for it in all {
-                self.scopes.push(Scope::new());
-                let r = self
-                    .assign(cx, target, it.clone())
-                    .and_then(|_| self.eval(cx, f))
-                    .and_then(|v| rt::truthy(&v));
-                self.scopes.pop();
-                if r? {
-                    items.push(it);
+                if self.keep(cx, target, filter, &it)? {
+                    kept.push(it);
                 }
             }
-        } else {
-            items = all;
-        }
-        if items.is_empty() {
-            return self.render_nodes(cx, else_body, out);
-        }
+            kept
+        };
         let items = Rc::new(items);
+        let no_items: Rc<Vec<Value>> = Rc::new(Vec::new());
         let recurse: Option<Rc<dyn JinjaFn>> = recurse.map(|r| {
             Rc::new(Recurse {
                 def: r,
                 depth: depth + 1,
             }) as Rc<dyn JinjaFn>
         });
-        for (i, it) in items.iter().enumerate() {
+        let mut count = 0usize;
+        let mut prev: Option<Value> = None;
+        let changed: Rc<std::cell::RefCell<Option<Vec<Value>>>> = Rc::default();
+        for it in items.iter() {
+            if lazy && !self.keep(cx, target, filter, it)? {
+                continue;
+            }
             cx.tick_n(4)?;
             let mut frame = Scope::new();
             let lp = rt::native(rt::Loop {
-                index0: i,
-                items: items.clone(),
+                index0: count,
+                items: if lazy {
+                    no_items.clone()
+                } else {
+                    items.clone()
+                },
                 depth,
                 recurse: recurse.clone(),
+                changed: changed.clone(),
+                prev: if lazy {
+                    Some(prev.take().unwrap_or_else(|| {
+                        rt::undefined(ErrorKind::UndefinedError, "there is no previous item")
+                    }))
+                } else {
+                    None
+                },
             });
             frame.insert("loop".into(), lp);
             self.scopes.push(frame);
@@ -720,8 +744,35 @@ impl Renderer {
                 .and_then(|_| self.render_nodes(cx, body, out));
             self.scopes.pop();
             r?;
+            count += 1;
+            if lazy {
+                prev = Some(it.clone());
+            }
+        }
+        if count == 0 {
+            return self.render_nodes(cx, else_body, out);
         }
         Ok(())
+    }
+
+    /// Whether the loop `filter` keeps `item` (bound to `target` in a scope of its own).
+    fn keep(
+        &mut self,
+        cx: &mut Ctx,
+        target: &Expr,
+        filter: Option<&Expr>,
+        item: &Value,
+    ) -> Result<bool, Error> {
+        let Some(f) = filter else {
+            return Ok(true);
+        };
+        self.scopes.push(Scope::new());
+        let r = self
+            .assign(cx, target, item.clone())
+            .and_then(|_| self.eval(cx, f))
+            .and_then(|v| rt::truthy(&v));
+        self.scopes.pop();
+        r
     }
 
     fn render_other(

@@ -55,7 +55,14 @@ pub fn compile_template(text: &str) -> R<Module> {
         Err(e) => return g.failing("TemplateSyntaxError", &e.message, e.span.into_span()),
     };
     if let Err(e) = crate::jinja::check_names_nodes(&tpl.body) {
-        return g.failing(e.kind().python_name(), e.message(), Span::default());
+        let mut at = None;
+        for_each_expr(&tpl.body, &mut |x| {
+            if at.is_none() {
+                at = unknown_name(x);
+            }
+        });
+        let at = at.map(IntoSpan::into_span).unwrap_or_default();
+        return g.failing(e.kind().python_name(), e.message(), at);
     }
     g.proto(|g| {
         g.nodes(&tpl.body)?;
@@ -93,7 +100,9 @@ pub fn compile_expression_at(expr: &str, base: u32) -> R<Module> {
         }
     };
     if let Err(e) = crate::jinja::check_names_expr(&parsed) {
-        let at = g.span(&parsed);
+        let at = unknown_name(&parsed)
+            .map(|s| g.shift(s.into_span()))
+            .unwrap_or_else(|| g.span(&parsed));
         return g.failing(e.kind().python_name(), e.message(), at);
     }
     g.proto(|g| {
@@ -136,6 +145,93 @@ pub fn compile_mistral(text: &str) -> R<Module> {
             compile_expression_at(text.get(inner.clone()).unwrap_or(""), inner.start as u32)
         }
         Some(_) => compile_template(text),
+    }
+}
+
+/// Whether a `for` construct's source may read the loop attributes that need every
+/// item up front (`length`, `last`, `revindex`, `revindex0`, `nextitem`); a recursive
+/// loop's `loop(...)` and unknown uses are covered by matching the words anywhere.
+pub(crate) fn needs_lookahead(source: &str) -> bool {
+    ["length", "last", "revindex", "nextitem"]
+        .iter()
+        .any(|w| source.contains(w))
+}
+
+/// The name span of the first filter or test in `e` that does not exist.
+fn unknown_name(e: &Expr) -> Option<gale_expr::Span> {
+    let mut found = None;
+    e.walk(&mut |x| {
+        if found.is_some() {
+            return;
+        }
+        match &x.kind {
+            ExprKind::Filter {
+                name, name_span, ..
+            } if gale_vm::jinja::filters::lookup(name).is_none() => found = Some(*name_span),
+            ExprKind::Test {
+                name, name_span, ..
+            } if gale_vm::jinja::tests::lookup(name).is_none() => found = Some(*name_span),
+            _ => {}
+        }
+    });
+    found
+}
+
+/// Calls `f` on every expression of `nodes` (statement headers and outputs).
+fn for_each_expr(nodes: &[Node], f: &mut dyn FnMut(&Expr)) {
+    for n in nodes {
+        match n {
+            Node::Data(_) => {}
+            Node::Output { expr, .. } => f(expr),
+            Node::If {
+                branches,
+                else_body,
+                ..
+            } => {
+                for (t, b) in branches {
+                    f(t);
+                    for_each_expr(b, f);
+                }
+                for_each_expr(else_body, f);
+            }
+            Node::For {
+                iter,
+                filter,
+                body,
+                else_body,
+                ..
+            } => {
+                f(iter);
+                if let Some(x) = filter {
+                    f(x);
+                }
+                for_each_expr(body, f);
+                for_each_expr(else_body, f);
+            }
+            Node::Set {
+                value,
+                filter,
+                body,
+                ..
+            } => {
+                for x in value.iter().chain(filter.iter()) {
+                    f(x);
+                }
+                for_each_expr(body, f);
+            }
+            Node::With {
+                assignments, body, ..
+            } => {
+                for (_, v) in assignments {
+                    f(v);
+                }
+                for_each_expr(body, f);
+            }
+            Node::Other { exprs, body, .. } => {
+                exprs.iter().for_each(&mut *f);
+                for_each_expr(body, f);
+            }
+        }
     }
 }
 
@@ -826,12 +922,23 @@ impl<'t> Gen<'t> {
                     .text
                     .get(span.start as usize..span.end as usize)
                     .unwrap_or("loop");
-                let name = if *recursive {
-                    "for:recursive"
-                } else if source.contains("loop") {
-                    "for"
+                // Flags: no `loop` object when the construct never names it; `lookahead`
+                // when it may ask for the length (Jinja then lists the filtered items
+                // first; otherwise filter and body interleave).
+                let mut flags = Vec::new();
+                if !*recursive && !source.contains("loop") {
+                    flags.push("noloop");
+                }
+                if *recursive {
+                    flags.push("recursive");
+                }
+                if needs_lookahead(source) {
+                    flags.push("lookahead");
+                }
+                let name = if flags.is_empty() {
+                    "for".to_string()
                 } else {
-                    "for:noloop"
+                    format!("for:{}", flags.join(","))
                 };
                 let seq = self.value(iter)?;
                 let body_p = self.body_proto(body, Some(target))?;
@@ -864,7 +971,7 @@ impl<'t> Gen<'t> {
                 }
                 let out = self.alloc()?;
                 let iat = self.span(iter);
-                self.jcall(name, specs, out, iat)?;
+                self.jcall(&name, specs, out, iat)?;
                 self.emit(Op::Emit { src: out }, at);
             }
             Node::Set {

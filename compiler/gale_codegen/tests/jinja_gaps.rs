@@ -71,3 +71,70 @@ fn template_disassembly() {
         gale_bytecode::disasm::disassemble(&m)
     );
 }
+
+/// A Mistral host for [`engine_style_run`]: `env()` answers, the database functions
+/// fail.
+struct Host;
+
+impl gale_vm::mistral::MistralContext for Host {
+    fn env(&self) -> gale_vm::Value {
+        gale_vm::convert::from_json(&serde_json::json!({"region": "R1"}), true)
+    }
+    fn execution(&self) -> gale_vm::Result<gale_vm::Value> {
+        Err(gale_vm::Error::type_error("no execution"))
+    }
+    fn executions(&self, _: &[(&str, gale_vm::Value)]) -> gale_vm::Result<gale_vm::Value> {
+        Err(gale_vm::Error::type_error("no executions"))
+    }
+    fn task(&self, _: Option<&str>) -> gale_vm::Result<gale_vm::Value> {
+        Ok(gale_vm::Value::str("task-result"))
+    }
+    fn tasks(
+        &self,
+        _: Option<&str>,
+        _: bool,
+        _: Option<&str>,
+        _: bool,
+    ) -> gale_vm::Result<gale_vm::Value> {
+        Err(gale_vm::Error::type_error("no tasks"))
+    }
+    fn global(&self, _: &str) -> gale_vm::Result<gale_vm::Value> {
+        Err(gale_vm::Error::type_error("no globals"))
+    }
+}
+
+/// What the engine does: compile at workflow-compile time, ship the bytes, and at run
+/// time decode + verify + run with `gale_vm` alone against a data context and a host.
+#[test]
+fn engine_style_run() {
+    use gale_vm::interp::{Program, run_jinja};
+    let run = |text: &str, data: serde_json::Value| {
+        let module = gale_codegen::jinja_compile::compile_mistral(text).expect("compiles");
+        let bytes = gale_bytecode::encode::encode(&module);
+        let module = gale_bytecode::encode::decode(&bytes).expect("decodes");
+        let program = Program::load(module).expect("verifies");
+        let mut cx = gale_vm::Ctx::new(gale_vm::Options::mistral(), gale_vm::Budget::default());
+        cx.mistral = Some(std::rc::Rc::new(Host));
+        let data = gale_vm::convert::from_json(&data, true);
+        let r = run_jinja(&program, &mut cx, data)
+            .and_then(|v| gale_vm::jinja::ops::materialize(&mut cx, v));
+        (r, program.error_span().map(|(_, s)| (s.start, s.end)))
+    };
+    let data = serde_json::json!({"x": [1, 2, 3], "__env": {"region": "R1"}});
+    let (v, _) = run("{{ _.x | map('string') | list }}", data.clone());
+    assert_eq!(
+        v.expect("typed value"),
+        gale_vm::convert::from_json(&serde_json::json!(["1", "2", "3"]), true)
+    );
+    let (v, _) = run(
+        "{{ env().region }}/{% for i in _.x %}{{ i }}{% endfor %}",
+        data.clone(),
+    );
+    assert_eq!(v.expect("text"), gale_vm::Value::str("R1/123"));
+    let text = "ok {% for i in _.x %}{{ i.missing }}{% endfor %}";
+    let (v, span) = run(text, data);
+    let e = v.expect_err("undefined attribute");
+    assert_eq!(e.kind().python_name(), "UndefinedError");
+    let (start, end) = span.expect("error position");
+    assert_eq!(&text[start as usize..end as usize], "i.missing");
+}

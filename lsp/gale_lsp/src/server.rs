@@ -360,9 +360,10 @@ fn encode_tokens(
         if end.line != start.line || end.character <= start.character {
             continue;
         }
-        let delta_line = start.line - line;
+        // Tokens come sorted and disjoint, so the deltas never go negative.
+        let delta_line = start.line.saturating_sub(line);
         let delta_start = if delta_line == 0 {
-            start.character - col
+            start.character.saturating_sub(col)
         } else {
             start.character
         };
@@ -530,14 +531,22 @@ impl LanguageServer for Backend {
             let file = Backend::file(state, &at.text_document.uri)?;
             let text = file.text(&state.db);
             let index = LineIndex::new(text);
-            let span = ide::definition(
-                &state.db,
-                file,
-                offset(&index, text, at.position, state.utf8),
-            )?;
+            let at_offset = offset(&index, text, at.position, state.utf8);
+            if let Some(span) = ide::definition(&state.db, file, at_offset) {
+                return Some(GotoDefinitionResponse::Scalar(Location::new(
+                    at.text_document.uri.clone(),
+                    range(&index, text, span, state.utf8),
+                )));
+            }
+            // A sub-workflow or ad-hoc action, possibly in another workspace file
+            // (whose path is its URI).
+            let (target, span) = ide::callee_definition(&state.db, file, at_offset)?;
+            let target_text = target.text(&state.db);
+            let target_index = LineIndex::new(target_text);
+            let uri: Uri = target.path(&state.db).parse().ok()?;
             Some(GotoDefinitionResponse::Scalar(Location::new(
-                at.text_document.uri.clone(),
-                range(&index, text, span, state.utf8),
+                uri,
+                range(&target_index, target_text, span, state.utf8),
             )))
         })
     }

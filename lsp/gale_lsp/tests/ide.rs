@@ -128,3 +128,49 @@ fn signature_help_cases() {
         .collect();
     insta::assert_snapshot!(rendered.join("\n"));
 }
+
+/// Every fixture of the checker's test suite, and every truncation of a small
+/// workflow: semantic tokens are sorted, disjoint, single-line and inside the text,
+/// and signature help answers at every offset without panicking.
+#[test]
+fn tokens_and_signature_help_never_panic_on_fixtures() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testsuite/fixtures");
+    let mut texts: Vec<String> = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                texts.push(text);
+            }
+        }
+    }
+    assert!(texts.len() > 50, "fixtures not found");
+    for end in (0..WORKFLOW.len()).filter(|i| WORKFLOW.is_char_boundary(*i)) {
+        texts.push(WORKFLOW[..end].to_string());
+    }
+    for text in &texts {
+        let db = Database::new();
+        let file = db.add_file("f.yaml", text.clone());
+        let tokens = ide::semantic_tokens(&db, file);
+        let mut last_end = 0;
+        for t in &tokens {
+            assert!(t.span.start >= last_end && t.span.end > t.span.start);
+            let s = text
+                .get(t.span.start as usize..t.span.end as usize)
+                .expect("token inside the text on char boundaries");
+            assert!(!s.contains('\n'), "multi-line token {s:?}");
+            last_end = t.span.end;
+        }
+        for offset in (0..=text.len() as u32).step_by(3) {
+            let _ = ide::signature_help(&db, file, offset);
+        }
+    }
+}

@@ -82,6 +82,11 @@ fn run(text: &str) -> (Duration, usize) {
 }
 
 fn bench(name: &str, text: &str, reps: usize) {
+    if let Ok(only) = std::env::var("GALE_BENCH_ONLY")
+        && !name.contains(&only)
+    {
+        return;
+    }
     let mut times = Vec::new();
     let mut units = 0;
     for _ in 0..reps {

@@ -66,6 +66,27 @@ const MAX_WAIT: Duration = Duration::from_millis(100);
 /// Event kinds in the store.
 const KIND_WORKFLOW: &str = "gale.workflow";
 const KIND_TASK: &str = "gale.task";
+const KIND_ACTION: &str = "gale.action";
+
+/// Tasks with at most this many actions carry them in their image.
+const INLINE_ACTIONS: usize = 16;
+
+/// What was written of a task's actions (tasks past [`INLINE_ACTIONS`]).
+#[derive(Debug, Default)]
+struct ActionsWritten {
+    split: bool,
+    written: usize,
+    open: Vec<usize>,
+    summary: (usize, usize),
+}
+
+/// (accepted, cleared) counts: a change among the actions already written means a
+/// bulk update (retry, keep-result, rerun) and rewrites them all.
+fn action_summary(actions: &[crate::state::ActionEx]) -> (usize, usize) {
+    actions.iter().fold((0, 0), |(a, c), x| {
+        (a + usize::from(x.accepted), c + usize::from(x.cleared))
+    })
+}
 /// Trace event kind (`gale run --trace`).
 pub const KIND_TRACE: &str = "trace";
 
@@ -272,9 +293,12 @@ pub struct Durable {
     written_tasks: Vec<usize>,
     open_tasks: Vec<Vec<usize>>,
     marked: Vec<(usize, Option<usize>)>,
+    acts: HashMap<(usize, usize), ActionsWritten>,
     in_flight: Vec<InFlight>,
     deferred: Vec<(ActionKey, Job)>,
     steps: usize,
+    /// Something changed since the last commit.
+    dirty: bool,
     polls: usize,
     last_commit: Instant,
     last_renew: Instant,
@@ -299,9 +323,11 @@ impl Durable {
             written_tasks: Vec::new(),
             open_tasks: Vec::new(),
             marked: Vec::new(),
+            acts: HashMap::new(),
             in_flight: Vec::new(),
             deferred: Vec::new(),
             steps: 0,
+            dirty: true,
             polls: 0,
             last_commit: Instant::now(),
             last_renew: Instant::now(),
@@ -454,7 +480,9 @@ pub fn live_runner(store: &Store, root_id: &str) -> Result<Option<Lease>, Durabl
 fn trace_json(e: &TraceEvent) -> Json {
     let at = now_millis();
     match e {
-        TraceEvent::TaskStarted { task } => json!({"event": "task-started", "task": task, "at": at}),
+        TraceEvent::TaskStarted { task } => {
+            json!({"event": "task-started", "task": task, "at": at})
+        }
         TraceEvent::TaskCompleted { task, state } => {
             json!({"event": "task-completed", "task": task, "state": state.name(), "at": at})
         }
@@ -473,14 +501,19 @@ pub struct Loaded {
 }
 
 /// Reads the images of root execution `root_id` into `executions`.
-fn load_images(
-    store: &Store,
-    root_id: &str,
-) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
+fn load_images(store: &Store, root_id: &str) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
     let mut execs: Vec<Option<WorkflowEx>> = Vec::new();
     let mut tasks: Vec<Vec<Option<TaskEx>>> = Vec::new();
     let mut timings: Timings = HashMap::new();
+    let mut split: HashMap<(usize, usize), Vec<Option<crate::state::ActionEx>>> = HashMap::new();
     for ev in store.events(root_id, 0, None)? {
+        if ev.kind != KIND_WORKFLOW && ev.kind != KIND_TASK && ev.kind != KIND_ACTION {
+            continue;
+        }
+        let mut ev = ev;
+        if let Json::String(text) = &ev.payload {
+            ev.payload = serde_json::from_str(text)?;
+        }
         match ev.kind.as_str() {
             KIND_WORKFLOW => {
                 let x = ev.payload["x"].as_u64().unwrap_or(0) as usize;
@@ -489,6 +522,21 @@ fn load_images(
                     execs.resize(x + 1, None);
                 }
                 execs[x] = Some(wf);
+            }
+            KIND_ACTION => {
+                let x = ev.payload["x"].as_u64().unwrap_or(0) as usize;
+                let t = ev.payload["t"].as_u64().unwrap_or(0) as usize;
+                let a = ev.payload["a"].as_u64().unwrap_or(0) as usize;
+                let mut act: crate::state::ActionEx =
+                    serde_json::from_value(ev.payload["v"].clone())?;
+                if act.state.is_completed() && act.output.is_none() {
+                    act.output = Some(Json::Null);
+                }
+                let slot = split.entry((x, t)).or_default();
+                if slot.len() <= a {
+                    slot.resize(a + 1, None);
+                }
+                slot[a] = Some(act);
             }
             KIND_TASK => {
                 let x = ev.payload["x"].as_u64().unwrap_or(0) as usize;
@@ -530,7 +578,20 @@ fn load_images(
         let mut list = Vec::with_capacity(ts.len());
         for (t, task) in ts.into_iter().enumerate() {
             match task {
-                Some(task) => list.push(task),
+                Some(mut task) => {
+                    if let Some(acts) = split.remove(&(x, t)) {
+                        let mut out = Vec::with_capacity(acts.len());
+                        for (a, act) in acts.into_iter().enumerate() {
+                            out.push(act.ok_or_else(|| {
+                                DurableError::Other(format!(
+                                    "execution {root_id}: action image {x}/{t}/{a} is missing"
+                                ))
+                            })?);
+                        }
+                        task.actions = out;
+                    }
+                    list.push(task)
+                }
                 None => {
                     return Err(DurableError::Other(format!(
                         "execution {root_id}: task image {x}/{t} is missing"
@@ -592,7 +653,9 @@ impl Engine {
         {
             return Ok(Started::Existing(Box::new(rec)));
         }
-        let root = self.start(name, opts).map_err(|e| DurableError::Start(e.error))?;
+        let root = self
+            .start(name, opts)
+            .map_err(|e| DurableError::Start(e.error))?;
         if let Some(id) = &options.id {
             let wf = &mut self.executions[root];
             wf.id = id.clone();
@@ -703,9 +766,13 @@ impl Engine {
         xs.dedup();
         for &x in &xs {
             let tasks = std::mem::take(&mut self.executions[x].tasks);
-            let v = serde_json::to_value(&self.executions[x]);
+            let v = serde_json::to_string(&self.executions[x]);
             self.executions[x].tasks = tasks;
-            batch.append_event(root_id.clone(), KIND_WORKFLOW, json!({"x": x, "v": v?}));
+            batch.append_event(
+                root_id.clone(),
+                KIND_WORKFLOW,
+                Json::String(format!("{{\"x\":{x},\"v\":{}}}", v?)),
+            );
             let wf = &self.executions[x];
             let now_state = (wf.state, wf.output.is_some());
             if x < d.record_state.len() && d.record_state[x] != now_state {
@@ -746,16 +813,8 @@ impl Engine {
             ts.sort_unstable();
             ts.dedup();
             for t in ts {
-                let task = &self.executions[x].tasks[t];
-                let v = serde_json::to_value(task)?;
-                if !task.state.is_completed() {
-                    d.open_tasks[x].push(t);
-                }
-                batch.append_event(
-                    root_id.clone(),
-                    KIND_TASK,
-                    json!({"x": x, "t": t, "at": now, "v": v}),
-                );
+                let forced = marked.contains(&(x, Some(t)));
+                self.write_task(d, &mut batch, &root_id, now, x, t, forced)?;
             }
             d.written_tasks[x] = len;
         }
@@ -797,7 +856,83 @@ impl Engine {
             d.last_renew = Instant::now();
         }
         d.steps = 0;
+        d.dirty = false;
         d.last_commit = Instant::now();
+        Ok(())
+    }
+
+    /// Appends the image of task `t` of execution `x`. A task with few actions
+    /// carries them in its image; past [`INLINE_ACTIONS`] its actions get images of
+    /// their own, written only when new or changed (a with-items task of 100,000
+    /// iterations is not rewritten at every commit).
+    #[allow(clippy::too_many_arguments)]
+    fn write_task(
+        &mut self,
+        d: &mut Durable,
+        batch: &mut Batch,
+        root_id: &str,
+        now: i64,
+        x: usize,
+        t: usize,
+        forced: bool,
+    ) -> Result<(), DurableError> {
+        let task = &mut self.executions[x].tasks[t];
+        if !task.state.is_completed() {
+            d.open_tasks[x].push(t);
+        }
+        let st = d.acts.entry((x, t)).or_default();
+        if task.actions.len() <= INLINE_ACTIONS && !st.split {
+            // The image is stored as JSON text inside a JSON string: building a
+            // `serde_json::Value` of every image costs more than the commit.
+            let v = serde_json::to_string(&*task)?;
+            batch.append_event(
+                root_id.to_string(),
+                KIND_TASK,
+                Json::String(format!("{{\"x\":{x},\"t\":{t},\"at\":{now},\"v\":{v}}}")),
+            );
+            return Ok(());
+        }
+        let actions = std::mem::take(&mut task.actions);
+        let v = serde_json::to_string(&*task);
+        task.actions = actions;
+        let v = v?;
+        batch.append_event(
+            root_id.to_string(),
+            KIND_TASK,
+            Json::String(format!(
+                "{{\"x\":{x},\"t\":{t},\"at\":{now},\"split\":true,\"v\":{v}}}"
+            )),
+        );
+        let actions = &self.executions[x].tasks[t].actions;
+        let before = action_summary(&actions[..st.written.min(actions.len())]);
+        let all = forced || !st.split || before != st.summary;
+        let summary = action_summary(actions);
+        let mut idx: Vec<usize> = if all {
+            (0..actions.len()).collect()
+        } else {
+            let mut v = std::mem::take(&mut st.open);
+            v.extend(st.written..actions.len());
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        idx.retain(|a| *a < actions.len());
+        st.open.clear();
+        for a in idx {
+            let act = &actions[a];
+            if !act.state.is_completed() {
+                st.open.push(a);
+            }
+            let v = serde_json::to_string(act)?;
+            batch.append_event(
+                root_id.to_string(),
+                KIND_ACTION,
+                Json::String(format!("{{\"x\":{x},\"t\":{t},\"a\":{a},\"v\":{v}}}")),
+            );
+        }
+        st.split = true;
+        st.written = actions.len();
+        st.summary = summary;
         Ok(())
     }
 
@@ -809,7 +944,10 @@ impl Engine {
         key: ActionKey,
         job: Job,
         outputs: Rc<Vec<Template>>,
-        replay: Option<(crate::actions::ActionRequest, Option<crate::builtin::Deadline>)>,
+        replay: Option<(
+            crate::actions::ActionRequest,
+            Option<crate::builtin::Deadline>,
+        )>,
     ) {
         self.in_flight += 1;
         let safe = match (&self.durable, &replay) {
@@ -892,7 +1030,7 @@ impl Engine {
     /// in flight (then it can be resumed later), committing as it goes.
     pub fn run_durable(&mut self, root: usize) -> Result<RunEnd, DurableError> {
         let r = self.run_durable_inner(root);
-        let c = self.durable_commit();
+        let c = self.idle_commit();
         if let Some(d) = &mut self.durable {
             let _ = d.store.release_claim(&d.root_id, &d.runner);
         }
@@ -912,7 +1050,7 @@ impl Engine {
 
     fn run_durable_inner(&mut self, root: usize) -> Result<RunEnd, DurableError> {
         // Actions deferred before the loop (resume, rerun, commands) start now.
-        self.durable_commit()?;
+        self.idle_commit()?;
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.receive(m);
@@ -950,7 +1088,7 @@ impl Engine {
                 continue;
             }
             // Idle: make everything durable, listen for commands.
-            self.durable_commit()?;
+            self.idle_commit()?;
             self.poll_commands()?;
             if !self.queue.is_empty() {
                 continue;
@@ -980,11 +1118,30 @@ impl Engine {
         }
     }
 
+    /// Commits when something changed; otherwise only renews the lease when due.
+    fn idle_commit(&mut self) -> Result<(), DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(());
+        };
+        if d.dirty || !d.deferred.is_empty() {
+            return self.durable_commit();
+        }
+        if d.last_renew.elapsed() >= RENEW {
+            let until = now_millis() + LEASE.as_millis() as i64;
+            let (root, runner) = (d.root_id.clone(), d.runner.clone());
+            d.store
+                .transaction(|tx| tx.renew_claim(&root, &runner, until).map(|_| ()))?;
+            d.last_renew = Instant::now();
+        }
+        Ok(())
+    }
+
     fn after_step(&mut self) -> Result<(), DurableError> {
         let Some(d) = &mut self.durable else {
             return Ok(());
         };
         d.steps += 1;
+        d.dirty = true;
         d.polls += 1;
         let commit = !d.deferred.is_empty()
             || d.steps >= BATCH_STEPS
@@ -1016,7 +1173,7 @@ impl Engine {
         };
         if task.state != State::Idle
             || self.executions[x].state.is_completed()
-            || !d.break_before.iter().any(|b| *b == task.name)
+            || !d.break_before.contains(&task.name)
             || d.broken.contains(&task.id)
         {
             return false;
@@ -1054,6 +1211,9 @@ impl Engine {
     /// Applies a control command to root execution `root` (Mistral's
     /// `pause_workflow` / `resume_workflow` / `stop_workflow`).
     pub fn apply_command(&mut self, root: usize, cmd: &Command) {
+        if let Some(d) = &mut self.durable {
+            d.dirty = true;
+        }
         self.trace_note(json!({"event": "command", "command": cmd.kind(), "at": now_millis()}));
         match cmd {
             Command::Pause => self.pause_tree(root),
@@ -1132,7 +1292,9 @@ impl Engine {
             wf.state = State::Running;
             wf.state_info = None;
         }
-        self.trace_note(json!({"event": "resumed", "workflow": self.executions[x].name, "at": now_millis()}));
+        self.trace_note(
+            json!({"event": "resumed", "workflow": self.executions[x].name, "at": now_millis()}),
+        );
         let mut cmds: Vec<Cmd> = Vec::new();
         for te in 0..self.executions[x].tasks.len() {
             let (state, info, processed) = {
@@ -1223,6 +1385,23 @@ impl Engine {
                     .collect()
             })
             .collect();
+        for (x, w) in self.executions.iter().enumerate() {
+            for (t, task) in w.tasks.iter().enumerate() {
+                if task.actions.len() > INLINE_ACTIONS {
+                    d.acts.insert(
+                        (x, t),
+                        ActionsWritten {
+                            split: true,
+                            written: task.actions.len(),
+                            open: (0..task.actions.len())
+                                .filter(|a| !task.actions[*a].state.is_completed())
+                                .collect(),
+                            summary: action_summary(&task.actions),
+                        },
+                    );
+                }
+            }
+        }
         d.broken = frontier.broken;
         d.break_before = frontier.break_before;
         self.durable = Some(Box::new(d));
@@ -1313,7 +1492,8 @@ impl Engine {
         match crate::builtin::dispatch(&self.registry, request, deadline) {
             crate::builtin::Run::Now(o) => {
                 let o = self.apply_adhoc_outputs(key.0, key.1, &outputs, o);
-                self.queue.push_back(Event::ActionDone(key.0, key.1, key.2, o));
+                self.queue
+                    .push_back(Event::ActionDone(key.0, key.1, key.2, o));
             }
             crate::builtin::Run::Pending => {}
             crate::builtin::Run::Later(job) => self.spawn_action(key, job, outputs, replay),
@@ -1337,7 +1517,9 @@ impl Engine {
                 .map(|t| (x, t))
         });
         let Some((x, te)) = found else {
-            return Err(DurableError::Other(format!("no task execution named {task}")));
+            return Err(DurableError::Other(format!(
+                "no task execution named {task}"
+            )));
         };
         if self.executions[x].tasks[te].state != State::Error {
             return Err(DurableError::Other(
@@ -1403,7 +1585,9 @@ impl Engine {
             t.items_failed = false;
         }
         self.mark(x, Some(te));
-        self.trace_note(json!({"event": "rerun", "task": task, "reset": reset, "at": now_millis()}));
+        self.trace_note(
+            json!({"event": "rerun", "task": task, "reset": reset, "at": now_millis()}),
+        );
         if reset {
             self.queue.push_back(Event::RunTask(x, te));
         } else {
@@ -1416,6 +1600,7 @@ impl Engine {
     fn mark(&mut self, x: usize, t: Option<usize>) {
         if let Some(d) = &mut self.durable {
             d.marked.push((x, t));
+            d.dirty = true;
         }
     }
 

@@ -1022,7 +1022,7 @@ impl Engine {
             if self.executions[exec].tasks[te].arrived >= need {
                 self.queue.push_back(Event::RefreshJoin(exec, te));
             } else {
-                self.joins_dirty = true;
+                self.queue_join_refresh(exec);
             }
             return;
         }
@@ -1138,6 +1138,16 @@ impl Engine {
             }
         }
         false
+    }
+
+    /// Queues one full join check at the end of the event queue (once: further
+    /// requests are absorbed until it runs; it refreshes every execution). Every
+    /// run loop processes it, durable or not.
+    fn queue_join_refresh(&mut self, exec: usize) {
+        if !self.joins_dirty {
+            self.joins_dirty = true;
+            self.queue.push_back(Event::RefreshJoins(exec));
+        }
     }
 
     /// Appends a task execution, keeping the latest-execution index.
@@ -1266,6 +1276,52 @@ impl Engine {
 
     // ---------------------------------------------------------------- running tasks
 
+    /// The position of a template's (first) expression.
+    fn template_position(&self, t: &Template) -> Option<(u32, u32)> {
+        match t {
+            Template::Yaql(i) => self
+                .program
+                .exprs
+                .get(*i as usize)
+                .map(|e| (e.line, e.column)),
+            Template::Jinja(i) => self
+                .program
+                .jinja
+                .get(*i as usize)
+                .map(|e| (e.line, e.column)),
+            _ => None,
+        }
+    }
+
+    /// Mistral's forced failure for a policy value of the wrong type: the jsonschema
+    /// `ValidationError` text, raised again as `InvalidModelException` (the chained
+    /// tracebacks are replaced by the expression's position).
+    fn policy_type_error(
+        &self,
+        exec: usize,
+        te: usize,
+        class: &str,
+        prop: &str,
+        v: &Json,
+        position: Option<(u32, u32)>,
+    ) -> String {
+        let detail = format!(
+            "Failed validating 'type' in schema['properties']['{prop}']:\n    {{'type': 'integer', 'minimum': 0}}\n\nOn instance['{prop}']:\n    {}",
+            repr(v)
+        );
+        let hint = ". Value(s) can be shown after YAQL evaluating. If you use YAQL here, please correct it.";
+        let error = format!(
+            "Invalid data type in {class}: {} is not of type 'integer'\n\n{detail}{hint}",
+            repr(v)
+        );
+        let wf = &self.executions[exec].name;
+        let task = &self.executions[exec].tasks[te].name;
+        let tb = traceback(position);
+        format!(
+            "Failed to run task [error={error}, wf={wf}, task={task}]:\n{tb}\n\n{detail}\n\nDuring handling of the above exception, another exception occurred:\n\n{tb}\n\n{detail}{hint}\n"
+        )
+    }
+
     fn forced_run_error(&mut self, exec: usize, te: usize, e: &str, position: Option<(u32, u32)>) {
         let wf = self.executions[exec].name.clone();
         let task = self.executions[exec].tasks[te].name.clone();
@@ -1332,6 +1388,19 @@ impl Engine {
                 Err(e) => return self.forced_run_error(exec, te, &e.message, e.position),
             }
         }
+        if let Some(r) = &pol.retry {
+            for (prop, t) in [("count", &r.count), ("delay", &r.delay)] {
+                match self.eval_task(exec, te, t, None) {
+                    Ok(v) if !is_int(&v) => {
+                        let pos = self.template_position(t);
+                        let msg = self.policy_type_error(exec, te, "RetryPolicy", prop, &v, pos);
+                        return self.force_fail(exec, te, msg);
+                    }
+                    Ok(_) => {}
+                    Err(e) => return self.forced_run_error(exec, te, &e.message, e.position),
+                }
+            }
+        }
         if let Some(wb) = &pol.wait_before {
             match self.eval_task(exec, te, wb, None) {
                 Ok(v) => match v.as_f64() {
@@ -1342,11 +1411,10 @@ impl Engine {
                     }
                     Some(_) => {}
                     None => {
-                        let e = format!(
-                            "Invalid data type in WaitBeforePolicy: {} is not of type 'integer'",
-                            repr(&v)
-                        );
-                        return self.forced_run_error(exec, te, &e, None);
+                        let pos = self.template_position(wb);
+                        let msg =
+                            self.policy_type_error(exec, te, "WaitBeforePolicy", "delay", &v, pos);
+                        return self.force_fail(exec, te, msg);
                     }
                 },
                 Err(e) => return self.forced_run_error(exec, te, &e.message, e.position),
@@ -2035,7 +2103,7 @@ impl Engine {
             return;
         }
         if self.has_join[self.executions[exec].workflow] {
-            self.joins_dirty = true;
+            self.queue_join_refresh(exec);
         }
     }
 
@@ -2312,7 +2380,8 @@ impl Engine {
                         out.push((
                             Cmd::Run {
                                 task,
-                                ctx: ctx.clone(),
+                                // Filled below: clones for all but the last.
+                                ctx: Map::new(),
                                 triggered_by: Some((te, event.to_string())),
                                 waiting,
                             },
@@ -2326,6 +2395,22 @@ impl Engine {
                         });
                     }
                 }
+            }
+        }
+        let runs = out
+            .iter()
+            .filter(|(c, _)| matches!(c, Cmd::Run { .. }))
+            .count();
+        let mut ctx = Some(ctx);
+        let mut seen = 0;
+        for (c, _) in &mut out {
+            if let Cmd::Run { ctx: slot, .. } = c {
+                seen += 1;
+                *slot = if seen == runs {
+                    ctx.take().unwrap_or_default()
+                } else {
+                    ctx.clone().unwrap_or_default()
+                };
             }
         }
         Ok(out)
@@ -2593,7 +2678,17 @@ impl Engine {
                 );
             }
             Event::CheckComplete(x) => self.check_and_complete(x),
-            Event::RefreshJoins(x) => self.refresh_joins(x),
+            Event::RefreshJoins(x) => {
+                self.joins_dirty = false;
+                // The flag is engine-wide: refresh every execution (cheap for
+                // workflows without joins).
+                self.refresh_joins(x);
+                for other in 0..self.executions.len() {
+                    if other != x {
+                        self.refresh_joins(other);
+                    }
+                }
+            }
             Event::RefreshJoin(x, t) => {
                 if !self.executions[x].state.is_completed() {
                     self.refresh_join(x, t);
@@ -2635,15 +2730,6 @@ impl Engine {
             }
             if let Some(e) = self.queue.pop_front() {
                 self.handle(e);
-                continue;
-            }
-            if self.joins_dirty {
-                self.joins_dirty = false;
-                for x in 0..self.executions.len() {
-                    if self.executions[x].state == State::Running {
-                        self.queue.push_back(Event::RefreshJoins(x));
-                    }
-                }
                 continue;
             }
             let st = self.executions[root].state;
@@ -2718,6 +2804,11 @@ fn traceback(position: Option<(u32, u32)>) -> String {
         Some((l, c)) if l > 0 => format!("  at line {l}, column {c}"),
         _ => "<traceback>".into(),
     }
+}
+
+/// An integer in jsonschema's sense (booleans are not).
+fn is_int(j: &Json) -> bool {
+    matches!(j, Json::Number(n) if n.is_i64() || n.is_u64())
 }
 
 fn repr(j: &Json) -> String {

@@ -911,8 +911,9 @@ fn jinja_call_other(
                 body: lazy(1),
                 else_body: lazy(2),
                 filter: lazy(3),
-                with_loop: operand != "noloop",
-                recursive: operand == "recursive",
+                with_loop: !operand.contains("noloop"),
+                recursive: operand.contains("recursive"),
+                lookahead: operand.contains("lookahead"),
             });
             jinja_for(&f, cx, &seq, 1)
         }
@@ -1017,6 +1018,9 @@ struct ForLoop {
     filter: Option<ProtoId>,
     with_loop: bool,
     recursive: bool,
+    /// The body asks for `loop.length`/`last`/`revindex`/`nextitem`: filter every item
+    /// first (Jinja lists the iterable); otherwise filter and body interleave.
+    lookahead: bool,
 }
 
 /// `loop(items)` inside a recursive loop: the loop again, one level deeper.
@@ -1038,56 +1042,101 @@ fn jinja_for(f: &Rc<ForLoop>, cx: &mut Ctx, seq: &Value, depth: usize) -> Result
     let item_name = f.item_name.clone();
     let loop_name: Name = "loop".into();
     let all = crate::jinja::iterate(cx, seq)?;
-    let items = match f.filter {
-        None => all,
-        Some(p) => {
-            // One scope for every filter run: a filter only (re)binds the loop target.
-            let mut vars = Vec::with_capacity(4);
-            vars.push((item_name.clone(), Value::Null));
-            let fenv = Rc::new(Env::jinja_child(env, vars));
-            let scope = fenv.scope();
-            let mut kept = Vec::with_capacity(all.len());
-            for it in all {
-                scope.set_shared(&item_name, it.clone());
-                let keep = run(prog, p, fenv.clone(), cx)?;
-                if keep.truthy() {
-                    kept.push(it);
-                }
-            }
-            kept
-        }
-    };
-    if items.is_empty() {
-        return match f.else_body {
-            Some(p) => run(prog, p, env.clone(), cx),
-            None => Ok(Value::str("")),
-        };
-    }
-    let Some(body) = f.body else {
-        return Ok(Value::str(""));
-    };
     let recurse: Option<Rc<dyn crate::jinja::JinjaFn>> = if f.recursive {
         Some(Rc::new(Recurse(f.clone(), depth)))
     } else {
         None
     };
-    let items = Rc::new(items);
-    let mut out = String::new();
-    for (i, it) in items.iter().enumerate() {
-        cx.tick_n(4)?;
-        let mut vars = Vec::with_capacity(4);
-        vars.push((item_name.clone(), it.clone()));
-        if f.with_loop {
-            let lp = crate::jinja::native(crate::jinja::Loop {
-                index0: i,
-                items: items.clone(),
-                depth,
-                recurse: recurse.clone(),
-            });
-            vars.push((loop_name.clone(), lp));
+    // One scope for every filter run: a filter only (re)binds the loop target.
+    let filter = match f.filter {
+        Some(p) => {
+            let mut vars = Vec::with_capacity(4);
+            vars.push((item_name.clone(), Value::Null));
+            let fenv = Rc::new(Env::jinja_child(env, vars));
+            Some((p, fenv.scope(), fenv))
         }
-        let text = run_scoped(prog, body, env, vars, cx)?;
-        out.push_str(text.as_str().unwrap_or(""));
+        None => None,
+    };
+    let keep = |cx: &mut Ctx, it: &Value| -> Result<bool> {
+        match &filter {
+            None => Ok(true),
+            Some((p, scope, fenv)) => {
+                scope.set_shared(&item_name, it.clone());
+                Ok(run(prog, *p, fenv.clone(), cx)?.truthy())
+            }
+        }
+    };
+    let lazy = filter.is_some() && !f.lookahead;
+    let (items, prefiltered) = if lazy {
+        (all, false)
+    } else {
+        let mut kept = Vec::with_capacity(all.len());
+        for it in all {
+            if keep(cx, &it)? {
+                kept.push(it);
+            }
+        }
+        (kept, true)
+    };
+    let items = Rc::new(items);
+    let no_items: Rc<Vec<Value>> = Rc::new(Vec::new());
+    let mut out = String::new();
+    let mut count = 0usize;
+    let mut prev: Option<Value> = None;
+    let changed: Rc<std::cell::RefCell<Option<Vec<Value>>>> = Rc::default();
+    if let Some(body) = f.body {
+        for it in items.iter() {
+            if !prefiltered && !keep(cx, it)? {
+                continue;
+            }
+            cx.tick_n(4)?;
+            let mut vars = Vec::with_capacity(4);
+            vars.push((item_name.clone(), it.clone()));
+            if f.with_loop {
+                let lp = crate::jinja::native(crate::jinja::Loop {
+                    index0: count,
+                    items: if prefiltered {
+                        items.clone()
+                    } else {
+                        no_items.clone()
+                    },
+                    depth,
+                    recurse: recurse.clone(),
+                    changed: changed.clone(),
+                    prev: if prefiltered {
+                        None
+                    } else {
+                        Some(prev.take().unwrap_or_else(|| {
+                            crate::jinja::undefined(
+                                ErrorKind::UndefinedError,
+                                "there is no previous item",
+                            )
+                        }))
+                    },
+                });
+                vars.push((loop_name.clone(), lp));
+            }
+            let text = run_scoped(prog, body, env, vars, cx)?;
+            out.push_str(text.as_str().unwrap_or(""));
+            count += 1;
+            if !prefiltered {
+                prev = Some(it.clone());
+            }
+        }
+    } else if !prefiltered {
+        for it in items.iter() {
+            if keep(cx, it)? {
+                count += 1;
+            }
+        }
+    } else {
+        count = items.len();
+    }
+    if count == 0 {
+        return match f.else_body {
+            Some(p) => run(prog, p, env.clone(), cx),
+            None => Ok(Value::str("")),
+        };
     }
     Ok(Value::str(out))
 }

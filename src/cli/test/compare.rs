@@ -249,3 +249,54 @@ pub fn render(expected: &Expected) -> Json {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// (expected YAML, actual JSON, mismatch paths).
+    #[test]
+    fn matchers() {
+        let cases: &[(&str, Json, &[&str])] = &[
+            ("1", json!(1.0), &[]),
+            ("a", json!("b"), &["v"]),
+            ("{a: 1}", json!({"a": 1, "b": 2}), &["v.b"]),
+            ("{$subset: {a: 1}}", json!({"a": 1, "b": 2}), &[]),
+            ("{$subset: {a: 2}}", json!({"a": 1, "b": 2}), &["v.a"]),
+            ("{$subset: {c: 1}}", json!({"a": 1}), &["v.c"]),
+            ("[1, 2]", json!([1]), &["v", "v[1]"]),
+            ("{$contains: ell}", json!("hello"), &[]),
+            ("{$contains: 2}", json!([1, 2]), &[]),
+            ("{$contains: k}", json!({"k": null}), &[]),
+            ("{$contains: x}", json!(3), &["v"]),
+            ("{$matches: '^h.*o$'}", json!("hello"), &[]),
+            ("{$matches: '^x'}", json!("hello"), &["v"]),
+            ("{a: {$any: true}}", json!({"a": [1]}), &[]),
+            ("{a: {$any: true}}", json!({}), &["v.a"]),
+            ("{'x y': 1}", json!({"x y": 2}), &["v[\"x y\"]"]),
+        ];
+        for (yaml, actual, paths) in cases {
+            let e = match crate::cli::test::spec::expected_from(yaml) {
+                Ok(e) => e,
+                Err(err) => panic!("{yaml}: {err}"),
+            };
+            let c = compare(&e, Some(actual), "v");
+            let got: Vec<&str> = c.mismatches.iter().map(|m| m.path.as_str()).collect();
+            assert_eq!(&got, paths, "{yaml} vs {actual}");
+        }
+    }
+
+    /// A passing matcher shows the actual value, so the diff only shows the rest.
+    #[test]
+    fn expected_view_aligns_with_actual() {
+        let e = match crate::cli::test::spec::expected_from("{$subset: {a: {$contains: x}, b: 1}}")
+        {
+            Ok(e) => e,
+            Err(err) => panic!("{err}"),
+        };
+        let c = compare(&e, Some(&json!({"a": "xyz", "b": 2, "c": 3})), "v");
+        assert_eq!(c.expected_view, json!({"a": "xyz", "b": 1}));
+        assert_eq!(c.actual_view, json!({"a": "xyz", "b": 2}));
+    }
+}

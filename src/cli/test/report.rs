@@ -191,6 +191,77 @@ fn failure_text(f: &Failure, p: &Paint, out: &mut String) {
     out.push_str(&body);
 }
 
+/// The actual outcome as an `expect:` block: YAML whose values are JSON (flow
+/// style, which YAML reads as is), ready to paste into the test file.
+fn actual_block(actual: &Json, p: &Paint) -> String {
+    let j = |v: &Json| serde_json::to_string(v).unwrap_or_default();
+    let mut out = format!(
+        "    {}\n",
+        p.dim("# actual outcome (paste into the test to accept):")
+    );
+    out.push_str("    expect:\n");
+    out.push_str(&format!(
+        "      state: {}\n",
+        actual["state"].as_str().unwrap_or("")
+    ));
+    if !actual["state_info"].is_null() {
+        out.push_str(&format!("      state_info: {}\n", j(&actual["state_info"])));
+    }
+    out.push_str(&format!("      output: {}\n", j(&actual["output"])));
+    let mut tasks: Vec<(&str, &Json)> = Vec::new();
+    for t in actual["tasks"].as_array().into_iter().flatten() {
+        let name = t["name"].as_str().unwrap_or("");
+        match tasks.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = t,
+            None => tasks.push((name, t)),
+        }
+    }
+    if !tasks.is_empty() {
+        out.push_str("      tasks:\n");
+        for (name, t) in tasks {
+            let mut m = serde_json::Map::new();
+            for key in ["state", "published", "action_executions"] {
+                m.insert(key.to_string(), t[key].clone());
+            }
+            out.push_str(&format!(
+                "        {}: {}\n",
+                yaml_key(name),
+                j(&Json::Object(m))
+            ));
+        }
+    }
+    out
+}
+
+/// A mapping key: plain when YAML 1.1 reads it back as the same string.
+fn yaml_key(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(
+            name.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+        );
+    if plain {
+        name.to_string()
+    } else {
+        serde_json::to_string(name).unwrap_or_default()
+    }
+}
+
+/// ` (1.25 s)` for a test that took a second or more, else nothing.
+fn slow(o: &TestOutcome, p: &Paint) -> String {
+    if o.duration.as_secs_f64() >= 1.0 {
+        p.yellow(&format!(" ({:.2} s)", o.duration.as_secs_f64()))
+    } else {
+        String::new()
+    }
+}
+
 fn diff_line(tag: ChangeTag, value: &str, p: &Paint) -> String {
     let text = value.trim_end_matches('\n');
     match tag {
@@ -201,7 +272,7 @@ fn diff_line(tag: ChangeTag, value: &str, p: &Paint) -> String {
 }
 
 /// Prints the human report on stdout.
-pub fn human(results: &[FileResult], summary: &Summary, color: bool) {
+pub fn human(results: &[FileResult], summary: &Summary, color: bool, show_actual: bool) {
     let p = Paint(color);
     let mut out = String::new();
     for f in results {
@@ -215,9 +286,10 @@ pub fn human(results: &[FileResult], summary: &Summary, color: bool) {
             continue;
         }
         for o in &f.outcomes {
-            match o.status {
+            let status = o.status;
+            match status {
                 Status::Passed => {
-                    out.push_str(&format!("  {} {}\n", p.green("✓"), o.name));
+                    out.push_str(&format!("  {} {}{}\n", p.green("✓"), o.name, slow(o, &p)));
                 }
                 Status::Failed | Status::Error => {
                     let tag = if o.status == Status::Failed {
@@ -231,9 +303,10 @@ pub fn human(results: &[FileResult], summary: &Summary, color: bool) {
                         p.yellow("ERROR")
                     };
                     out.push_str(&format!(
-                        "  {tag} {}  {kind} {}\n",
+                        "  {tag} {}  {kind} {}{}\n",
                         o.name,
-                        p.dim(&format!("({})", o.loc))
+                        p.dim(&format!("({})", o.loc)),
+                        slow(o, &p)
                     ));
                     for fl in &o.failures {
                         failure_text(fl, &p, &mut out);
@@ -252,7 +325,17 @@ pub fn human(results: &[FileResult], summary: &Summary, color: bool) {
                             o.tasks_run.join(" → ")
                         ));
                     }
+                    if !o.still_running.is_empty() {
+                        out.push_str(&format!(
+                            "    {} {}\n",
+                            p.dim("not finished:"),
+                            o.still_running.join(", ")
+                        ));
+                    }
                 }
+            }
+            if show_actual && let Some(actual) = &o.actual {
+                out.push_str(&actual_block(actual, &p));
             }
         }
     }
@@ -314,6 +397,7 @@ pub fn json(results: &[FileResult], summary: &Summary) {
                 "state": o.state,
                 "state_info": o.state_info,
                 "tasks_run": o.tasks_run,
+                "still_running": o.still_running,
                 "failures": o.failures.iter().map(failure_json).collect::<Vec<_>>(),
                 "duration_ms": o.duration.as_millis() as u64,
             }));

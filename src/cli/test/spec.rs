@@ -176,6 +176,8 @@ const FILE_KEYS: &[&str] = &[
     "workflow",
     "time-scale",
     "timeout",
+    "env",
+    "mocks",
     "tests",
 ];
 const TEST_KEYS: &[&str] = &[
@@ -567,6 +569,8 @@ pub fn read(path: &Path, display: &str) -> Result<TestFile, FileError> {
     let mut time_scale = None;
     let mut timeout = 60.0;
     let mut tests_node = None;
+    let mut file_env = None;
+    let mut file_mocks = Mocks::default();
     for (key, _, value) in r.entries(root, "a test file", Some(FILE_KEYS))? {
         match key.as_str() {
             "workflow-file" => {
@@ -575,6 +579,8 @@ pub fn read(path: &Path, display: &str) -> Result<TestFile, FileError> {
             "workflow" => workflow = Some(r.string(value, "`workflow`")?),
             "time-scale" => time_scale = Some(r.number(value, "`time-scale`")?),
             "timeout" => timeout = r.number(value, "`timeout`")?,
+            "env" => file_env = Some(r.json(value)?),
+            "mocks" => file_mocks = r.mocks(value)?,
             _ => tests_node = Some(value),
         }
     }
@@ -596,11 +602,11 @@ pub fn read(path: &Path, display: &str) -> Result<TestFile, FileError> {
             workflow_file_loc: r.loc(item),
             workflow: workflow.clone(),
             input: Map::new(),
-            env: None,
+            env: file_env.clone(),
             task: None,
             time_scale,
             timeout,
-            mocks: Mocks::default(),
+            mocks: file_mocks.clone(),
             expect: Expect::default(),
         };
         for (key, _, value) in entries {
@@ -619,7 +625,12 @@ pub fn read(path: &Path, display: &str) -> Result<TestFile, FileError> {
                 "task" => case.task = Some(r.string(value, "`task`")?),
                 "time-scale" => case.time_scale = Some(r.number(value, "`time-scale`")?),
                 "timeout" => case.timeout = r.number(value, "`timeout`")?,
-                "mocks" => case.mocks = r.mocks(value)?,
+                "mocks" => {
+                    // The test's mocks add to (and override by name) the file's.
+                    let m = r.mocks(value)?;
+                    case.mocks.actions.extend(m.actions);
+                    case.mocks.tasks.extend(m.tasks);
+                }
                 _ => case.expect = r.expect(value)?,
             }
         }
@@ -644,4 +655,19 @@ pub fn read(path: &Path, display: &str) -> Result<TestFile, FileError> {
         display: display.to_string(),
         tests,
     })
+}
+
+/// Reads `text` (a YAML value) as an [`Expected`], for tests.
+#[cfg(test)]
+pub fn expected_from(text: &str) -> R<Expected> {
+    let parsed = gale_syntax::parse(text);
+    let r = Reader {
+        text,
+        index: LineIndex::new(text),
+        file: "t".into(),
+    };
+    match parsed.root.as_ref() {
+        Some(root) => r.expected(root),
+        None => Ok(Expected::Value(Json::Null)),
+    }
 }

@@ -32,6 +32,7 @@ mod wrong_arity;
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
 use gale_hir::{ExpressionSite, Item, SourceMap, Task, Transition, Workflow, WorkflowType};
 
+use crate::ast::SiteAst;
 use crate::positions::{Positions, Scope};
 
 use crate::dataflow::Flow;
@@ -200,10 +201,10 @@ pub(crate) fn action_mentions(source_map: &SourceMap) -> unused_input::Extra {
 
 /// Runs the call checks (YAQL functions and methods, Jinja filters and tests) on
 /// expression strings.
-pub(crate) fn run_calls(cx: &mut Context<'_>, sites: &[ExpressionSite]) {
+pub(crate) fn run_calls(cx: &mut Context<'_>, sites: &[ExpressionSite], asts: &[SiteAst]) {
     use crate::calls::Problem;
-    for site in sites {
-        for f in crate::calls::findings(&site.text) {
+    for (site, ast) in sites.iter().zip(asts) {
+        for f in crate::calls::findings_parsed(ast) {
             let span = site.offsets.span(f.range.start, f.range.end);
             match f.problem {
                 Problem::UnknownFunction { .. } => unknown_function::report(cx, span, &f),

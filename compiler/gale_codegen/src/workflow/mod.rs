@@ -332,7 +332,13 @@ impl<'a> Lower<'a> {
             global: p.global.as_ref().map(|m| self.data_map(m)),
             atomic: p.atomic.as_ref().map(|m| self.data_map(m)),
         });
-        let entries: Vec<hir::Transition> = w.effective_clause(t, kind).cloned().collect();
+        let mut entries: Vec<hir::Transition> = w.effective_clause(t, kind).cloned().collect();
+        if self.is_plain_mapping_clause(t, kind) {
+            // `on-success: {t2: <% guard %>}` (one mapping, not a list) is read by
+            // Mistral as the advanced form with neither `next` nor `publish`: no
+            // transition at all.
+            entries.clear();
+        }
         let mut next = Vec::new();
         for e in &entries {
             let command = e.command.map(|c| match c {
@@ -357,6 +363,39 @@ impl<'a> Lower<'a> {
             });
         }
         Clause { publish, next }
+    }
+
+    /// Whether the task's own clause is written as a mapping whose keys are not
+    /// the advanced form's `next`/`publish`.
+    fn is_plain_mapping_clause(&self, t: &hir::Task, kind: hir::ClauseKind) -> bool {
+        let Some(f) = self.source_map.field(hir::Item::Task(t.id), kind.key()) else {
+            return false;
+        };
+        let Some(v) = self.text.get(f.value.start as usize..f.value.end as usize) else {
+            return false;
+        };
+        let v = v.trim_start();
+        // A block mapping starts on a line of its own; a scalar on the key's line
+        // (`on-success: fail msg='a: b'`) is not a mapping.
+        let own_line = self
+            .text
+            .get(f.key.end as usize..f.value.start as usize)
+            .is_some_and(|gap| gap.contains('\n'));
+        let body = if let Some(rest) = v.strip_prefix('{') {
+            rest.trim_start()
+        } else if v.starts_with(['-', '[', '"', '\'']) || !own_line {
+            return false;
+        } else {
+            v
+        };
+        let Some((key, _)) = body.split_once(':') else {
+            return false;
+        };
+        if key.contains('\n') {
+            return false;
+        }
+        let key = key.trim().trim_matches(['"', '\'']);
+        !key.is_empty() && key != "next" && key != "publish"
     }
 
     fn task(&mut self, w: &hir::Workflow, t: &hir::Task) -> Task {

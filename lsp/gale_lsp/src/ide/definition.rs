@@ -83,3 +83,60 @@ pub fn rename(
         .map(|s| (s, new_name.to_string()))
         .collect())
 }
+
+/// Where the sub-workflow or ad-hoc action named by the `workflow:`/`action:` value at
+/// `offset` is defined: in this file, or in another file of the workspace (by the
+/// name Mistral registers it under, `<workbook>.<name>` for workbooks).
+pub fn callee_definition(
+    db: &Database,
+    file: SourceFile,
+    offset: u32,
+) -> Option<(SourceFile, Span)> {
+    let (doc, map) = model(db, file)?;
+    let task = doc.tasks().map(|(_, t)| t).find(|t| {
+        ["workflow", "action"].iter().any(|k| {
+            map.field(Item::Task(t.id), k)
+                .is_some_and(|f| f.value.start <= offset && offset <= f.value.end)
+        })
+    })?;
+    let name = task.call.name.as_str();
+    let want_workflow = task.call.kind == gale_hir::CallKind::Workflow;
+    let mut files = vec![file];
+    if let Some(workspace) = gale_db::Workspace::try_get(db) {
+        files.extend(workspace.files(db).iter().copied().filter(|f| *f != file));
+    }
+    for candidate in files {
+        let Some((other, other_map)) = model(db, candidate) else {
+            continue;
+        };
+        let prefix = other
+            .workbook
+            .as_ref()
+            .and_then(|w| w.name.as_deref())
+            .filter(|_| other.kind == gale_hir::DocumentKind::Workbook);
+        let matches = |local: &str| {
+            let full = match prefix {
+                Some(p) => format!("{p}.{local}"),
+                None => local.to_string(),
+            };
+            full == name || (candidate == file && local == name)
+        };
+        let found = if want_workflow {
+            other
+                .workflows
+                .iter()
+                .find(|w| matches(&w.name))
+                .and_then(|w| other_map.item(Item::Workflow(w.id)))
+        } else {
+            other
+                .actions
+                .iter()
+                .find(|a| matches(&a.name))
+                .and_then(|a| other_map.item(Item::Action(a.id)))
+        };
+        if let Some(spans) = found {
+            return Some((candidate, spans.name));
+        }
+    }
+    None
+}

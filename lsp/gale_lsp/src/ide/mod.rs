@@ -14,7 +14,7 @@ mod symbols;
 
 pub use actions::{CodeAction, code_actions};
 pub use completion::{Completion, CompletionKind, completions};
-pub use definition::{definition, references, rename};
+pub use definition::{callee_definition, definition, references, rename};
 pub use hover::hover;
 pub use inlay::{InlayHint, inlay_hints};
 pub use semantic::{SemanticToken, TokenKind, semantic_tokens};

@@ -147,6 +147,46 @@ pub struct Loop {
     /// `loop(items)` of a `{% for … recursive %}`: renders the loop over `items` one
     /// level deeper. `None` for a plain loop (calling it is a `TypeError`).
     pub recurse: Option<Rc<dyn JinjaFn>>,
+    /// The previous item when `items` is not known (a filtered loop iterated lazily,
+    /// as Jinja does when nothing asks for the length).
+    pub prev: Option<Value>,
+    /// The arguments of the last `loop.changed(...)` call, shared by the iterations
+    /// of one loop.
+    pub changed: Rc<RefCell<Option<Vec<Value>>>>,
+}
+
+/// `loop.cycle(*args)` and `loop.changed(*args)`, bound to one iteration.
+struct LoopMethod {
+    index0: usize,
+    changed: Option<Rc<RefCell<Option<Vec<Value>>>>>,
+}
+
+impl JinjaFn for LoopMethod {
+    fn call(&self, _: &mut Ctx, args: Vec<Value>, kwargs: Vec<(String, Value)>) -> Result<Value> {
+        if let Some((k, _)) = kwargs.first() {
+            return Err(Error::type_error(format!(
+                "got an unexpected keyword argument '{k}'"
+            )));
+        }
+        match &self.changed {
+            None => {
+                if args.is_empty() {
+                    return Err(Error::type_error("no items for cycling given"));
+                }
+                Ok(args[self.index0 % args.len()].clone())
+            }
+            Some(last) => {
+                let mut last = last.borrow_mut();
+                let same = last.as_ref().is_some_and(|l| {
+                    l.len() == args.len() && l.iter().zip(&args).all(|(a, b)| eq(a, b))
+                });
+                if !same {
+                    *last = Some(args);
+                }
+                Ok(Value::Bool(!same))
+            }
+        }
+    }
 }
 
 impl Loop {
@@ -162,6 +202,7 @@ impl Loop {
             "length" => Value::Int(n),
             "depth" => Value::Int(self.depth as i64),
             "depth0" => Value::Int(self.depth as i64 - 1),
+            "previtem" if self.prev.is_some() => self.prev.clone().unwrap_or_default(),
             "previtem" => match self.index0.checked_sub(1) {
                 Some(p) => self.items.get(p).cloned().unwrap_or_default(),
                 None => undefined(ErrorKind::UndefinedError, "there is no previous item"),
@@ -171,6 +212,14 @@ impl Loop {
                     undefined(ErrorKind::UndefinedError, "there is no next item")
                 })
             }
+            "cycle" | "changed" => native(Function {
+                name: name.to_string(),
+                kind: "method",
+                imp: Rc::new(LoopMethod {
+                    index0: self.index0,
+                    changed: (name == "changed").then(|| self.changed.clone()),
+                }),
+            }),
             _ => return None,
         })
     }

@@ -1,0 +1,148 @@
+//! Durable-execution benchmarks (`cargo bench -p gale_engine --bench durable`): a
+//! no-op chain and a with-items task run in memory and durably (SQLite file, WAL,
+//! `synchronous=NORMAL`), side by side, medians of 5; then the cost of a resume
+//! after N completed tasks (`--quick`: smaller N).
+
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use gale_codegen::workflow::{OptLevel, compile_source};
+use gale_engine::durable::{DurableOptions, RunEnd, Started};
+use gale_engine::{Engine, StartOptions};
+use gale_store::Store;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn chain(n: usize) -> String {
+    let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
+    for i in 0..n {
+        s.push_str(&format!("    t{i}:\n      action: std.noop\n"));
+        if i + 1 < n {
+            s.push_str(&format!("      on-success: t{}\n", i + 1));
+        }
+    }
+    s
+}
+
+fn with_items(n: usize) -> String {
+    format!(
+        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
+    )
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gale-durable-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+fn fresh_db(name: &str) -> PathBuf {
+    let p = scratch().join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+    }
+    p
+}
+
+fn memory(program: &Rc<gale_bytecode::workflow::Program>) -> Duration {
+    let start = Instant::now();
+    let mut engine = Engine::new(program.clone());
+    let root = engine.start("wf", &StartOptions::default()).expect("starts");
+    engine.run(root, None);
+    let t = start.elapsed();
+    assert_eq!(engine.result_json(root)["state"], "SUCCESS");
+    t
+}
+
+fn durable(program: &Rc<gale_bytecode::workflow::Program>, options: &DurableOptions) -> Duration {
+    let db = fresh_db("run");
+    let start = Instant::now();
+    let store = Store::open(&db).expect("store");
+    let mut engine = Engine::new(program.clone());
+    let Ok(Started::Created(root)) =
+        engine.start_durable(store, "wf", &StartOptions::default(), options)
+    else {
+        panic!("start");
+    };
+    let end = engine.run_durable(root).expect("runs");
+    let t = start.elapsed();
+    assert!(matches!(end, RunEnd::Completed | RunEnd::Paused));
+    t
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn side_by_side(name: &str, text: &str, tasks: usize) {
+    if let Ok(only) = std::env::var("GALE_BENCH_ONLY")
+        && !name.contains(&only)
+    {
+        return;
+    }
+    let program = Rc::new(compile_source(text, OptLevel::O1).expect("compiles"));
+    let m = median((0..5).map(|_| memory(&program)).collect());
+    let d = median(
+        (0..5)
+            .map(|_| durable(&program, &DurableOptions::default()))
+            .collect(),
+    );
+    let rate = |t: Duration| tasks as f64 / t.as_secs_f64();
+    println!(
+        "{name:<22} in-memory {m:>9.3?} ({:>9.0} tasks/s)   durable {d:>9.3?} ({:>9.0} tasks/s)   x{:.2}",
+        rate(m),
+        rate(d),
+        d.as_secs_f64() / m.as_secs_f64()
+    );
+}
+
+/// A chain of `n` no-ops paused (`--break-before`) before its last task, then
+/// resumed: the time to take the execution over (load + rebuild) and to finish.
+fn resume_cost(n: usize) {
+    let program = Rc::new(compile_source(&chain(n), OptLevel::O1).expect("compiles"));
+    let mut loads = Vec::new();
+    for _ in 0..5 {
+        let db = fresh_db("resume");
+        let options = DurableOptions {
+            break_before: vec![format!("t{}", n - 1)],
+            ..DurableOptions::default()
+        };
+        let store = Store::open(&db).expect("store");
+        let mut engine = Engine::new(program.clone());
+        let Ok(Started::Created(root)) =
+            engine.start_durable(store, "wf", &StartOptions::default(), &options)
+        else {
+            panic!("start");
+        };
+        let id = engine.executions[root].id.clone();
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Paused);
+        drop(engine);
+        let start = Instant::now();
+        let store = Store::open(&db).expect("store");
+        let mut engine = Engine::new(program.clone());
+        let root = engine.resume_durable(store, &id).expect("resumes");
+        engine.apply_command(root, &gale_store::Command::Resume { env: None });
+        let loaded = start.elapsed();
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        loads.push(loaded);
+    }
+    println!(
+        "resume after {n:>6} completed tasks: take-over {:>9.3?}",
+        median(loads)
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let n = if quick { 1_000 } else { 10_000 };
+    side_by_side(&format!("noop chain {n}"), &chain(n), n);
+    side_by_side(&format!("with-items {n}"), &with_items(n), n);
+    side_by_side(&format!("with-items {}", n * 10), &with_items(n * 10), n * 10);
+    for k in [n / 10, n] {
+        resume_cost(k);
+    }
+    let _ = std::fs::remove_dir_all(scratch());
+}
