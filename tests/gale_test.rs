@@ -91,7 +91,7 @@ fn examples_pass() {
 
 #[test]
 fn failing_fixture_human_report() {
-    let (code, stdout, _) = gale_test(&["tests/gale_test/failing.test.yaml"], &root());
+    let (code, stdout, _) = gale_test(&["tests/gale_test/failing-fixture.yaml"], &root());
     assert_eq!(code, 1);
     insta::assert_snapshot!("failing_human", stable(&stdout));
 }
@@ -99,7 +99,7 @@ fn failing_fixture_human_report() {
 #[test]
 fn failing_fixture_json_report() {
     let (code, stdout, _) = gale_test(
-        &["--format", "json", "tests/gale_test/failing.test.yaml"],
+        &["--format", "json", "tests/gale_test/failing-fixture.yaml"],
         &root(),
     );
     assert_eq!(code, 1);
@@ -119,7 +119,7 @@ fn failing_fixture_json_report() {
 #[test]
 fn filter_selects_tests_by_name() {
     let (code, stdout, _) = gale_test(
-        &["--filter", "passes", "tests/gale_test/failing.test.yaml"],
+        &["--filter", "passes", "tests/gale_test/failing-fixture.yaml"],
         &root(),
     );
     assert_eq!(code, 0, "{stdout}");
@@ -128,7 +128,7 @@ fn filter_selects_tests_by_name() {
         &[
             "--filter",
             "no such test",
-            "tests/gale_test/failing.test.yaml",
+            "tests/gale_test/failing-fixture.yaml",
         ],
         &root(),
     );

@@ -49,7 +49,9 @@ fn fresh_db(name: &str) -> PathBuf {
 fn memory(program: &Rc<gale_bytecode::workflow::Program>) -> Duration {
     let start = Instant::now();
     let mut engine = Engine::new(program.clone());
-    let root = engine.start("wf", &StartOptions::default()).expect("starts");
+    let root = engine
+        .start("wf", &StartOptions::default())
+        .expect("starts");
     engine.run(root, None);
     let t = start.elapsed();
     assert_eq!(engine.result_json(root)["state"], "SUCCESS");
@@ -140,7 +142,11 @@ fn main() {
     let n = if quick { 1_000 } else { 10_000 };
     side_by_side(&format!("noop chain {n}"), &chain(n), n);
     side_by_side(&format!("with-items {n}"), &with_items(n), n);
-    side_by_side(&format!("with-items {}", n * 10), &with_items(n * 10), n * 10);
+    side_by_side(
+        &format!("with-items {}", n * 10),
+        &with_items(n * 10),
+        n * 10,
+    );
     for k in [n / 10, n] {
         resume_cost(k);
     }

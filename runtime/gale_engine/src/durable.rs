@@ -1143,9 +1143,14 @@ impl Engine {
         d.steps += 1;
         d.dirty = true;
         d.polls += 1;
+        // A commit writes the whole queue: wait for at least as many steps as the
+        // queue is long, so that the cost stays proportional to the work done.
+        let queued = self.queue.len();
         let commit = !d.deferred.is_empty()
-            || d.steps >= BATCH_STEPS
-            || (d.steps % 64 == 0 && d.last_commit.elapsed() >= BATCH_TIME);
+            || d.steps >= BATCH_STEPS.max(queued)
+            || (d.steps % 64 == 0
+                && d.steps >= queued / 4
+                && d.last_commit.elapsed() >= BATCH_TIME);
         let poll = d.polls >= POLL_STEPS;
         if commit {
             self.durable_commit()?;
