@@ -16,8 +16,10 @@ step "test dependencies"
 VENV=target/ci-venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check jsonschema==4.26.0
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check jsonschema==4.26.0 PyYAML==6.0.4
 fi
+"$VENV/bin/python" -c "import yaml" 2>/dev/null \
+  || "$VENV/bin/pip" install --quiet --disable-pip-version-check PyYAML==6.0.4
 # std.ssh is tested against a real sshd on 127.0.0.1 (the test skips loudly without it).
 if [ ! -x /usr/sbin/sshd ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client) \
@@ -43,6 +45,15 @@ cargo build --quiet --bin gale
 
 step "SARIF output validates against the official SARIF 2.1.0 schema"
 "$VENV/bin/python" scripts/validate_sarif.py target/debug/gale "$SCHEMA"
+
+step "JSON Schema of the DSL accepts every corpus file Mistral accepts"
+if [ -d ../shared/corpus ]; then
+  "$VENV/bin/python" grammar/validate_schema_corpus.py ../shared/corpus
+elif [ -n "${CI:-}" ]; then
+  echo "../shared/corpus is missing (CI must have ../shared beside the checkout)"; exit 1
+else
+  echo "SKIPPED: ../shared/corpus not found"
+fi
 
 step "editors: grammar tests, extension build and tests against the real server, .vsix"
 GALE_BIN="$PWD/target/debug/gale" scripts/editors-ci.sh

@@ -51,12 +51,13 @@ fn normalized(mut v: Json) -> Json {
     v
 }
 
-/// Echo chains, with-items (with concurrency), a timer (wait-before) and no-ops;
+/// Echo chains, with-items (20 iterations, 4 at a time: more than a task image
+/// carries inline), a timer (wait-before) and no-ops;
 /// every task safe-rerun, so a resumed run must end exactly like an uninterrupted one.
 const CHAIN: &str = r#"version: '2.0'
 chain:
   input:
-    - n: 4
+    - n: 20
   output:
     final: <% $.final %>
     tens: <% $.tens %>
@@ -69,11 +70,11 @@ chain:
       on-success: [fan]
     fan:
       with-items: i in <% $.items %>
-      concurrency: 2
+      concurrency: 4
       action: std.echo
       input:
         output: <% $.i * 10 %>
-        delay: 0.15
+        delay: 0.08
       safe-rerun: true
       publish:
         tens: <% task().result %>
@@ -149,7 +150,7 @@ fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
     );
     assert_eq!(code, 0, "{stderr}");
     let baseline = normalized(json_of(&stdout));
-    assert_eq!(baseline["output"]["final"], 122, "{baseline}");
+    assert_eq!(baseline["output"]["final"], 3802, "{baseline}");
     let span = t0.elapsed().as_millis() as u64 + 100;
     let mut rng = seed();
     eprintln!("GALE_DURABLE_SEED={rng}");

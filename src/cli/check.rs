@@ -44,21 +44,7 @@ pub struct CheckArgs {
 
 /// Finds and reads the project's `gale.toml`.
 fn load_config(explicit: Option<&Path>) -> Result<gale_db::Config, String> {
-    let path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => std::env::current_dir().ok().and_then(|dir| {
-            dir.ancestors()
-                .map(|d| d.join("gale.toml"))
-                .find(|p| p.is_file())
-        }),
-    };
-    let Some(path) = path else {
-        return Ok(gale_db::Config::default());
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let known = |code: &str| gale_db::code_info(code).is_some();
-    gale_db::Config::from_toml(&text, &known).map_err(|e| format!("{}: {e}", path.display()))
+    super::project::check_config(explicit)
 }
 
 /// One input file, read or failed.

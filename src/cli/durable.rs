@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use gale_codegen::workflow::evaluate_jinja;
 use gale_engine::durable::{self, DurableError, DurableOptions, RunEnd, Started};
 use gale_engine::{Engine, StartOptions, TraceEvent};
 use gale_store::{State, Store};
@@ -82,7 +81,6 @@ pub type TaskPath = Rc<RefCell<Vec<String>>>;
 
 /// Installs Jinja, the YAML loader and the progress printer (human format).
 pub fn setup_engine(engine: &mut Engine, human: bool) -> TaskPath {
-    engine.set_jinja(Rc::new(evaluate_jinja));
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let path: TaskPath = Rc::new(RefCell::new(Vec::new()));
     let p = path.clone();

@@ -9,6 +9,7 @@ mod executions;
 mod explain;
 mod graph;
 mod lsp;
+mod project;
 mod rerun;
 mod resume;
 mod run;

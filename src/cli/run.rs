@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::rc::Rc;
 
 use clap::{Args, ValueEnum};
-use gale_codegen::workflow::{OptLevel, evaluate_jinja};
+use gale_codegen::workflow::OptLevel;
 use gale_engine::{Engine, StartOptions, TraceEvent};
 use serde_json::{Map, Value as Json};
 
@@ -180,7 +180,6 @@ pub fn run(args: RunArgs) -> ExitCode {
         .as_ref()
         .map(|e| gale_codegen::workflow::add_json_template(&mut program, e));
     let mut engine = Engine::new(Rc::new(program));
-    engine.set_jinja(Rc::new(evaluate_jinja));
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let human = matches!(args.format, RunFormat::Human);
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));

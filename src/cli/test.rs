@@ -1,4 +1,4 @@
-//! `gale test [PATH…] [--format human|json] [--filter TEXT]`: runs workflow tests
+//! `gale test [PATH…] [--format human|json] [--filter TEXT] [--show-actual]`: runs workflow tests
 //! (`*.test.yaml`, format in `docs/testing.md`) on the in-memory engine with mocked
 //! actions, and reports each test with a diff of expected and actual values.
 //!
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use gale_bytecode::workflow::{CallKind, Program};
-use gale_codegen::workflow::{OptLevel, evaluate_jinja};
+use gale_codegen::workflow::OptLevel;
 use gale_engine::{Engine, StartOptions, TraceEvent};
 use serde_json::{Map, Value as Json};
 
@@ -448,7 +448,6 @@ fn run_case(
         .as_ref()
         .map(|e| gale_codegen::workflow::add_json_template(&mut program, e));
     let mut engine = Engine::new(Rc::new(program));
-    engine.set_jinja(Rc::new(evaluate_jinja));
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     engine.time_scale = time_scale;
     let shared = mock::Shared::new(case.mocks.clone(), time_scale);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
-use gale_codegen::workflow::{OptLevel, compile_source, evaluate_jinja};
+use gale_codegen::workflow::{OptLevel, compile_source};
 use gale_engine::{Engine, StartOptions};
 use gale_testsuite::workspace_root;
 use serde_json::{Map, Value as Json, json};
@@ -97,7 +97,6 @@ fn run_case(case: &Case, level: OptLevel) -> Json {
         .get("env")
         .map(|e| gale_codegen::workflow::add_json_template(&mut program, e));
     let mut engine = Engine::new(Rc::new(program));
-    engine.set_jinja(Rc::new(evaluate_jinja));
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let mut opts = StartOptions {
         input: case

@@ -9,9 +9,19 @@
 //! ```
 //!
 //! The text comes in from the driver (CLI or language server); this crate does no I/O.
+//!
+//! The same file declares plugin actions (`[actions."name"]`) and the options of the
+//! standard actions (`[action_std_http]`, …); those sections belong to the runtime
+//! (`gale_engine::actions::ActionsConfig` reads and validates them) and are skipped
+//! here, so one `gale.toml` serves `gale check` and `gale run`.
 
 use gale_diagnostics::{Diagnostic, Severity};
 use std::collections::BTreeMap;
+
+/// Sections read by the runtime's action configuration, not by the checker.
+fn is_runtime_section(key: &str) -> bool {
+    key == "actions" || key.starts_with("action_std_")
+}
 
 /// What a project's `gale.toml` says.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,8 +39,13 @@ impl Config {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
         let mut config = Config::default();
         for (key, value) in &table {
+            if is_runtime_section(key) {
+                continue;
+            }
             if key != "check" {
-                return Err(format!("unknown section `{key}` (expected `[check]`)"));
+                return Err(format!(
+                    "unknown section `{key}` (expected `[check]`, `[actions.\"NAME\"]` or `[action_std_…]`)"
+                ));
             }
             let Some(check) = value.as_table() else {
                 return Err("`check` must be a table".into());
@@ -162,5 +177,10 @@ mod tests {
             Config::from_toml("[check.severity]\nunknown-key = \"fatal\"\n", &known).unwrap_err();
         assert!(err.contains("must be"), "{err}");
         assert!(Config::from_toml("[lint]\n", &known).is_err());
+        let runtime_only = "[actions.\"acme.deploy\"]\ncommand = [\"./d\"]\n[action_std_http]\n";
+        assert_eq!(
+            Config::from_toml(runtime_only, &known),
+            Ok(Config::default())
+        );
     }
 }

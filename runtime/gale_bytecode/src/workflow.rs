@@ -6,9 +6,10 @@
 //! Mistral evaluates data is a [`Template`] (Mistral's `evaluate_recursively`): a
 //! literal, a whole-string YAQL expression (keeps its type), an interpolated string
 //! (Python `str()` of each value), a Jinja template, or a list/mapping of templates.
-//! YAQL expressions are [`Module`]s in [`Program::modules`], run by `gale_vm::interp`;
-//! their source text and file position live in the side table [`Program::exprs`] so
-//! that errors name the expression, its position and the task.
+//! YAQL expressions and Jinja strings are [`Module`]s in [`Program::modules`], run by
+//! `gale_vm::interp`; their source text and file position live in the side tables
+//! [`Program::exprs`] and [`Program::jinja`] so that errors name the expression, its
+//! position and the task.
 //!
 //! **Invariant:** the engine runs only programs accepted by [`verify_program`]
 //! (every index in range, every module verified).
@@ -22,7 +23,7 @@ use crate::Module;
 pub mod artifact;
 
 /// Version of the IR (bumped on every incompatible change of these tables).
-pub const PROGRAM_VERSION: u32 = 1;
+pub const PROGRAM_VERSION: u32 = 2;
 
 /// A whole compiled document.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -35,9 +36,11 @@ pub struct Program {
     pub actions: Vec<AdhocAction>,
     /// Expression side table: text and position of each compiled expression.
     pub exprs: Vec<ExprInfo>,
-    /// Jinja templates (not yet compiled to bytecode): text and position.
+    /// Jinja side table: text and position of each Jinja string; its
+    /// [`ExprInfo::module`] is the compiled template (Mistral's rule: a whole
+    /// `{{ E }}` gives a typed value, anything else renders text).
     pub jinja: Vec<ExprInfo>,
-    /// Compiled YAQL modules, indexed by [`ExprInfo::module`].
+    /// Compiled YAQL and Jinja modules, indexed by [`ExprInfo::module`].
     #[serde(skip)]
     pub modules: Vec<Module>,
 }
@@ -395,12 +398,14 @@ fn check_template(p: &Program, t: &Template, at: &str) -> Result<(), ProgramErro
 
 /// Checks every index of a program and verifies every module.
 pub fn verify_program(p: &Program) -> Result<(), ProgramError> {
-    for (i, e) in p.exprs.iter().enumerate() {
-        if let Some(m) = e.module {
-            let Some(module) = p.modules.get(m as usize) else {
-                return Err(ProgramError(format!("expression {i}: module out of range")));
-            };
-            crate::verify(module).map_err(|e| ProgramError(format!("module {m}: {e}")))?;
+    for (what, table) in [("expression", &p.exprs), ("jinja template", &p.jinja)] {
+        for (i, e) in table.iter().enumerate() {
+            if let Some(m) = e.module {
+                let Some(module) = p.modules.get(m as usize) else {
+                    return Err(ProgramError(format!("{what} {i}: module out of range")));
+                };
+                crate::verify(module).map_err(|e| ProgramError(format!("module {m}: {e}")))?;
+            }
         }
     }
     for w in &p.workflows {

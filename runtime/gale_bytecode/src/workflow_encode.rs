@@ -2,8 +2,8 @@
 //! disassembler (`--emit ir`, `--emit asm`).
 //!
 //! Layout (integers little-endian): magic `GALEWF`, format version `u16`, IR version
-//! `u32`, the tables as a length-prefixed JSON text (`u32` length), then the YAQL
-//! modules as a `u32` count followed by length-prefixed module artifacts
+//! `u32`, the tables as a length-prefixed JSON text (`u32` length), then the YAQL and
+//! Jinja modules as a `u32` count followed by length-prefixed module artifacts
 //! ([`crate::encode`]). [`decode_program`] checks every length against the remaining
 //! input and never panics; it runs [`verify_program`] before returning.
 
@@ -219,18 +219,20 @@ pub fn program_asm(p: &Program) -> String {
     for a in &p.actions {
         let _ = writeln!(out, "action {} base {}", a.name, a.base);
     }
-    for (i, e) in p.exprs.iter().enumerate() {
-        let _ = writeln!(out, "yaql#{i} at {}:{} {:?}", e.line, e.column, e.text);
-        match (e.module, &e.error) {
-            (Some(m), _) => {
-                if let Some(module) = p.modules.get(m as usize) {
-                    out.push_str(&crate::disasm::disassemble(module));
+    for (label, table) in [("yaql", &p.exprs), ("jinja", &p.jinja)] {
+        for (i, e) in table.iter().enumerate() {
+            let _ = writeln!(out, "{label}#{i} at {}:{} {:?}", e.line, e.column, e.text);
+            match (e.module, &e.error) {
+                (Some(m), _) => {
+                    if let Some(module) = p.modules.get(m as usize) {
+                        out.push_str(&crate::disasm::disassemble(module));
+                    }
                 }
+                (None, Some(err)) => {
+                    let _ = writeln!(out, "  error: {err}");
+                }
+                _ => {}
             }
-            (None, Some(err)) => {
-                let _ = writeln!(out, "  error: {err}");
-            }
-            _ => {}
         }
     }
     out

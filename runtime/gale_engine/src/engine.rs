@@ -420,11 +420,6 @@ impl Engine {
         }
     }
 
-    /// Installs a Jinja evaluator.
-    pub fn set_jinja(&mut self, hook: crate::eval::JinjaHook) {
-        self.ev.jinja = Some(hook);
-    }
-
     /// Installs the YAML loader `yaml_parse` uses.
     pub fn set_yaml_loader(&mut self, loader: gale_vm::ctx::YamlLoader) {
         self.ev.yaml_loader = Some(loader);

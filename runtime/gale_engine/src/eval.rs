@@ -25,15 +25,11 @@ pub struct EvalError {
     pub position: Option<(u32, u32)>,
 }
 
-/// A hook that evaluates Jinja strings (installed by a host that has a Jinja
-/// implementation; the runtime does not compile Jinja yet).
-pub type JinjaHook = Rc<dyn Fn(&str, &Json, Rc<dyn MistralContext>) -> Result<Json, String>>;
-
 /// Loaded (verified) modules of a program, by expression index.
 pub struct Evaluator {
     loaded: Vec<Option<Loaded>>,
-    /// Optional Jinja evaluator.
-    pub jinja: Option<JinjaHook>,
+    /// Loaded Jinja modules, by index into [`Program::jinja`].
+    jinja: Vec<Option<Loaded>>,
     /// YAML loader for `yaml_parse`.
     pub yaml_loader: Option<gale_vm::ctx::YamlLoader>,
 }
@@ -41,18 +37,19 @@ pub struct Evaluator {
 impl Evaluator {
     /// Loads every module of `p` (modules failing verification become errors).
     pub fn new(p: &Program) -> Evaluator {
-        let loaded = p
-            .exprs
-            .iter()
-            .map(|e| {
-                e.module
-                    .and_then(|m| p.modules.get(m as usize))
-                    .and_then(|m| Loaded::load(m.clone()).ok())
-            })
-            .collect();
+        let load = |table: &[gale_bytecode::workflow::ExprInfo]| -> Vec<Option<Loaded>> {
+            table
+                .iter()
+                .map(|e| {
+                    e.module
+                        .and_then(|m| p.modules.get(m as usize))
+                        .and_then(|m| Loaded::load(m.clone()).ok())
+                })
+                .collect()
+        };
         Evaluator {
-            loaded,
-            jinja: None,
+            loaded: load(&p.exprs),
+            jinja: load(&p.jinja),
             yaml_loader: None,
         }
     }
@@ -140,6 +137,39 @@ impl Evaluator {
         to_json(&mut cx, &v).map_err(|e| fail(yaql_error_text(&e)))
     }
 
+    /// Mistral's `InlineJinjaEvaluator.evaluate` of Jinja string `i` over the data
+    /// context `merged` (JSON arrays are Python lists there).
+    fn jinja(
+        &self,
+        p: &Program,
+        i: u32,
+        merged: &Json,
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        let info = p.jinja.get(i as usize);
+        let text = info.map(|e| e.text.as_str()).unwrap_or("");
+        let position = info.map(|e| (e.line, e.column));
+        let fail = |msg: &str| EvalError {
+            message: format!(
+                "Can not evaluate Jinja expression [expression={text}, error={}]",
+                context_view_message(msg, text, merged)
+            ),
+            position,
+        };
+        let Some(Some(prog)) = self.jinja.get(i as usize) else {
+            let msg = info
+                .and_then(|e| e.error.clone())
+                .unwrap_or_else(|| "template not compiled".into());
+            return Err(fail(&msg));
+        };
+        let mut cx = self.ctx(host);
+        let data = gale_vm::convert::from_json(merged, true);
+        gale_vm::interp::run_jinja(prog, &mut cx, data)
+            .and_then(|v| gale_vm::jinja::ops::materialize(&mut cx, v))
+            .and_then(|v| to_json(&mut cx, &v))
+            .map_err(|e| fail(e.message()))
+    }
+
     /// Evaluates a template against a context view.
     pub fn eval(
         &self,
@@ -202,23 +232,7 @@ impl Evaluator {
                 }
                 Json::String(s)
             }
-            Template::Jinja(i) => {
-                let info = p.jinja.get(*i as usize);
-                let text = info.map(|e| e.text.as_str()).unwrap_or("");
-                let position = info.map(|e| (e.line, e.column));
-                match &self.jinja {
-                    Some(hook) => hook(text, merged, host.clone())
-                        .map_err(|message| EvalError { message, position })?,
-                    None => {
-                        return Err(EvalError {
-                            message: format!(
-                                "Can not evaluate Jinja expression [expression={text}, error=Jinja not yet compiled]"
-                            ),
-                            position,
-                        });
-                    }
-                }
-            }
+            Template::Jinja(i) => self.jinja(p, *i, merged, host)?,
             Template::List(items) => Json::Array(
                 items
                     .iter()
@@ -250,4 +264,25 @@ fn yaql_error_text(e: &gale_vm::Error) -> String {
         }
         _ => e.message().to_string(),
     }
+}
+
+/// Mistral's Jinja data root is a `ContextView` (a dict subclass with Python-level
+/// `keys`/`items`/`values`/`get`), not a dict: errors about the root name it so.
+fn context_view_message(message: &str, text: &str, context: &Json) -> String {
+    const DICT: &str = "'dict object' has no attribute '";
+    if let Some(rest) = message.strip_prefix(DICT) {
+        let name = rest.trim_end_matches('\'');
+        if context.get(name).is_none() {
+            return format!(
+                "'mistral.workflow.data_flow.ContextView object' has no attribute '{rest}"
+            );
+        }
+    }
+    let root_method = ["_.items", "_.keys", "_.values", "_.get"]
+        .iter()
+        .any(|m| text.contains(m));
+    if root_method {
+        return message.replace("'builtin_function_or_method'", "'method'");
+    }
+    message.to_string()
 }

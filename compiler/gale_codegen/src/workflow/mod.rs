@@ -5,8 +5,9 @@
 //! strings are classified exactly as `mistral.expressions.evaluate` does (Jinja first,
 //! then YAQL: a string that is exactly one `<% E %>` keeps E's type, otherwise each
 //! `<% %>` is replaced by the Python `str()` of its value). YAQL texts are compiled
-//! to bytecode modules once here; Jinja texts are kept as text until Jinja compiles to
-//! the same bytecode. `task-defaults` are merged in (policies per key, clauses by
+//! to bytecode modules once here, and so are Jinja strings
+//! ([`crate::jinja_compile::compile_mistral`]: typed for a whole `{{ E }}`, rendered
+//! text otherwise), so the runtime needs no compiler code. `task-defaults` are merged in (policies per key, clauses by
 //! Mistral's rule: the task's own entries, otherwise the defaults minus the task
 //! itself), start tasks and inbound tasks are computed, and [`opt`] passes run at
 //! `-O1`.
@@ -199,12 +200,19 @@ impl<'a> Lower<'a> {
             None => Template::Lit(Json::String(s.to_string())),
             Some(gale_expr::Lang::Jinja) => {
                 let (line, column) = self.position(s, 0);
+                let (module, error) = match crate::jinja_compile::compile_mistral(s) {
+                    Ok(m) => {
+                        self.program.modules.push(m);
+                        (Some((self.program.modules.len() - 1) as u32), None)
+                    }
+                    Err(e) => (None, Some(e.message)),
+                };
                 self.program.jinja.push(ExprInfo {
                     text: s.to_string(),
                     line,
                     column,
-                    module: None,
-                    error: None,
+                    module,
+                    error,
                 });
                 Template::Jinja((self.program.jinja.len() - 1) as u32)
             }
@@ -625,51 +633,6 @@ pub fn compile_source(text: &str, level: OptLevel) -> Result<Program, String> {
     Ok(lower_document(&doc, &lowered.source_map, text, level))
 }
 
-/// Evaluates a Jinja string as Mistral does (typed for a whole `{{ E }}`, rendered
-/// otherwise) with the engine's expression host — the Jinja hook the CLI installs
-/// in the engine until Jinja compiles to bytecode.
-pub fn evaluate_jinja(
-    text: &str,
-    context: &Json,
-    host: std::rc::Rc<dyn gale_vm::mistral::MistralContext>,
-) -> Result<Json, String> {
-    let data = crate::eval::tagged::decode(context, false).unwrap_or(gale_vm::Value::Null);
-    let mut cx = gale_vm::Ctx::new(gale_vm::Options::mistral(), gale_vm::Budget::default());
-    cx.yaml_loader = Some(crate::eval::load_yaml);
-    cx.mistral = Some(host);
-    let whole = first_jinja_variable(text);
-    let r = match whole {
-        None => Err(gale_vm::Error::index_error("list index out of range")),
-        Some((outer, inner)) if outer.len() == text.len() => {
-            crate::jinja::evaluate_expression(&mut cx, text.get(inner).unwrap_or(""), &data)
-                .and_then(|v| gale_vm::convert::output(&mut cx, &v))
-                .and_then(|v| gale_vm::convert::to_json(&v))
-        }
-        Some(_) => crate::jinja::render(&mut cx, text, &data).map(Json::String),
-    };
-    r.map_err(|e| {
-        format!(
-            "Can not evaluate Jinja expression [expression={text}, error={}]",
-            context_view_message(e.message(), text, context)
-        )
-    })
-}
-
-fn first_jinja_variable(text: &str) -> Option<(std::ops::Range<usize>, std::ops::Range<usize>)> {
-    let mut from = 0;
-    while let Some(off) = text.get(from..)?.find("{{") {
-        let start = from + off;
-        let body = start + 2;
-        let rest = text.get(body..)?;
-        let line_end = rest.find('\n').unwrap_or(rest.len());
-        if let Some(close) = rest.get(..line_end).and_then(|r| r.find("}}")) {
-            return Some((start..body + close + 2, body..body + close));
-        }
-        from = start + 1;
-    }
-    None
-}
-
 /// Lowers a JSON value given at run time (the `env` start parameter) to a template
 /// of `program`, compiling its expressions into the program's tables.
 pub fn add_json_template(program: &mut Program, value: &Json) -> Template {
@@ -701,25 +664,4 @@ impl Lower<'_> {
             other => Template::Lit(other.clone()),
         }
     }
-}
-
-/// Mistral's Jinja data root is a `ContextView` (a dict subclass with Python-level
-/// `keys`/`items`/`values`/`get`), not a dict: errors about the root name it so.
-fn context_view_message(message: &str, text: &str, context: &Json) -> String {
-    const DICT: &str = "'dict object' has no attribute '";
-    if let Some(rest) = message.strip_prefix(DICT) {
-        let name = rest.trim_end_matches('\'');
-        if context.get(name).is_none() {
-            return format!(
-                "'mistral.workflow.data_flow.ContextView object' has no attribute '{rest}"
-            );
-        }
-    }
-    let root_method = ["_.items", "_.keys", "_.values", "_.get"]
-        .iter()
-        .any(|m| text.contains(m));
-    if root_method {
-        return message.replace("'builtin_function_or_method'", "'method'");
-    }
-    message.to_string()
 }
