@@ -49,7 +49,7 @@ impl DepthGuard {
         let g = DepthGuard;
         if d > MAX_DEPTH {
             return Err(Error::new(
-                ErrorKind::StepBudgetExceeded,
+                ErrorKind::RecursionError,
                 "maximum recursion depth exceeded",
             ));
         }

@@ -171,7 +171,7 @@ fn eval(w: &Rc<Walker>, cx: &mut Ctx, scope: &Rc<Scope>, e: &Expr) -> Result<Val
     let used = w.stack_base.abs_diff(std::ptr::addr_of!(marker) as usize);
     if depth >= MAX_DEPTH || used > gale_vm::interp::STACK_LIMIT {
         return Err(Error::new(
-            ErrorKind::StepBudgetExceeded,
+            ErrorKind::RecursionError,
             "maximum recursion depth exceeded",
         ));
     }

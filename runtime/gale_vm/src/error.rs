@@ -49,6 +49,9 @@ pub enum ErrorKind {
     MemoryQuotaExceeded,
     /// Gale's step budget was exceeded (no yaql equivalent: yaql would loop forever).
     StepBudgetExceeded,
+    /// Python `RecursionError`: nesting deeper than the interpreter allows (Python's
+    /// own recursion limit in yaql and Jinja).
+    RecursionError,
     /// Python `re.error`: an invalid regular expression.
     RegexError,
     /// PyYAML `RepresenterError`.
@@ -95,6 +98,7 @@ impl ErrorKind {
             ErrorKind::CollectionTooLarge => "CollectionTooLargeException",
             ErrorKind::MemoryQuotaExceeded => "MemoryQuotaExceededException",
             ErrorKind::StepBudgetExceeded => "StepBudgetExceeded",
+            ErrorKind::RecursionError => "RecursionError",
             ErrorKind::RegexError => "error",
             ErrorKind::RepresenterError => "RepresenterError",
             ErrorKind::YamlParserError => "ParserError",

@@ -379,7 +379,7 @@ fn run(prog: &Rc<Loaded>, proto: ProtoId, env: Rc<Env>, cx: &mut Ctx) -> Result<
     let used = base.abs_diff(std::ptr::addr_of!(marker) as usize);
     if depth >= MAX_NESTING || (base != 0 && used > STACK_LIMIT) {
         return Err(Error::new(
-            ErrorKind::StepBudgetExceeded,
+            ErrorKind::RecursionError,
             "maximum recursion depth exceeded",
         ));
     }
@@ -467,7 +467,7 @@ fn dispatch(
                 if frames.len() >= MAX_FRAMES {
                     mark_error(prog, cur.proto, at);
                     return Err(Error::new(
-                        ErrorKind::StepBudgetExceeded,
+                        ErrorKind::RecursionError,
                         "maximum recursion depth exceeded",
                     ));
                 }

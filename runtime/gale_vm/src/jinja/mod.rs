@@ -441,7 +441,7 @@ pub fn repr(v: &Value) -> Result<String> {
 fn write_repr(v: &Value, out: &mut String, depth: usize) -> Result<()> {
     if depth > 200 {
         return Err(Error::new(
-            ErrorKind::StepBudgetExceeded,
+            ErrorKind::RecursionError,
             "maximum recursion depth exceeded while getting the repr of an object",
         ));
     }
