@@ -173,6 +173,42 @@ fn mocked_network_action_passes() {
     assert!(stdout.contains("sub/wf.test.yaml"), "{stdout}");
 }
 
+/// Plugin actions declared in the project's `gale.toml` are known to `gale test`: an
+/// unmocked one fails the test (tests stay hermetic), a mocked one answers.
+#[test]
+fn plugin_actions_from_gale_toml_are_mocked() {
+    let plugin_wf = "version: '2.0'\nwf:\n  tasks:\n    deploy:\n      action: acme.deploy\n      input: {app: web}\n      publish:\n        id: <% task().result.id %>\n";
+    let toml = "[actions.\"acme.deploy\"]\ncommand = [\"false\"]\ninput = [\"app\"]\n";
+    let mocked = "workflow-file: wf.yaml\ntests:\n  - name: mocked plugin\n    mocks:\n      actions:\n        acme.deploy: {result: {id: 7}}\n    expect:\n      state: SUCCESS\n      tasks:\n        deploy: {published: {id: 7}}\n";
+    let dir = scratch(
+        "plugin-mocked",
+        &[
+            ("gale.toml", toml),
+            ("wf.yaml", plugin_wf),
+            ("wf.test.yaml", mocked),
+        ],
+    );
+    let (code, stdout, stderr) = gale_test(&[], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    let unmocked =
+        "workflow-file: wf.yaml\ntests:\n  - name: forgot\n    expect:\n      state: SUCCESS\n";
+    let dir = scratch(
+        "plugin-unmocked",
+        &[
+            ("gale.toml", toml),
+            ("wf.yaml", plugin_wf),
+            ("wf.test.yaml", unmocked),
+        ],
+    );
+    let (code, stdout, _) = gale_test(&[], &dir);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("unmocked action acme.deploy in task deploy"),
+        "{stdout}"
+    );
+}
+
 /// Broken test files: each gets `file:line:column: error: …` and exit 2.
 #[test]
 fn bad_test_files_get_located_errors() {

@@ -155,6 +155,8 @@ fn show(args: ShowArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let rec = store.get_execution(&args.id).ok().flatten();
+    let root_id = engine.executions[0].id.clone();
+    let inputs = durable::action_inputs(&store, &root_id).unwrap_or_default();
     let wf = &engine.executions[idx];
     let pretty = |v: &Json| serde_json::to_string(v).unwrap_or_default();
     out(&format!("execution {}", wf.id));
@@ -201,6 +203,18 @@ fn show(args: ShowArgs) -> ExitCode {
         ));
         if let Some(info) = task["state_info"].as_str() {
             out(&format!("        state info: {}", info.trim_end()));
+        }
+        let actions = &wf.tasks[t].actions;
+        for a in actions.iter().take(3) {
+            if let Some((name, input)) = inputs.get(&a.id) {
+                out(&format!("        action:     {name} {}", pretty(input)));
+            }
+        }
+        if actions.len() > 3 {
+            out(&format!(
+                "        …and {} more action executions",
+                actions.len() - 3
+            ));
         }
         if task["published"].as_object().is_some_and(|m| !m.is_empty()) {
             out(&format!(

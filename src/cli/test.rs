@@ -149,6 +149,14 @@ pub fn run(args: TestArgs) -> ExitCode {
         );
         return ExitCode::from(super::EXIT_USAGE);
     }
+    // The project's actions (std options and plugins from gale.toml): mocks wrap them.
+    let actions = match super::project::action_registry(None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gale test: {e}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
     let mut programs: HashMap<PathBuf, Result<Rc<Program>, String>> = HashMap::new();
     let mut results: Vec<report::FileResult> = Vec::new();
     let mut selected = 0usize;
@@ -168,8 +176,9 @@ pub fn run(args: TestArgs) -> ExitCode {
                         continue;
                     }
                     selected += 1;
-                    let run =
-                        std::panic::AssertUnwindSafe(|| run_case(&tf.display, case, &mut programs));
+                    let run = std::panic::AssertUnwindSafe(|| {
+                        run_case(&tf.display, case, &mut programs, &actions)
+                    });
                     outcomes.push(match std::panic::catch_unwind(run) {
                         Ok(o) => o,
                         Err(_) => error_outcome(
@@ -286,7 +295,11 @@ fn error_outcome(file: &str, case: &TestCase, failure: Failure) -> TestOutcome {
 }
 
 /// Checks that the mocks and expectations name things that exist.
-fn check_names(case: &TestCase, program: &Program) -> Option<Failure> {
+fn check_names(
+    case: &TestCase,
+    program: &Program,
+    actions: &gale_engine::actions::ActionRegistry,
+) -> Option<Failure> {
     let tasks: Vec<(&str, CallKind)> = program
         .workflows
         .iter()
@@ -338,7 +351,7 @@ fn check_names(case: &TestCase, program: &Program) -> Option<Failure> {
                 ),
             ));
         }
-        if gale_engine::std_action(name).is_none() {
+        if gale_engine::std_action(name).is_none() && !actions.contains(name) {
             let std: Vec<&str> = gale_engine::STD_ACTIONS.iter().map(|a| a.name).collect();
             let hint = spec::did_you_mean(name, &std)
                 .map(|k| format!(" (did you mean `{k}`?)"))
@@ -347,7 +360,7 @@ fn check_names(case: &TestCase, program: &Program) -> Option<Failure> {
                 "mocks.actions",
                 Some(mock.loc.clone()),
                 format!(
-                    "`{name}` is not a std action{hint}; to mock a custom action, mock the tasks that call it"
+                    "`{name}` is not a std action{hint} nor a plugin action of gale.toml; to mock a custom action, mock the tasks that call it"
                 ),
             ));
         }
@@ -373,6 +386,7 @@ fn run_case(
     file: &str,
     case: &TestCase,
     programs: &mut HashMap<PathBuf, Result<Rc<Program>, String>>,
+    actions: &gale_engine::actions::ActionRegistry,
 ) -> TestOutcome {
     let started = Instant::now();
     let loaded = programs
@@ -397,7 +411,7 @@ fn run_case(
             );
         }
     };
-    if let Some(f) = check_names(case, &program) {
+    if let Some(f) = check_names(case, &program, actions) {
         return error_outcome(file, case, f);
     }
     let workflow = match &case.workflow {
@@ -451,8 +465,7 @@ fn run_case(
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     engine.time_scale = time_scale;
     let shared = mock::Shared::new(case.mocks.clone(), time_scale);
-    let real = gale_engine::actions::std_registry(&Default::default());
-    engine.set_registry(mock::registry(&real, &shared));
+    engine.set_registry(mock::registry(actions, &shared));
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
     {
         let path = path.clone();

@@ -1,6 +1,7 @@
 //! `gale trace ID [--format json]`: the steps recorded by `gale run --trace` — task
-//! starts and ends, transitions taken, pauses, commands, lost actions — in order,
-//! with their times.
+//! starts and ends, actions with their inputs, published values, transition
+//! conditions with their values, transitions taken, pauses, commands, lost actions —
+//! in order, with their times.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +74,25 @@ pub fn run(args: TraceArgs) -> ExitCode {
                 s["from"].as_str().unwrap_or(""),
                 s["on"].as_str().unwrap_or(""),
                 s["to"].as_str().unwrap_or("")
+            ),
+            "condition" => format!(
+                "  {} {} {} ? {} = {}{}",
+                s["task"].as_str().unwrap_or(""),
+                s["on"].as_str().unwrap_or(""),
+                s["to"].as_str().unwrap_or(""),
+                s["condition"].as_str().unwrap_or(""),
+                serde_json::to_string(&s["value"]).unwrap_or_default(),
+                if s["taken"] == true { " (taken)" } else { "" }
+            ),
+            "published" => format!(
+                "  {} published {}",
+                s["task"].as_str().unwrap_or(""),
+                serde_json::to_string(&s["values"]).unwrap_or_default()
+            ),
+            "action" => format!(
+                "  action {} {}",
+                s["action"].as_str().unwrap_or(""),
+                serde_json::to_string(&s["input"]).unwrap_or_default()
             ),
             other => format!("· {other} {}", serde_json::to_string(s).unwrap_or_default()),
         };

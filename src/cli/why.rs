@@ -37,7 +37,9 @@ pub fn run(args: WhyArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return durable_fail("why", &e),
     };
-    let report = explain(&loaded.engine, idx);
+    let inputs =
+        durable::action_inputs(&store, &loaded.engine.executions[0].id.clone()).unwrap_or_default();
+    let report = explain(&loaded.engine, idx, &inputs);
     if matches!(args.format, Format::Json) {
         out(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
@@ -103,7 +105,11 @@ fn action_of(engine: &Engine, x: usize, t: &TaskEx) -> String {
 }
 
 /// The report object (`--format json`).
-pub fn explain(engine: &Engine, idx: usize) -> Json {
+pub fn explain(
+    engine: &Engine,
+    idx: usize,
+    inputs: &std::collections::HashMap<String, (String, Json)>,
+) -> Json {
     let root = &engine.executions[idx];
     let mut chain = Vec::new();
     let mut cause = Json::Null;
@@ -152,7 +158,13 @@ pub fn explain(engine: &Engine, idx: usize) -> Json {
             "execution_id": wf.id,
             "task": t.name,
             "task_execution_id": t.id,
-            "action": failed.map(|_| action_of(engine, x, t)),
+            "action": failed.map(|a| {
+                inputs
+                    .get(&a.id)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_else(|| action_of(engine, x, t))
+            }),
+            "input": failed.and_then(|a| inputs.get(&a.id)).map(|(_, i)| i.clone()),
             "action_execution_id": failed.map(|a| a.id.clone()),
             "error": failed.and_then(|a| a.output.clone()).unwrap_or_else(|| json!(info.trim_end())),
             "state_info": info.trim_end(),
@@ -217,7 +229,15 @@ fn print_human(r: &Json) {
         ));
     }
     if let Some(a) = c["action"].as_str() {
-        out(&format!("  action {a} failed"));
+        let input = if c["input"].is_null() {
+            String::new()
+        } else {
+            format!(
+                " (input {})",
+                serde_json::to_string(&c["input"]).unwrap_or_default()
+            )
+        };
+        out(&format!("  action {a}{input} failed"));
     }
     let err = match &c["error"] {
         Json::String(s) => s.trim_end().to_string(),

@@ -159,6 +159,9 @@ pub struct Engine {
     host_cache: std::cell::RefCell<Vec<Vec<CachedTask>>>,
     has_join: Vec<bool>,
     registry: crate::actions::ActionRegistry,
+    /// Whether [`Engine::set_registry`] replaced the std registry (then even
+    /// `std.noop` goes through it).
+    custom_registry: bool,
     env_template: Option<Template>,
     completing_action: Option<usize>,
     adhoc_pending: Vec<(ActionKey, Rc<Vec<Template>>)>,
@@ -413,6 +416,7 @@ impl Engine {
             host_cache: Default::default(),
             has_join,
             registry: crate::actions::builtin::std_registry(&Default::default()),
+            custom_registry: false,
             env_template: None,
             completing_action: None,
             adhoc_pending: Vec::new(),
@@ -428,6 +432,7 @@ impl Engine {
     /// Replaces the action registry (default: every std action, Mistral's defaults).
     pub fn set_registry(&mut self, registry: crate::actions::ActionRegistry) {
         self.registry = registry;
+        self.custom_registry = true;
     }
 
     /// Installs a journal.
@@ -692,7 +697,7 @@ impl Engine {
             env: env_layer,
             params,
             output: None,
-            tasks: Vec::new(),
+            tasks: Vec::with_capacity(self.program.workflows[w].tasks.len()),
             parent,
             target_task: target_task.clone(),
         });
@@ -1489,13 +1494,27 @@ impl Engine {
             evaluated.insert(var.clone(), v);
         }
         let mut required: Option<usize> = None;
-        let mut so_far = Map::new();
         for (var, v) in &evaluated {
             let items = match v {
-                Json::Array(a) => a.clone(),
-                Json::Object(o) => o.keys().map(|k| json!(k)).collect(),
-                Json::String(s) => s.chars().map(|c| json!(c.to_string())).collect(),
+                Json::Array(a) => a.len(),
+                Json::Object(o) => o.len(),
+                Json::String(s) => s.chars().count(),
                 _ => {
+                    // The collections converted so far, as Mistral shows them.
+                    let so_far: Map<String, Json> = values
+                        .iter()
+                        .map(|(k, _)| {
+                            let items: Vec<Json> = match evaluated.get(k) {
+                                Some(Json::Array(a)) => a.clone(),
+                                Some(Json::Object(o)) => o.keys().map(|k| json!(k)).collect(),
+                                Some(Json::String(s)) => {
+                                    s.chars().map(|c| json!(c.to_string())).collect()
+                                }
+                                _ => Vec::new(),
+                            };
+                            (k.clone(), Json::Array(items))
+                        })
+                        .collect();
                     return Err((
                         format!(
                             "Wrong input format for: {}. Iterable type is expected for each value.",
@@ -1505,10 +1524,9 @@ impl Engine {
                     ));
                 }
             };
-            so_far.insert(var.clone(), Json::Array(items.clone()));
             match required {
-                None => required = Some(items.len()),
-                Some(n) if n != items.len() => {
+                None => required = Some(items),
+                Some(n) if n != items => {
                     return Err((
                         format!(
                             "Wrong input format for: {}. All arrays must have the same length.",
@@ -1519,12 +1537,23 @@ impl Engine {
                 }
                 _ => {}
             }
-            values.push((var.clone(), items));
+            values.push((var.clone(), Vec::new()));
+        }
+        // Take the collections (no copy of the items).
+        for ((_, items), (_, v)) in values.iter_mut().zip(evaluated) {
+            *items = match v {
+                Json::Array(a) => a,
+                Json::Object(o) => o.into_iter().map(|(k, _)| Json::String(k)).collect(),
+                Json::String(s) => s.chars().map(|c| Json::String(c.to_string())).collect(),
+                _ => Vec::new(),
+            };
         }
         let count = required.unwrap_or(0);
         if self.executions[exec].tasks[te].items_count.is_none() {
-            self.executions[exec].tasks[te].items_count = Some(count);
-            self.executions[exec].tasks[te].items_next = 0;
+            let t = &mut self.executions[exec].tasks[te];
+            t.items_count = Some(count);
+            t.items_next = 0;
+            t.actions.reserve(count);
         }
         if count == 0 {
             self.complete(exec, te, State::Success, None);
@@ -1696,33 +1725,38 @@ impl Engine {
             base_of = Some((full.clone(), a.definition.clone()));
             action_name = a.base.clone();
         }
-        let Some(std) = crate::std_actions::std_action(&action_name) else {
-            return Err((
-                format!("Failed to find action [action_name={name}, namespace=]"),
-                None,
-            ));
-        };
-        let keys: Vec<&str> = input.keys().map(String::as_str).collect();
-        let (missing, unexpected) = std.check(&keys);
-        if !missing.is_empty() || !unexpected.is_empty() {
-            return Err((std.invalid_input_message(&missing, &unexpected), None));
-        }
         let mut full = Map::new();
-        for p in std.params {
-            match input.get(p.name) {
-                Some(v) => full.insert(p.name.to_string(), v.clone()),
-                None => full.insert(
-                    p.name.to_string(),
-                    p.default
-                        .and_then(|d| serde_json::from_str(d).ok())
-                        .unwrap_or(Json::Null),
-                ),
-            };
+        match crate::std_actions::std_action(&action_name) {
+            Some(std) => {
+                let keys: Vec<&str> = input.keys().map(String::as_str).collect();
+                let (missing, unexpected) = std.check(&keys);
+                if !missing.is_empty() || !unexpected.is_empty() {
+                    return Err((std.invalid_input_message(&missing, &unexpected), None));
+                }
+                for p in std.params {
+                    match input.get(p.name) {
+                        Some(v) => full.insert(p.name.to_string(), v.clone()),
+                        None => full.insert(
+                            p.name.to_string(),
+                            p.default
+                                .and_then(|d| serde_json::from_str(d).ok())
+                                .unwrap_or(Json::Null),
+                        ),
+                    };
+                }
+            }
+            // A plugin action (gale.toml): it checks its declared parameters itself.
+            None if self.registry.contains(&action_name) => full = input.clone(),
+            None => {
+                return Err((
+                    format!("Failed to find action [action_name={name}, namespace=]"),
+                    None,
+                ));
+            }
         }
         let ai = self.executions[exec].tasks[te].actions.len();
-        let aid = uuid();
         self.executions[exec].tasks[te].actions.push(ActionEx {
-            id: aid.clone(),
+            id: uuid(),
             index,
             state: State::Running,
             output: None,
@@ -1733,12 +1767,49 @@ impl Engine {
         if self.journal.enabled() {
             self.journal.commit(&[Change::Action {
                 task: self.executions[exec].tasks[te].id.clone(),
-                id: aid.clone(),
+                id: self.executions[exec].tasks[te].actions[ai].id.clone(),
                 action: action_name.clone(),
                 input: Json::Object(full.clone()),
             }]);
         }
         let full = full;
+        // Inline fast path: `std.noop` and `std.echo` without delay finish at once with
+        // a known result; no request, registry lookup or id copies are needed (unless
+        // a custom registry or the durable store wants the request).
+        if !self.custom_registry
+            && self.durable.is_none()
+            && spec.policies.timeout.is_none()
+            && outputs.is_empty()
+        {
+            let quick = match action_name.as_str() {
+                "std.noop" => Some(Json::Null),
+                "std.echo" if matches!(full.get("delay"), None | Some(Json::Null)) => {
+                    Some(full.get("output").cloned().unwrap_or(Json::Null))
+                }
+                _ => None,
+            };
+            if let Some(v) = quick {
+                // A with-items item that is not the last one launched in this round
+                // (no concurrency limit): its completion only counts, so record it
+                // now instead of queueing an event per item. The last item's event
+                // lands where it did before, so the task completes at the same point.
+                let t = &mut self.executions[exec].tasks[te];
+                let direct = !spec.with_items.is_empty()
+                    && spec.policies.concurrency.is_none()
+                    && !self.journal.enabled()
+                    && t.items_next < t.items_count.unwrap_or(0);
+                if direct && let Some(a) = t.actions.get_mut(ai) {
+                    a.state = State::Success;
+                    a.output = Some(v);
+                    t.items_done += 1;
+                    return Ok(());
+                }
+                self.queue
+                    .push_back(Event::ActionDone(exec, te, ai, Outcome::Ok(v)));
+                return Ok(());
+            }
+        }
+        let aid = self.executions[exec].tasks[te].actions[ai].id.clone();
         let outputs = Rc::new(outputs);
         let timeout = match &spec.policies.timeout {
             Some(t) => self
@@ -1760,7 +1831,8 @@ impl Engine {
         };
         let deadline = timeout.map(|seconds| crate::builtin::Deadline {
             seconds,
-            class: std.class.to_string(),
+            class: crate::std_actions::std_action(&action_name)
+                .map_or_else(|| action_name.clone(), |std| std.class.to_string()),
         });
         let replay = self
             .durable

@@ -136,7 +136,10 @@ impl Action for TestAction {
         if let Some(mock) = mock {
             return self.answer(mock, request, call_no);
         }
-        if NETWORK_ACTIONS.contains(&request.action.as_str()) || self.inner.is_none() {
+        // Network std actions and the project's plugin actions (gale.toml) need a mock.
+        let needs_mock = NETWORK_ACTIONS.contains(&request.action.as_str())
+            || !request.action.starts_with("std.");
+        if needs_mock || self.inner.is_none() {
             lock(&self.shared)
                 .unmocked
                 .push((request.action.clone(), request.task_name.clone()));
