@@ -52,7 +52,8 @@ fn normalized(mut v: Json) -> Json {
 }
 
 /// Echo chains, with-items (20 iterations, 4 at a time: more than a task image
-/// carries inline), a timer (wait-before) and no-ops;
+/// carries inline), two branches and a join, no-ops, a timer (wait-before: a join
+/// task that waited skips its policies in Mistral, so it is on the last task);
 /// every task safe-rerun, so a resumed run must end exactly like an uninterrupted one.
 const CHAIN: &str = r#"version: '2.0'
 chain:
@@ -87,9 +88,23 @@ chain:
       safe-rerun: true
       publish:
         total: <% task().result %>
+      on-success: [left, right]
+    left:
+      action: std.echo
+      input:
+        output: l
+        delay: 0.1
+      safe-rerun: true
+      on-success: [wait]
+    right:
+      action: std.echo
+      input:
+        output: r
+        delay: 0.2
+      safe-rerun: true
       on-success: [wait]
     wait:
-      wait-before: 1
+      join: all
       action: std.echo output=<% $.total + 1 %>
       safe-rerun: true
       publish:
@@ -100,6 +115,7 @@ chain:
       action: std.noop
       on-success: [last]
     last:
+      wait-before: 1
       action: std.echo
       input:
         output: <% $.total * 2 %>
@@ -503,7 +519,14 @@ fn break_before_pauses_there_and_resume_continues() {
         .as_array()
         .map(|t| t.iter().filter_map(|e| e["event"].as_str()).collect())
         .unwrap_or_default();
-    for want in ["break", "resumed", "task-started", "task-completed"] {
+    for want in [
+        "break",
+        "resumed",
+        "task-started",
+        "action",
+        "published",
+        "task-completed",
+    ] {
         assert!(events.contains(&want), "{want} missing in {events:?}");
     }
     let (code, human, _) = gale(&dir, &["trace", "b1", "--db", db]);

@@ -250,7 +250,9 @@ fn print_human(r: &Json) {
     if let Some(e) = c["expression"].as_str() {
         out(&format!("  expression: {e}"));
     }
-    if let (Some(l), Some(col)) = (c["line"].as_u64(), c["column"].as_u64()) {
+    if let (Some(l), Some(col)) = (c["line"].as_u64(), c["column"].as_u64())
+        && !err.contains("at line")
+    {
         out(&format!("  at line {l}, column {col}"));
     }
 }

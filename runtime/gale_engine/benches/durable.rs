@@ -26,6 +26,12 @@ fn chain(n: usize) -> String {
     s
 }
 
+/// A chain of actions that run on worker threads (`std.sleep seconds=0`): each one
+/// forces a commit before it starts.
+fn thread_chain(n: usize) -> String {
+    chain(n).replace("std.noop", "std.sleep seconds=0")
+}
+
 fn with_items(n: usize) -> String {
     format!(
         "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
@@ -142,6 +148,11 @@ fn main() {
     let n = if quick { 1_000 } else { 10_000 };
     side_by_side(&format!("noop chain {n}"), &chain(n), n);
     side_by_side(&format!("with-items {n}"), &with_items(n), n);
+    side_by_side(
+        &format!("sleep-0 chain {}", n / 10),
+        &thread_chain(n / 10),
+        n / 10,
+    );
     side_by_side(
         &format!("with-items {}", n * 10),
         &with_items(n * 10),

@@ -1,6 +1,8 @@
 //! Engine benchmarks (`cargo bench -p gale_engine --bench engine`): a no-op chain of
 //! N tasks, with-items over N items, fan-out N + join, and an expression-heavy chain.
 //! Each case runs several times in memory; the median is reported with tasks/s.
+//! with-items over 1,000,000 items runs in child processes (the bench re-runs
+//! itself), each reporting its time and its peak resident memory (`VmHWM`).
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -23,9 +25,11 @@ fn chain(n: usize) -> String {
     s
 }
 
+/// with-items as in mistral-oracle's `bench.py`: `std.echo output=<% $.i %>` per
+/// item, the task publishes `task().result`.
 fn with_items(n: usize) -> String {
     format!(
-        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
+        "version: '2.0'\nwf:\n  output:\n    total: <% $.results.len() %>\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.echo output=<% $.i %>\n      publish:\n        results: <% task().result %>\n"
     )
 }
 
@@ -100,7 +104,70 @@ fn bench(name: &str, text: &str, reps: usize) {
     println!("{name:<28} median {median:>10.3?}  {units:>8} actions  {per_s:>12.0} actions/s");
 }
 
+/// Peak resident memory of this process in MiB (`VmHWM` of /proc/self/status).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+const CHILD: &str = "GALE_BENCH_CHILD_ITEMS";
+
+/// with-items over `n` items in fresh processes: median time and peak RSS.
+fn bench_big_with_items(n: usize, reps: usize) {
+    if let Ok(only) = std::env::var("GALE_BENCH_ONLY")
+        && !"with-items 1M".contains(&only)
+    {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut runs: Vec<(f64, f64)> = Vec::new();
+    for _ in 0..reps {
+        let Ok(out) = std::process::Command::new(&exe)
+            .env(CHILD, n.to_string())
+            .output()
+        else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut it = text
+            .split_whitespace()
+            .filter_map(|x| x.parse::<f64>().ok());
+        if let (Some(t), Some(rss)) = (it.next(), it.next()) {
+            runs.push((t, rss));
+        }
+    }
+    if runs.is_empty() {
+        println!("with-items {n}: child runs failed");
+        return;
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (t, _) = runs[runs.len() / 2];
+    let rss = runs.iter().map(|r| r.1).fold(0.0, f64::max);
+    println!(
+        "{:<28} median {:>10.3?}  {n:>8} actions  {:>12.0} actions/s  peak RSS {rss:.0} MiB",
+        format!("with-items {n}"),
+        Duration::from_secs_f64(t),
+        n as f64 / t
+    );
+}
+
 fn main() {
+    if let Ok(n) = std::env::var(CHILD) {
+        let n: usize = n.parse().unwrap_or(1_000_000);
+        let (t, _) = run(&with_items(n));
+        println!("{} {}", t.as_secs_f64(), peak_rss_mib());
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 1_000 } else { 10_000 };
     bench(&format!("noop chain {n}"), &chain(n), 5);
@@ -108,4 +175,5 @@ fn main() {
     bench(&format!("fan-out {} + join", n / 10), &fan_out(n / 10), 5);
     bench(&format!("fan-out {} + join", n / 5), &fan_out(n / 5), 5);
     bench(&format!("expressions {}", n / 10), &expressions(n / 10), 5);
+    bench_big_with_items(if quick { 100_000 } else { 1_000_000 }, 3);
 }

@@ -67,6 +67,53 @@ const MAX_WAIT: Duration = Duration::from_millis(100);
 const KIND_WORKFLOW: &str = "gale.workflow";
 const KIND_TASK: &str = "gale.task";
 const KIND_ACTION: &str = "gale.action";
+/// The name and input of each action execution, as dispatched.
+const KIND_INPUT: &str = "gale.input";
+
+type InputLog = Rc<RefCell<Vec<(String, String, Json)>>>;
+
+/// The engine's journal in a durable run: keeps the name and checked input of every
+/// action dispatched with a non-empty input (the rest of the state is in the images;
+/// the name of an action without input comes from the task).
+struct ActionInputs(InputLog);
+
+impl crate::journal::Journal for ActionInputs {
+    fn commit(&mut self, changes: &[crate::journal::Change]) {
+        for c in changes {
+            if let crate::journal::Change::Action {
+                id, action, input, ..
+            } = c
+                && input.as_object().is_none_or(|m| !m.is_empty())
+            {
+                self.0
+                    .borrow_mut()
+                    .push((id.clone(), action.clone(), input.clone()));
+            }
+        }
+    }
+}
+
+/// The name and input of every action execution of root execution `root_id`
+/// (action execution id → (action name, input)).
+pub fn action_inputs(
+    store: &Store,
+    root_id: &str,
+) -> Result<HashMap<String, (String, Json)>, DurableError> {
+    let mut out = HashMap::new();
+    for ev in store.events(root_id, 0, None)? {
+        if ev.kind != KIND_INPUT {
+            continue;
+        }
+        let v: Json = match &ev.payload {
+            Json::String(t) => serde_json::from_str(t)?,
+            other => other.clone(),
+        };
+        if let (Some(id), Some(name)) = (v["id"].as_str(), v["action"].as_str()) {
+            out.insert(id.to_string(), (name.to_string(), v["input"].clone()));
+        }
+    }
+    Ok(out)
+}
 
 /// Tasks with at most this many actions carry them in their image.
 const INLINE_ACTIONS: usize = 16;
@@ -294,6 +341,10 @@ pub struct Durable {
     open_tasks: Vec<Vec<usize>>,
     marked: Vec<(usize, Option<usize>)>,
     acts: HashMap<(usize, usize), ActionsWritten>,
+    /// The root record to create in the first commit.
+    create: Option<ExecutionRecord>,
+    /// Set when that record already existed.
+    existing: Option<Box<ExecutionRecord>>,
     in_flight: Vec<InFlight>,
     deferred: Vec<(ActionKey, Job)>,
     steps: usize,
@@ -304,6 +355,10 @@ pub struct Durable {
     last_renew: Instant,
     data_version: i64,
     trace: Option<Rc<RefCell<Vec<Json>>>>,
+    /// Trace entries already looked at by `trace_step`.
+    traced: usize,
+    inputs_traced: usize,
+    inputs: InputLog,
     break_before: Vec<String>,
     broken: Vec<String>,
     /// Actions that were in flight when the previous runner died (set by resume).
@@ -324,6 +379,8 @@ impl Durable {
             open_tasks: Vec::new(),
             marked: Vec::new(),
             acts: HashMap::new(),
+            create: None,
+            existing: None,
             in_flight: Vec::new(),
             deferred: Vec::new(),
             steps: 0,
@@ -333,6 +390,9 @@ impl Durable {
             last_renew: Instant::now(),
             data_version: 0,
             trace: None,
+            traced: 0,
+            inputs_traced: 0,
+            inputs: Rc::new(RefCell::new(Vec::new())),
             break_before: Vec::new(),
             broken: Vec::new(),
             lost: Vec::new(),
@@ -419,7 +479,14 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
         if c == b'=' {
             break;
         }
-        let v = B64.iter().position(|&x| x == c)? as u32;
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32;
         acc = (acc << 6) | v;
         bits += 6;
         if bits >= 8 {
@@ -627,6 +694,7 @@ pub fn load(
     setup(&mut engine);
     let (execs, timings) = load_images(store, &root_id)?;
     engine.executions = execs;
+    engine.rebuild_derived();
     let idx = engine
         .executions
         .iter()
@@ -638,12 +706,34 @@ pub fn load(
 impl Engine {
     // ------------------------------------------------------------ start
 
+    /// Rebuilds what the engine derives from `executions` and the queue (indexes and
+    /// caches) after the state was restored from the store.
+    fn rebuild_derived(&mut self) {
+        self.latest.clear();
+        for x in 0..self.executions.len() {
+            let mut per: Vec<usize> = Vec::new();
+            for (te, t) in self.executions[x].tasks.iter().enumerate() {
+                let k = t.task as usize;
+                if per.len() <= k {
+                    per.resize(k + 1, usize::MAX);
+                }
+                per[k] = te;
+            }
+            self.latest.push(per);
+        }
+        self.host_cache.borrow_mut().clear();
+        self.joins_dirty = self
+            .queue
+            .iter()
+            .any(|e| matches!(e, Event::RefreshJoins(_)));
+    }
+
     /// Starts workflow `name` as a durable execution recorded in `store`.
     /// With `options.id` naming an existing execution, returns it and starts
     /// nothing (Mistral's idempotent creation).
     pub fn start_durable(
         &mut self,
-        mut store: Store,
+        store: Store,
         name: &str,
         opts: &StartOptions,
         options: &DurableOptions,
@@ -666,22 +756,36 @@ impl Engine {
         rec.definition = Some(encode_definition(&self.program));
         rec.description = options.description.clone();
         rec.source_execution_id = options.source_execution_id.clone();
-        if let Creation::Existing(r) = store.create_execution_if_absent(&rec)? {
-            return Ok(Started::Existing(r));
-        }
         let runner = gale_store::runner_id();
-        if let Claim::HeldBy(l) = store.claim(&rec.id, &runner, LEASE, false)? {
-            return Err(DurableError::Busy(l));
-        }
-        let mut d = Durable::new(store, rec.id.clone(), runner);
+        let id = rec.id.clone();
+        let mut d = Durable::new(store, id.clone(), runner.clone());
         d.records_written = 1;
         d.record_state.push((self.executions[root].state, false));
         d.break_before = options.break_before.clone();
+        // The record is created in the transaction of the first commit: an execution
+        // exists in the store only with its first state (a kill in between leaves
+        // nothing half-made), and a concurrent `--id` duplicate is caught there.
+        d.create = Some(rec);
+        self.journal = Box::new(ActionInputs(d.inputs.clone()));
         self.durable = Some(Box::new(d));
         if options.trace {
             self.record_trace();
         }
-        self.durable_commit()?;
+        let r = self.durable_commit();
+        let existing = self.durable.as_mut().and_then(|d| d.existing.take());
+        if existing.is_some() || r.is_err() {
+            self.durable = None;
+            self.journal = Box::new(crate::journal::NoJournal);
+        }
+        r?;
+        if let Some(e) = existing {
+            return Ok(Started::Existing(e));
+        }
+        if let Some(d) = &mut self.durable
+            && let Claim::HeldBy(l) = d.store.claim(&id, &runner, LEASE, false)?
+        {
+            return Err(DurableError::Busy(l));
+        }
         Ok(Started::Created(root))
     }
 
@@ -818,11 +922,18 @@ impl Engine {
             }
             d.written_tasks[x] = len;
         }
+        // Action names and inputs.
+        d.inputs_traced = 0;
+        for (id, action, input) in d.inputs.borrow_mut().drain(..) {
+            let v = json!({"id": id, "action": action, "input": input});
+            batch.append_event(root_id.clone(), KIND_INPUT, Json::String(v.to_string()));
+        }
         // Trace.
         if let Some(t) = &d.trace {
             for v in t.borrow_mut().drain(..) {
                 batch.append_event(root_id.clone(), KIND_TRACE, v);
             }
+            d.traced = 0;
         }
         // Frontier.
         let wall = now;
@@ -845,13 +956,23 @@ impl Engine {
         batch.save_snapshot(root_id.clone(), serde_json::to_vec(&frontier)?);
         let renew = d.last_renew.elapsed() >= RENEW;
         let runner = d.runner.clone();
-        d.store.transaction(|tx| {
+        let create = d.create.take();
+        let existing = d.store.transaction(|tx| {
+            if let Some(rec) = &create
+                && let Creation::Existing(r) = tx.create_execution_if_absent(rec)?
+            {
+                return Ok(Some(r));
+            }
             batch.apply(tx)?;
             if renew {
                 tx.renew_claim(&root_id, &runner, now + LEASE.as_millis() as i64)?;
             }
-            Ok(())
+            Ok(None)
         })?;
+        if existing.is_some() {
+            d.existing = existing;
+            return Ok(());
+        }
         if renew {
             d.last_renew = Instant::now();
         }
@@ -1137,6 +1258,7 @@ impl Engine {
     }
 
     fn after_step(&mut self) -> Result<(), DurableError> {
+        self.trace_step();
         let Some(d) = &mut self.durable else {
             return Ok(());
         };
@@ -1159,6 +1281,107 @@ impl Engine {
             self.poll_commands()?;
         }
         Ok(())
+    }
+
+    /// `--trace`: after a step, adds what the engine's trace events do not carry —
+    /// for each task that completed, its published values and every transition
+    /// condition of its clauses with the value it had (conditions are re-evaluated
+    /// on the same context, which is pure).
+    fn trace_step(&mut self) {
+        let Some(buf) = self.durable.as_ref().and_then(|d| d.trace.clone()) else {
+            return;
+        };
+        let start = self.durable.as_ref().map(|d| d.traced).unwrap_or(0);
+        let completed: Vec<String> = buf
+            .borrow()
+            .iter()
+            .skip(start)
+            .filter(|e| e["event"] == "task-completed")
+            .filter_map(|e| e["task"].as_str().map(str::to_string))
+            .collect();
+        let mut extra = Vec::new();
+        if let Some(d) = &mut self.durable {
+            let inputs = d.inputs.borrow();
+            for (id, action, input) in inputs.iter().skip(d.inputs_traced) {
+                extra.push(json!({
+                    "event": "action", "action": action, "action_execution_id": id,
+                    "input": input, "at": now_millis(),
+                }));
+            }
+            d.inputs_traced = inputs.len();
+        }
+        for name in completed {
+            let found = (0..self.executions.len()).rev().find_map(|x| {
+                self.executions[x]
+                    .tasks
+                    .iter()
+                    .rposition(|t| t.name == name && t.state.is_completed())
+                    .map(|t| (x, t))
+            });
+            if let Some((x, te)) = found {
+                extra.extend(self.trace_task(x, te));
+            }
+        }
+        let mut b = buf.borrow_mut();
+        b.extend(extra);
+        let len = b.len();
+        drop(b);
+        if let Some(d) = &mut self.durable {
+            d.traced = len;
+        }
+    }
+
+    fn trace_task(&self, x: usize, te: usize) -> Vec<Json> {
+        let mut out = Vec::new();
+        let at = now_millis();
+        let t = &self.executions[x].tasks[te];
+        if t.published.as_object().is_some_and(|m| !m.is_empty()) {
+            out.push(
+                json!({"event": "published", "task": t.name, "values": t.published, "at": at}),
+            );
+        }
+        let spec = self.task_spec(x, te);
+        if self.wf_spec(x).kind == gale_bytecode::workflow::WorkflowKind::Reverse {
+            return out;
+        }
+        let mut clauses = Vec::new();
+        match t.state {
+            State::Error => clauses.push((&spec.on_error, "on-error")),
+            State::Success => clauses.push((&spec.on_success, "on-success")),
+            _ => {}
+        }
+        if t.state.is_completed() && t.state != State::Cancelled {
+            clauses.push((&spec.on_complete, "on-complete"));
+        }
+        if !clauses
+            .iter()
+            .any(|(c, _)| c.next.iter().any(|tr| tr.guard.is_some()))
+        {
+            return out;
+        }
+        let wf = &self.executions[x];
+        let ctx = self.outbound(t);
+        let td = super::obj(json!({"__task_execution": {"id": t.id, "name": t.name}}));
+        let env = self.env_layer(x);
+        let host = self.host(x, Some(te));
+        let view = super::View {
+            layers: vec![&td, &ctx, &env, &wf.context, &wf.input],
+        };
+        for (c, event) in clauses {
+            for tr in &c.next {
+                let Some(g) = &tr.guard else { continue };
+                let value = match self.ev.eval(&self.program, g, &view, &host) {
+                    Ok(v) => v,
+                    Err(e) => json!({"error": e.message}),
+                };
+                out.push(json!({
+                    "event": "condition", "task": t.name, "on": event, "to": tr.target,
+                    "condition": super::template_repr(&self.program, g),
+                    "value": value, "taken": super::truthy(&value), "at": at,
+                }));
+            }
+        }
+        out
     }
 
     /// `--break-before`: holds a task before it starts, as `pause-before` does.
@@ -1362,6 +1585,9 @@ impl Engine {
                 return Err(DurableError::Busy(l));
             }
         }
+        // Commands posted to the previous runner that it never took are stale: the
+        // process taking over decides what happens now.
+        store.take_commands(&root_id)?;
         let (execs, _) = load_images(&store, &root_id)?;
         let frontier: Frontier = match store.load_snapshot(&root_id)? {
             Some(bytes) => serde_json::from_slice(&bytes)?,
@@ -1408,12 +1634,14 @@ impl Engine {
             }
         }
         d.broken = frontier.broken;
+        self.journal = Box::new(ActionInputs(d.inputs.clone()));
         d.break_before = frontier.break_before;
         self.durable = Some(Box::new(d));
         if frontier.trace {
             self.record_trace();
         }
         self.queue = frontier.queue.into_iter().map(event_of).collect();
+        self.rebuild_derived();
         let wall = now_millis();
         let inst = Instant::now();
         self.timers = frontier
@@ -1684,5 +1912,55 @@ impl Engine {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_every_length() {
+        for n in 0..70usize {
+            let data: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
+            let text = base64_encode(&data);
+            assert_eq!(text.len(), n.div_ceil(3) * 4);
+            assert_eq!(base64_decode(&text), Some(data));
+        }
+        assert_eq!(base64_encode(b"gale"), "Z2FsZQ==");
+        assert_eq!(base64_decode("not base64!"), None);
+    }
+
+    #[test]
+    fn frontier_events_round_trip() {
+        let events = vec![
+            Event::RunTask(0, 1),
+            Event::ActionDone(1, 2, 3, Outcome::SubErr(json!({"a": 1}), "x".into())),
+            Event::CompleteDelayed(0, 0, State::Error, Some("e".into())),
+            Event::Timeout(0, 4, 2, 30),
+            Event::RefreshJoin(2, 5),
+        ];
+        for e in &events {
+            let text = serde_json::to_string(&event_image(e)).expect("encodes");
+            let back: EventImage = serde_json::from_str(&text).expect("decodes");
+            assert_eq!(format!("{:?}", event_of(back)), format!("{e:?}"));
+        }
+    }
+
+    #[test]
+    fn action_summary_counts_accepted_and_cleared() {
+        let a = |accepted, cleared| crate::state::ActionEx {
+            id: String::new(),
+            index: 0,
+            state: State::Success,
+            output: None,
+            cleared,
+            accepted,
+            sub_execution: None,
+        };
+        assert_eq!(
+            action_summary(&[a(true, false), a(false, true), a(true, true)]),
+            (2, 2)
+        );
     }
 }

@@ -141,6 +141,11 @@ pub struct Engine {
     program: Rc<Program>,
     ev: Evaluator,
     needs_host: bool,
+    /// Per YAQL expression: whether it may call `task()`, `execution()`, `global()`
+    /// or `env()` (otherwise it is evaluated with an env-only host).
+    expr_host: Vec<bool>,
+    /// The same per Jinja string.
+    jinja_host: Vec<bool>,
     /// Every workflow execution (0 is the root).
     pub executions: Vec<WorkflowEx>,
     queue: VecDeque<Event>,
@@ -216,6 +221,28 @@ fn uuid() -> String {
 
 /// A cheap change stamp of a task execution (for the expression host's cache).
 fn task_stamp(t: &TaskEx) -> u64 {
+    if t.actions.len() > 64 {
+        // Many action executions (with-items): every accepted completion counts in
+        // `items_done`, a retry bumps `retry_no` and `keep-result: false` clears all.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for x in [
+            t.state as u64,
+            t.actions.len() as u64,
+            t.items_done as u64,
+            t.retry_no,
+            t.generation,
+            u64::from(t.actions.first().is_some_and(|a| a.cleared)),
+            u64::from(t.state_info.is_some()),
+            match &t.published {
+                Json::Object(m) => m.len() as u64 + 1,
+                Json::Null => 0,
+                _ => 1,
+            },
+        ] {
+            h = (h ^ x).wrapping_mul(0x0100_0000_01b3);
+        }
+        return h | 1 << 63;
+    }
     let outputs = t.actions.iter().filter(|a| a.output.is_some()).count() as u64;
     let accepted = t.actions.iter().filter(|a| a.accepted).count() as u64;
     let cleared = t.actions.iter().any(|a| a.cleared) as u64;
@@ -386,11 +413,14 @@ impl Engine {
     /// An engine for `program` (which must have passed `verify_program`).
     pub fn new(program: Rc<Program>) -> Engine {
         let ev = Evaluator::new(&program);
-        let needs_host = program.exprs.iter().any(|e| {
+        let uses_host = |e: &gale_bytecode::workflow::ExprInfo| {
             ["task", "execution", "global", "env"]
                 .iter()
                 .any(|w| e.text.contains(w))
-        }) || !program.jinja.is_empty();
+        };
+        let expr_host: Vec<bool> = program.exprs.iter().map(uses_host).collect();
+        let jinja_host: Vec<bool> = program.jinja.iter().map(uses_host).collect();
+        let needs_host = expr_host.iter().chain(&jinja_host).any(|b| *b);
         let (tx, rx) = mpsc::channel();
         let has_join = program
             .workflows
@@ -401,6 +431,8 @@ impl Engine {
             program,
             ev,
             needs_host,
+            expr_host,
+            jinja_host,
             executions: Vec::new(),
             queue: VecDeque::new(),
             timers: Vec::new(),
@@ -466,7 +498,53 @@ impl Engine {
         &self.wf_spec(exec).tasks[t]
     }
 
+    /// Whether evaluating `t` may need the execution snapshot of [`Engine::host`].
+    fn template_needs_host(&self, t: &Template) -> bool {
+        let expr = |i: &u32| self.expr_host.get(*i as usize).copied().unwrap_or(true);
+        match t {
+            Template::Lit(_) => false,
+            Template::Yaql(i) => expr(i),
+            Template::Jinja(i) => self.jinja_host.get(*i as usize).copied().unwrap_or(true),
+            Template::Interp(parts) => parts.iter().any(|p| match p {
+                gale_bytecode::workflow::Piece::Yaql(i) => expr(i),
+                gale_bytecode::workflow::Piece::Text(_) => false,
+            }),
+            Template::List(items) => items.iter().any(|x| self.template_needs_host(x)),
+            Template::Dict(items) => items.iter().any(|(_, x)| self.template_needs_host(x)),
+        }
+    }
+
+    /// The expression host for evaluating `t`: the full snapshot only when `t` may
+    /// use it (building it costs a pass over the execution's tasks).
+    fn host_for(&self, exec: usize, current: Option<usize>, t: &Template) -> Rc<dyn MistralContext> {
+        if self.template_needs_host(t) {
+            self.host(exec, current)
+        } else {
+            self.env_host(exec)
+        }
+    }
+
+    /// A host that only answers `env()`.
+    fn env_host(&self, exec: usize) -> Rc<dyn MistralContext> {
+        let root = self.root_of(exec);
+        let env = self.executions[root]
+            .env
+            .get("__env")
+            .cloned()
+            .unwrap_or(json!({}));
+        Rc::new(Host {
+            env,
+            execution: Json::Null,
+            tasks: Vec::new(),
+            current: None,
+            globals: Map::new(),
+        })
+    }
+
     fn host(&self, exec: usize, current: Option<usize>) -> Rc<dyn MistralContext> {
+        if !self.needs_host {
+            return self.env_host(exec);
+        }
         let wf = &self.executions[exec];
         let root = self.root_of(exec);
         let env = self.executions[root]
@@ -474,15 +552,6 @@ impl Engine {
             .get("__env")
             .cloned()
             .unwrap_or(json!({}));
-        if !self.needs_host {
-            return Rc::new(Host {
-                env,
-                execution: Json::Null,
-                tasks: Vec::new(),
-                current: None,
-                globals: Map::new(),
-            });
-        }
         let spec = &self.program.workflows[wf.workflow];
         let wi = |t: &TaskEx| {
             spec.tasks
@@ -558,13 +627,17 @@ impl Engine {
         }
         let wf = &self.executions[exec];
         let task = &wf.tasks[te];
-        let td = obj(json!({"__task_execution": {"id": task.id, "name": task.name}}));
-        let env = self.env_layer(exec);
+        let mut td = Map::new();
+        let mut te_map = Map::new();
+        te_map.insert("id".into(), Json::String(task.id.clone()));
+        te_map.insert("name".into(), Json::String(task.name.clone()));
+        td.insert("__task_execution".into(), Json::Object(te_map));
+        let env = &self.executions[self.root_of(exec)].env;
         let empty = Map::new();
         let view = View {
             layers: vec![
                 &td,
-                &env,
+                env,
                 extra.unwrap_or(&empty),
                 &task.in_context,
                 &wf.context,
@@ -572,7 +645,7 @@ impl Engine {
             ],
         };
         self.ev
-            .eval(&self.program, t, &view, &self.host(exec, Some(te)))
+            .eval(&self.program, t, &view, &self.host_for(exec, Some(te), t))
     }
 
     /// Evaluates with an explicit list of layers plus the host.
@@ -590,7 +663,7 @@ impl Engine {
             &self.program,
             t,
             &View { layers },
-            &self.host(exec, current),
+            &self.host_for(exec, current, t),
         )
     }
 
@@ -1587,8 +1660,14 @@ impl Engine {
             for (var, items) in &values {
                 ctx.insert(var.clone(), items.get(i).cloned().unwrap_or(Json::Null));
             }
-            let in_ctx = self.executions[exec].tasks[te].in_context.clone();
-            merge_dicts(&mut ctx, &in_ctx, true);
+            // `merge_dicts(item vars, in_context, overwrite)`: when no item variable
+            // is also a context key, that merge equals the item variables layered
+            // above in_context, which the evaluation view already does (no copy).
+            let in_ctx = &self.executions[exec].tasks[te].in_context;
+            if ctx.keys().any(|k| in_ctx.contains_key(k)) {
+                let in_ctx = in_ctx.clone();
+                merge_dicts(&mut ctx, &in_ctx, true);
+            }
             let input = self.action_input(exec, te, spec, Some(&ctx))?;
             self.launch(exec, te, spec, input, i)?;
             if self.executions[exec].tasks[te].state.is_completed() {
@@ -1783,7 +1862,13 @@ impl Engine {
         {
             let quick = match action_name.as_str() {
                 "std.noop" => Some(Json::Null),
-                "std.echo" if matches!(full.get("delay"), None | Some(Json::Null)) => {
+                "std.echo"
+                    if match full.get("delay") {
+                        None | Some(Json::Null) => true,
+                        Some(Json::Number(n)) => n.as_f64() == Some(0.0),
+                        Some(_) => false,
+                    } =>
+                {
                     Some(full.get("output").cloned().unwrap_or(Json::Null))
                 }
                 _ => None,

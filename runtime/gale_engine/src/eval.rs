@@ -76,6 +76,16 @@ impl View<'_> {
     }
 }
 
+/// Whether a template holds a Jinja string.
+fn has_jinja(t: &Template) -> bool {
+    match t {
+        Template::Jinja(_) => true,
+        Template::List(items) => items.iter().any(has_jinja),
+        Template::Dict(items) => items.iter().any(|(_, x)| has_jinja(x)),
+        _ => false,
+    }
+}
+
 /// Python truthiness of JSON data.
 pub fn truthy(j: &Json) -> bool {
     match j {
@@ -181,20 +191,27 @@ impl Evaluator {
         if let Template::Lit(j) = t {
             return Ok(j.clone());
         }
-        let merged = Json::Object(view.merged());
-        let data = gale_vm::convert::from_json(&merged, false);
+        // Jinja reads the merged JSON; YAQL reads a `gale_vm` dict built straight
+        // from the layers (no intermediate merged copy).
+        let merged = if has_jinja(t) {
+            Json::Object(view.merged())
+        } else {
+            Json::Null
+        };
+        let mut dict = gale_vm::value::Dict::new();
+        for l in &view.layers {
+            for (k, v) in l.iter() {
+                let key = gale_vm::value::Key(Value::str(k.as_str()));
+                if !dict.map.contains_key(&key) {
+                    dict.map.insert(key, gale_vm::convert::from_json(v, false));
+                }
+            }
+        }
         let vars: Vec<(String, Value)> = ["__env", "__execution", "__task_execution"]
             .iter()
-            .map(|k| {
-                (
-                    k.to_string(),
-                    merged
-                        .get(k)
-                        .map(|j| gale_vm::convert::from_json(j, false))
-                        .unwrap_or(Value::Null),
-                )
-            })
+            .map(|k| (k.to_string(), dict.get_str(k).cloned().unwrap_or(Value::Null)))
             .collect();
+        let data = Value::dict(dict);
         self.eval_in(p, t, &merged, &data, &vars, host)
     }
 

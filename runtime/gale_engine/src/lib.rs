@@ -5,6 +5,8 @@
 //!   states, transitions, engine commands, joins, with-items, policies, publish,
 //!   output, sub-workflows, ad-hoc actions, reverse workflows.
 //! * [`state`]: the whole state as plain serde data (JSON values).
+//! * [`durable`]: durable executions on `gale_store` (commit before effect,
+//!   resume after a crash, pause/resume/cancel from other processes, rerun).
 //! * [`journal`]: the durability seam ([`journal::Journal`], called before side
 //!   effects).
 //! * [`eval`]: templates evaluated on `gale_vm` against Mistral's context views.

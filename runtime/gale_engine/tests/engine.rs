@@ -179,3 +179,43 @@ fn expression_errors_name_the_expression_position_and_task() {
     assert!(info.contains("task=t1"), "{info}");
     assert!(info.contains("at line 7"), "{info}");
 }
+
+const JINJA_DOC: &str = r#"version: '2.0'
+wf:
+  input:
+    - n: 2
+  tasks:
+    t1:
+      action: std.echo output="{{ _.n * 3 }}"
+      publish:
+        typed: "{{ task().result + 1 }}"
+        text: "n is {{ _.n }}{% if _.n > 1 %} (many){% endif %}"
+      on-success: t2
+    t2:
+      action: std.echo output="{{ _.missing.x }}"
+"#;
+
+#[test]
+fn jinja_runs_from_the_artifact_alone() {
+    let p = compile_source(JINJA_DOC, OptLevel::O1).expect("compiles");
+    assert_eq!(p.jinja.len(), 4);
+    assert!(p.jinja.iter().all(|j| j.module.is_some()));
+    let bytes = encode_program(&p);
+    let q = decode_program(&bytes).expect("decodes");
+    assert_eq!(p.modules, q.modules);
+    assert!(program_asm(&q).contains("jinja#0"));
+    let r = run(q);
+    assert_eq!(r["tasks"][0]["result"], json!(6));
+    assert_eq!(
+        r["tasks"][0]["published"],
+        json!({"typed": 7, "text": "n is 2 (many)"})
+    );
+    assert_eq!(r["state"], "ERROR");
+    let info = r["tasks"][1]["state_info"].as_str().unwrap_or_default();
+    assert!(
+        info.contains(
+            "Can not evaluate Jinja expression [expression={{ _.missing.x }}, error='mistral.workflow.data_flow.ContextView object' has no attribute 'missing']"
+        ),
+        "{info}"
+    );
+}
