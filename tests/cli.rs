@@ -115,3 +115,33 @@ fn gale_toml_ignores_and_overrides() {
     assert_eq!(code, 2);
     assert!(stderr.contains("did you mean `unknown-key`?"), "{stderr}");
 }
+
+/// `gale run` and `gale check` share the project's `gale.toml`: a plugin action
+/// declared there runs (JSON on stdin/stdout) and the checker accepts the file.
+#[test]
+fn plugin_action_from_gale_toml_runs() {
+    let toml = br#"[actions."acme.greet"]
+command = ["sh", "-c", "cat >/dev/null; echo '{\"result\": {\"greeting\": \"hi\"}}'"]
+input = ["name"]
+"#;
+    let wf = b"version: '2.0'\nwf:\n  output:\n    g: <% $.g %>\n  tasks:\n    greet:\n      action: acme.greet name=ada\n      input: {name: ada}\n      publish:\n        g: <% task().result.greeting %>\n";
+    let dir = scratch("plugin-run", &[("gale.toml", toml), ("wf.yaml", wf)]);
+    let (code, stdout, stderr) = gale(&["run", "wf.yaml", "--no-store", "--format", "json"], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let out: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(out["output"], serde_json::json!({"g": "hi"}), "{stdout}");
+    let (code, stdout, stderr) = gale(&["check", "wf.yaml"], &dir);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    // A broken action section is a usage error naming the file.
+    let dir = scratch(
+        "plugin-bad",
+        &[
+            ("gale.toml", b"[actions.\"x\"]\ncommand = 3\n"),
+            ("wf.yaml", wf),
+        ],
+    );
+    let (code, _, stderr) = gale(&["run", "wf.yaml", "--no-store"], &dir);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("gale.toml"), "{stderr}");
+}

@@ -80,7 +80,8 @@ pub fn durable_fail(cmd: &str, e: &DurableError) -> ExitCode {
 pub type TaskPath = Rc<RefCell<Vec<String>>>;
 
 /// Installs Jinja, the YAML loader and the progress printer (human format).
-pub fn setup_engine(engine: &mut Engine, human: bool) -> TaskPath {
+pub fn setup_engine(engine: &mut Engine, human: bool) -> Result<TaskPath, String> {
+    super::project::install_actions(engine)?;
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let path: TaskPath = Rc::new(RefCell::new(Vec::new()));
     let p = path.clone();
@@ -107,7 +108,7 @@ pub fn setup_engine(engine: &mut Engine, human: bool) -> TaskPath {
             }
         }
     }));
-    path
+    Ok(path)
 }
 
 /// Prints a result object as `gale run` does; exit 0 on SUCCESS, 1 otherwise.
@@ -236,7 +237,7 @@ pub fn take_over(
     };
     let program = durable::program_of(&rec).map_err(|e| durable_fail(cmd, &e))?;
     let mut engine = Engine::new(Rc::new(program));
-    let path = setup_engine(&mut engine, human);
+    let path = setup_engine(&mut engine, human).map_err(|e| fail(cmd, &e))?;
     let root = engine
         .resume_durable(store, &root_id)
         .map_err(|e| durable_fail(cmd, &e))?;

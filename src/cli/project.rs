@@ -39,13 +39,31 @@ pub fn check_config(explicit: Option<&Path>) -> Result<gale_db::Config, String> 
     gale_db::Config::from_toml(&text, &known).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The action registry a run uses: every standard action (with the project's options)
-/// and the project's plugin actions.
-pub fn action_registry(explicit: Option<&Path>) -> Result<ActionRegistry, String> {
+/// The action registry of the project: every standard action (with the project's
+/// options) and the project's plugin actions — `None` when `gale.toml` has no action
+/// section, so the engine keeps its built-in registry (and its inline fast paths).
+pub fn action_registry(explicit: Option<&Path>) -> Result<Option<ActionRegistry>, String> {
     let Some((path, text)) = read(explicit)? else {
-        return Ok(ActionsConfig::default().registry());
+        return Ok(None);
     };
-    let config = ActionsConfig::from_toml(&text, path.parent())
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{}: {e}", path.display()))?;
+    if !table
+        .keys()
+        .any(|k| k == "actions" || k.starts_with("action_std_"))
+    {
+        return Ok(None);
+    }
+    let config = ActionsConfig::from_table(&table, path.parent())
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(config.registry())
+    Ok(Some(config.registry()))
+}
+
+/// Installs the project's actions (if `gale.toml` declares any) into `engine`.
+pub fn install_actions(engine: &mut gale_engine::Engine) -> Result<(), String> {
+    if let Some(registry) = action_registry(None)? {
+        engine.set_registry(registry);
+    }
+    Ok(())
 }

@@ -180,6 +180,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         .as_ref()
         .map(|e| gale_codegen::workflow::add_json_template(&mut program, e));
     let mut engine = Engine::new(Rc::new(program));
+    if let Err(e) = super::project::install_actions(&mut engine) {
+        return usage(&e);
+    }
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let human = matches!(args.format, RunFormat::Human);
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
@@ -359,7 +362,10 @@ fn run_from(args: &RunArgs) -> ExitCode {
         .clone()
         .unwrap_or_else(|| source.workflow_name.clone());
     let mut engine = Engine::new(Rc::new(program));
-    let path = super::durable::setup_engine(&mut engine, human);
+    let path = match super::durable::setup_engine(&mut engine, human) {
+        Ok(path) => path,
+        Err(e) => return usage(&e),
+    };
     let opts = StartOptions {
         input,
         env: Some(env),

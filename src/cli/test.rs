@@ -151,7 +151,7 @@ pub fn run(args: TestArgs) -> ExitCode {
     }
     // The project's actions (std options and plugins from gale.toml): mocks wrap them.
     let actions = match super::project::action_registry(None) {
-        Ok(r) => r,
+        Ok(r) => r.unwrap_or_else(|| gale_engine::actions::std_registry(&Default::default())),
         Err(e) => {
             eprintln!("gale test: {e}");
             return ExitCode::from(super::EXIT_USAGE);

@@ -516,7 +516,12 @@ impl Engine {
 
     /// The expression host for evaluating `t`: the full snapshot only when `t` may
     /// use it (building it costs a pass over the execution's tasks).
-    fn host_for(&self, exec: usize, current: Option<usize>, t: &Template) -> Rc<dyn MistralContext> {
+    fn host_for(
+        &self,
+        exec: usize,
+        current: Option<usize>,
+        t: &Template,
+    ) -> Rc<dyn MistralContext> {
         if self.template_needs_host(t) {
             self.host(exec, current)
         } else {

@@ -209,7 +209,12 @@ impl Evaluator {
         }
         let vars: Vec<(String, Value)> = ["__env", "__execution", "__task_execution"]
             .iter()
-            .map(|k| (k.to_string(), dict.get_str(k).cloned().unwrap_or(Value::Null)))
+            .map(|k| {
+                (
+                    k.to_string(),
+                    dict.get_str(k).cloned().unwrap_or(Value::Null),
+                )
+            })
             .collect();
         let data = Value::dict(dict);
         self.eval_in(p, t, &merged, &data, &vars, host)
