@@ -88,7 +88,9 @@ pub fn json_dumps(v: &Value) -> Result<String> {
     Ok(out)
 }
 
-fn json_str(s: &str, out: &mut String) {
+/// Appends `s` as a JSON string the way Python's `json.dumps` writes it
+/// (`ensure_ascii`: every non-ASCII character as `\\uXXXX`).
+pub fn json_string(s: &str, out: &mut String) {
     use std::fmt::Write;
     out.push('"');
     for c in s.chars() {
@@ -129,8 +131,8 @@ fn write_json(v: &Value, depth: usize, out: &mut String) -> Result<()> {
             f if f == f64::NEG_INFINITY => "-Infinity".into(),
             f => crate::pyfmt::float_repr(f),
         }),
-        Value::Str(s) => json_str(s, out),
-        Value::DateTime(d) => json_str(&d.strftime("%Y-%m-%dT%H:%M:%S.%f"), out),
+        Value::Str(s) => json_string(s, out),
+        Value::DateTime(d) => json_string(&d.strftime("%Y-%m-%dT%H:%M:%S.%f"), out),
         Value::Tuple(_) | Value::List(_) | Value::Set(_) => {
             let items: Vec<Value> = match v {
                 Value::Set(s) => s.items.iter().map(|k| k.0.clone()).collect(),
@@ -176,7 +178,7 @@ fn write_json(v: &Value, depth: usize, out: &mut String) -> Result<()> {
                         )));
                     }
                 };
-                json_str(&key, out);
+                json_string(&key, out);
                 out.push_str(": ");
                 write_json(val, depth + 1, out)?;
             }

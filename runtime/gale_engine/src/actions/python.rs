@@ -163,74 +163,10 @@ pub fn py_int(value: &Json) -> Result<i64, ConversionError> {
     }
 }
 
-/// Python's `repr()` of a float (`1.0`, `0.1`, `1e+20`, `1e-05`, `inf`, `nan`).
+/// Python's `repr()` of a float (`1.0`, `0.1`, `1e+20`, `1e-05`, `inf`, `nan`): the
+/// one implementation in `gale_vm`.
 pub fn py_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    // Shortest round-trip digits, then Python's layout rule: exponent notation
-    // when the decimal exponent is < -4 or >= 16.
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let sign = if neg { "-" } else { "" };
-    if (-4..16).contains(&exp) {
-        let point = exp + 1;
-        let s = if point <= 0 {
-            format!("0.{}{}", "0".repeat(point.unsigned_abs() as usize), digits)
-        } else {
-            let p = point as usize;
-            if digits.len() <= p {
-                format!("{}{}.0", digits, "0".repeat(p - digits.len()))
-            } else {
-                format!("{}.{}", &digits[..p], &digits[p..])
-            }
-        };
-        format!("{sign}{s}")
-    } else {
-        let m = if digits.len() > 1 {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        } else {
-            digits
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{m}e{esign}{:02}", exp.unsigned_abs())
-    }
-}
-
-fn repr_str(s: &str, out: &mut String) {
-    // Python prefers single quotes unless the text contains one and no double quote.
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
+    gale_vm::pyfmt::float_repr(f)
 }
 
 fn repr_into(value: &Json, out: &mut String) {
@@ -245,7 +181,7 @@ fn repr_into(value: &Json, out: &mut String) {
                 out.push_str(&n.to_string());
             }
         }
-        Json::String(s) => repr_str(s, out),
+        Json::String(s) => gale_vm::pyfmt::str_repr(s, out),
         Json::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -262,7 +198,7 @@ fn repr_into(value: &Json, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                repr_str(k, out);
+                gale_vm::pyfmt::str_repr(k, out);
                 out.push_str(": ");
                 repr_into(v, out);
             }
@@ -278,36 +214,13 @@ pub fn py_repr(value: &Json) -> String {
     out
 }
 
-fn dumps_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 fn dumps_into(value: &Json, out: &mut String) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Json::Number(n) if n.is_f64() => out.push_str(&py_float_repr(n.as_f64().unwrap_or(0.0))),
         Json::Number(n) => out.push_str(&n.to_string()),
-        Json::String(s) => dumps_str(s, out),
+        Json::String(s) => gale_vm::mistral::json_string(s, out),
         Json::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -324,7 +237,7 @@ fn dumps_into(value: &Json, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                dumps_str(k, out);
+                gale_vm::mistral::json_string(k, out);
                 out.push_str(": ");
                 dumps_into(v, out);
             }
