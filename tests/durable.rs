@@ -667,3 +667,50 @@ fn why_walks_to_the_root_cause_and_rerun_runs_the_failed_task_again() {
     assert_eq!(again["tasks"][0]["action_executions"], 6, "{again}");
     assert_eq!(again["tasks"][0]["state"], "ERROR");
 }
+
+/// `gale complete` delivers the result of an asynchronous action: the run stops with
+/// the task RUNNING, the posted result completes it and the workflow runs on; a
+/// second post is refused (the execution is completed), an unknown task is reported.
+#[test]
+fn complete_delivers_an_async_action_result() {
+    const WF: &str = "version: '2.0'\nwf:\n  output:\n    approved: <% $.approved %>\n  tasks:\n    approval:\n      action: std.async_noop\n      publish:\n        approved: <% task().result.approved %>\n      on-success: done\n    done:\n      action: std.echo output='ok'\n";
+    let dir = scratch("complete", &[("wf.yaml", WF)]);
+    let (code, stdout, _) = gale(&dir, &["run", "wf.yaml", "--format", "json"]);
+    assert_eq!(code, 1, "{stdout}");
+    let run = json_of(&stdout);
+    assert_eq!(run["state"], "RUNNING", "{stdout}");
+    let id = run["id"].as_str().expect("id").to_string();
+
+    let (code, _, stderr) = gale(&dir, &["complete", &id, "--task", "nope"]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("no running asynchronous action"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = gale(
+        &dir,
+        &[
+            "complete",
+            &id,
+            "--task",
+            "approval",
+            "--output",
+            "{\"approved\": true}",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let done = json_of(&stdout);
+    assert_eq!(done["state"], "SUCCESS", "{stdout}");
+    assert_eq!(
+        done["output"],
+        serde_json::json!({"approved": true}),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = gale(&dir, &["complete", &id, "--task", "approval"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("completed"), "{stderr}");
+}

@@ -1,5 +1,7 @@
 //! `gale pause ID` and `gale cancel ID [--message M]` from any process (Mistral's
-//! `PUT /v2/executions/<id>` with `PAUSED` / `CANCELLED`). When a live process runs
+//! `PUT /v2/executions/<id>` with `PAUSED` / `CANCELLED`), and `gale complete ID
+//! --task T [--state S] [--output JSON]`, which delivers the result of an asynchronous
+//! action (Mistral's `PUT /v2/action_executions/<id>`). When a live process runs
 //! the execution, the command goes through the store's command channel and this
 //! process waits until it took effect; otherwise this process takes the execution
 //! over, applies the command and lets in-flight work settle.
@@ -42,6 +44,61 @@ pub struct CancelArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+}
+
+/// Arguments of `gale complete`.
+#[derive(Args, Debug)]
+pub struct CompleteArgs {
+    /// The execution id.
+    id: String,
+    /// The task whose running asynchronous action completes (the latest execution of
+    /// that task, in the execution or its sub-workflows).
+    #[arg(long)]
+    task: String,
+    /// SUCCESS or ERROR.
+    #[arg(long, default_value = "SUCCESS")]
+    state: String,
+    /// The action's result (SUCCESS) or error payload (ERROR), as JSON.
+    #[arg(long, value_name = "JSON")]
+    output: Option<String>,
+    /// The execution store (default: `gale.db` in the user's data directory).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+/// Runs `gale complete`: waits until the execution leaves the state it was in
+/// (or completes) when a live process runs it; otherwise takes it over and runs it on.
+pub fn complete(args: CompleteArgs) -> ExitCode {
+    let state = match args.state.to_ascii_uppercase().as_str() {
+        "SUCCESS" => State::Success,
+        "ERROR" => State::Error,
+        other => {
+            return fail(
+                "complete",
+                &format!("--state must be SUCCESS or ERROR (got {other})"),
+            );
+        }
+    };
+    let output = match args.output.as_deref().map(serde_json::from_str) {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => return fail("complete", &format!("--output is not JSON: {e}")),
+    };
+    control(
+        "complete",
+        &args.id,
+        args.db,
+        args.format,
+        Command::CompleteAction {
+            task: args.task,
+            state,
+            output,
+        },
+        |s| s != State::Running,
+    )
 }
 
 /// Runs `gale pause`.

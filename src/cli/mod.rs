@@ -51,6 +51,8 @@ enum Command {
     Resume(resume::ResumeArgs),
     /// Pause a running execution (from any process).
     Pause(control::PauseArgs),
+    /// Deliver the result of a task's asynchronous action (std.async_noop, …).
+    Complete(control::CompleteArgs),
     /// Cancel an execution (from any process).
     Cancel(control::CancelArgs),
     /// Re-run a failed task of an execution, as Mistral does.
@@ -89,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Resume(args) => resume::run(args),
         Command::Pause(args) => control::pause(args),
+        Command::Complete(args) => control::complete(args),
         Command::Cancel(args) => control::cancel(args),
         Command::Rerun(args) => rerun::run(args),
         Command::Executions(args) => executions::run(args),

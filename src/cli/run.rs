@@ -186,31 +186,25 @@ pub fn run(args: RunArgs) -> ExitCode {
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     let human = matches!(args.format, RunFormat::Human);
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
+    let started_at = std::time::Instant::now();
     {
         let path = path.clone();
+        let progress = Progress::new();
         engine.set_trace(Box::new(move |e| match e {
             TraceEvent::TaskStarted { task } => {
                 if human {
-                    eprintln!("  ▶ {task}");
+                    progress.started(&task);
                 }
             }
             TraceEvent::TaskCompleted { task, state } => {
                 path.borrow_mut().push(format!("{task} ({})", state.name()));
                 if human {
-                    eprintln!(
-                        "  {} {task} {}",
-                        if state.name() == "SUCCESS" {
-                            "✓"
-                        } else {
-                            "✗"
-                        },
-                        state.name()
-                    );
+                    progress.completed(&task, state.name());
                 }
             }
             TraceEvent::Transition { from, to, event } => {
                 if human {
-                    eprintln!("    {from} --{event}--> {to}");
+                    progress.transition(&from, &to, &event);
                 }
             }
         }));
@@ -258,6 +252,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 "output: {}",
                 serde_json::to_string_pretty(&result["output"]).unwrap_or_default()
             ));
+            out(&task_summary(&result, started_at.elapsed()));
             if !ok {
                 out(&format!("path: {}", path.borrow().join(" -> ")));
             }
@@ -268,6 +263,111 @@ pub fn run(args: RunArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Live progress of the human format on stderr: one line per task start, completion
+/// (with its state and time since it started) and transition, indented under the task
+/// that led there. Colours only when stderr is a terminal.
+struct Progress {
+    tty: bool,
+    /// Start instant and depth of each running task (latest execution by name).
+    running: RefCell<std::collections::HashMap<String, (std::time::Instant, usize)>>,
+    /// Depth of the tasks that transitions announced (child of the source task).
+    depth: RefCell<std::collections::HashMap<String, usize>>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+            running: RefCell::default(),
+            depth: RefCell::default(),
+        }
+    }
+
+    fn indent(depth: usize) -> String {
+        "  ".repeat(depth.min(20) + 1)
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.tty {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn started(&self, task: &str) {
+        let depth = self.depth.borrow().get(task).copied().unwrap_or(0);
+        self.running
+            .borrow_mut()
+            .insert(task.to_string(), (std::time::Instant::now(), depth));
+        eprintln!("{}▶ {task}", Self::indent(depth));
+    }
+
+    fn completed(&self, task: &str, state: &str) {
+        let (took, depth) = match self.running.borrow_mut().remove(task) {
+            Some((at, depth)) => (Some(at.elapsed()), depth),
+            None => (None, self.depth.borrow().get(task).copied().unwrap_or(0)),
+        };
+        let (mark, colour) = match state {
+            "SUCCESS" => ("✓", "32"),
+            "ERROR" => ("✗", "31"),
+            _ => ("•", "33"),
+        };
+        let took = took
+            .map(|d| format!(" {}", self.paint("2", &format!("({})", human_duration(d)))))
+            .unwrap_or_default();
+        eprintln!(
+            "{}{} {task} {}{took}",
+            Self::indent(depth),
+            self.paint(colour, mark),
+            self.paint(colour, state)
+        );
+    }
+
+    fn transition(&self, from: &str, to: &str, event: &str) {
+        let depth = self.depth.borrow().get(from).copied().unwrap_or(0);
+        self.depth.borrow_mut().insert(to.to_string(), depth + 1);
+        eprintln!(
+            "{}{}",
+            Self::indent(depth + 1),
+            self.paint("2", &format!("{from} --{event}--> {to}"))
+        );
+    }
+}
+
+/// `1.2 ms`, `3.40 s`.
+fn human_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 0.001 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+/// `tasks: 3 (2 SUCCESS, 1 ERROR) in 1.2 ms` from the result object.
+fn task_summary(result: &Json, took: std::time::Duration) -> String {
+    let tasks = result["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for t in tasks {
+        let st = t["state"].as_str().unwrap_or("?").to_string();
+        match counts.iter_mut().find(|(s, _)| *s == st) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((st, 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    format!(
+        "tasks: {} ({}) in {}",
+        tasks.len(),
+        parts.join(", "),
+        human_duration(took)
+    )
 }
 
 /// Prints a line to stdout, ignoring a closed pipe.

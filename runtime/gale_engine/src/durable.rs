@@ -1455,7 +1455,57 @@ impl Engine {
                 }
                 _ => self.fail_workflow(root, state_info.clone()),
             },
+            Command::CompleteAction {
+                task,
+                state,
+                output,
+            } => {
+                if let Err(e) = self.complete_async_action(root, task, state.as_str(), output) {
+                    eprintln!("gale: cannot complete an action of task {task}: {e}");
+                }
+            }
         }
+    }
+
+    /// Delivers the result of the running asynchronous action of task `task` in the
+    /// tree of `root` (the latest such task execution), as Mistral applies a result
+    /// posted to `PUT /v2/action_executions/<id>`.
+    fn complete_async_action(
+        &mut self,
+        root: usize,
+        task: &str,
+        state: &str,
+        output: &Option<Json>,
+    ) -> Result<(), String> {
+        use crate::actions::completion::{PostedResult, posted_result};
+        let outcome = match posted_result(state, output.clone())? {
+            PostedResult::Complete(crate::actions::ActionOutcome::Success(v)) => Outcome::Ok(v),
+            PostedResult::Complete(crate::actions::ActionOutcome::Error(v)) => Outcome::Err(v),
+            _ => return Err(format!("only SUCCESS or ERROR can be posted (got {state})")),
+        };
+        let found = (0..self.executions.len())
+            .rev()
+            .filter(|&x| self.in_tree(root, x))
+            .find_map(|x| {
+                let tasks = &self.executions[x].tasks;
+                tasks.iter().enumerate().rev().find_map(|(te, t)| {
+                    (t.name == task && t.state == State::Running)
+                        .then(|| {
+                            t.actions
+                                .iter()
+                                .position(|a| a.state == State::Running && a.output.is_none())
+                        })
+                        .flatten()
+                        .map(|ai| (x, te, ai))
+                })
+            });
+        let Some((x, te, ai)) = found else {
+            return Err(format!(
+                "no running asynchronous action in a RUNNING task named `{task}`"
+            ));
+        };
+        self.queue.push_back(Event::ActionDone(x, te, ai, outcome));
+        Ok(())
     }
 
     fn in_tree(&self, root: usize, x: usize) -> bool {

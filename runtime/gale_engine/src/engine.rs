@@ -2873,22 +2873,26 @@ impl Engine {
                 self.queue
                     .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
             }
-            let now = Instant::now();
-            if let Some(i) = self
-                .timers
-                .iter()
-                .enumerate()
-                .filter(|(_, (t, _))| *t <= now)
-                .min_by_key(|(_, (t, _))| *t)
-                .map(|(i, _)| i)
-            {
-                let (_, e) = self.timers.remove(i);
-                self.queue.push_back(e);
+            // No clock read per event while no timer is armed.
+            if !self.timers.is_empty() {
+                let now = Instant::now();
+                if let Some(i) = self
+                    .timers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (t, _))| *t <= now)
+                    .min_by_key(|(_, (t, _))| *t)
+                    .map(|(i, _)| i)
+                {
+                    let (_, e) = self.timers.remove(i);
+                    self.queue.push_back(e);
+                }
             }
             if let Some(e) = self.queue.pop_front() {
                 self.handle(e);
                 continue;
             }
+            let now = Instant::now();
             let st = self.executions[root].state;
             if st != State::Running {
                 return false;

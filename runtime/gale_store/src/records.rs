@@ -442,6 +442,18 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         state_info: Option<String>,
     },
+    /// Deliver the result of an asynchronous action (`std.async_noop`,
+    /// `std.mistral_http`, a pending plugin) of task `task` — Mistral's
+    /// `PUT /v2/action_executions/<id>` with `state` and `output`.
+    CompleteAction {
+        /// The task whose running asynchronous action completes.
+        task: String,
+        /// SUCCESS or ERROR.
+        state: State,
+        /// The result (SUCCESS) or error payload (ERROR; `Unknown error` when empty).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<Value>,
+    },
 }
 
 impl Command {
@@ -453,12 +465,13 @@ impl Command {
         }
     }
 
-    /// Short name: `pause`, `resume` or `stop`.
+    /// Short name: `pause`, `resume`, `stop` or `complete-action`.
     pub fn kind(&self) -> &'static str {
         match self {
             Command::Pause => "pause",
             Command::Resume { .. } => "resume",
             Command::Stop { .. } => "stop",
+            Command::CompleteAction { .. } => "complete-action",
         }
     }
 }
