@@ -187,24 +187,25 @@ pub fn run(args: RunArgs) -> ExitCode {
     let human = matches!(args.format, RunFormat::Human);
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
     let started_at = std::time::Instant::now();
+    let progress = Rc::new(Progress::new());
     {
         let path = path.clone();
-        let progress = Progress::new();
+        let progress = progress.clone();
         engine.set_trace(Box::new(move |e| match e {
             TraceEvent::TaskStarted { task } => {
                 if human {
-                    progress.started(&task);
+                    progress.started(task);
                 }
             }
             TraceEvent::TaskCompleted { task, state } => {
                 path.borrow_mut().push(format!("{task} ({})", state.name()));
                 if human {
-                    progress.completed(&task, state.name());
+                    progress.completed(task, state.name());
                 }
             }
             TraceEvent::Transition { from, to, event } => {
                 if human {
-                    progress.transition(&from, &to, &event);
+                    progress.transition(from, to, event);
                 }
             }
         }));
@@ -255,6 +256,13 @@ pub fn run(args: RunArgs) -> ExitCode {
             out(&task_summary(&result, started_at.elapsed()));
             if !ok {
                 out(&format!("path: {}", path.borrow().join(" -> ")));
+                for t in result["tasks"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+                    if let Some(name) = t["name"].as_str()
+                        && t["state"] == "ERROR"
+                    {
+                        out(&format!("failed: {}", progress.route(name).join(" -> ")));
+                    }
+                }
             }
         }
     }
@@ -274,6 +282,8 @@ struct Progress {
     running: RefCell<std::collections::HashMap<String, (std::time::Instant, usize)>>,
     /// Depth of the tasks that transitions announced (child of the source task).
     depth: RefCell<std::collections::HashMap<String, usize>>,
+    /// The task whose transition led to each task (latest).
+    parent: RefCell<std::collections::HashMap<String, String>>,
 }
 
 impl Progress {
@@ -283,7 +293,24 @@ impl Progress {
             tty: std::io::stderr().is_terminal(),
             running: RefCell::default(),
             depth: RefCell::default(),
+            parent: RefCell::default(),
         }
+    }
+
+    /// The tasks that led to `task`, start task first, `task` last.
+    fn route(&self, task: &str) -> Vec<String> {
+        let parent = self.parent.borrow();
+        let mut route = vec![task.to_string()];
+        let mut at = task;
+        while let Some(p) = parent.get(at) {
+            if route.iter().any(|r| r == p) || route.len() > 1000 {
+                break;
+            }
+            route.push(p.clone());
+            at = p;
+        }
+        route.reverse();
+        route
     }
 
     fn indent(depth: usize) -> String {
@@ -330,6 +357,9 @@ impl Progress {
     fn transition(&self, from: &str, to: &str, event: &str) {
         let depth = self.depth.borrow().get(from).copied().unwrap_or(0);
         self.depth.borrow_mut().insert(to.to_string(), depth + 1);
+        self.parent
+            .borrow_mut()
+            .insert(to.to_string(), from.to_string());
         eprintln!(
             "{}{}",
             Self::indent(depth + 1),

@@ -208,15 +208,19 @@ fn uuid() -> String {
     bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = String::with_capacity(36);
+    let mut out = [0u8; 36];
+    let mut at = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
+            out[at] = b'-';
+            at += 1;
         }
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
+        out[at] = HEX[(b >> 4) as usize];
+        out[at + 1] = HEX[(b & 15) as usize];
+        at += 2;
     }
-    out
+    // Only ASCII hex digits and dashes were written.
+    out.iter().map(|&c| c as char).collect()
 }
 
 /// A cheap change stamp of a task execution (for the expression host's cache).
@@ -1108,12 +1112,11 @@ impl Engine {
         if let Some(tb) = triggered_by {
             t.triggered_by.push(tb);
         }
-        let name = t.name.clone();
         if self.journal.enabled() {
             self.journal.commit(&[Change::Task {
                 execution: self.executions[exec].id.clone(),
                 id: t.id.clone(),
-                name,
+                name: t.name.clone(),
                 state: "IDLE".into(),
             }]);
         }
