@@ -65,6 +65,26 @@ fn folders_skip_non_mistral_yaml_but_explicit_files_report_it() {
     assert!(stdout.contains("[not-a-mistral-document]"), "{stdout}");
 }
 
+/// `gale test` files next to the workflows (`*.test.yaml`) are skipped by folder walks,
+/// even when their keys happen to look like a workflow list.
+#[test]
+fn folders_skip_gale_test_files() {
+    let test_file: &[u8] = b"workflow-file: good.yaml
+workflow: wf
+env:
+  dashboard: x
+tests:
+  - name: t
+";
+    let dir = scratch(
+        "walk-tests",
+        &[("wf/good.yaml", GOOD), ("wf/good.test.yaml", test_file)],
+    );
+    let (code, stdout, _) = gale(&["check", "--format", "concise", "wf"], &dir);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("skipped 1 YAML file"), "{stdout}");
+}
+
 #[test]
 fn invalid_utf8_is_a_located_error() {
     let dir = scratch("utf8", &[("bin.yaml", b"version: '2.0'\nwf: \xff\xfe\n")]);

@@ -1,7 +1,8 @@
 //! `gale check [PATH…] [--format …]`: validates files and folders.
 //!
 //! Folders are walked for `*.yaml`/`*.yml`; files found by walking that are not
-//! Mistral documents are skipped with a note, files named explicitly are reported.
+//! Mistral documents (including `gale test` files, `*.test.yaml`) are skipped with a
+//! note, files named explicitly are reported.
 //! Exit 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.
 
 use clap::{Args, ValueEnum};
@@ -72,10 +73,14 @@ pub fn run(args: CheckArgs) -> ExitCode {
     };
     let mut inputs = Vec::new();
     let mut usage_error = false;
+    let mut test_files = 0usize;
     for path in &paths {
         if path.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found);
+            let before = found.len();
+            found.retain(|p| !is_test_file(p));
+            test_files += before - found.len();
             found.sort();
             inputs.extend(found.into_iter().map(|p| read(&p, false)));
         } else if path.exists() {
@@ -101,7 +106,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let results = check_parallel(&db, &files);
 
     let mut reports_owned: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
-    let mut skipped = 0usize;
+    let mut skipped = test_files;
     for ((input, _), result) in files.iter().zip(results) {
         match (&input.text, result) {
             (Err(message), _) => {
@@ -264,6 +269,13 @@ fn print_summary(out: &mut impl Write, summary: Summary, skipped: usize) -> std:
         )?;
     }
     writeln!(out)
+}
+
+/// A `gale test` file (`*.test.yaml` / `*.test.yml`): YAML, but not a Mistral document.
+fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
 }
 
 /// Every `*.yaml`/`*.yml` below `dir`, skipping hidden folders and `target`.
