@@ -366,6 +366,11 @@ pub struct Durable {
 }
 
 impl Durable {
+    /// An action run on a worker thread came back: it is no longer in flight.
+    pub(super) fn action_returned(&mut self, key: ActionKey) {
+        self.in_flight.retain(|f| f.key != key);
+    }
+
     fn new(store: Store, root_id: String, runner: String) -> Durable {
         Durable {
             store,
@@ -1124,25 +1129,6 @@ impl Engine {
                 .unwrap_or(false),
             None => false,
         }
-    }
-
-    fn receive(&mut self, m: ThreadMsg) {
-        self.in_flight = self.in_flight.saturating_sub(1);
-        let key = (m.exec, m.task, m.action);
-        if let Some(d) = &mut self.durable {
-            d.in_flight.retain(|f| f.key != key);
-        }
-        let outs = self
-            .adhoc_pending
-            .iter()
-            .position(|(k, _)| *k == key)
-            .map(|i| self.adhoc_pending.remove(i).1);
-        let o = match outs {
-            Some(outs) => self.apply_adhoc_outputs(m.exec, m.task, &outs, m.outcome),
-            None => m.outcome,
-        };
-        self.queue
-            .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
     }
 
     // ------------------------------------------------------------ loop

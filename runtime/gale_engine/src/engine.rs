@@ -2863,18 +2863,7 @@ impl Engine {
         let start = Instant::now();
         loop {
             while let Ok(m) = self.rx.try_recv() {
-                self.in_flight = self.in_flight.saturating_sub(1);
-                let outs = self
-                    .adhoc_pending
-                    .iter()
-                    .position(|(k, _)| *k == (m.exec, m.task, m.action))
-                    .map(|i| self.adhoc_pending.remove(i).1);
-                let o = match outs {
-                    Some(outs) => self.apply_adhoc_outputs(m.exec, m.task, &outs, m.outcome),
-                    None => m.outcome,
-                };
-                self.queue
-                    .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
+                self.receive(m);
             }
             // No clock read per event while no timer is armed.
             if !self.timers.is_empty() {
@@ -2917,20 +2906,30 @@ impl Engine {
                 wait = wait.min(left);
             }
             if let Ok(m) = self.rx.recv_timeout(wait) {
-                self.in_flight = self.in_flight.saturating_sub(1);
-                let outs = self
-                    .adhoc_pending
-                    .iter()
-                    .position(|(k, _)| *k == (m.exec, m.task, m.action))
-                    .map(|i| self.adhoc_pending.remove(i).1);
-                let o = match outs {
-                    Some(outs) => self.apply_adhoc_outputs(m.exec, m.task, &outs, m.outcome),
-                    None => m.outcome,
-                };
-                self.queue
-                    .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
+                self.receive(m);
             }
         }
+    }
+
+    /// An action run on a worker thread came back: apply its ad-hoc `output`
+    /// transforms, if any, and queue its completion.
+    fn receive(&mut self, m: ThreadMsg) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let key = (m.exec, m.task, m.action);
+        if let Some(d) = &mut self.durable {
+            d.action_returned(key);
+        }
+        let outs = self
+            .adhoc_pending
+            .iter()
+            .position(|(k, _)| *k == key)
+            .map(|i| self.adhoc_pending.remove(i).1);
+        let o = match outs {
+            Some(outs) => self.apply_adhoc_outputs(m.exec, m.task, &outs, m.outcome),
+            None => m.outcome,
+        };
+        self.queue
+            .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
     }
 
     /// The result object of `gale run --format json` for execution `exec`.

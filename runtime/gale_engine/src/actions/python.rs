@@ -169,26 +169,40 @@ pub fn py_float_repr(f: f64) -> String {
     gale_vm::pyfmt::float_repr(f)
 }
 
-fn repr_into(value: &Json, out: &mut String) {
+/// How Python writes a JSON value: `repr()` or `json.dumps()`. The two differ only
+/// in the scalars and the quoting of strings; containers are laid out alike.
+#[derive(Clone, Copy)]
+enum Style {
+    Repr,
+    Json,
+}
+
+fn write_into(value: &Json, style: Style, out: &mut String) {
+    let string = |s: &str, out: &mut String| match style {
+        Style::Repr => gale_vm::pyfmt::str_repr(s, out),
+        Style::Json => gale_vm::mistral::json_string(s, out),
+    };
     match value {
-        Json::Null => out.push_str("None"),
-        Json::Bool(true) => out.push_str("True"),
-        Json::Bool(false) => out.push_str("False"),
-        Json::Number(n) => {
-            if n.is_f64() {
-                out.push_str(&py_float_repr(n.as_f64().unwrap_or(0.0)));
-            } else {
-                out.push_str(&n.to_string());
-            }
-        }
-        Json::String(s) => gale_vm::pyfmt::str_repr(s, out),
+        Json::Null => out.push_str(match style {
+            Style::Repr => "None",
+            Style::Json => "null",
+        }),
+        Json::Bool(b) => out.push_str(match (style, b) {
+            (Style::Repr, true) => "True",
+            (Style::Repr, false) => "False",
+            (Style::Json, true) => "true",
+            (Style::Json, false) => "false",
+        }),
+        Json::Number(n) if n.is_f64() => out.push_str(&py_float_repr(n.as_f64().unwrap_or(0.0))),
+        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::String(s) => string(s, out),
         Json::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                repr_into(item, out);
+                write_into(item, style, out);
             }
             out.push(']');
         }
@@ -198,9 +212,9 @@ fn repr_into(value: &Json, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                gale_vm::pyfmt::str_repr(k, out);
+                string(k, out);
                 out.push_str(": ");
-                repr_into(v, out);
+                write_into(v, style, out);
             }
             out.push('}');
         }
@@ -210,40 +224,8 @@ fn repr_into(value: &Json, out: &mut String) {
 /// Python's `repr()` of a JSON value (`{'code': 500}`, `'text'`, `None`).
 pub fn py_repr(value: &Json) -> String {
     let mut out = String::new();
-    repr_into(value, &mut out);
+    write_into(value, Style::Repr, &mut out);
     out
-}
-
-fn dumps_into(value: &Json, out: &mut String) {
-    match value {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) if n.is_f64() => out.push_str(&py_float_repr(n.as_f64().unwrap_or(0.0))),
-        Json::Number(n) => out.push_str(&n.to_string()),
-        Json::String(s) => gale_vm::mistral::json_string(s, out),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                dumps_into(item, out);
-            }
-            out.push(']');
-        }
-        Json::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                gale_vm::mistral::json_string(k, out);
-                out.push_str(": ");
-                dumps_into(v, out);
-            }
-            out.push('}');
-        }
-    }
 }
 
 /// Python's `json.dumps(value)` with default settings (`", "` and `": "`
@@ -251,7 +233,7 @@ fn dumps_into(value: &Json, out: &mut String) {
 /// `json` body and Mistral's `to_json_str` produces for a mapping `body`.
 pub fn py_json_dumps(value: &Json) -> String {
     let mut out = String::new();
-    dumps_into(value, &mut out);
+    write_into(value, Style::Json, &mut out);
     out
 }
 
