@@ -4,7 +4,10 @@
 //! `scripts/bench_jinja.py` runs the same strings on Python Jinja2 3.1.6 in Mistral's
 //! configuration for the side-by-side ratio (no timing assertions).
 
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
+
+use common::measure;
 
 use gale_codegen::eval::tagged;
 use gale_codegen::jinja_compile::{compile_mistral, first_jinja_variable};
@@ -43,32 +46,6 @@ fn cases() -> Vec<(&'static str, &'static str, serde_json::Value)> {
             big,
         ),
     ]
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// Median time of one call of `f`, measured over batches sized to ~2 ms.
-fn measure(mut f: impl FnMut()) -> Duration {
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed() < Duration::from_millis(2) || n < 1 {
-        f();
-        n += 1;
-    }
-    let batch = n.max(1);
-    let samples = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            t.elapsed() / batch
-        })
-        .collect();
-    median(samples)
 }
 
 fn cx() -> Ctx {

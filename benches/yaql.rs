@@ -4,7 +4,10 @@
 //! expressions on Python yaql 3.2.0 for the side-by-side ratio (no timing assertions:
 //! figures go to docs/performance.md).
 
-use std::time::{Duration, Instant};
+#[path = "common/mod.rs"]
+mod common;
+
+use common::measure;
 
 use gale_codegen::eval::{Settings, compile_yaql, tagged};
 use gale_vm::interp::Env;
@@ -36,32 +39,6 @@ fn cases() -> Vec<(&'static str, &'static str, serde_json::Value)> {
             serde_json::json!({ "items": items }),
         ),
     ]
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// Median time of one call of `f`, measured over batches sized to ~2 ms.
-fn measure(mut f: impl FnMut()) -> Duration {
-    let start = Instant::now();
-    let mut n = 0u32;
-    while start.elapsed() < Duration::from_millis(2) || n < 1 {
-        f();
-        n += 1;
-    }
-    let batch = n.max(1);
-    let samples = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            t.elapsed() / batch
-        })
-        .collect();
-    median(samples)
 }
 
 fn main() {
