@@ -40,6 +40,7 @@ pub mod mistral;
 pub mod pyfmt;
 pub mod sig;
 pub mod signatures;
+pub mod tagged;
 pub mod value;
 pub mod yaml;
 

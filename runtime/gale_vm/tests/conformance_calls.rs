@@ -19,6 +19,7 @@ use std::rc::Rc;
 use gale_vm::ctx::lambda;
 use gale_vm::datetime::DateTime;
 use gale_vm::sig::{Arg, PairArg, call, registry};
+use gale_vm::tagged::decode;
 use gale_vm::{Ctx, FunctionSet, Value, convert};
 
 fn shared() -> Option<PathBuf> {
@@ -498,76 +499,6 @@ fn as_lambda(e: &Rc<Expr>, env: &Rc<Scope>) -> gale_vm::Lambda {
         Arg::Value(v) => Rc::new(gale_vm::ctx::ConstCallable(v)),
         _ => Rc::new(gale_vm::ctx::ConstCallable(Value::Null)),
     }
-}
-
-/// Decodes a tagged JSON value of `data`/`vars`; `convert` applies yaql's input
-/// conversion (arrays → tuples), otherwise arrays stay Python lists.
-fn decode(j: &serde_json::Value, convert: bool) -> Option<Value> {
-    use serde_json::Value as J;
-    Some(match j {
-        J::Array(a) => {
-            let items = a
-                .iter()
-                .map(|x| decode(x, convert))
-                .collect::<Option<Vec<_>>>()?;
-            if convert {
-                Value::tuple(items)
-            } else {
-                Value::list(items)
-            }
-        }
-        J::Object(o) if o.len() == 1 && o.keys().all(|k| k.starts_with('$')) => {
-            let (tag, inner) = o.iter().next()?;
-            let arr = || {
-                inner.as_array().map(|a| {
-                    a.iter()
-                        .map(|x| decode(x, convert))
-                        .collect::<Option<Vec<_>>>()
-                })
-            };
-            match tag.as_str() {
-                "$tuple" => Value::tuple(arr()??),
-                "$set" => {
-                    let mut s = gale_vm::value::Set::new_frozen();
-                    for x in arr()?? {
-                        s.insert(x).ok()?;
-                    }
-                    Value::set(s)
-                }
-                "$dict" => {
-                    let mut d = gale_vm::value::Dict::new();
-                    for kv in arr()?? {
-                        let kv = kv.as_seq()?.to_vec();
-                        d.insert(kv.first()?.clone(), kv.get(1)?.clone()).ok()?;
-                    }
-                    Value::dict(d)
-                }
-                "$datetime" => Value::DateTime(Rc::new(DateTime::parse(inner.as_str()?).ok()?)),
-                "$timespan" => Value::TimeDelta(inner.as_i64()?),
-                "$bigint" => Value::from_bigint(inner.as_str()?.parse().ok()?),
-                "$float" => Value::Float(match inner.as_str()? {
-                    "nan" => f64::NAN,
-                    "inf" => f64::INFINITY,
-                    _ => f64::NEG_INFINITY,
-                }),
-                "$iterator" => {
-                    let items = arr()??;
-                    gale_vm::iter::IterObj::one_shot(Box::new(gale_vm::iter::Cursor::from_vec(
-                        items,
-                    )))
-                }
-                _ => return None,
-            }
-        }
-        J::Object(o) => {
-            let mut d = gale_vm::value::Dict::new();
-            for (k, v) in o {
-                d.insert(Value::str(k.as_str()), decode(v, convert)?).ok()?;
-            }
-            Value::dict(d)
-        }
-        other => convert::from_json(other, !convert),
-    })
 }
 
 /// The root scope of a case: `$` (input-converted data) and `vars` (raw).
