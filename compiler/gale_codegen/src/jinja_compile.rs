@@ -27,24 +27,14 @@
 //! * `macro` → `macro:NAME` with the body and defaults as lazy prototypes;
 //! * block `set`/`filter` → capture the output (`TakeOutput`), render, re-emit.
 
-use std::collections::HashMap;
-
-use gale_bytecode::{
-    ArgSpec, CallSite, ConstId, Constant, Module, Op, Operand, Proto, ProtoId, Reg, SiteId, Span,
-    Target,
-};
+use gale_bytecode::{ArgSpec, Constant, Module, Op, Operand, ProtoId, Reg, Span, Target};
 use gale_expr::jinja::ast::{BinaryOp, CallArgs, CmpOp, Const, Expr, ExprKind, Node, UnaryOp};
 use gale_vm::Value;
 
 pub use crate::CompileError;
+use crate::emit::ModuleBuilder;
 
 type R<T> = Result<T, CompileError>;
-
-fn too_big(what: &str) -> CompileError {
-    CompileError {
-        message: format!("template too large to compile: too many {what}"),
-    }
-}
 
 /// Compiles a whole template (`Environment.from_string(text)`): the module returns the
 /// rendered text (a string).
@@ -71,7 +61,7 @@ pub fn compile_template(text: &str) -> R<Module> {
         g.emit(Op::Return { src: r }, Span::default());
         Ok(())
     })?;
-    Ok(g.module)
+    Ok(g.b.module)
 }
 
 /// Compiles one Jinja expression (the body of a whole-string `{{ … }}`,
@@ -113,7 +103,7 @@ pub fn compile_expression_at(expr: &str, base: u32) -> R<Module> {
         g.emit(Op::Return { src: r }, at);
         Ok(())
     })?;
-    Ok(g.module)
+    Ok(g.b.module)
 }
 
 /// The first match of Python's `re.findall('({{(.*?)}})', text)`: (outer, inner)
@@ -252,22 +242,27 @@ fn pos(r: Reg) -> ArgSpec {
     ArgSpec::Positional(Operand::Reg(r))
 }
 
-#[derive(Default)]
-struct ProtoGen {
-    code: Vec<Op>,
-    positions: Vec<(u32, Span)>,
-    next: u16,
-    max: u16,
-}
-
 struct Gen<'t> {
     text: &'t str,
     base: u32,
-    module: Module,
-    strings: HashMap<String, ConstId>,
-    cur: ProtoGen,
+    b: ModuleBuilder,
     /// The value a filter chain without a target filters (block `set` / `filter`).
     piped: Option<Reg>,
+}
+
+/// The generator is a layer over the module builder: `self.alloc()`, `self.emit(…)`,
+/// `self.cur` are the builder's.
+impl std::ops::Deref for Gen<'_> {
+    type Target = ModuleBuilder;
+    fn deref(&self) -> &ModuleBuilder {
+        &self.b
+    }
+}
+
+impl std::ops::DerefMut for Gen<'_> {
+    fn deref_mut(&mut self) -> &mut ModuleBuilder {
+        &mut self.b
+    }
 }
 
 impl<'t> Gen<'t> {
@@ -275,9 +270,7 @@ impl<'t> Gen<'t> {
         Gen {
             text,
             base,
-            module: Module::default(),
-            strings: HashMap::new(),
-            cur: ProtoGen::default(),
+            b: ModuleBuilder::new("template"),
             piped: None,
         }
     }
@@ -303,51 +296,7 @@ impl<'t> Gen<'t> {
             g.emit(Op::Return { src: r }, at);
             Ok(())
         })?;
-        Ok(self.module)
-    }
-
-    fn string(&mut self, s: &str) -> R<ConstId> {
-        if let Some(k) = self.strings.get(s) {
-            return Ok(*k);
-        }
-        let k = self.constant(Constant::Str(s.into()))?;
-        self.strings.insert(s.to_string(), k);
-        Ok(k)
-    }
-
-    fn constant(&mut self, c: Constant) -> R<ConstId> {
-        let k = u32::try_from(self.module.consts.len()).map_err(|_| too_big("constants"))?;
-        self.module.consts.push(c);
-        Ok(ConstId(k))
-    }
-
-    fn alloc(&mut self) -> R<Reg> {
-        let r = self.cur.next;
-        self.cur.next = r.checked_add(1).ok_or_else(|| too_big("registers"))?;
-        self.cur.max = self.cur.max.max(self.cur.next);
-        Ok(Reg(r))
-    }
-
-    fn emit(&mut self, op: Op, at: Span) -> usize {
-        let pc = self.cur.code.len();
-        if self.cur.positions.last().is_none_or(|(_, s)| *s != at) {
-            self.cur.positions.push((pc as u32, at));
-        }
-        self.cur.code.push(op);
-        pc
-    }
-
-    fn patch(&mut self, at: usize) {
-        let t = Target(self.cur.code.len() as u32);
-        if let Some(
-            Op::Jump { target }
-            | Op::JumpIfNull { target, .. }
-            | Op::JumpIfFalsy { target, .. }
-            | Op::JumpIfTruthy { target, .. },
-        ) = self.cur.code.get_mut(at)
-        {
-            *target = t;
-        }
+        Ok(self.b.module)
     }
 
     fn jump(&mut self, at: Span) -> usize {
@@ -366,37 +315,17 @@ impl<'t> Gen<'t> {
 
     /// A new prototype whose code `body` emits (it must end with a terminator).
     fn proto(&mut self, body: impl FnOnce(&mut Self) -> R<()>) -> R<ProtoId> {
-        let id = u16::try_from(self.module.protos.len()).map_err(|_| too_big("prototypes"))?;
-        self.module.protos.push(Proto::default());
-        let saved = std::mem::take(&mut self.cur);
+        let (id, saved) = self.open_proto("prototypes")?;
         let saved_pipe = self.piped.take();
         let result = body(self);
         self.piped = saved_pipe;
-        let done = std::mem::replace(&mut self.cur, saved);
+        let id = self.close_proto(id, saved, 1);
         result?;
-        if let Some(p) = self.module.protos.get_mut(id as usize) {
-            *p = Proto {
-                nregs: done.max.max(1),
-                code: done.code,
-                positions: done.positions,
-            };
-        }
-        Ok(ProtoId(id))
-    }
-
-    fn site(&mut self, name: &str, args: Vec<ArgSpec>) -> R<SiteId> {
-        let name = self.string(name)?;
-        let id = u32::try_from(self.module.sites.len()).map_err(|_| too_big("calls"))?;
-        self.module.sites.push(CallSite {
-            name,
-            method: false,
-            args,
-        });
-        Ok(SiteId(id))
+        Ok(id)
     }
 
     fn jcall(&mut self, name: &str, args: Vec<ArgSpec>, dst: Reg, at: Span) -> R<()> {
-        let site = self.site(name, args)?;
+        let site = self.site(name, false, args)?;
         self.emit(Op::JinjaCall { dst, site }, at);
         Ok(())
     }

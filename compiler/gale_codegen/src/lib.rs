@@ -23,17 +23,16 @@
 //! conformance suite runs beside the bytecode (both must agree); [`eval`] is the
 //! front door (`gale eval`, conformance cases).
 
+mod emit;
 pub mod eval;
 pub mod jinja;
 pub mod jinja_compile;
 pub mod reference;
 pub mod workflow;
 
-use std::collections::HashMap;
-
+use crate::emit::ModuleBuilder;
 use gale_bytecode::{
-    ArgSpec, CallSite, ConstId, Constant, FailKind, Module, Op, Operand, Proto, ProtoId, Reg,
-    SiteId, Span, Target,
+    ArgSpec, Constant, FailKind, Module, Op, Operand, ProtoId, Reg, SiteId, Span, Target,
 };
 use gale_expr::yaql::ast::{Arg, BinaryOp, Expr, ExprKind};
 use gale_vm::FunctionSet;
@@ -74,37 +73,34 @@ impl std::error::Error for CompileError {}
 
 type R<T> = Result<T, CompileError>;
 
-fn too_big(what: &str) -> CompileError {
-    CompileError {
-        message: format!("expression too large to compile: too many {what}"),
-    }
-}
-
 /// Compiles a parsed YAQL expression.
 pub fn compile(expr: &Expr, options: Options) -> R<Module> {
     let mut g = Gen {
         options,
-        module: Module::default(),
-        strings: HashMap::new(),
-        cur: ProtoGen::default(),
+        b: ModuleBuilder::new("expression"),
     };
     g.proto(expr, options.finalize)?;
-    Ok(g.module)
-}
-
-#[derive(Default)]
-struct ProtoGen {
-    code: Vec<Op>,
-    positions: Vec<(u32, Span)>,
-    next: u16,
-    max: u16,
+    Ok(g.b.module)
 }
 
 struct Gen {
     options: Options,
-    module: Module,
-    strings: HashMap<String, ConstId>,
-    cur: ProtoGen,
+    b: ModuleBuilder,
+}
+
+/// The generator is a layer over the module builder: `self.alloc()`, `self.emit(…)`,
+/// `self.cur` are the builder's.
+impl std::ops::Deref for Gen {
+    type Target = ModuleBuilder;
+    fn deref(&self) -> &ModuleBuilder {
+        &self.b
+    }
+}
+
+impl std::ops::DerefMut for Gen {
+    fn deref_mut(&mut self) -> &mut ModuleBuilder {
+        &mut self.b
+    }
 }
 
 /// An argument by reference (so operators need not build `Arg`s).
@@ -218,59 +214,9 @@ pub(crate) fn laziness(set: FunctionSet, name: &str, method: bool) -> Laziness {
 }
 
 impl Gen {
-    fn string(&mut self, s: &str) -> R<ConstId> {
-        if let Some(k) = self.strings.get(s) {
-            return Ok(*k);
-        }
-        let k = self.constant(Constant::Str(s.into()))?;
-        self.strings.insert(s.to_string(), k);
-        Ok(k)
-    }
-
-    fn constant(&mut self, c: Constant) -> R<ConstId> {
-        let k = u32::try_from(self.module.consts.len()).map_err(|_| too_big("constants"))?;
-        self.module.consts.push(c);
-        Ok(ConstId(k))
-    }
-
-    fn alloc(&mut self) -> R<Reg> {
-        let r = self.cur.next;
-        self.cur.next = r.checked_add(1).ok_or_else(|| too_big("registers"))?;
-        self.cur.max = self.cur.max.max(self.cur.next);
-        Ok(Reg(r))
-    }
-
-    fn emit(&mut self, op: Op, at: Span) -> usize {
-        let pc = self.cur.code.len();
-        if self.cur.positions.last().is_none_or(|(_, s)| *s != at) {
-            self.cur.positions.push((pc as u32, at));
-        }
-        self.cur.code.push(op);
-        pc
-    }
-
-    fn here(&self) -> Target {
-        Target(self.cur.code.len() as u32)
-    }
-
-    fn patch(&mut self, at: usize) {
-        let t = self.here();
-        if let Some(
-            Op::Jump { target }
-            | Op::JumpIfNull { target, .. }
-            | Op::JumpIfFalsy { target, .. }
-            | Op::JumpIfTruthy { target, .. },
-        ) = self.cur.code.get_mut(at)
-        {
-            *target = t;
-        }
-    }
-
     /// Compiles `e` as a new prototype (returns its id).
     fn proto(&mut self, e: &Expr, finalize: bool) -> R<ProtoId> {
-        let id = u16::try_from(self.module.protos.len()).map_err(|_| too_big("lambdas"))?;
-        self.module.protos.push(Proto::default());
-        let saved = std::mem::take(&mut self.cur);
+        let (id, saved) = self.open_proto("lambdas")?;
         let result = (|| {
             let r = self.alloc()?;
             self.expr(e, r)?;
@@ -280,16 +226,9 @@ impl Gen {
             self.emit(Op::Return { src: r }, span(e));
             Ok(())
         })();
-        let done = std::mem::replace(&mut self.cur, saved);
+        let id = self.close_proto(id, saved, 0);
         result?;
-        if let Some(p) = self.module.protos.get_mut(id as usize) {
-            *p = Proto {
-                nregs: done.max,
-                code: done.code,
-                positions: done.positions,
-            };
-        }
-        Ok(ProtoId(id))
+        Ok(id)
     }
 
     fn operand(&mut self, e: &Expr, lazy: bool) -> R<Operand> {
@@ -300,13 +239,6 @@ impl Gen {
             self.expr(e, r)?;
             Ok(Operand::Reg(r))
         }
-    }
-
-    fn site(&mut self, name: &str, method: bool, args: Vec<ArgSpec>) -> R<SiteId> {
-        let name = self.string(name)?;
-        let id = u32::try_from(self.module.sites.len()).map_err(|_| too_big("calls"))?;
-        self.module.sites.push(CallSite { name, method, args });
-        Ok(SiteId(id))
     }
 
     fn fail(&mut self, kind: FailKind, message: &str, at: Span) -> R<()> {
@@ -558,7 +490,8 @@ impl Gen {
                     let mut items = Vec::new();
                     flatten_pairs(e, &mut items);
                     let mark = self.cur.next;
-                    let count = u16::try_from(items.len()).map_err(|_| too_big("registers"))?;
+                    let count =
+                        u16::try_from(items.len()).map_err(|_| self.too_big("registers"))?;
                     let start = self.cur.next;
                     for _ in 0..count {
                         self.alloc()?;
