@@ -165,3 +165,114 @@ input = ["name"]
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("gale.toml"), "{stderr}");
 }
+
+/// `gale run --trace` records every expression the engine evaluates — where it is
+/// written, its `line:col`, its text and its value or error — and `gale trace`
+/// shows them (full values in `--format json`, one line each in human output).
+#[test]
+fn run_trace_records_each_expression_value() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/conditional.yaml");
+    let example = example.to_str().expect("utf-8 path");
+    let dir = scratch("trace-exprs", &[("README", b"trace test\n")]);
+    let expressions = |id: &str, input: &str| -> (Vec<serde_json::Value>, String) {
+        let args = ["run", example, "--db", "t.db", "--id", id, "--trace", "--input", input];
+        let (_, stdout, stderr) = gale(&args, &dir);
+        let (code, json, err) = gale(&["trace", id, "--db", "t.db", "--format", "json"], &dir);
+        assert_eq!(code, 0, "{stdout}{stderr}{err}");
+        let steps: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
+        let (code, human, err) = gale(&["trace", id, "--db", "t.db"], &dir);
+        assert_eq!(code, 0, "{err}");
+        let exprs = steps
+            .into_iter()
+            .filter(|s| s["event"] == "expression")
+            .collect();
+        (exprs, human)
+    };
+    // (task, place, expression, line, column, value)
+    let summary = |e: &serde_json::Value| {
+        (
+            e["task"].as_str().unwrap_or("").to_string(),
+            e["place"].as_str().unwrap_or("").to_string(),
+            e["expression"].as_str().unwrap_or("").to_string(),
+            e["line"].as_u64().unwrap_or(0),
+            e["column"].as_u64().unwrap_or(0),
+            e.get("value").cloned().unwrap_or_default(),
+        )
+    };
+    let row = |task: &str, place: &str, expr: &str, line, column, value| {
+        (
+            task.to_string(),
+            place.to_string(),
+            expr.to_string(),
+            line,
+            column,
+            value,
+        )
+    };
+    use serde_json::json;
+
+    let (exprs, human) = expressions("low", r#"{"risk": 3, "change_id": "CH-1"}"#);
+    let got: Vec<_> = exprs.iter().map(summary).collect();
+    assert_eq!(
+        got,
+        vec![
+            row("assess", "input.output", "$.risk", 13, 31, json!(3)),
+            row("assess", "publish.score", "task().result", 15, 16, json!(3)),
+            row(
+                "assess",
+                "on-success → auto_approve",
+                "$.score < $.threshold",
+                17,
+                25,
+                json!(true)
+            ),
+            row(
+                "assess",
+                "on-success → wait_for_human",
+                "$.score >= $.threshold",
+                18,
+                27,
+                json!(false)
+            ),
+            row("auto_approve", "input.output", "$.change_id", 20, 39, json!("CH-1")),
+        ],
+        "{human}"
+    );
+    assert!(exprs.iter().all(|e| e["language"] == "yaql" && e["at"].is_i64()));
+    for line in [
+        "▶ assess",
+        "      13:31  input.output  <% $.risk %> = 3",
+        "      17:25  on-success → auto_approve  <% $.score < $.threshold %> = true",
+        "      18:27  on-success → wait_for_human  <% $.score >= $.threshold %> = false",
+        "      20:39  input.output  <% $.change_id %> = \"CH-1\"",
+    ] {
+        assert!(human.contains(line), "missing {line:?} in\n{human}");
+    }
+
+    // A string risk: the guard's comparison fails; the trace holds the error.
+    let (exprs, human) = expressions("bad", r#"{"risk": "high", "change_id": "CH-2"}"#);
+    let guard = exprs
+        .iter()
+        .find(|e| e["place"] == "on-success → auto_approve")
+        .expect("the guard was evaluated");
+    assert!(guard.get("value").is_none(), "{guard}");
+    let error = guard["error"].as_str().unwrap_or("");
+    assert!(
+        error.starts_with("Can not evaluate YAQL expression [expression=$.score < $.threshold")
+            && error.contains("No function \"#operator_<\" matches supplied arguments"),
+        "{error}"
+    );
+    assert!(
+        !exprs
+            .iter()
+            .any(|e| e["place"] == "on-success → wait_for_human"),
+        "evaluation stops at the failing guard"
+    );
+    assert!(
+        human.contains(
+            "17:25  on-success → auto_approve  <% $.score < $.threshold %> \
+             ! No function \"#operator_<\" matches supplied arguments"
+        ),
+        "{human}"
+    );
+}

@@ -1,7 +1,9 @@
 //! `gale trace ID [--format json]`: the steps recorded by `gale run --trace` — task
 //! starts and ends, actions with their inputs, published values, transition
-//! conditions with their values, transitions taken, pauses, commands, lost actions —
-//! in order, with their times.
+//! conditions with their values, transitions taken, every expression evaluated
+//! (place, `line:col`, text and value or error), pauses, commands, lost actions —
+//! in order, with their times. Human output shortens long values; `--format json`
+//! prints every event in full.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,9 +62,20 @@ pub fn run(args: TraceArgs) -> ExitCode {
         .and_then(|s| s["at"].as_i64())
         .unwrap_or_default();
     out(&format!("trace of {root} (started {} UTC)", timestamp(t0)));
+    // Traces with expression events show each transition condition there already.
+    let expressions = steps.iter().any(|s| s["event"] == "expression");
+    // The task of the last task line: expressions under it do not repeat its name.
+    let mut current: Option<&str> = None;
     for s in &steps {
         let dt = s["at"].as_i64().unwrap_or(t0) - t0;
-        let what = match s["event"].as_str().unwrap_or("") {
+        let event = s["event"].as_str().unwrap_or("");
+        if expressions && event == "condition" {
+            continue;
+        }
+        if matches!(event, "task-started" | "task-completed") {
+            current = s["task"].as_str();
+        }
+        let what = match event {
             "task-started" => format!("▶ {}", s["task"].as_str().unwrap_or("")),
             "task-completed" => format!(
                 "■ {} {}",
@@ -94,9 +107,110 @@ pub fn run(args: TraceArgs) -> ExitCode {
                 s["action"].as_str().unwrap_or(""),
                 serde_json::to_string(&s["input"]).unwrap_or_default()
             ),
+            "expression" => expression_line(s, current),
             other => format!("· {other} {}", serde_json::to_string(s).unwrap_or_default()),
         };
         out(&format!("+{:>8.3}s  {what}", dt as f64 / 1000.0));
     }
     ExitCode::SUCCESS
+}
+
+/// Longest value shown in human output (characters).
+const VALUE_WIDTH: usize = 72;
+
+/// Longest error message shown in human output (characters).
+const ERROR_WIDTH: usize = 120;
+
+/// One evaluated expression, indented under its task:
+/// `12:16  publish.x  <% task().result %> = 6`, with the task's name when it is
+/// not `current` (the task of the line above), `[item N]` and `[retry N]`.
+fn expression_line(s: &Json, current: Option<&str>) -> String {
+    let text = one_line(s["expression"].as_str().unwrap_or(""));
+    let shown = if s["language"] == "jinja" {
+        text
+    } else {
+        format!("<% {text} %>")
+    };
+    let mut at = String::new();
+    if let Some(task) = s["task"].as_str()
+        && Some(task) != current
+    {
+        at.push_str(task);
+    }
+    if let Some(i) = s["item"].as_u64() {
+        at.push_str(&format!("[item {i}]"));
+    }
+    if let Some(r) = s["retry"].as_u64() {
+        at.push_str(&format!("[retry {r}]"));
+    }
+    if !at.is_empty() {
+        at.push(' ');
+    }
+    let outcome = match s.get("error").and_then(Json::as_str) {
+        Some(e) => format!("! {}", shorten(&error_text(e), ERROR_WIDTH)),
+        None => format!(
+            "= {}",
+            shorten(
+                &serde_json::to_string(&s["value"]).unwrap_or_default(),
+                VALUE_WIDTH
+            )
+        ),
+    };
+    format!(
+        "      {}:{}  {at}{}  {shown} {outcome}",
+        s["line"].as_u64().unwrap_or(0),
+        s["column"].as_u64().unwrap_or(0),
+        s["place"].as_str().unwrap_or(""),
+    )
+}
+
+/// The `error=` part of Mistral's `Can not evaluate … [expression=…, error=…]`
+/// (the expression is already on the line).
+fn error_text(message: &str) -> String {
+    let inner = message
+        .strip_prefix("Can not evaluate ")
+        .and_then(|m| m.split_once(", error="))
+        .map(|(_, e)| e.strip_suffix(']').unwrap_or(e));
+    one_line(inner.unwrap_or(message))
+}
+
+/// `text` on one line (runs of whitespace become one space).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn shorten(text: &str, width: usize) -> String {
+    match text.char_indices().nth(width) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn expression_lines() {
+        let ok = json!({"event": "expression", "task": "a", "item": 2, "place": "input.x",
+            "language": "yaql", "expression": "$.x\n + 1", "line": 7, "column": 16,
+            "value": "y".repeat(100)});
+        assert_eq!(
+            expression_line(&ok, None),
+            format!("      7:16  a[item 2] input.x  <% $.x + 1 %> = \"{}…", "y".repeat(71))
+        );
+        let err = json!({"event": "expression", "place": "output.r", "language": "jinja",
+            "task": "b", "expression": "{{ _.nope }}", "line": 3, "column": 8,
+            "error": "Can not evaluate Jinja expression [expression={{ _.nope }}, error=boom]"});
+        assert_eq!(
+            expression_line(&err, None),
+            "      3:8  b output.r  {{ _.nope }} ! boom"
+        );
+        assert_eq!(
+            expression_line(&err, Some("b")),
+            "      3:8  output.r  {{ _.nope }} ! boom"
+        );
+    }
 }

@@ -17,7 +17,8 @@
 //! Where an expression is evaluated decides what it sees: `input`, inline
 //! parameters, `with-items`, `target`, policies and `publish*` see the inbound
 //! context; transition conditions (and clause-level publish/command params) see
-//! the outbound context of their state; `vars` see only the input; workflow
+//! the outbound context of their state, and the `retry` policy (its `break-on` /
+//! `continue-on` run after the task completed) that of either state; `vars` see only the input; workflow
 //! `output`, `task-defaults`, reverse workflows and unreachable tasks are checked
 //! only against "defined somewhere in the workflow".
 
@@ -39,6 +40,10 @@ pub(crate) enum Place {
     Inbound(usize),
     /// A clause of the task (condition, advanced publish, command params).
     Clause(usize, ClauseKind),
+    /// The task's `retry` policy: `break-on`/`continue-on` are evaluated after the
+    /// task completed, on its outbound context (inbound + what it published in
+    /// the state it ended in; `mistral/engine/policies.py`, `RetryPolicy`).
+    Retry(usize),
     /// Workflow `vars`: input only.
     Vars,
     /// Anything else of the workflow (output, task-defaults): whole workflow.
@@ -78,6 +83,9 @@ pub(crate) struct Flow<'a> {
     pub may: Vec<Option<HashSet<&'a str>>>,
     /// Per task and state: names the task publishes (success, error, skip).
     pub published: Vec<[HashSet<&'a str>; 3]>,
+    /// Some `publish` (or `vars`) key is an expression: names only known at run
+    /// time join the context, so no read can be certain to fail.
+    pub dynamic_keys: bool,
 }
 
 const SUCCESS: usize = 0;
@@ -93,12 +101,18 @@ pub(crate) fn is_internal(name: &str) -> bool {
     name.starts_with("__") || name == "openstack"
 }
 
+/// Whether a key is an expression (`<% … %>`, `{{ … }}`), evaluated at run time.
+fn is_expression(key: &str) -> bool {
+    key.contains("<%") || key.contains("{{") || key.contains("{%")
+}
+
 fn place_of(site: &ExpressionSite, index: &HashMap<gale_hir::TaskId, usize>) -> Option<Place> {
     match site.item {
         Item::Task(id) => {
             let &i = index.get(&id)?;
             Some(match site.field {
                 "input" | "action" | "workflow" => Place::Input(i),
+                "retry" => Place::Retry(i),
                 key => match ClauseKind::from_key(key) {
                     Some(kind) => Place::Clause(i, kind),
                     None => Place::Inbound(i),
@@ -175,7 +189,12 @@ impl<'a> Flow<'a> {
             item_vars.extend(task.with_items.iter().map(|w| w.var.as_str()));
             published.push(p);
         }
-        let published_anywhere = published.iter().flatten().flatten().copied().collect();
+        let published_anywhere: HashSet<&str> =
+            published.iter().flatten().flatten().copied().collect();
+        let dynamic_keys = published_anywhere
+            .iter()
+            .chain(always.iter())
+            .any(|k| is_expression(k));
         let n = wf.tasks.len();
         let (must, may) = if wf.kind == WorkflowType::Direct && g.complete {
             let never_fails: Vec<bool> = wf
@@ -198,6 +217,7 @@ impl<'a> Flow<'a> {
             must,
             may,
             published,
+            dynamic_keys,
         }
     }
 
@@ -210,6 +230,8 @@ impl<'a> Flow<'a> {
     ) -> Option<(HashSet<&'a str>, HashSet<&'a str>)> {
         let (i, extra): (usize, Option<usize>) = match place {
             Place::Input(i) | Place::Inbound(i) => (i, None),
+            // Either state: like `on-complete`.
+            Place::Retry(i) => (i, Some(3)),
             Place::Clause(i, kind) => (
                 i,
                 match kind {

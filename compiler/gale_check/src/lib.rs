@@ -24,9 +24,11 @@ mod dataflow;
 mod graph;
 mod joins;
 mod positions;
+mod publish;
 mod refs;
 mod render;
 mod signatures;
+mod types;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
 use gale_hir::{
@@ -223,7 +225,9 @@ pub fn check_workflow(unit: &WorkflowUnit) -> Analysis {
     checks::run_data_flow(&mut cx, &g, &flow, &extra);
     let graphs = vec![render::plain(&g)];
     checks::run_signatures(&mut cx, wf, &unit.scope);
+    checks::run_model(&mut cx, wf, &unit.scope);
     checks::run_calls(&mut cx, positions.expressions(), &asts);
+    checks::type_mismatch::run_all(&mut cx, wf, positions.expressions(), &asts);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();
@@ -241,6 +245,7 @@ pub fn check_rest(sites: &[ExpressionSite]) -> Analysis {
     let mut cx = checks::Context::new(&empty);
     let asts: Vec<ast::SiteAst> = sites.iter().map(|s| ast::SiteAst::parse(&s.text)).collect();
     checks::run_calls(&mut cx, sites, &asts);
+    checks::jinja_blocks_only::run(&mut cx, sites, None);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();

@@ -28,12 +28,15 @@
 //!   post commands (pause / resume / cancel) that the runner polls between steps.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use gale_bytecode::workflow::{Program, Template};
-use gale_store::{Batch, Claim, Command, Creation, ExecutionRecord, Lease, Store, now_millis};
+use gale_store::{
+    Batch, Claim, Command, Creation, ExecutionRecord, ImageRecord, Lease, Residency, Store,
+    now_millis,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
@@ -115,6 +118,14 @@ pub fn action_inputs(
     Ok(out)
 }
 
+/// A task execution restored in full.
+const FULL: u8 = 0;
+/// A task execution restored from its stub.
+const STUB: u8 = 1;
+/// A task execution restored as a placeholder (an older execution of a task whose
+/// latest execution is known; nothing reads it before it is faulted in).
+const PLACEHOLDER: u8 = 2;
+
 /// Tasks with at most this many actions carry them in their image.
 const INLINE_ACTIONS: usize = 16;
 
@@ -134,6 +145,164 @@ fn action_summary(actions: &[crate::state::ActionEx]) -> (usize, usize) {
         (a + usize::from(x.accepted), c + usize::from(x.cleared))
     })
 }
+/// What resume reads of a task execution that is not resident (the `stub` column
+/// of its image): (task index, state, error handled, timeout generation, id, next
+/// tasks, whether its actions have images of their own). Everything else of a
+/// completed task — contexts, published data, actions — is faulted in from its
+/// image only when a step needs it ([`Engine::fault_in`]).
+#[derive(Debug, Serialize, Deserialize)]
+struct TaskStub(
+    u32,
+    State,
+    bool,
+    u64,
+    String,
+    Vec<(String, String)>,
+    bool,
+);
+
+/// The stand-in of a task execution resume did not read (see [`PLACEHOLDER`]): a
+/// completed, processed task with next tasks, so that no step looks further.
+fn placeholder() -> TaskEx {
+    TaskEx {
+        id: String::new(),
+        task: 0,
+        name: String::new(),
+        state: State::Success,
+        state_info: None,
+        in_context: Map::new(),
+        published: Json::Object(Map::new()),
+        actions: Vec::new(),
+        next_tasks: Vec::new(),
+        has_next_tasks: true,
+        processed: true,
+        error_handled: false,
+        triggered_by: Vec::new(),
+        unique_key: None,
+        retry_no: 0,
+        wait_after_done: false,
+        items_count: None,
+        items_next: 0,
+        arrived: 0,
+        items_done: 0,
+        items_failed: false,
+        generation: 0,
+    }
+}
+
+/// Reads a task image (a completed action's `null` result stays a result: serde
+/// reads a JSON null as `None`).
+fn parse_task(image: &str) -> Result<TaskEx, DurableError> {
+    let mut task: TaskEx = serde_json::from_str(image)?;
+    for a in &mut task.actions {
+        if a.state.is_completed() && a.output.is_none() {
+            a.output = Some(Json::Null);
+        }
+    }
+    Ok(task)
+}
+
+/// Reads an action image (see [`parse_task`]).
+fn parse_action(image: &str) -> Result<crate::state::ActionEx, DurableError> {
+    let mut act: crate::state::ActionEx = serde_json::from_str(image)?;
+    if act.state.is_completed() && act.output.is_none() {
+        act.output = Some(Json::Null);
+    }
+    Ok(act)
+}
+
+/// Entity images read from the store, before they become the engine's state.
+#[derive(Default)]
+struct Images {
+    execs: Vec<Option<WorkflowEx>>,
+    tasks: Vec<Vec<Option<TaskEx>>>,
+    /// Action images of split tasks, by (x, t).
+    actions: HashMap<(usize, usize), Vec<crate::state::ActionEx>>,
+    /// Tasks whose actions have images of their own.
+    split: HashSet<(usize, usize)>,
+    timings: Timings,
+    /// Per workflow execution: its number of task executions, when recorded.
+    lens: Vec<Option<usize>>,
+}
+
+impl Images {
+    fn task_slot(&mut self, x: usize, t: usize) -> &mut Option<TaskEx> {
+        if self.tasks.len() <= x {
+            self.tasks.resize_with(x + 1, Vec::new);
+        }
+        if self.tasks[x].len() <= t {
+            self.tasks[x].resize(t + 1, None);
+        }
+        &mut self.tasks[x][t]
+    }
+
+    /// Adds one image row.
+    fn add(&mut self, r: &ImageRecord) -> Result<(), DurableError> {
+        let (x, t, a) = (r.x as usize, r.t, r.a);
+        if t < 0 {
+            let wf: WorkflowEx = serde_json::from_str(&r.image)?;
+            if self.execs.len() <= x {
+                self.execs.resize(x + 1, None);
+                self.lens.resize(x + 1, None);
+            }
+            self.execs[x] = Some(wf);
+            self.lens[x] = r.stub.as_deref().and_then(|n| n.parse().ok());
+        } else if a < 0 {
+            let t = t as usize;
+            if let Some(stub) = &r.stub
+                && serde_json::from_str::<TaskStub>(stub).is_ok_and(|s| s.6)
+            {
+                self.split.insert((x, t));
+            }
+            self.timings.insert((x, t), (r.created_at, r.finished_at));
+            *self.task_slot(x, t) = Some(parse_task(&r.image)?);
+        } else {
+            self.split.insert((x, t as usize));
+            let list = self.actions.entry((x, t as usize)).or_default();
+            if list.len() != a as usize {
+                return Err(DurableError::Other(format!(
+                    "action image {x}/{t}/{a} is out of order"
+                )));
+            }
+            list.push(parse_action(&r.image)?);
+        }
+        Ok(())
+    }
+
+    /// The workflow executions, with every task slot filled.
+    fn finish(mut self, root_id: &str) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
+        let mut out = Vec::with_capacity(self.execs.len());
+        for (x, wf) in std::mem::take(&mut self.execs).into_iter().enumerate() {
+            let Some(mut wf) = wf else {
+                return Err(DurableError::Other(format!(
+                    "execution {root_id}: workflow image {x} is missing"
+                )));
+            };
+            let ts = self.tasks.get_mut(x).map(std::mem::take).unwrap_or_default();
+            let mut list = Vec::with_capacity(ts.len());
+            for (t, task) in ts.into_iter().enumerate() {
+                let Some(mut task) = task else {
+                    return Err(DurableError::Other(format!(
+                        "execution {root_id}: task image {x}/{t} is missing"
+                    )));
+                };
+                if let Some(acts) = self.actions.remove(&(x, t)) {
+                    task.actions = acts;
+                }
+                list.push(task);
+            }
+            wf.tasks = list;
+            out.push(wf);
+        }
+        if out.is_empty() {
+            return Err(DurableError::Other(format!(
+                "execution {root_id} has no recorded state"
+            )));
+        }
+        Ok((out, self.timings))
+    }
+}
+
 /// Trace event kind (`gale run --trace`).
 pub const KIND_TRACE: &str = "trace";
 
@@ -363,6 +532,23 @@ pub struct Durable {
     broken: Vec<String>,
     /// Actions that were in flight when the previous runner died (set by resume).
     pub lost: Vec<LostAction>,
+    /// Per workflow execution and task execution: [`FULL`], [`STUB`] or
+    /// [`PLACEHOLDER`] — what resume restored; the full image of the others is
+    /// faulted in from the store on demand ([`Engine::fault_in`]).
+    partial: Vec<Vec<u8>>,
+    /// How many entries of `partial` are not [`FULL`].
+    partial_count: usize,
+    /// The last task execution written per (workflow execution, task): its
+    /// predecessor's stub is omitted from resume.
+    written_latest: HashMap<(usize, u32), usize>,
+    /// Every task stays resident: the program's expressions may read the task
+    /// history (`task()`, `tasks()`).
+    keep_all: bool,
+    /// Per workflow of the program: the names of its join tasks.
+    joins: Vec<Vec<String>>,
+    /// The last command applied and not yet committed: deleted from the store in
+    /// the transaction that commits its effect.
+    taken: Option<i64>,
 }
 
 impl Durable {
@@ -371,8 +557,30 @@ impl Durable {
         self.in_flight.retain(|f| f.key != key);
     }
 
-    fn new(store: Store, root_id: String, runner: String) -> Durable {
+    fn new(store: Store, root_id: String, runner: String, program: &Program) -> Durable {
+        let keep_all = program
+            .exprs
+            .iter()
+            .chain(&program.jinja)
+            .any(|e| e.text.contains("task"));
+        let joins = program
+            .workflows
+            .iter()
+            .map(|w| {
+                w.tasks
+                    .iter()
+                    .filter(|t| t.join.is_some())
+                    .map(|t| t.name.clone())
+                    .collect()
+            })
+            .collect();
         Durable {
+            partial: Vec::new(),
+            partial_count: 0,
+            written_latest: HashMap::new(),
+            keep_all,
+            joins,
+            taken: None,
             store,
             root_id,
             runner,
@@ -572,7 +780,8 @@ pub struct Loaded {
     pub timings: Timings,
 }
 
-/// Reads the images of root execution `root_id` into `executions`.
+/// Replays the images of root execution `root_id` from its event stream (how a
+/// Gale before schema version 4 recorded them; last image wins).
 fn load_images(store: &Store, root_id: &str) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
     let mut execs: Vec<Option<WorkflowEx>> = Vec::new();
     let mut tasks: Vec<Vec<Option<TaskEx>>> = Vec::new();
@@ -697,7 +906,15 @@ pub fn load(
     let program = program_of(&root)?;
     let mut engine = Engine::new(Rc::new(program));
     setup(&mut engine);
-    let (execs, timings) = load_images(store, &root_id)?;
+    let (execs, timings) = if store.has_images(&root_id)? {
+        let mut images = Images::default();
+        for r in store.all_images(&root_id)? {
+            images.add(&r)?;
+        }
+        images.finish(&root_id)?
+    } else {
+        load_images(store, &root_id)?
+    };
     engine.executions = execs;
     engine.rebuild_derived();
     let idx = engine
@@ -717,7 +934,11 @@ impl Engine {
         self.latest.clear();
         for x in 0..self.executions.len() {
             let mut per: Vec<usize> = Vec::new();
+            let flags = self.durable.as_ref().and_then(|d| d.partial.get(x));
             for (te, t) in self.executions[x].tasks.iter().enumerate() {
+                if flags.and_then(|f| f.get(te)) == Some(&PLACEHOLDER) {
+                    continue;
+                }
                 let k = t.task as usize;
                 if per.len() <= k {
                     per.resize(k + 1, usize::MAX);
@@ -763,7 +984,7 @@ impl Engine {
         rec.source_execution_id = options.source_execution_id.clone();
         let runner = gale_store::runner_id();
         let id = rec.id.clone();
-        let mut d = Durable::new(store, id.clone(), runner.clone());
+        let mut d = Durable::new(store, id.clone(), runner.clone(), &self.program);
         d.records_written = 1;
         d.record_state.push((self.executions[root].state, false));
         d.break_before = options.break_before.clone();
@@ -804,6 +1025,11 @@ impl Engine {
                 i(e);
             }
         }));
+        let exprs = buf.clone();
+        self.ev.set_trace(
+            &self.program,
+            Box::new(move |e| exprs.borrow_mut().push(e.to_json(now_millis()))),
+        );
         if let Some(d) = &mut self.durable {
             d.trace = Some(buf);
         }
@@ -877,12 +1103,22 @@ impl Engine {
             let tasks = std::mem::take(&mut self.executions[x].tasks);
             let v = serde_json::to_string(&self.executions[x]);
             self.executions[x].tasks = tasks;
-            batch.append_event(
-                root_id.clone(),
-                KIND_WORKFLOW,
-                Json::String(format!("{{\"x\":{x},\"v\":{}}}", v?)),
-            );
             let wf = &self.executions[x];
+            batch.upsert_image(
+                &root_id,
+                ImageRecord {
+                    x: x as i64,
+                    t: -1,
+                    a: -1,
+                    residency: Residency::Resident,
+                    // The number of task executions: resume puts placeholders
+                    // where it reads neither an image nor a stub.
+                    stub: Some(wf.tasks.len().to_string()),
+                    image: v?,
+                    created_at: now,
+                    finished_at: wf.state.is_completed().then_some(now),
+                },
+            );
             let now_state = (wf.state, wf.output.is_some());
             if x < d.record_state.len() && d.record_state[x] != now_state {
                 d.record_state[x] = now_state;
@@ -962,6 +1198,7 @@ impl Engine {
         let renew = d.last_renew.elapsed() >= RENEW;
         let runner = d.runner.clone();
         let create = d.create.take();
+        let taken = d.taken;
         let existing = d.store.transaction(|tx| {
             if let Some(rec) = &create
                 && let Creation::Existing(r) = tx.create_execution_if_absent(rec)?
@@ -969,6 +1206,11 @@ impl Engine {
                 return Ok(Some(r));
             }
             batch.apply(tx)?;
+            // Commands applied since the last commit are consumed together with
+            // their effect.
+            if let Some(last) = taken {
+                tx.delete_commands_through(&root_id, last)?;
+            }
             if renew {
                 tx.renew_claim(&root_id, &runner, now + LEASE.as_millis() as i64)?;
             }
@@ -980,6 +1222,9 @@ impl Engine {
         }
         if renew {
             d.last_renew = Instant::now();
+        }
+        if d.taken == taken {
+            d.taken = None;
         }
         d.steps = 0;
         d.dirty = false;
@@ -1002,33 +1247,58 @@ impl Engine {
         t: usize,
         forced: bool,
     ) -> Result<(), DurableError> {
+        let residency = if self.resident(d, x, t) {
+            Residency::Resident
+        } else if self.latest(x, self.executions[x].tasks[t].task) == Some(t) {
+            Residency::Stub
+        } else {
+            Residency::Omitted
+        };
+        // A later execution of the same task supersedes the stub of the previous.
+        let k = self.executions[x].tasks[t].task;
+        match d.written_latest.insert((x, k), t) {
+            Some(p) if p < t => batch.omit_image(root_id, x as i64, p as i64),
+            Some(p) if p > t => {
+                d.written_latest.insert((x, k), p);
+            }
+            _ => {}
+        }
         let task = &mut self.executions[x].tasks[t];
-        if !task.state.is_completed() {
+        // A task stays open (rewritten at each commit) until it completed and its
+        // completion was processed.
+        if !task.state.is_completed() || !task.processed {
             d.open_tasks[x].push(t);
         }
+        let finished_at = task.state.is_completed().then_some(now);
         let st = d.acts.entry((x, t)).or_default();
-        if task.actions.len() <= INLINE_ACTIONS && !st.split {
-            // The image is stored as JSON text inside a JSON string: building a
-            // `serde_json::Value` of every image costs more than the commit.
-            let v = serde_json::to_string(&*task)?;
-            batch.append_event(
-                root_id.to_string(),
-                KIND_TASK,
-                Json::String(format!("{{\"x\":{x},\"t\":{t},\"at\":{now},\"v\":{v}}}")),
-            );
+        let split = task.actions.len() > INLINE_ACTIONS || st.split;
+        let stub = serde_json::to_string(&TaskStub(
+            task.task,
+            task.state,
+            task.error_handled,
+            task.generation,
+            task.id.clone(),
+            task.next_tasks.clone(),
+            split,
+        ))?;
+        let image = |v: String| ImageRecord {
+            x: x as i64,
+            t: t as i64,
+            a: -1,
+            residency,
+            stub: Some(stub),
+            image: v,
+            created_at: now,
+            finished_at,
+        };
+        if !split {
+            batch.upsert_image(root_id, image(serde_json::to_string(&*task)?));
             return Ok(());
         }
         let actions = std::mem::take(&mut task.actions);
         let v = serde_json::to_string(&*task);
         task.actions = actions;
-        let v = v?;
-        batch.append_event(
-            root_id.to_string(),
-            KIND_TASK,
-            Json::String(format!(
-                "{{\"x\":{x},\"t\":{t},\"at\":{now},\"split\":true,\"v\":{v}}}"
-            )),
-        );
+        batch.upsert_image(root_id, image(v?));
         let actions = &self.executions[x].tasks[t].actions;
         let before = action_summary(&actions[..st.written.min(actions.len())]);
         let all = forced || !st.split || before != st.summary;
@@ -1049,11 +1319,18 @@ impl Engine {
             if !act.state.is_completed() {
                 st.open.push(a);
             }
-            let v = serde_json::to_string(act)?;
-            batch.append_event(
-                root_id.to_string(),
-                KIND_ACTION,
-                Json::String(format!("{{\"x\":{x},\"t\":{t},\"a\":{a},\"v\":{v}}}")),
+            batch.upsert_image(
+                root_id,
+                ImageRecord {
+                    x: x as i64,
+                    t: t as i64,
+                    a: a as i64,
+                    residency: Residency::Omitted,
+                    stub: None,
+                    image: serde_json::to_string(act)?,
+                    created_at: now,
+                    finished_at: act.state.is_completed().then_some(now),
+                },
             );
         }
         st.split = true;
@@ -1141,8 +1418,11 @@ impl Engine {
         if let Some(d) = &mut self.durable {
             let _ = d.store.release_claim(&d.root_id, &d.runner);
         }
+        // Callers read the whole state (the result, the tasks): load the stubs.
+        let f = self.fault_in_all();
         let end = r?;
         c?;
+        f?;
         Ok(end)
     }
 
@@ -1152,7 +1432,8 @@ impl Engine {
         if let Some(d) = &mut self.durable {
             d.store.release_claim(&d.root_id, &d.runner)?;
         }
-        c
+        c?;
+        self.fault_in_all()
     }
 
     fn run_durable_inner(&mut self, root: usize) -> Result<RunEnd, DurableError> {
@@ -1305,6 +1586,7 @@ impl Engine {
                     .map(|t| (x, t))
             });
             if let Some((x, te)) = found {
+                let _ = self.fault_in(x, te);
                 extra.extend(self.trace_task(x, te));
             }
         }
@@ -1356,7 +1638,10 @@ impl Engine {
         for (c, event) in clauses {
             for tr in &c.next {
                 let Some(g) = &tr.guard else { continue };
-                let value = match self.ev.eval(&self.program, g, &view, &host) {
+                let value = match self
+                    .ev
+                    .untraced(|| self.ev.eval(&self.program, g, &view, &host))
+                {
                     Ok(v) => v,
                     Err(e) => json!({"error": e.message}),
                 };
@@ -1414,12 +1699,35 @@ impl Engine {
             return Ok(());
         }
         d.data_version = v;
-        let root_id = d.root_id.clone();
-        let cmds = d.store.take_commands(&root_id)?;
+        if self.take_and_apply_commands()? {
+            // The effect and the deletion of the commands: one transaction.
+            self.durable_commit()?;
+        }
+        Ok(())
+    }
+
+    /// Applies the commands posted since the last ones applied; they are deleted
+    /// from the store by the commit that records their effect, so a runner killed
+    /// in between leaves them for the next one. Returns whether any was applied.
+    fn take_and_apply_commands(&mut self) -> Result<bool, DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(false);
+        };
+        let after = d.taken.unwrap_or(i64::MIN);
+        let cmds: Vec<_> = d
+            .store
+            .pending_commands(&d.root_id)?
+            .into_iter()
+            .filter(|c| c.id > after)
+            .collect();
+        let Some(last) = cmds.last().map(|c| c.id) else {
+            return Ok(false);
+        };
+        d.taken = Some(last);
         for c in cmds {
             self.apply_command(0, &c.command);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Applies a control command to root execution `root` (Mistral's
@@ -1621,17 +1929,24 @@ impl Engine {
                 return Err(DurableError::Busy(l));
             }
         }
-        // Commands posted to the previous runner that it never took are stale: the
-        // process taking over decides what happens now.
-        store.take_commands(&root_id)?;
-        let (execs, _) = load_images(&store, &root_id)?;
+        // Entity images: the resident ones in full, the others as stubs. An
+        // execution recorded before schema version 4 replays its event stream and
+        // writes all its images in the first commit.
+        let legacy = !store.has_images(&root_id)?;
+        let (partial, split) = if legacy {
+            self.executions = load_images(&store, &root_id)?.0;
+            (Vec::new(), HashSet::new())
+        } else {
+            self.restore_images(&store, &root_id)?
+        };
         let frontier: Frontier = match store.load_snapshot(&root_id)? {
             Some(bytes) => serde_json::from_slice(&bytes)?,
             None => Frontier::default(),
         };
-        self.executions = execs;
         let n = self.executions.len();
-        let mut d = Durable::new(store, root_id, runner);
+        let mut d = Durable::new(store, root_id, runner, &self.program);
+        d.partial_count = partial.iter().flatten().filter(|f| **f != FULL).count();
+        d.partial = partial;
         d.records_written = n;
         d.record_state = self
             .executions
@@ -1648,13 +1963,13 @@ impl Engine {
             .iter()
             .map(|w| {
                 (0..w.tasks.len())
-                    .filter(|t| !w.tasks[*t].state.is_completed())
+                    .filter(|t| !w.tasks[*t].state.is_completed() || !w.tasks[*t].processed)
                     .collect()
             })
             .collect();
         for (x, w) in self.executions.iter().enumerate() {
             for (t, task) in w.tasks.iter().enumerate() {
-                if task.actions.len() > INLINE_ACTIONS {
+                if task.actions.len() > INLINE_ACTIONS || split.contains(&(x, t)) {
                     d.acts.insert(
                         (x, t),
                         ActionsWritten {
@@ -1669,6 +1984,13 @@ impl Engine {
                 }
             }
         }
+        if legacy {
+            d.written_execs = 0;
+            d.written_tasks = vec![0; n];
+            d.open_tasks = vec![Vec::new(); n];
+            d.acts.clear();
+            d.dirty = true;
+        }
         d.broken = frontier.broken;
         self.journal = Box::new(ActionInputs(d.inputs.clone()));
         d.break_before = frontier.break_before;
@@ -1678,6 +2000,15 @@ impl Engine {
         }
         self.queue = frontier.queue.into_iter().map(event_of).collect();
         self.rebuild_derived();
+        if let Some(d) = &mut self.durable {
+            for (x, per) in self.latest.iter().enumerate() {
+                for (k, te) in per.iter().enumerate() {
+                    if *te != usize::MAX {
+                        d.written_latest.insert((x, k as u32), *te);
+                    }
+                }
+            }
+        }
         let wall = now_millis();
         let inst = Instant::now();
         self.timers = frontier
@@ -1688,6 +2019,22 @@ impl Engine {
                 (inst + left, event_of(e))
             })
             .collect();
+        // The tasks the frontier names are loaded in full (normally open anyway).
+        let mut named: Vec<(usize, usize)> = frontier.in_flight.iter().map(|f| (f.key.0, f.key.1)).collect();
+        for e in self.queue.iter().chain(self.timers.iter().map(|(_, e)| e)) {
+            match e {
+                Event::RunTask(x, t)
+                | Event::ActionDone(x, t, _, _)
+                | Event::Continue(x, t)
+                | Event::CompleteDelayed(x, t, _, _)
+                | Event::Timeout(x, t, _, _)
+                | Event::RefreshJoin(x, t) => named.push((*x, *t)),
+                Event::CheckComplete(_) | Event::RefreshJoins(_) => {}
+            }
+        }
+        for (x, t) in named {
+            self.fault_in(x, t)?;
+        }
         for f in frontier.in_flight {
             let (x, t, a) = f.key;
             let Some(act) = self
@@ -1726,7 +2073,250 @@ impl Engine {
                 d.lost.push(lost);
             }
         }
+        // Commands posted to the previous runner whose effect it never committed
+        // are still in the store (a command is deleted in the transaction that
+        // commits its effect): deliver them now.
+        self.take_and_apply_commands()?;
         Ok(0)
+    }
+
+    /// Reads the resident images in full, the latest execution of each other task
+    /// as a stub, and puts placeholders for the rest; returns what each task
+    /// execution was restored from ([`FULL`], [`STUB`], [`PLACEHOLDER`]) and the
+    /// resident tasks whose actions have images of their own.
+    #[allow(clippy::type_complexity)]
+    fn restore_images(
+        &mut self,
+        store: &Store,
+        root_id: &str,
+    ) -> Result<(Vec<Vec<u8>>, HashSet<(usize, usize)>), DurableError> {
+        let mut images = Images::default();
+        for r in store.resident_images(root_id)? {
+            images.add(&r)?;
+        }
+        // Action images of resident split tasks.
+        let split: Vec<(usize, usize)> = images.split.iter().copied().collect();
+        for (x, t) in split {
+            for r in store.task_images(root_id, x as i64, t as i64)? {
+                if r.a >= 0 {
+                    images.add(&r)?;
+                }
+            }
+        }
+        let workflows: Vec<usize> = images
+            .execs
+            .iter()
+            .map(|w| w.as_ref().map_or(0, |w| w.workflow))
+            .collect();
+        let mut partial: Vec<Vec<u8>> = Vec::with_capacity(workflows.len());
+        for x in 0..workflows.len() {
+            let len = images.lens[x]
+                .unwrap_or_else(|| images.tasks.get(x).map_or(0, Vec::len));
+            partial.push(vec![PLACEHOLDER; len]);
+            if let Some(ts) = images.tasks.get(x) {
+                for (t, task) in ts.iter().enumerate() {
+                    if task.is_some()
+                        && let Some(p) = partial[x].get_mut(t)
+                    {
+                        *p = FULL;
+                    }
+                }
+            }
+        }
+        for s in store.image_stubs(root_id)? {
+            let (x, t) = (s.x as usize, s.t as usize);
+            let stub: TaskStub = serde_json::from_str(&s.stub)?;
+            let w = workflows.get(x).copied().unwrap_or(0);
+            *images.task_slot(x, t) = Some(self.task_of_stub(w, stub));
+            if let Some(p) = partial.get_mut(x).and_then(|p| p.get_mut(t)) {
+                *p = STUB;
+            }
+        }
+        for (x, flags) in partial.iter().enumerate() {
+            for (t, flag) in flags.iter().enumerate() {
+                if *flag == PLACEHOLDER {
+                    *images.task_slot(x, t) = Some(placeholder());
+                }
+            }
+        }
+        let split = std::mem::take(&mut images.split);
+        self.executions = images.finish(root_id)?.0;
+        Ok((partial, split))
+    }
+
+    /// A completed task execution of workflow `w` rebuilt from its stub: what the
+    /// engine reads of a completed task that is not resident (state, flags, next
+    /// tasks, id, name); the rest is empty until [`Engine::fault_in`].
+    fn task_of_stub(&self, w: usize, stub: TaskStub) -> TaskEx {
+        let TaskStub(task, state, error_handled, generation, id, next_tasks, _) = stub;
+        let name = self
+            .program
+            .workflows
+            .get(w)
+            .and_then(|wf| wf.tasks.get(task as usize))
+            .map(|t| t.name.clone())
+            .unwrap_or_default();
+        TaskEx {
+            id,
+            task,
+            name,
+            state,
+            state_info: None,
+            in_context: Map::new(),
+            published: json!({}),
+            actions: Vec::new(),
+            next_tasks,
+            has_next_tasks: true,
+            processed: true,
+            error_handled,
+            triggered_by: Vec::new(),
+            unique_key: None,
+            retry_no: 0,
+            wait_after_done: false,
+            items_count: None,
+            items_next: 0,
+            arrived: 0,
+            items_done: 0,
+            items_failed: false,
+            generation,
+        }
+    }
+
+    /// Whether task execution `t` of `x` is resident: resume reads its full image.
+    /// A task is left out (read as a stub) only when nothing after it reads more
+    /// than its stub: it SUCCEEDED, its completion was processed, it has next tasks
+    /// (so it is not an end task whose context makes the workflow's output), it is
+    /// not a join nor leads to one (a join merges its inbound contexts), its
+    /// workflow is not reverse, and no expression of the program reads the task
+    /// history (`task()`, `tasks()`).
+    fn resident(&self, d: &Durable, x: usize, t: usize) -> bool {
+        let task = &self.executions[x].tasks[t];
+        if d.keep_all || task.state != State::Success || !task.processed || !task.has_next_tasks
+        {
+            return true;
+        }
+        let w = self.executions[x].workflow;
+        if self.program.workflows[w].kind == gale_bytecode::workflow::WorkflowKind::Reverse {
+            return true;
+        }
+        let joins = d.joins.get(w).map(Vec::as_slice).unwrap_or_default();
+        joins.contains(&task.name) || task.next_tasks.iter().any(|(n, _)| joins.contains(n))
+    }
+
+    /// Loads the full image of task execution `t` of `x` when it was restored as
+    /// a stub.
+    pub(super) fn fault_in(&mut self, x: usize, t: usize) -> Result<(), DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(());
+        };
+        let Some(flag) = d.partial.get_mut(x).and_then(|p| p.get_mut(t)) else {
+            return Ok(());
+        };
+        if *flag == FULL {
+            return Ok(());
+        }
+        *flag = FULL;
+        d.partial_count -= 1;
+        let rows = d.store.task_images(&d.root_id, x as i64, t as i64)?;
+        let mut task = None;
+        let mut actions = Vec::new();
+        for r in &rows {
+            if r.a < 0 {
+                task = Some(parse_task(&r.image)?);
+            } else {
+                actions.push(parse_action(&r.image)?);
+            }
+        }
+        let Some(mut task) = task else {
+            return Err(DurableError::Other(format!(
+                "execution {}: task image {x}/{t} is missing",
+                d.root_id
+            )));
+        };
+        if !actions.is_empty() {
+            task.actions = actions;
+            d.acts.insert(
+                (x, t),
+                ActionsWritten {
+                    split: true,
+                    written: task.actions.len(),
+                    open: Vec::new(),
+                    summary: action_summary(&task.actions),
+                },
+            );
+        }
+        if let Some(slot) = self.executions.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
+            *slot = task;
+        }
+        self.host_cache.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// Loads the full image of every task execution restored as a stub (before a
+    /// rerun, and when a run ends, so that callers see the whole state).
+    pub fn fault_in_all(&mut self) -> Result<(), DurableError> {
+        let Some(d) = &mut self.durable else {
+            return Ok(());
+        };
+        if d.partial_count == 0 {
+            return Ok(());
+        }
+        let wanted: Vec<(usize, usize)> = d
+            .partial
+            .iter()
+            .enumerate()
+            .flat_map(|(x, p)| {
+                p.iter()
+                    .enumerate()
+                    .filter(|(_, f)| **f != FULL)
+                    .map(move |(t, _)| (x, t))
+            })
+            .collect();
+        if wanted.len() <= 64 {
+            for (x, t) in wanted {
+                self.fault_in(x, t)?;
+            }
+            return Ok(());
+        }
+        let mut images = Images::default();
+        for r in d.store.all_images(&d.root_id)? {
+            let (x, t) = (r.x as usize, r.t as usize);
+            if r.t >= 0 && d.partial.get(x).and_then(|p| p.get(t)).is_some_and(|f| *f != FULL) {
+                images.add(&r)?;
+            }
+        }
+        for (x, t) in wanted {
+            let task = images
+                .tasks
+                .get_mut(x)
+                .and_then(|ts| ts.get_mut(t))
+                .and_then(Option::take);
+            let Some(mut task) = task else {
+                return Err(DurableError::Other(format!(
+                    "execution {}: task image {x}/{t} is missing",
+                    d.root_id
+                )));
+            };
+            if let Some(acts) = images.actions.remove(&(x, t)) {
+                task.actions = acts;
+                d.acts.insert(
+                    (x, t),
+                    ActionsWritten {
+                        split: true,
+                        written: task.actions.len(),
+                        open: Vec::new(),
+                        summary: action_summary(&task.actions),
+                    },
+                );
+            }
+            if let Some(slot) = self.executions.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
+                *slot = task;
+            }
+            d.partial[x][t] = FULL;
+        }
+        d.partial_count = 0;
+        self.host_cache.borrow_mut().clear();
+        Ok(())
     }
 
     /// The actions that were in flight when the previous runner died.
@@ -1778,6 +2368,7 @@ impl Engine {
     /// failed iterations run again. The engine must have been taken over with
     /// [`Engine::resume_durable`]; then call [`Engine::run_durable`].
     pub fn rerun_task(&mut self, task: &str, reset: bool) -> Result<(), DurableError> {
+        self.fault_in_all()?;
         let found = (0..self.executions.len()).find_map(|x| {
             self.executions[x]
                 .tasks
@@ -1981,6 +2572,239 @@ mod tests {
             let back: EventImage = serde_json::from_str(&text).expect("decodes");
             assert_eq!(format!("{:?}", event_of(back)), format!("{e:?}"));
         }
+    }
+
+    /// No expression reads the task history, so completed tasks resume as stubs:
+    /// a join with a with-items branch, published values flowing to the output,
+    /// and a with-items task of more iterations than an image carries inline
+    /// (its actions get images of their own) in the middle of a chain.
+    const STUBBED: &str = r#"version: '2.0'
+wf:
+  input:
+    - n: 3
+  output:
+    total: <% $.total %>
+    flag: <% $.flag %>
+    last: <% $.last %>
+  tasks:
+    a:
+      action: std.echo output=1
+      publish:
+        total: <% $.n %>
+      on-success: [b, c]
+    b:
+      action: std.noop
+      publish:
+        total: <% $.total + 10 %>
+      on-success: [d]
+    c:
+      with-items: i in <% range(5) %>
+      action: std.noop
+      publish:
+        flag: true
+      on-success: [d]
+    d:
+      join: all
+      action: std.noop
+      publish:
+        total: <% $.total * 2 %>
+      on-success: [e1]
+    e1:
+      action: std.noop
+      on-success: [e2]
+    e2:
+      with-items: i in <% range(20) %>
+      action: std.echo output=<% $.i %>
+      on-success: [e3]
+    e3:
+      action: std.noop
+      publish:
+        last: e3
+      on-success: [e4]
+    e4:
+      action: std.noop
+      on-success: [e5]
+    e5:
+      action: std.noop
+"#;
+
+    fn program(text: &str) -> Rc<Program> {
+        Rc::new(
+            gale_codegen::workflow::compile_source(text, gale_codegen::workflow::OptLevel::O1)
+                .expect("compiles"),
+        )
+    }
+
+    fn scratch_db(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "gale-durable-unit-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir.join("gale.db")
+    }
+
+    /// The result object without ids (they differ between runs).
+    fn without_ids(mut v: Json) -> Json {
+        if let Some(m) = v.as_object_mut() {
+            m.remove("id");
+        }
+        v
+    }
+
+    /// Starts `wf` durably, paused before `task`; returns the execution id.
+    fn run_until_break(program: &Rc<Program>, db: &std::path::Path, task: &str) -> String {
+        let mut engine = Engine::new(program.clone());
+        let options = DurableOptions {
+            break_before: vec![task.to_string()],
+            ..DurableOptions::default()
+        };
+        let store = Store::open(db).expect("store");
+        let Ok(Started::Created(root)) =
+            engine.start_durable(store, "wf", &StartOptions::default(), &options)
+        else {
+            panic!("starts");
+        };
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Paused);
+        engine.executions[root].id.clone()
+    }
+
+    #[test]
+    fn a_run_resumed_before_any_task_ends_like_an_uninterrupted_one() {
+        let program = program(STUBBED);
+        let mut memory = Engine::new(program.clone());
+        let root = memory.start("wf", &StartOptions::default()).expect("starts");
+        memory.run(root, None);
+        let expected = without_ids(memory.result_json(root));
+        assert_eq!(expected["state"], "SUCCESS");
+        assert_eq!(expected["output"]["total"], 26);
+        let mut stubbed = 0;
+        for task in ["b", "c", "d", "e1", "e2", "e3", "e4", "e5"] {
+            let db = scratch_db(&format!("break-{task}"));
+            let id = run_until_break(&program, &db, task);
+            let mut engine = Engine::new(program.clone());
+            let store = Store::open(&db).expect("store");
+            let root = engine.resume_durable(store, &id).expect("resumes");
+            stubbed += engine.durable.as_ref().map_or(0, |d| d.partial_count);
+            engine.apply_command(root, &Command::Resume { env: None });
+            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+            assert_eq!(
+                without_ids(engine.result_json(root)),
+                expected,
+                "resumed before {task}"
+            );
+            // Inspection reads every image.
+            let store = Store::open(&db).expect("store");
+            let (loaded, x) = load(&store, &id, |_| {}).expect("loads");
+            assert_eq!(without_ids(loaded.engine.result_json(x)), expected);
+            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        }
+        assert!(stubbed > 0, "completed tasks were restored as stubs");
+    }
+
+    #[test]
+    fn resume_reads_stubs_and_faults_in_what_it_needs() {
+        let program = program(STUBBED);
+        let db = scratch_db("stubs");
+        let id = run_until_break(&program, &db, "e5");
+        let mut engine = Engine::new(program.clone());
+        let store = Store::open(&db).expect("store");
+        engine.resume_durable(store, &id).expect("resumes");
+        let stubs: HashSet<(usize, usize)> = engine
+            .durable
+            .as_ref()
+            .map(|d| {
+                d.partial[0]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| **f == STUB)
+                    .map(|(t, _)| (0, t))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let names: HashSet<&str> = stubs
+            .iter()
+            .map(|&(x, t)| engine.executions[x].tasks[t].name.as_str())
+            .collect();
+        // a leads to b and c, which lead to the join d; e1..e4 are plain links
+        // of the chain. d (a join) and e5 (open) stay resident.
+        assert_eq!(
+            names,
+            HashSet::from(["a", "e1", "e2", "e3", "e4"]),
+            "stubs: {names:?}"
+        );
+        let (x, t) = stubs
+            .iter()
+            .copied()
+            .find(|&(x, t)| engine.executions[x].tasks[t].name == "e2")
+            .expect("e2 is a stub");
+        assert!(engine.executions[x].tasks[t].actions.is_empty());
+        engine.fault_in(x, t).expect("faults in");
+        assert_eq!(engine.executions[x].tasks[t].actions.len(), 20);
+        engine.fault_in_all().expect("faults in");
+        assert!(engine.durable.as_ref().is_some_and(|d| d.partial_count == 0));
+        let e3 = engine.executions[0].tasks.iter().find(|t| t.name == "e3");
+        assert_eq!(e3.map(|t| t.published.clone()), Some(json!({"last": "e3"})));
+        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+    }
+
+    #[test]
+    fn a_command_taken_but_not_committed_is_delivered_to_the_next_runner() {
+        let program = program(STUBBED);
+        let db = scratch_db("commands");
+        let id = run_until_break(&program, &db, "e3");
+        // Another process asks to resume; a runner takes the execution over,
+        // reads and applies the command in memory, and dies before its commit.
+        let mut cli = Store::open(&db).expect("store");
+        cli.post_command(&id, &Command::Resume { env: None })
+            .expect("posts");
+        {
+            let mut engine = Engine::new(program.clone());
+            let store = Store::open(&db).expect("store");
+            // Resume delivers the pending command (in memory only so far).
+            let root = engine.resume_durable(store, &id).expect("resumes");
+            assert_eq!(engine.executions[root].state, State::Running);
+            // Killed here: nothing committed; its lease runs out.
+        }
+        cli.claim(&id, "expired", Duration::from_millis(1), true)
+            .expect("claims");
+        cli.release_claim(&id, "expired").expect("releases");
+        assert_eq!(cli.pending_commands(&id).expect("reads").len(), 1);
+        assert_eq!(
+            cli.get_execution(&id).expect("reads").map(|e| e.state),
+            Some(gale_store::State::Paused)
+        );
+        // The next runner gets the command again; its first commit consumes it
+        // together with its effect.
+        let mut engine = Engine::new(program.clone());
+        let store = Store::open(&db).expect("store");
+        let root = engine.resume_durable(store, &id).expect("resumes");
+        assert_eq!(engine.executions[root].state, State::Running);
+        engine.idle_commit().expect("commits");
+        assert!(cli.pending_commands(&id).expect("reads").is_empty());
+        assert_eq!(
+            cli.get_execution(&id).expect("reads").map(|e| e.state),
+            Some(gale_store::State::Running)
+        );
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        assert_eq!(engine.result_json(root)["state"], "SUCCESS");
+
+        // While running, a command is applied and committed in one step.
+        let id = run_until_break(&program, &db, "e4");
+        let mut engine = Engine::new(program.clone());
+        let store = Store::open(&db).expect("store");
+        let root = engine.resume_durable(store, &id).expect("resumes");
+        cli.post_command(&id, &Command::cancel(Some("stop".into())))
+            .expect("posts");
+        engine.poll_commands().expect("polls");
+        assert!(cli.pending_commands(&id).expect("reads").is_empty());
+        assert_eq!(
+            cli.get_execution(&id).expect("reads").map(|e| e.state),
+            Some(gale_store::State::Cancelled)
+        );
+        assert_eq!(engine.executions[root].state, State::Cancelled);
+        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
     }
 
     #[test]

@@ -481,6 +481,12 @@ impl Engine {
         self.trace = Some(trace);
     }
 
+    /// Installs an expression trace hook: every expression evaluated from now on,
+    /// with its place, task execution, position and value (`gale run --trace`).
+    pub fn set_expression_trace(&mut self, hook: crate::eval::ExprTraceHook) {
+        self.ev.set_trace(&self.program, hook);
+    }
+
     /// The program.
     pub fn program(&self) -> &Program {
         &self.program
@@ -636,6 +642,7 @@ impl Engine {
         }
         let wf = &self.executions[exec];
         let task = &wf.tasks[te];
+        self.ev.enter(wf, Some(te), extra.is_some());
         let mut td = Map::new();
         let mut te_map = Map::new();
         te_map.insert("id".into(), Json::String(task.id.clone()));
@@ -668,6 +675,7 @@ impl Engine {
         if let Template::Lit(j) = t {
             return Ok(j.clone());
         }
+        self.ev.enter(&self.executions[exec], current, false);
         self.ev.eval(
             &self.program,
             t,
@@ -1952,6 +1960,7 @@ impl Engine {
         o: Outcome,
     ) -> Outcome {
         let Outcome::Ok(mut v) = o else { return o };
+        self.ev.enter(&self.executions[exec], Some(te), false);
         for t in outputs.iter().rev() {
             match self
                 .ev
@@ -2352,6 +2361,7 @@ impl Engine {
         let td = obj(json!({"__task_execution": {"id": t.id, "name": t.name}}));
         let env = self.env_layer(exec);
         let host = self.host(exec, Some(te));
+        self.ev.enter(wf, Some(te), false);
         let view = View {
             layers: vec![&td, &t.in_context, &env, &wf.context, &wf.input],
         };
@@ -2407,6 +2417,7 @@ impl Engine {
             let t = &wf.tasks[te];
             let out = self.outbound(t);
             let host = self.host(exec, Some(te));
+            self.ev.enter(wf, Some(te), false);
             let view = View {
                 layers: vec![&out, &wf.context, &wf.input],
             };
@@ -2452,6 +2463,7 @@ impl Engine {
             let wf = &self.executions[exec];
             let t = &wf.tasks[te];
             let host = self.host(exec, Some(te));
+            self.ev.enter(wf, Some(te), false);
             let view = View {
                 layers: vec![&t.in_context, &wf.context, &wf.input],
             };
@@ -2501,6 +2513,9 @@ impl Engine {
         let view = View {
             layers: vec![&td, &ctx, &env, &wf.context, &wf.input],
         };
+        if host.is_some() {
+            self.ev.enter(wf, Some(te), false);
+        }
         let eval = |t: &Template| -> Result<Json, EvalError> {
             match (t, &host) {
                 (Template::Lit(j), _) => Ok(j.clone()),

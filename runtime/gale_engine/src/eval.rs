@@ -5,10 +5,18 @@
 //! list of JSON objects in priority order, materialised into one `gale_vm` dict per
 //! evaluation (yaql's input conversion: arrays become tuples). Results are
 //! finalised (`#finalize`) and converted back to JSON.
+//!
+//! Expression tracing (`gale run --trace`): with a hook installed
+//! ([`Evaluator::set_trace`]), every YAQL expression and Jinja string evaluated is
+//! reported as an [`ExprTrace`] — its place in the workflow (from a side table built
+//! once from the program), the task execution it ran for (set by the engine with
+//! [`Evaluator::enter`]), its text, position and value or error. Without a hook the
+//! only cost is one `Option` test per expression and per [`Evaluator::enter`].
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gale_bytecode::workflow::{Piece, Program, Template};
+use gale_bytecode::workflow::{CallKind, Clause, Piece, Program, TaskInput, Template};
 use gale_vm::interp::{Env, Program as Loaded};
 use gale_vm::mistral::MistralContext;
 use gale_vm::{Budget, Ctx, Value};
@@ -32,6 +40,8 @@ pub struct Evaluator {
     jinja: Vec<Option<Loaded>>,
     /// YAML loader for `yaml_parse`.
     pub yaml_loader: Option<gale_vm::ctx::YamlLoader>,
+    /// The expression trace, when one is recorded.
+    tracer: Option<Box<Tracer>>,
 }
 
 impl Evaluator {
@@ -51,6 +61,7 @@ impl Evaluator {
             loaded: load(&p.exprs),
             jinja: load(&p.jinja),
             yaml_loader: None,
+            tracer: None,
         }
     }
 }
@@ -119,7 +130,21 @@ impl Evaluator {
         cx
     }
 
+    /// YAQL expression `i` (traced).
     fn yaql(
+        &self,
+        p: &Program,
+        i: u32,
+        data: &Value,
+        vars: &[(String, Value)],
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        let r = self.yaql_untraced(p, i, data, vars, host);
+        self.traced(p, Language::Yaql, i, &r);
+        r
+    }
+
+    fn yaql_untraced(
         &self,
         p: &Program,
         i: u32,
@@ -150,6 +175,18 @@ impl Evaluator {
     /// Mistral's `InlineJinjaEvaluator.evaluate` of Jinja string `i` over the data
     /// context `merged` (JSON arrays are Python lists there).
     fn jinja(
+        &self,
+        p: &Program,
+        i: u32,
+        merged: &Json,
+        host: &Rc<dyn MistralContext>,
+    ) -> Result<Json, EvalError> {
+        let r = self.jinja_untraced(p, i, merged, host);
+        self.traced(p, Language::Jinja, i, &r);
+        r
+    }
+
+    fn jinja_untraced(
         &self,
         p: &Program,
         i: u32,
@@ -307,4 +344,466 @@ fn context_view_message(message: &str, text: &str, context: &Json) -> String {
         return message.replace("'builtin_function_or_method'", "'method'");
     }
     message.to_string()
+}
+
+// ------------------------------------------------------------------ tracing
+
+/// The expression language of a traced expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    /// A YAQL expression (`<% … %>`).
+    Yaql,
+    /// A Jinja string (`{{ … }}` / `{% … %}`).
+    Jinja,
+}
+
+/// One expression evaluation, as `gale run --trace` records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExprTrace {
+    /// Name of the workflow the expression belongs to.
+    pub workflow: String,
+    /// Id of the workflow execution it was evaluated in.
+    pub execution_id: String,
+    /// The task it was evaluated for (`None`: workflow level — `vars`, `output`,
+    /// `env`).
+    pub task: Option<String>,
+    /// The task execution's id.
+    pub task_execution_id: Option<String>,
+    /// The with-items iteration (task input and action name of one item).
+    pub item: Option<usize>,
+    /// The retry attempt (0: first run).
+    pub retry: u64,
+    /// Where the expression is written: `input.x`, `publish.y`, `on-success → t2`,
+    /// `with-items i`, `retry.count`, `output.total`, `action`… (empty when unknown).
+    pub place: Rc<str>,
+    /// YAQL or Jinja.
+    pub language: Language,
+    /// The expression text (inside `<% %>` for YAQL, the whole string for Jinja).
+    pub text: String,
+    /// Line in the source file (1-based; 0 when unknown).
+    pub line: u32,
+    /// Column in the source file (1-based; 0 when unknown).
+    pub column: u32,
+    /// The value (JSON, as the engine uses it) or Mistral's error message.
+    pub result: Result<Json, String>,
+}
+
+impl ExprTrace {
+    /// The trace event as stored (`{"event": "expression", …}`), stamped `at`
+    /// (milliseconds since the epoch).
+    pub fn to_json(&self, at: i64) -> Json {
+        let mut m = Map::new();
+        m.insert("event".into(), Json::from("expression"));
+        m.insert("workflow".into(), Json::from(self.workflow.as_str()));
+        m.insert("execution_id".into(), Json::from(self.execution_id.as_str()));
+        if let Some(t) = &self.task {
+            m.insert("task".into(), Json::from(t.as_str()));
+        }
+        if let Some(t) = &self.task_execution_id {
+            m.insert("task_execution_id".into(), Json::from(t.as_str()));
+        }
+        if let Some(i) = self.item {
+            m.insert("item".into(), Json::from(i));
+        }
+        if self.retry > 0 {
+            m.insert("retry".into(), Json::from(self.retry));
+        }
+        m.insert("place".into(), Json::from(&*self.place));
+        let language = match self.language {
+            Language::Yaql => "yaql",
+            Language::Jinja => "jinja",
+        };
+        m.insert("language".into(), Json::from(language));
+        m.insert("expression".into(), Json::from(self.text.as_str()));
+        m.insert("line".into(), Json::from(self.line));
+        m.insert("column".into(), Json::from(self.column));
+        match &self.result {
+            Ok(v) => m.insert("value".into(), v.clone()),
+            Err(e) => m.insert("error".into(), Json::from(e.as_str())),
+        };
+        m.insert("at".into(), Json::from(at));
+        Json::Object(m)
+    }
+}
+
+/// Receives every traced expression evaluation.
+pub type ExprTraceHook = Box<dyn FnMut(&ExprTrace)>;
+
+/// The task execution expressions are being evaluated for.
+#[derive(Clone, Debug, Default)]
+struct Scope {
+    workflow: String,
+    execution_id: String,
+    task: Option<String>,
+    task_execution_id: Option<String>,
+    item: Option<usize>,
+    retry: u64,
+}
+
+/// The expression trace: the hook, the place of every expression, the scope.
+struct Tracer {
+    hook: RefCell<ExprTraceHook>,
+    /// Place of each YAQL expression (by index into [`Program::exprs`]).
+    yaql: Vec<Rc<str>>,
+    /// Place of each Jinja string (by index into [`Program::jinja`]).
+    jinja: Vec<Rc<str>>,
+    scope: RefCell<Scope>,
+    muted: Cell<bool>,
+}
+
+impl Evaluator {
+    /// Installs an expression trace hook: from now on every expression evaluated is
+    /// reported to `hook` (places are computed once from `p`).
+    pub fn set_trace(&mut self, p: &Program, hook: ExprTraceHook) {
+        let (yaql, jinja) = places(p);
+        self.tracer = Some(Box::new(Tracer {
+            hook: RefCell::new(hook),
+            yaql,
+            jinja,
+            scope: RefCell::new(Scope::default()),
+            muted: Cell::new(false),
+        }));
+    }
+
+    /// Whether an expression trace hook is installed.
+    pub fn tracing(&self) -> bool {
+        self.tracer.is_some()
+    }
+
+    /// Sets the task execution the next evaluations are for (`task`: index into
+    /// `wf.tasks`, `None` at workflow level; `item`: the evaluation is for the
+    /// with-items iteration being launched). A no-op unless tracing.
+    #[inline]
+    pub fn enter(&self, wf: &crate::state::WorkflowEx, task: Option<usize>, item: bool) {
+        if let Some(tr) = &self.tracer {
+            tr.enter(wf, task, item);
+        }
+    }
+
+    /// Runs `f` without tracing the evaluations it makes (re-evaluations for
+    /// display, not steps of the execution).
+    pub fn untraced<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(tr) = &self.tracer else { return f() };
+        let was = tr.muted.replace(true);
+        let r = f();
+        tr.muted.set(was);
+        r
+    }
+
+    /// Reports one evaluation to the trace hook, if any.
+    #[inline]
+    fn traced(&self, p: &Program, language: Language, i: u32, r: &Result<Json, EvalError>) {
+        if let Some(tr) = &self.tracer {
+            tr.record(p, language, i, r);
+        }
+    }
+}
+
+impl Tracer {
+    #[cold]
+    fn enter(&self, wf: &crate::state::WorkflowEx, task: Option<usize>, item: bool) {
+        let t = task.and_then(|i| wf.tasks.get(i));
+        let mut s = self.scope.borrow_mut();
+        if s.execution_id != wf.id {
+            s.execution_id.clone_from(&wf.id);
+            s.workflow.clone_from(&wf.name);
+        }
+        s.task = t.map(|t| t.name.clone());
+        s.task_execution_id = t.map(|t| t.id.clone());
+        s.item = t
+            .filter(|_| item)
+            .and_then(|t| t.items_count.map(|_| t.items_next.saturating_sub(1)));
+        s.retry = t.map_or(0, |t| t.retry_no);
+    }
+
+    #[cold]
+    fn record(&self, p: &Program, language: Language, i: u32, r: &Result<Json, EvalError>) {
+        if self.muted.get() {
+            return;
+        }
+        let (table, places) = match language {
+            Language::Yaql => (&p.exprs, &self.yaql),
+            Language::Jinja => (&p.jinja, &self.jinja),
+        };
+        let info = table.get(i as usize);
+        let s = self.scope.borrow();
+        let e = ExprTrace {
+            workflow: s.workflow.clone(),
+            execution_id: s.execution_id.clone(),
+            task: s.task.clone(),
+            task_execution_id: s.task_execution_id.clone(),
+            item: s.item,
+            retry: s.retry,
+            place: places
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_else(|| Rc::from("")),
+            language,
+            text: info.map(|e| e.text.clone()).unwrap_or_default(),
+            line: info.map_or(0, |e| e.line),
+            column: info.map_or(0, |e| e.column),
+            result: match r {
+                Ok(v) => Ok(v.clone()),
+                Err(e) => Err(e.message.clone()),
+            },
+        };
+        drop(s);
+        if let Ok(mut hook) = self.hook.try_borrow_mut() {
+            hook(&e);
+        }
+    }
+}
+
+/// The place of every YAQL expression and Jinja string of `p`, as users write it:
+/// `input.x`, `publish.y`, `on-success → t2`, `retry.count`, `output.total`…
+/// (first occurrence wins: `task-defaults` policies are shared by tasks).
+fn places(p: &Program) -> (Vec<Rc<str>>, Vec<Rc<str>>) {
+    let mut out = Places {
+        yaql: vec![None; p.exprs.len()],
+        jinja: vec![None; p.jinja.len()],
+    };
+    for w in &p.workflows {
+        out.walk(w.vars.as_ref(), "vars");
+        out.walk(w.output.as_ref(), "output");
+        out.walk(w.output_on_error.as_ref(), "output-on-error");
+        for t in &w.tasks {
+            let call = match t.call_kind {
+                CallKind::Action => "action",
+                CallKind::Workflow => "workflow",
+            };
+            out.walk(Some(&t.call), call);
+            match &t.input {
+                TaskInput::None => {}
+                TaskInput::Map(x) | TaskInput::Expr(x) => out.walk(Some(x), "input"),
+            }
+            for (var, coll) in &t.with_items {
+                out.walk(Some(coll), &format!("with-items {var}"));
+            }
+            out.walk(t.publish.as_ref(), "publish");
+            out.walk(t.publish_on_error.as_ref(), "publish-on-error");
+            let pol = &t.policies;
+            if let Some(r) = &pol.retry {
+                out.walk(Some(&r.count), "retry.count");
+                out.walk(Some(&r.delay), "retry.delay");
+                out.walk(r.break_on.as_ref(), "retry.break-on");
+                out.walk(r.continue_on.as_ref(), "retry.continue-on");
+            }
+            out.walk(pol.wait_before.as_ref(), "wait-before");
+            out.walk(pol.wait_after.as_ref(), "wait-after");
+            out.walk(pol.timeout.as_ref(), "timeout");
+            out.walk(pol.pause_before.as_ref(), "pause-before");
+            out.walk(pol.concurrency.as_ref(), "concurrency");
+            out.walk(pol.fail_on.as_ref(), "fail-on");
+            out.walk(Some(&t.keep_result), "keep-result");
+            out.walk(t.safe_rerun.as_ref(), "safe-rerun");
+            for (c, event) in [
+                (&t.on_success, "on-success"),
+                (&t.on_error, "on-error"),
+                (&t.on_complete, "on-complete"),
+            ] {
+                out.clause(c, event);
+            }
+        }
+    }
+    for a in &p.actions {
+        out.walk(Some(&a.base_input), &format!("{} base-input", a.name));
+        out.walk(a.output.as_ref(), &format!("{} output", a.name));
+    }
+    let done = |v: Vec<Option<Rc<str>>>| -> Vec<Rc<str>> {
+        let env: Rc<str> = Rc::from("env");
+        v.into_iter()
+            .map(|x| x.unwrap_or_else(|| env.clone()))
+            .collect()
+    };
+    (done(out.yaql), done(out.jinja))
+}
+
+/// The places found so far.
+struct Places {
+    yaql: Vec<Option<Rc<str>>>,
+    jinja: Vec<Option<Rc<str>>>,
+}
+
+impl Places {
+    fn clause(&mut self, c: &Clause, event: &str) {
+        if let Some(pb) = &c.publish {
+            self.walk(pb.branch.as_ref(), &format!("{event}.publish.branch"));
+            self.walk(pb.global.as_ref(), &format!("{event}.publish.global"));
+            self.walk(pb.atomic.as_ref(), &format!("{event}.publish.atomic"));
+        }
+        for tr in &c.next {
+            self.walk(tr.guard.as_ref(), &format!("{event} → {}", tr.target));
+            self.walk(Some(&tr.params), &format!("{event} → {} params", tr.target));
+        }
+    }
+
+    fn walk(&mut self, t: Option<&Template>, path: &str) {
+        let Some(t) = t else { return };
+        let set = |slot: Option<&mut Option<Rc<str>>>| {
+            if let Some(s) = slot
+                && s.is_none()
+            {
+                *s = Some(Rc::from(path));
+            }
+        };
+        match t {
+            Template::Lit(_) => {}
+            Template::Yaql(i) => set(self.yaql.get_mut(*i as usize)),
+            Template::Jinja(i) => set(self.jinja.get_mut(*i as usize)),
+            Template::Interp(parts) => {
+                for part in parts {
+                    if let Piece::Yaql(i) = part
+                        && let Some(s) = self.yaql.get_mut(*i as usize)
+                        && s.is_none()
+                    {
+                        *s = Some(Rc::from(path));
+                    }
+                }
+            }
+            Template::List(items) => {
+                for (n, x) in items.iter().enumerate() {
+                    self.walk(Some(x), &format!("{path}[{n}]"));
+                }
+            }
+            Template::Dict(items) => {
+                for (k, x) in items {
+                    self.walk(Some(x), &format!("{path}.{k}"));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use gale_codegen::workflow::{OptLevel, compile_source};
+    use serde_json::json;
+
+    use super::{ExprTrace, Language};
+    use crate::engine::{Engine, StartOptions};
+
+    const DOC: &str = r#"version: '2.0'
+wf:
+  input:
+    - n: 2
+  vars:
+    base: <% $.n * 10 %>
+  tasks:
+    t1:
+      with-items: x in <% range($.n) %>
+      action: std.echo output=<% $.x + $.base %>
+      publish:
+        total: "{{ _.base + 1 }}"
+      on-success:
+        - t2: <% $.total > 100 %>
+        - t3: <% $.total <= 100 %>
+    t2:
+      action: std.noop
+    t3:
+      action: std.fail
+      retry:
+        count: 1
+        delay: <% 0 %>
+      on-error:
+        - t4
+    t4:
+      action: std.echo output=<% int('x') %>
+"#;
+
+    /// Runs `doc` with an expression trace: (task, item, retry, place, text,
+    /// line:col, value or error) of every evaluation.
+    fn traced(doc: &str) -> Vec<ExprTrace> {
+        let program = compile_source(doc, OptLevel::O1).expect("compiles");
+        let mut engine = Engine::new(Rc::new(program));
+        let events = Rc::new(RefCell::new(Vec::new()));
+        let sink = events.clone();
+        engine.set_expression_trace(Box::new(move |e| sink.borrow_mut().push(e.clone())));
+        let root = engine
+            .start("wf", &StartOptions::default())
+            .expect("starts");
+        engine.run(root, None);
+        events.take()
+    }
+
+    fn show(e: &ExprTrace) -> String {
+        let value = match &e.result {
+            Ok(v) => format!("= {v}"),
+            Err(m) => format!("! {m}"),
+        };
+        format!(
+            "{}{}{} {} {}:{} {} {value}",
+            e.task.as_deref().unwrap_or("-"),
+            e.item.map(|i| format!("[{i}]")).unwrap_or_default(),
+            if e.retry > 0 { format!("(retry {})", e.retry) } else { String::new() },
+            e.place,
+            e.line,
+            e.column,
+            e.text,
+        )
+    }
+
+    #[test]
+    fn every_expression_is_traced_with_its_place_and_value() {
+        let events = traced(DOC);
+        let lines: Vec<String> = events.iter().map(show).collect();
+        let expected = [
+            "- vars.base 6:11 $.n * 10 = 20",
+            "t1 with-items x 9:24 range($.n) = [0,1]",
+            "t1[0] input.output 10:31 $.x + $.base = 20",
+            "t1[1] input.output 10:31 $.x + $.base = 21",
+            "t1 publish.total 12:17 {{ _.base + 1 }} = 21",
+            "t1 on-success → t2 14:15 $.total > 100 = false",
+            "t1 on-success → t3 15:15 $.total <= 100 = true",
+            // Checked when t3 starts, then read after each run.
+            "t3 retry.delay 22:16 0 = 0",
+            "t3 retry.delay 22:16 0 = 0",
+            "t3(retry 1) retry.delay 22:16 0 = 0",
+            "t4 input.output 26:31 int('x') ! Can not evaluate YAQL expression \
+             [expression=int('x'), error=invalid literal for int() with base 10: 'x']",
+        ];
+        assert_eq!(lines, expected);
+        assert!(events.iter().all(|e| e.execution_id == events[0].execution_id));
+        assert_eq!(events[4].language, Language::Jinja);
+        assert_eq!(
+            events[4].to_json(7)["value"],
+            json!(21),
+            "the stored event holds the value"
+        );
+        assert_eq!(
+            events[10].to_json(7)["error"].as_str().map(|e| e.contains("int('x')")),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn untraced_evaluations_are_not_reported() {
+        let program = compile_source(DOC, OptLevel::O1).expect("compiles");
+        let mut ev = super::Evaluator::new(&program);
+        assert!(!ev.tracing());
+        let seen = Rc::new(RefCell::new(0));
+        let sink = seen.clone();
+        ev.set_trace(&program, Box::new(move |_| *sink.borrow_mut() += 1));
+        assert!(ev.tracing());
+        let t = &program.workflows[0].tasks[0].with_items[0].1;
+        let layer = serde_json::Map::from_iter([("n".to_string(), json!(3))]);
+        let view = super::View {
+            layers: vec![&layer],
+        };
+        let host: Rc<dyn gale_vm::mistral::MistralContext> = Rc::new(crate::host::Host {
+            env: json!({}),
+            execution: json!(null),
+            tasks: Vec::new(),
+            current: None,
+            globals: serde_json::Map::new(),
+        });
+        let v = ev.untraced(|| ev.eval(&program, t, &view, &host));
+        assert_eq!(v, Ok(json!([0, 1, 2])));
+        assert_eq!(*seen.borrow(), 0);
+        let v = ev.eval(&program, t, &view, &host);
+        assert_eq!(v, Ok(json!([0, 1, 2])));
+        assert_eq!(*seen.borrow(), 1);
+    }
 }

@@ -50,8 +50,9 @@ mod transaction;
 
 pub use error::{Result, StoreError};
 pub use records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, Millis,
-    State, TaskExecutionRecord, UnknownState, WithItemsProgress, new_id, now_millis, runner_id,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
+    Lease, Millis, Residency, State, StubRecord, TaskExecutionRecord, UnknownState, WithItemsProgress,
+    new_id, now_millis, runner_id,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{

@@ -489,6 +489,77 @@ pub struct CommandRecord {
     pub created_at: Millis,
 }
 
+/// The latest image of one engine entity of a root execution's tree (schema v4,
+/// table `entity_images`): a workflow execution (`t == -1`), a task execution
+/// (`a == -1`) or an action execution. The store does not read `image` or `stub`:
+/// they are the engine's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRecord {
+    /// The workflow execution's index in the tree (0: the root).
+    pub x: i64,
+    /// The task execution's index in that workflow execution, -1 for the workflow
+    /// execution itself.
+    pub t: i64,
+    /// The action execution's index in that task execution, -1 for the task (or
+    /// workflow) execution itself.
+    pub a: i64,
+    /// What resume reads of the entity.
+    pub residency: Residency,
+    /// A compact summary of the entity, read by resume when it is not resident.
+    pub stub: Option<String>,
+    /// The engine's image of the entity.
+    pub image: String,
+    /// When the entity was first written (ms); kept by later upserts.
+    pub created_at: Millis,
+    /// When it was first written as finished (ms); an upsert with `None` (the entity
+    /// runs again) clears it, one with `Some` keeps the first value.
+    pub finished_at: Option<Millis>,
+}
+
+/// What resume reads of an entity image (the `resident` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Residency {
+    /// Its full image ([`Store::resident_images`](crate::Store::resident_images)).
+    Resident,
+    /// Only its stub ([`Store::image_stubs`](crate::Store::image_stubs)).
+    Stub,
+    /// Nothing: the engine knows it only by position and reads its image on demand
+    /// ([`Store::task_images`](crate::Store::task_images)). Set by
+    /// [`Batch::omit_image`](crate::Batch::omit_image) when a stub is superseded.
+    Omitted,
+}
+
+impl Residency {
+    /// The column value.
+    pub fn code(self) -> i64 {
+        match self {
+            Residency::Stub => 0,
+            Residency::Resident => 1,
+            Residency::Omitted => 2,
+        }
+    }
+
+    /// The residency of a column value (unknown values read as resident).
+    pub fn from_code(code: i64) -> Residency {
+        match code {
+            0 => Residency::Stub,
+            2 => Residency::Omitted,
+            _ => Residency::Resident,
+        }
+    }
+}
+
+/// The stub of a non-resident task execution ([`Store::image_stubs`](crate::Store::image_stubs)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StubRecord {
+    /// The workflow execution's index in the tree.
+    pub x: i64,
+    /// The task execution's index in it.
+    pub t: i64,
+    /// The stub text written with the image.
+    pub stub: String,
+}
+
 /// Who runs an execution, until when ([`Store::claim`](crate::Store::claim)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {

@@ -124,8 +124,35 @@ CREATE TABLE leases (
 );
 "#;
 
+/// Version 4: the latest image of each engine entity (workflow, task and action
+/// execution of a root execution's tree), upserted at each commit, so that resume
+/// reads the open entities and a compact stub of the completed ones instead of
+/// replaying the whole history. `x` is the workflow execution's index in the tree,
+/// `t` the task execution's index in it (-1: the workflow execution itself), `a`
+/// the action execution's index in the task (-1: the task itself).
+const V4: &str = r#"
+CREATE TABLE entity_images (
+    root_execution_id TEXT NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    x           INTEGER NOT NULL,
+    t           INTEGER NOT NULL,
+    a           INTEGER NOT NULL,
+    resident    INTEGER NOT NULL,             -- 1: full image, 0: stub, 2: neither
+    stub        TEXT,                         -- what resume reads of the others
+    created_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    image       TEXT NOT NULL,                -- the engine's image (opaque text)
+    PRIMARY KEY (root_execution_id, x, t, a)
+);
+-- Resume looks up only the resident rows, and reads the stubs of the others from
+-- this covering index without touching their images.
+CREATE INDEX entity_images_resident ON entity_images(root_execution_id)
+    WHERE resident = 1;
+CREATE INDEX entity_images_stubs ON entity_images(root_execution_id, x, t, stub)
+    WHERE resident = 0 AND a = -1;
+"#;
+
 /// The ordered migrations: entry `i` upgrades schema version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, Millis,
-    State, TaskExecutionRecord, WithItemsProgress,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
+    Lease, Millis, Residency, State, StubRecord, TaskExecutionRecord, WithItemsProgress,
 };
 
 /// Binds a JSON value as JSON text.
@@ -433,6 +433,120 @@ pub(crate) fn load_snapshot(conn: &Connection, execution_id: &str) -> Result<Opt
         .optional()?)
 }
 
+// ---------------------------------------------------------------- entity images
+
+pub(crate) fn upsert_image(conn: &Connection, root: &str, r: &ImageRecord) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO entity_images (root_execution_id, x, t, a, resident, stub, created_at, \
+         finished_at, image) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT (root_execution_id, x, t, a) DO UPDATE SET \
+         resident = excluded.resident, stub = excluded.stub, image = excluded.image, \
+         finished_at = CASE WHEN excluded.finished_at IS NULL THEN NULL \
+         ELSE coalesce(entity_images.finished_at, excluded.finished_at) END",
+    )?;
+    stmt.execute(params![
+        root,
+        r.x,
+        r.t,
+        r.a,
+        r.residency.code(),
+        r.stub,
+        r.created_at,
+        r.finished_at,
+        r.image
+    ])?;
+    Ok(())
+}
+
+/// Marks a stub as omitted (no longer read by resume); other residencies stay.
+pub(crate) fn omit_image(conn: &Connection, root: &str, x: i64, t: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE entity_images SET resident = 2 WHERE root_execution_id = ?1 AND x = ?2 \
+         AND t = ?3 AND a = -1 AND resident = 0",
+    )?;
+    stmt.execute(params![root, x, t])?;
+    Ok(())
+}
+
+const IMAGE_COLUMNS: &str = "x, t, a, resident, stub, created_at, finished_at, image";
+
+fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ImageRecord> {
+    Ok(ImageRecord {
+        x: row.get(0)?,
+        t: row.get(1)?,
+        a: row.get(2)?,
+        residency: Residency::from_code(row.get(3)?),
+        stub: row.get(4)?,
+        created_at: row.get(5)?,
+        finished_at: row.get(6)?,
+        image: row.get(7)?,
+    })
+}
+
+fn query_images(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<ImageRecord>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, image_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn resident_images(conn: &Connection, root: &str) -> Result<Vec<ImageRecord>> {
+    query_images(
+        conn,
+        &format!(
+            "SELECT {IMAGE_COLUMNS} FROM entity_images INDEXED BY entity_images_resident \
+             WHERE root_execution_id = ?1 AND resident = 1 ORDER BY x, t, a"
+        ),
+        [root],
+    )
+}
+
+pub(crate) fn all_images(conn: &Connection, root: &str) -> Result<Vec<ImageRecord>> {
+    query_images(
+        conn,
+        &format!(
+            "SELECT {IMAGE_COLUMNS} FROM entity_images WHERE root_execution_id = ?1 \
+             ORDER BY x, t, a"
+        ),
+        [root],
+    )
+}
+
+pub(crate) fn task_images(conn: &Connection, root: &str, x: i64, t: i64) -> Result<Vec<ImageRecord>> {
+    query_images(
+        conn,
+        &format!(
+            "SELECT {IMAGE_COLUMNS} FROM entity_images WHERE root_execution_id = ?1 \
+             AND x = ?2 AND t = ?3 ORDER BY a"
+        ),
+        params![root, x, t],
+    )
+}
+
+pub(crate) fn image_stubs(conn: &Connection, root: &str) -> Result<Vec<StubRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT x, t, stub FROM entity_images INDEXED BY entity_images_stubs \
+         WHERE root_execution_id = ?1 AND resident = 0 AND a = -1 ORDER BY x, t",
+    )?;
+    let rows = stmt.query_map([root], |row| {
+        Ok(StubRecord {
+            x: row.get(0)?,
+            t: row.get(1)?,
+            stub: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn has_images(conn: &Connection, root: &str) -> Result<bool> {
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM entity_images WHERE root_execution_id = ?1 LIMIT 1")?;
+    Ok(stmt.exists([root])?)
+}
+
 // ---------------------------------------------------------------- commands
 
 pub(crate) fn post_command(
@@ -474,6 +588,17 @@ pub(crate) fn pending_commands(
     )?;
     let rows = stmt.query_map([execution_id], command_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Deletes the execution's commands up to id `last` (inclusive); returns how many.
+pub(crate) fn delete_commands_through(
+    conn: &Connection,
+    execution_id: &str,
+    last: i64,
+) -> Result<usize> {
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM commands WHERE execution_id = ?1 AND id <= ?2")?;
+    Ok(stmt.execute(params![execution_id, last])?)
 }
 
 /// Reads and deletes the pending commands; call inside a transaction.

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::error::{Result, StoreError};
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, Lease, State,
-    TaskExecutionRecord, now_millis,
+    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
+    Lease, State, StubRecord, TaskExecutionRecord, now_millis,
 };
 use crate::schema;
 use crate::sql;
@@ -305,6 +305,36 @@ impl Store {
     /// the command id. Fails (foreign key) if the execution does not exist.
     pub fn post_command(&mut self, execution_id: &str, command: &Command) -> Result<i64> {
         self.transaction(|tx| tx.post_command(execution_id, command))
+    }
+
+    /// The resident entity images of root execution `root_execution_id` (what
+    /// resume reads in full: open entities and those the engine marked), ordered
+    /// by `(x, t, a)`. Reads only those rows, through a partial index.
+    pub fn resident_images(&self, root_execution_id: &str) -> Result<Vec<ImageRecord>> {
+        sql::resident_images(&self.conn, root_execution_id)
+    }
+
+    /// The stubs of the non-resident task executions of `root_execution_id`,
+    /// ordered by `(x, t)`, read from a covering index (no image is read).
+    pub fn image_stubs(&self, root_execution_id: &str) -> Result<Vec<StubRecord>> {
+        sql::image_stubs(&self.conn, root_execution_id)
+    }
+
+    /// The images of task execution `t` of workflow execution `x` (the task's own
+    /// first, `a == -1`, then its action images), to fault in one stub.
+    pub fn task_images(&self, root_execution_id: &str, x: i64, t: i64) -> Result<Vec<ImageRecord>> {
+        sql::task_images(&self.conn, root_execution_id, x, t)
+    }
+
+    /// Every entity image of `root_execution_id` (inspection: `executions show`).
+    pub fn all_images(&self, root_execution_id: &str) -> Result<Vec<ImageRecord>> {
+        sql::all_images(&self.conn, root_execution_id)
+    }
+
+    /// Whether `root_execution_id` has entity images (false for an execution
+    /// written by a Gale before schema version 4, whose images are events).
+    pub fn has_images(&self, root_execution_id: &str) -> Result<bool> {
+        sql::has_images(&self.conn, root_execution_id)
     }
 
     /// Reads and deletes the pending commands of an execution, oldest first.

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, ExecutionRecord, Millis, State,
+    ActionExecutionRecord, Command, CommandRecord, ExecutionRecord, ImageRecord, Millis, State,
     TaskExecutionRecord, now_millis,
 };
 use crate::sql;
@@ -149,6 +149,26 @@ impl Transaction<'_> {
         sql::take_commands(&self.tx, execution_id)
     }
 
+    /// Deletes the execution's commands up to id `last` (inclusive), in the
+    /// transaction that commits their effect: a command read with
+    /// [`Store::pending_commands`](crate::Store::pending_commands) and applied is
+    /// consumed exactly when its effect is durable. Returns how many were deleted.
+    pub fn delete_commands_through(&self, execution_id: &str, last: i64) -> Result<usize> {
+        sql::delete_commands_through(&self.tx, execution_id, last)
+    }
+
+    /// Inserts or updates the latest image of an entity of root execution
+    /// `root_execution_id` (`created_at` keeps its first value).
+    pub fn upsert_image(&self, root_execution_id: &str, image: &ImageRecord) -> Result<()> {
+        sql::upsert_image(&self.tx, root_execution_id, image)
+    }
+
+    /// Marks the stub of task image `(x, t)` as omitted: resume no longer reads it
+    /// (a later execution of the same task superseded it). Resident images stay.
+    pub fn omit_image(&self, root_execution_id: &str, x: i64, t: i64) -> Result<()> {
+        sql::omit_image(&self.tx, root_execution_id, x, t)
+    }
+
     /// Extends `runner`'s lease on the execution to `expires_at`; false when
     /// the runner no longer holds it (another process took it over after it
     /// expired): the caller must then stop running the execution. Cheap enough
@@ -206,6 +226,22 @@ pub enum BatchOp {
         /// Details.
         payload: Value,
     },
+    /// [`Transaction::upsert_image`].
+    Image {
+        /// The root execution.
+        root_execution_id: String,
+        /// The image.
+        image: ImageRecord,
+    },
+    /// [`Transaction::omit_image`].
+    OmitImage {
+        /// The root execution.
+        root_execution_id: String,
+        /// The workflow execution's index.
+        x: i64,
+        /// The task execution's index.
+        t: i64,
+    },
     /// [`Transaction::save_snapshot`].
     Snapshot {
         /// The execution.
@@ -223,6 +259,7 @@ enum Key {
     Task(String),
     Action(String),
     Snapshot(String),
+    Image(String, i64, i64, i64),
 }
 
 /// An owned list of writes committed atomically by
@@ -324,6 +361,38 @@ impl Batch {
         });
     }
 
+    /// Adds (or replaces) the upsert of an entity image of root execution
+    /// `root_execution_id` (coalesced by `(x, t, a)`: the last image wins, the
+    /// first `created_at` is kept).
+    pub fn upsert_image(&mut self, root_execution_id: &str, image: ImageRecord) {
+        let key = Key::Image(root_execution_id.to_owned(), image.x, image.t, image.a);
+        if let Some(&i) = self.index.get(&key)
+            && let Some(BatchOp::Image { image: old, .. }) = self.ops.get_mut(i)
+        {
+            let created_at = old.created_at;
+            *old = image;
+            old.created_at = created_at;
+            return;
+        }
+        self.put(
+            key,
+            BatchOp::Image {
+                root_execution_id: root_execution_id.to_owned(),
+                image,
+            },
+        );
+    }
+
+    /// Marks the stub of task image `(x, t)` as omitted ([`Transaction::omit_image`]),
+    /// after the writes already in the batch.
+    pub fn omit_image(&mut self, root_execution_id: &str, x: i64, t: i64) {
+        self.ops.push(BatchOp::OmitImage {
+            root_execution_id: root_execution_id.to_owned(),
+            x,
+            t,
+        });
+    }
+
     /// Sets (or replaces) the execution's snapshot.
     pub fn save_snapshot(&mut self, execution_id: impl Into<String>, data: Vec<u8>) {
         let execution_id = execution_id.into();
@@ -387,6 +456,15 @@ impl Batch {
                 BatchOp::Snapshot { execution_id, data } => {
                     tx.save_snapshot(execution_id, data)?;
                 }
+                BatchOp::Image {
+                    root_execution_id,
+                    image,
+                } => tx.upsert_image(root_execution_id, image)?,
+                BatchOp::OmitImage {
+                    root_execution_id,
+                    x,
+                    t,
+                } => tx.omit_image(root_execution_id, *x, *t)?,
             }
         }
         Ok(())

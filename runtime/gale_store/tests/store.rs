@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use gale_store::{
     ActionExecutionRecord, Batch, BatchOp, Claim, Command, Creation, ExecutionFilter,
-    ExecutionRecord, State, Store, TaskExecutionRecord, WithItemsProgress, now_millis,
+    ExecutionRecord, ImageRecord, Residency, State, Store, TaskExecutionRecord, WithItemsProgress,
+    now_millis,
 };
 use serde_json::json;
 
@@ -569,6 +570,174 @@ fn commands_cross_between_two_handles_on_one_file() {
         cli.get_execution("e").unwrap().unwrap().state,
         State::Paused
     );
+}
+
+#[test]
+fn a_command_is_consumed_only_with_the_commit_of_its_effect() {
+    let dir = TempDb::new("commands-atomic");
+    let path = dir.path();
+    let mut runner = Store::open(&path).unwrap();
+    runner
+        .upsert_execution(&execution("e", "wf", State::Running, 1))
+        .unwrap();
+    let mut cli = Store::open(&path).unwrap();
+    let first = cli.post_command("e", &Command::Pause).unwrap();
+    // The runner reads the command and applies it in memory, then dies before
+    // its commit: the command is still there for the next runner.
+    assert_eq!(runner.pending_commands("e").unwrap().len(), 1);
+    drop(runner);
+    let mut next = Store::open(&path).unwrap();
+    let pending = next.pending_commands("e").unwrap();
+    assert_eq!(pending.len(), 1);
+    // A command posted after the read is not deleted by the commit of the effect
+    // of the earlier ones.
+    let later = cli.post_command("e", &Command::cancel(None)).unwrap();
+    assert!(later > first);
+    let deleted = next
+        .transaction(|tx| {
+            tx.set_execution_state("e", State::Paused, None, None, 2)?;
+            tx.delete_commands_through("e", first)
+        })
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left: Vec<_> = next
+        .pending_commands("e")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.command)
+        .collect();
+    assert_eq!(left, [Command::cancel(None)]);
+    // A failed transaction deletes nothing.
+    let failed: gale_store::Result<()> = next.transaction(|tx| {
+        tx.delete_commands_through("e", later)?;
+        Err(gale_store::StoreError::Corrupt("simulated".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(next.pending_commands("e").unwrap().len(), 1);
+}
+
+fn image(x: i64, t: i64, a: i64, resident: bool, text: &str, at: i64) -> ImageRecord {
+    ImageRecord {
+        x,
+        t,
+        a,
+        residency: if resident {
+            Residency::Resident
+        } else {
+            Residency::Stub
+        },
+        stub: (t >= 0 && a < 0).then(|| format!("stub of {text}")),
+        image: text.to_string(),
+        created_at: at,
+        finished_at: None,
+    }
+}
+
+#[test]
+fn entity_images_keep_the_latest_and_resume_reads_resident_ones_and_stubs() {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .upsert_execution(&execution("root", "wf", State::Running, 1))
+        .unwrap();
+    assert!(!store.has_images("root").unwrap());
+    let mut batch = Batch::new();
+    batch.upsert_image("root", image(0, -1, -1, true, "wf v1", 10));
+    batch.upsert_image("root", image(0, 0, -1, true, "t0 running", 10));
+    batch.upsert_image("root", image(0, 1, -1, true, "t1 running", 10));
+    // Coalesced: the last image wins, the first created_at is kept.
+    let mut done = image(0, 0, -1, false, "t0 done", 11);
+    done.finished_at = Some(11);
+    batch.upsert_image("root", done);
+    assert_eq!(batch.len(), 3);
+    store.commit(&batch).unwrap();
+    assert!(store.has_images("root").unwrap());
+
+    let mut batch = Batch::new();
+    batch.upsert_image("root", image(0, -1, -1, true, "wf v2", 20));
+    batch.upsert_image("root", image(0, 1, 0, false, "t1 action 0", 20));
+    batch.upsert_image("root", image(0, 1, 1, false, "t1 action 1", 20));
+    store.commit(&batch).unwrap();
+
+    let resident: Vec<(i64, i64, i64, String)> = store
+        .resident_images("root")
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.x, r.t, r.a, r.image))
+        .collect();
+    assert_eq!(
+        resident,
+        [
+            (0, -1, -1, "wf v2".to_string()),
+            (0, 1, -1, "t1 running".to_string())
+        ]
+    );
+    let stubs = store.image_stubs("root").unwrap();
+    assert_eq!(stubs.len(), 1);
+    assert_eq!((stubs[0].x, stubs[0].t), (0, 0));
+    assert_eq!(stubs[0].stub, "stub of t0 done");
+    let t1: Vec<i64> = store
+        .task_images("root", 0, 1)
+        .unwrap()
+        .iter()
+        .map(|r| r.a)
+        .collect();
+    assert_eq!(t1, [-1, 0, 1]);
+    let all = store.all_images("root").unwrap();
+    assert_eq!(all.len(), 5);
+    let t0 = &all[1];
+    assert_eq!((t0.created_at, t0.finished_at), (10, Some(11)));
+
+    // A finished entity written as finished again keeps its first finish time;
+    // running again clears it.
+    let mut again = image(0, 0, -1, false, "t0 done again", 30);
+    again.finished_at = Some(30);
+    store.commit(&{
+        let mut b = Batch::new();
+        b.upsert_image("root", again);
+        b
+    })
+    .unwrap();
+    let t0 = &store.task_images("root", 0, 0).unwrap()[0];
+    assert_eq!((t0.created_at, t0.finished_at), (10, Some(11)));
+    assert_eq!(t0.image, "t0 done again");
+    store.commit(&{
+        let mut b = Batch::new();
+        b.upsert_image("root", image(0, 0, -1, true, "t0 rerun", 40));
+        b
+    })
+    .unwrap();
+    let t0 = &store.task_images("root", 0, 0).unwrap()[0];
+    assert_eq!((t0.created_at, t0.finished_at), (10, None));
+    assert!(store.image_stubs("root").unwrap().is_empty());
+
+    // Omitting a stub takes it out of both resume reads; a resident image stays.
+    let mut b = Batch::new();
+    b.upsert_image("root", image(0, 2, -1, false, "t2 done", 50));
+    b.upsert_image("root", image(0, 3, -1, false, "t3 done", 50));
+    b.omit_image("root", 0, 2);
+    b.omit_image("root", 0, 0);
+    store.commit(&b).unwrap();
+    let stubs: Vec<i64> = store
+        .image_stubs("root")
+        .unwrap()
+        .iter()
+        .map(|s| s.t)
+        .collect();
+    assert_eq!(stubs, [3]);
+    let t2 = &store.task_images("root", 0, 2).unwrap()[0];
+    assert_eq!(t2.residency, Residency::Omitted);
+    assert_eq!(t2.image, "t2 done");
+    let resident: Vec<i64> = store
+        .resident_images("root")
+        .unwrap()
+        .iter()
+        .map(|r| r.t)
+        .collect();
+    assert_eq!(resident, [-1, 0, 1]);
+
+    // Deleting the execution deletes its images.
+    assert!(store.delete_execution("root").unwrap());
+    assert!(!store.has_images("root").unwrap());
 }
 
 #[test]

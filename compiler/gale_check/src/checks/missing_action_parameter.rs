@@ -12,16 +12,16 @@ use crate::signatures::{input_keys, resolve};
 /// Documentation of `missing-action-parameter`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "missing-action-parameter",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     summary: "a task does not pass a parameter its action requires",
     explanation: "A parameter without default is required: Mistral force-fails the workflow \
 when the task starts without it (`Invalid input [name=std.echo, class=…, missing=['output']]`). \
 A common cause is an inline value Mistral silently drops (`std.echo output=hello` passes no \
 `output`: unquoted words are not read). Checked for the standard actions and for ad-hoc actions \
 of the same workbook; an `input` given as one expression is not checked. Values supplied at run \
-time through the environment (`env: {__actions: {<action>: {…}}}`) are not visible to Gale; \
-when the workflow reads `env()` the note says so.\n\n\
-Gale reports a warning, not an error: Mistral accepts the definition and the failure happens only when the task runs. \n\n**Example:**\n\n```yaml\naction: std.http method=GET\n```\n\n\
+time through the environment (`env: {__actions: {<action>: {…}}}`) are not visible to Gale: \
+when the document reads `env()` or `__actions` the parameter may come from there, and Gale \
+reports a warning instead of an error.\n\n**Example:**\n\n```yaml\naction: std.http method=GET\n```\n\n\
 **Fix:** pass the parameter (quote inline string values: `output=\"hello\"`).",
 };
 
@@ -59,7 +59,7 @@ pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope, e
             Diagnostic::warning(INFO.code, span, message)
                 .with_note("unless the environment supplies it (`env.__actions`), Mistral fails the workflow when the task starts")
         } else {
-            Diagnostic::warning(INFO.code, span, message).with_note(format!(
+            Diagnostic::error(INFO.code, span, message).with_note(format!(
                 "Mistral fails the workflow when task `{}` starts",
                 task.name
             ))

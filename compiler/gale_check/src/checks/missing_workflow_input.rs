@@ -12,13 +12,13 @@ use crate::signatures::{Callee, input_keys, resolve};
 /// Documentation of `missing-workflow-input`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "missing-workflow-input",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     summary: "a task does not pass a required input of its sub-workflow",
     explanation: "An input declared without default must be passed: the sub-workflow \
 then fails to start and the task fails (`Invalid input [name=sub, class=DirectWorkflowSpec, \
 missing=['a']]`). A reverse sub-workflow also needs `task_name` (the task to reach). Checked \
 for sub-workflows of the same document; an `input` given as one expression is not checked.\n\n\
-Gale reports a warning, not an error: Mistral accepts the definition and the failure happens only when the task runs. \n\n**Example:**\n\n```yaml\nworkflows:\n  sub:\n    input: [host]\n    tasks: {t: {action: std.noop}}\n  \
+Mistral accepts the definition, but the task fails on every run: an error.\n\n**Example:**\n\n```yaml\nworkflows:\n  sub:\n    input: [host]\n    tasks: {t: {action: std.noop}}\n  \
 main:\n    tasks:\n      call:\n        workflow: sub\n```\n\n\
 **Fix:** pass the input in the task's `input` (or give it a default in the sub-workflow).",
 };
@@ -48,7 +48,7 @@ pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope) {
         let span = cx.field_span(task, "workflow");
         let list = super::code_list(&missing);
         cx.push(
-            Diagnostic::warning(
+            Diagnostic::error(
                 INFO.code,
                 span,
                 format!(

@@ -1,9 +1,23 @@
 //! One module per diagnostic code: its documentation ([`gale_diagnostics::CodeInfo`])
 //! and its detection over a [`TaskGraph`].
 
+mod atomic_publish;
+mod action_base_cycle;
+mod ad_hoc_action_shadows_std;
 mod cycle_without_entry;
+mod description_not_text;
+mod expression_never_evaluated;
+mod input_default_expression;
+mod input_not_expression;
+mod internal_variable_name;
+pub(crate) mod invalid_policy_value;
+pub(crate) mod jinja_blocks_only;
+mod jinja_name_with_parameters;
+mod untargetable_task_name;
 mod cycle_without_exit;
+mod falsy_policy_override;
 mod function_called_as_method;
+mod ignored_transition_parameter;
 mod join_in_loop;
 mod join_may_not_fire;
 mod join_never_fires;
@@ -11,10 +25,17 @@ mod method_called_as_function;
 mod missing_action_parameter;
 mod missing_workflow_input;
 mod possibly_undefined_variable;
+mod publish_in_task_defaults;
+mod publish_precedence;
+mod publish_scope_dropped;
+mod reads_own_publish;
 mod requires_cycle;
 mod requires_self;
+mod retry_count_zero;
+mod succeed_while_running;
 mod task_not_yet_run;
 mod task_started_twice;
+pub(crate) mod type_mismatch;
 mod undefined_variable;
 mod unknown_action_parameter;
 mod unknown_function;
@@ -41,9 +62,22 @@ use crate::{JoinVerdict, joins};
 
 /// Every code of this crate, sorted by name.
 pub(crate) const CODES: &[CodeInfo] = &[
+    atomic_publish::INFO,
+    action_base_cycle::INFO,
+    ad_hoc_action_shadows_std::INFO,
     cycle_without_entry::INFO,
     cycle_without_exit::INFO,
+    falsy_policy_override::INFO,
+    description_not_text::INFO,
+    expression_never_evaluated::INFO,
     function_called_as_method::INFO,
+    input_default_expression::INFO,
+    input_not_expression::INFO,
+    internal_variable_name::INFO,
+    invalid_policy_value::INFO,
+    jinja_blocks_only::INFO,
+    jinja_name_with_parameters::INFO,
+    ignored_transition_parameter::INFO,
     join_in_loop::INFO,
     join_may_not_fire::INFO,
     join_never_fires::INFO,
@@ -51,10 +85,17 @@ pub(crate) const CODES: &[CodeInfo] = &[
     missing_action_parameter::INFO,
     missing_workflow_input::INFO,
     possibly_undefined_variable::INFO,
+    publish_in_task_defaults::INFO,
+    publish_precedence::INFO,
+    publish_scope_dropped::INFO,
+    reads_own_publish::INFO,
     requires_cycle::INFO,
     requires_self::INFO,
+    retry_count_zero::INFO,
+    succeed_while_running::INFO,
     task_not_yet_run::INFO,
     task_started_twice::INFO,
+    type_mismatch::INFO,
     undefined_variable::INFO,
     unknown_action_parameter::INFO,
     unknown_function::INFO,
@@ -65,6 +106,7 @@ pub(crate) const CODES: &[CodeInfo] = &[
     unknown_task_reference::INFO,
     unknown_workflow_input::INFO,
     unreachable_transition::INFO,
+    untargetable_task_name::INFO,
     unused_var::INFO,
     wrong_arity::INFO,
 ];
@@ -154,12 +196,20 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             cycle_without_exit::run(cx, g);
             unreachable_transition::run(cx, g);
             task_started_twice::run(cx, g);
+            ignored_transition_parameter::run(cx, g);
+            publish_scope_dropped::run(cx, g);
+            publish_precedence::run(cx, g);
+            publish_in_task_defaults::run(cx, g);
+            atomic_publish::run(cx, g);
+            succeed_while_running::run(cx, g);
         }
         WorkflowType::Reverse => {
             requires_self::run(cx, g);
             requires_cycle::run(cx, g);
         }
     }
+    falsy_policy_override::run(cx, g);
+    retry_count_zero::run(cx, g);
 }
 
 /// Runs the data-flow checks on one workflow.
@@ -173,6 +223,7 @@ pub(crate) fn run_data_flow(
     possibly_undefined_variable::run(cx, g, flow);
     unknown_task_reference::run(cx, g, flow);
     task_not_yet_run::run(cx, g, flow);
+    reads_own_publish::run(cx, g, flow);
     if g.complete {
         unused_var::run(cx, g, flow, extra);
     }
@@ -184,6 +235,23 @@ pub(crate) fn run_signatures(cx: &mut Context<'_>, workflow: &Workflow, scope: &
     missing_action_parameter::run(cx, workflow, scope, scope.env_used);
     missing_workflow_input::run(cx, workflow, scope);
     unknown_workflow_input::run(cx, workflow, scope);
+}
+
+/// Runs the checks on the model of one workflow and its expression strings that
+/// need no task graph (names, values Mistral drops or cannot evaluate, ad-hoc
+/// action chains).
+pub(crate) fn run_model(cx: &mut Context<'_>, workflow: &Workflow, scope: &Scope) {
+    let sites = cx.positions.expressions();
+    jinja_blocks_only::run(cx, sites, Some(workflow));
+    expression_never_evaluated::run(cx, sites);
+    input_not_expression::run(cx, workflow);
+    jinja_name_with_parameters::run(cx, workflow);
+    action_base_cycle::run(cx, workflow, scope);
+    ad_hoc_action_shadows_std::run(cx, workflow, scope);
+    input_default_expression::run(cx, workflow);
+    internal_variable_name::run(cx, workflow);
+    description_not_text::run(cx, workflow);
+    untargetable_task_name::run(cx, workflow);
 }
 
 /// Names ad-hoc actions read from the calling task's context.

@@ -30,7 +30,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
     let mut reach_cache: Vec<Option<Vec<bool>>> = vec![None; g.len()];
     for site in &flow.sites {
         let i = match site.place {
-            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) => i,
+            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => i,
             _ => continue,
         };
         if !g.reachable.get(i).copied().unwrap_or(false) {

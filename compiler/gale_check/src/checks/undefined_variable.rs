@@ -9,7 +9,7 @@ use crate::graph::TaskGraph;
 /// Documentation of `undefined-variable`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "undefined-variable",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     summary: "an expression reads a variable that nothing defines at that place",
     explanation: "Reading an absent key is an error in both languages (YAQL `$.x` → \
 `Can not evaluate YAQL expression [expression=$.x, error='x']`, Jinja `_.x` → `… has no \
@@ -17,9 +17,12 @@ attribute 'x'`), and Mistral fails the workflow when the expression is evaluated
 defined by the workflow `input`, `vars`, a `global` publish anywhere, a `publish` / \
 `publish-on-error` / `publish-on-skip` of a task on the way to this one, or — only inside the \
 task's `input` and inline parameters — a `with-items` variable. `vars` can read only the input.\n\n\
-Gale reports this as a warning, not an error: the expression may never be evaluated (a task \
-that never succeeds, a branch never taken), and a variable may come from a caller that Gale does \
-not see. Reads guarded in the same expression (`$.get('x')`, `$.containsKey('x')`, \
+A workflow's context holds only what these define (Mistral refuses to start a workflow with \
+undeclared input), so the read fails whenever the expression is evaluated: an error. It is a \
+warning instead where the name might exist after all — a `publish` key that is itself an \
+expression (its name is known only at run time) — or where the expression never runs (a task \
+no start task leads to). A name defined on some paths only is `possibly-undefined-variable`. \
+Reads guarded in the same expression (`$.get('x')`, `$.containsKey('x')`, \
 `_.x is defined`, `$?.x`) are not reported.\n\n\
 **Example:**\n\n```yaml\ninput: [name]\ntasks:\n  greet:\n    action: std.echo output=<% $.nmae %>\n```\n\n\
 **Fix:** correct the name, declare it in `input`, publish it upstream, or guard the read with \
@@ -30,12 +33,22 @@ not see. Reads guarded in the same expression (`$.get('x')`, `$.containsKey('x')
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
     let wf = g.workflow;
     let input: Vec<&str> = wf.input.iter().map(|p| p.name.as_str()).collect();
+    let direct = wf.kind == gale_hir::WorkflowType::Direct && g.complete;
     for site in &flow.sites {
         let task = match site.place {
-            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) => wf.tasks.get(i),
+            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => wf.tasks.get(i),
             _ => None,
         };
         let defined = flow.defined_at(site.place, task);
+        // Certain unless a computed publish key may define the name, or the task
+        // never runs (no start task leads to it).
+        let runs = match site.place {
+            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => {
+                !direct || g.reachable.get(i).copied().unwrap_or(true)
+            }
+            _ => true,
+        };
+        let certain = runs && !flow.dynamic_keys;
         for read in &site.reads.vars {
             let name = read.name.as_str();
             if is_internal(name) {
@@ -99,13 +112,25 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
                     }
                 },
             };
-            let mut d = Diagnostic::warning(
-                INFO.code,
-                site.span(&read.range),
-                format!("variable `{name}` is not defined here"),
-            )
+            let message = format!("variable `{name}` is not defined here");
+            let span = site.span(&read.range);
+            let mut d = if certain {
+                Diagnostic::error(INFO.code, span, message)
+            } else {
+                Diagnostic::warning(INFO.code, span, message)
+            }
             .with_note(reason);
-            if let Some(s) = did_you_mean(name, known.iter().copied()) {
+            if flow.dynamic_keys {
+                d = d.with_note("a `publish` key of this workflow is an expression and might define it at run time");
+            } else if !runs {
+                d = d.with_note("no start task leads to this task, so it never runs");
+            }
+            if wf.task(name).is_some() {
+                // `$.<task>` was the task's result in Mistral before Liberty.
+                d = d.with_help(format!(
+                    "a task's result is not a variable: read it with `task({name}).result`, or publish it"
+                ));
+            } else if let Some(s) = did_you_mean(name, known.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?")).with_fix(
                     format!("replace with `{s}`"),
                     site.span(&read.range),

@@ -11,7 +11,7 @@ use crate::signatures::{Callee, input_keys, resolve};
 /// Documentation of `unknown-action-parameter`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
     code: "unknown-action-parameter",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     summary: "a task passes a parameter its action does not declare",
     explanation: "Before an action runs, Mistral compares the task's input (with inline \
 parameters merged) with the action's parameter list and force-fails the whole workflow on an \
@@ -20,7 +20,8 @@ not consulted). Checked for the standard actions (the table Gale's runtime uses)
 actions of the same workbook, whose `input` list is enforced the same way (an ad-hoc action \
 without `input` accepts no parameter). Other actions are not known to Gale and are not checked; \
 an `input` given as one expression is not checked either.\n\n\
-Gale reports a warning, not an error: Mistral accepts the definition and the failure happens only when the task runs. \n\n**Example:**\n\n```yaml\naction: std.echo outptu=hello\n```\n\n\
+Mistral accepts the definition, but the task fails on every run, whatever its data: \
+an error. (Actions whose signature takes `**kwargs` accept any key and are not checked.)\n\n**Example:**\n\n```yaml\naction: std.echo outptu=hello\n```\n\n\
 **Fix:** use a declared parameter name (see `gale explain` or the action's definition).",
 };
 
@@ -89,7 +90,7 @@ pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, document: &Scope) {
             }
             let span = key_span(cx, task, key);
             let list: Vec<&str> = params.iter().map(|(p, _)| *p).collect();
-            let mut d = Diagnostic::warning(
+            let mut d = Diagnostic::error(
                 INFO.code,
                 span,
                 format!("action `{name}` has no parameter `{key}`"),

@@ -86,11 +86,33 @@ impl Lower {
                         );
                         return None;
                     }
-                    let mut next = Vec::new();
-                    self.entry(node, key, item, &mut next);
+                    // Mistral reads every mapping clause as the advanced form
+                    // (`OnClauseSpec`: `data.get('next')`), so `{t2: <% … %>}` has no
+                    // entries at all: the transition never fires, `t2` counts as a
+                    // start task and the `task-defaults` clause applies instead.
+                    let mut dropped = Vec::new();
+                    self.entry(node, key, item, &mut dropped);
+                    if ADVANCED_CLAUSE_KEYS.contains(&first_key.unwrap_or("")) {
+                        // `{next: <% … %>}`: neither form; keep the entry as written.
+                        return Some(Clause {
+                            publish: None,
+                            next: dropped,
+                        });
+                    }
+                    if let Some(tr) = dropped.first() {
+                        self.push(
+                            Diagnostic::error(
+                                "transition-mapping-ignored",
+                                node.span,
+                                format!("Mistral never starts `{}` from here: it reads a mapping under `{key}` as `{{publish, next}}`, and this one has no `next`", tr.target),
+                            )
+                            .with_note("a clause written as a mapping is the advanced form; its only keys are `publish` and `next`")
+                            .with_help(format!("make it a list item: `{key}:` then `- {}: <% … %>` on the next line", tr.target)),
+                        );
+                    }
                     return Some(Clause {
                         publish: None,
-                        next,
+                        next: Vec::new(),
                     });
                 }
                 let mut clause = Clause::default();
@@ -155,7 +177,25 @@ impl Lower {
             NodeKind::Scalar(s) if s.value == ScalarValue::Str => {
                 self.entry(node, key, item, &mut out)
             }
-            NodeKind::Mapping(_) => self.entry(node, key, item, &mut out),
+            NodeKind::Mapping(_) => {
+                // `next: {t2: <% … %>}`: Mistral iterates the mapping's keys
+                // (`_as_list_of_tuples`), so the entry keeps its target and loses
+                // its condition.
+                self.entry(node, key, item, &mut out);
+                if let Some(tr) = out.last_mut()
+                    && tr.guard.take().is_some()
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "transition-guard-ignored",
+                            node.span,
+                            format!("Mistral ignores this condition: `{}` starts whenever `{key}` fires", tr.target),
+                        )
+                        .with_note("a mapping under `next` is read as its list of keys, so the condition is dropped")
+                        .with_help(format!("make it a list item: `next:` then `- {}: <% … %>` on the next line", tr.target)),
+                    );
+                }
+            }
             NodeKind::Scalar(_) => self.push(
                 Diagnostic::error(
                     "wrong-type",
