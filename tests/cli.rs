@@ -175,7 +175,9 @@ fn run_trace_records_each_expression_value() {
     let example = example.to_str().expect("utf-8 path");
     let dir = scratch("trace-exprs", &[("README", b"trace test\n")]);
     let expressions = |id: &str, input: &str| -> (Vec<serde_json::Value>, String) {
-        let args = ["run", example, "--db", "t.db", "--id", id, "--trace", "--input", input];
+        let args = [
+            "run", example, "--db", "t.db", "--id", id, "--trace", "--input", input,
+        ];
         let (_, stdout, stderr) = gale(&args, &dir);
         let (code, json, err) = gale(&["trace", id, "--db", "t.db", "--format", "json"], &dir);
         assert_eq!(code, 0, "{stdout}{stderr}{err}");
@@ -234,11 +236,22 @@ fn run_trace_records_each_expression_value() {
                 27,
                 json!(false)
             ),
-            row("auto_approve", "input.output", "$.change_id", 20, 39, json!("CH-1")),
+            row(
+                "auto_approve",
+                "input.output",
+                "$.change_id",
+                20,
+                39,
+                json!("CH-1")
+            ),
         ],
         "{human}"
     );
-    assert!(exprs.iter().all(|e| e["language"] == "yaql" && e["at"].is_i64()));
+    assert!(
+        exprs
+            .iter()
+            .all(|e| e["language"] == "yaql" && e["at"].is_i64())
+    );
     for line in [
         "▶ assess",
         "      13:31  input.output  <% $.risk %> = 3",

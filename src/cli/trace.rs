@@ -199,7 +199,10 @@ mod tests {
             "value": "y".repeat(100)});
         assert_eq!(
             expression_line(&ok, None),
-            format!("      7:16  a[item 2] input.x  <% $.x + 1 %> = \"{}…", "y".repeat(71))
+            format!(
+                "      7:16  a[item 2] input.x  <% $.x + 1 %> = \"{}…",
+                "y".repeat(71)
+            )
         );
         let err = json!({"event": "expression", "place": "output.r", "language": "jinja",
             "task": "b", "expression": "{{ _.nope }}", "line": 3, "column": 8,

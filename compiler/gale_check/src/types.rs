@@ -435,6 +435,12 @@ impl<'a> Env<'a> {
                 ty = Some(Ty::Any);
                 break;
             }
+            let source = source.map(|mut s| {
+                if !matches!(d, Def::Input(_)) {
+                    s.what = format!("{}: {}", s.what, t.describe());
+                }
+                s
+            });
             ty = Some(match ty {
                 None => t,
                 Some(u) => u.join(t),
@@ -1075,6 +1081,20 @@ impl<'e, 'a> Walk<'e, 'a> {
         }
         let a = self.operand(lhs, lr, Self::yaql);
         let b = self.operand(rhs, rr, Self::yaql);
+        if let (B::Sub, yq::ExprKind::Word(l), yq::ExprKind::Word(r)) = (op, &lhs.kind, &rhs.kind)
+            && self.certain()
+        {
+            // `task(say-hello)`: a dashed name written without quotes.
+            self.found.push(Mismatch {
+                range: a.range.start..b.range.end,
+                message: format!(
+                    "`{l}-{r}` is the subtraction `{l} - {r}` of two words, which always fails"
+                ),
+                operands: Vec::new(),
+                help: format!("quote the name: `'{l}-{r}'`"),
+            });
+            return Ty::Any;
+        }
         if !yaql_binary_accepts(op, a.ty.kinds(), b.ty.kinds()) {
             self.mismatch(self.range(op_span), op.as_str(), vec![a, b]);
             return Ty::Any;

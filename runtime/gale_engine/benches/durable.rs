@@ -107,18 +107,41 @@ fn side_by_side(name: &str, text: &str, tasks: usize) {
     );
 }
 
-/// A chain of `done + 10` no-ops paused (`--break-before`) before task `done`, so
-/// that 10 tasks are left, then resumed: the time to take the execution over
-/// (open the store, claim, load, rebuild, apply the resume command); the rest of
-/// the run is checked, not timed.
-fn resume_cost(done: usize) {
-    let n = done + 10;
-    let program = Rc::new(compile_source(&chain(n), OptLevel::O1).expect("compiles"));
+/// A task `step` run `done` times in a loop, then a chain `r0` … `r9`: the
+/// program's size does not depend on `done`.
+fn looped(done: usize) -> String {
+    let mut s = format!(
+        "version: '2.0'\nwf:\n  tasks:\n    init:\n      action: std.noop\n      publish:\n        i: 0\n      on-success: [step]\n    step:\n      action: std.noop\n      publish:\n        i: <% $.i + 1 %>\n      on-success:\n        - step: <% $.i < {} %>\n        - r0: <% $.i >= {} %>\n",
+        done - 1,
+        done - 1
+    );
+    for i in 0..10 {
+        s.push_str(&format!("    r{i}:\n      action: std.noop\n"));
+        if i < 9 {
+            s.push_str(&format!("      on-success: r{}\n", i + 1));
+        }
+    }
+    s
+}
+
+/// A workflow paused (`--break-before`) when `done` tasks completed and 10 are
+/// left, then resumed: the time to take the execution over (open the store,
+/// claim, load, rebuild, apply the resume command); the rest of the run is
+/// checked, not timed. `loop`: [`looped`]; otherwise a chain of `done + 10` tasks
+/// (the program grows with `done`).
+fn resume_cost(done: usize, looping: bool) {
+    let (text, at) = if looping {
+        (looped(done), "r0".to_string())
+    } else {
+        (chain(done + 10), format!("t{done}"))
+    };
+    let program = Rc::new(compile_source(&text, OptLevel::O1).expect("compiles"));
     let mut loads = Vec::new();
+    let mut news = Vec::new();
     for _ in 0..7 {
         let db = fresh_db("resume");
         let options = DurableOptions {
-            break_before: vec![format!("t{done}")],
+            break_before: vec![at.clone()],
             ..DurableOptions::default()
         };
         let store = Store::open(&db).expect("store");
@@ -133,7 +156,9 @@ fn resume_cost(done: usize) {
         drop(engine);
         let start = Instant::now();
         let store = Store::open(&db).expect("store");
+        let new = Instant::now();
         let mut engine = Engine::new(program.clone());
+        news.push(new.elapsed());
         let root = engine.resume_durable(store, &id).expect("resumes");
         engine.apply_command(root, &gale_store::Command::Resume { env: None });
         let loaded = start.elapsed();
@@ -141,9 +166,11 @@ fn resume_cost(done: usize) {
         assert_eq!(engine.result_json(root)["state"], "SUCCESS");
         loads.push(loaded);
     }
+    let shape = if looping { "loop " } else { "chain" };
     println!(
-        "resume, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7)",
-        median(loads)
+        "resume {shape}, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7; of which Engine::new {:>9.3?})",
+        median(loads),
+        median(news)
     );
 }
 
@@ -166,8 +193,10 @@ fn main() {
         let _ = std::fs::remove_dir_all(scratch());
         return;
     }
-    for done in [100, 1_000, n] {
-        resume_cost(done);
+    for looping in [false, true] {
+        for done in [100, 1_000, n] {
+            resume_cost(done, looping);
+        }
     }
     let _ = std::fs::remove_dir_all(scratch());
 }

@@ -2628,6 +2628,39 @@ wf:
       action: std.noop
 "#;
 
+    /// A loop: the older executions of `step` resume as placeholders.
+    const LOOP: &str = r#"version: '2.0'
+wf:
+  input:
+    - n: 25
+  output:
+    count: <% $.count %>
+    after: <% $.after %>
+  tasks:
+    init:
+      action: std.noop
+      publish:
+        count: 0
+      on-success: [step]
+    step:
+      action: std.echo output=<% $.count %>
+      publish:
+        count: <% $.count + 1 %>
+      on-success:
+        - step: <% $.count < $.n %>
+        - r0: <% $.count >= $.n %>
+    r0:
+      action: std.noop
+      publish:
+        after: <% $.count * 2 %>
+      on-success: [r1]
+    r1:
+      action: std.noop
+      on-success: [r2]
+    r2:
+      action: std.noop
+"#;
+
     fn program(text: &str) -> Rc<Program> {
         Rc::new(
             gale_codegen::workflow::compile_source(text, gale_codegen::workflow::OptLevel::O1)
@@ -2666,7 +2699,11 @@ wf:
         else {
             panic!("starts");
         };
-        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Paused);
+        assert_eq!(
+            engine.run_durable(root).expect("runs"),
+            RunEnd::Paused,
+            "break before {task}"
+        );
         engine.executions[root].id.clone()
     }
 
@@ -2680,7 +2717,8 @@ wf:
         assert_eq!(expected["state"], "SUCCESS");
         assert_eq!(expected["output"]["total"], 26);
         let mut stubbed = 0;
-        for task in ["b", "c", "d", "e1", "e2", "e3", "e4", "e5"] {
+        // (A join cannot be held by --break-before: it waits instead of starting.)
+        for task in ["b", "c", "e1", "e2", "e3", "e4", "e5"] {
             let db = scratch_db(&format!("break-{task}"));
             let id = run_until_break(&program, &db, task);
             let mut engine = Engine::new(program.clone());
@@ -2701,6 +2739,40 @@ wf:
             let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
         }
         assert!(stubbed > 0, "completed tasks were restored as stubs");
+    }
+
+    #[test]
+    fn a_loop_resumes_its_older_iterations_as_placeholders() {
+        let program = program(LOOP);
+        let mut memory = Engine::new(program.clone());
+        let root = memory.start("wf", &StartOptions::default()).expect("starts");
+        memory.run(root, None);
+        let expected = without_ids(memory.result_json(root));
+        assert_eq!(expected["output"], json!({"count": 25, "after": 50}));
+        for task in ["r0", "r1", "r2"] {
+            let db = scratch_db(&format!("loop-{task}"));
+            let id = run_until_break(&program, &db, task);
+            let mut engine = Engine::new(program.clone());
+            let store = Store::open(&db).expect("store");
+            let root = engine.resume_durable(store, &id).expect("resumes");
+            let flags = engine
+                .durable
+                .as_ref()
+                .map(|d| d.partial[0].clone())
+                .unwrap_or_default();
+            let placeholders = flags.iter().filter(|f| **f == PLACEHOLDER).count();
+            // Every `step` but the last (`init` is the latest of its task: a stub).
+            assert_eq!(placeholders, 24, "before {task}: {flags:?}");
+            assert_eq!(flags[0], STUB);
+            engine.apply_command(root, &Command::Resume { env: None });
+            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+            assert_eq!(
+                without_ids(engine.result_json(root)),
+                expected,
+                "resumed before {task}"
+            );
+            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        }
     }
 
     #[test]

@@ -395,7 +395,10 @@ impl ExprTrace {
         let mut m = Map::new();
         m.insert("event".into(), Json::from("expression"));
         m.insert("workflow".into(), Json::from(self.workflow.as_str()));
-        m.insert("execution_id".into(), Json::from(self.execution_id.as_str()));
+        m.insert(
+            "execution_id".into(),
+            Json::from(self.execution_id.as_str()),
+        );
         if let Some(t) = &self.task {
             m.insert("task".into(), Json::from(t.as_str()));
         }
@@ -737,7 +740,11 @@ wf:
             "{}{}{} {} {}:{} {} {value}",
             e.task.as_deref().unwrap_or("-"),
             e.item.map(|i| format!("[{i}]")).unwrap_or_default(),
-            if e.retry > 0 { format!("(retry {})", e.retry) } else { String::new() },
+            if e.retry > 0 {
+                format!("(retry {})", e.retry)
+            } else {
+                String::new()
+            },
             e.place,
             e.line,
             e.column,
@@ -765,7 +772,11 @@ wf:
              [expression=int('x'), error=invalid literal for int() with base 10: 'x']",
         ];
         assert_eq!(lines, expected);
-        assert!(events.iter().all(|e| e.execution_id == events[0].execution_id));
+        assert!(
+            events
+                .iter()
+                .all(|e| e.execution_id == events[0].execution_id)
+        );
         assert_eq!(events[4].language, Language::Jinja);
         assert_eq!(
             events[4].to_json(7)["value"],
@@ -773,7 +784,9 @@ wf:
             "the stored event holds the value"
         );
         assert_eq!(
-            events[10].to_json(7)["error"].as_str().map(|e| e.contains("int('x')")),
+            events[10].to_json(7)["error"]
+                .as_str()
+                .map(|e| e.contains("int('x')")),
             Some(true)
         );
     }

@@ -43,7 +43,10 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
         Diagnostic::warning(
             INFO.code,
             span,
-            format!("the `description` of workflow `{}` is {what}, not a text", wf.name),
+            format!(
+                "the `description` of workflow `{}` is {what}, not a text",
+                wf.name
+            ),
         )
         .with_note("Mistral does not check a workflow's description")
         .with_help("write a non-empty text, or remove the key"),

@@ -28,7 +28,10 @@ pub(crate) fn run(cx: &mut Context<'_>, sites: &[gale_hir::ExpressionSite]) {
     for site in sites {
         let (field, effect) = match site.field {
             "keep-result" => ("keep-result", "the result is always kept"),
-            "safe-rerun" => ("safe-rerun", "the action is always treated as safe to re-run"),
+            "safe-rerun" => (
+                "safe-rerun",
+                "the action is always treated as safe to re-run",
+            ),
             _ => continue,
         };
         cx.push(
@@ -37,7 +40,9 @@ pub(crate) fn run(cx: &mut Context<'_>, sites: &[gale_hir::ExpressionSite]) {
                 site.span,
                 format!("`{field}` is never evaluated: {effect}"),
             )
-            .with_note("Mistral tests only whether the value is truthy, and a non-empty string always is")
+            .with_note(
+                "Mistral tests only whether the value is truthy, and a non-empty string always is",
+            )
             .with_help("write `true` or `false`"),
         );
     }

@@ -58,7 +58,8 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
         // `{% %}` without `{{ }}` is reported by `jinja-blocks-only`, two languages by
         // `mixed-expression-languages`: both fail before the type test.
         let yaql = first_match(text, "<%", "%>").is_some();
-        let jinja = first_match(text, "{{", "}}").is_some() || first_match(text, "{%", "%}").is_some();
+        let jinja =
+            first_match(text, "{{", "}}").is_some() || first_match(text, "{%", "%}").is_some();
         if is_single_expression(text) || only_blocks(text) || (yaql && jinja) {
             continue;
         }

@@ -34,7 +34,10 @@ const INTERNAL: &[(&str, &str)] = &[
     ("__env", "`env()`"),
     ("__task_execution", "`task()`"),
     ("__versions", "the merging of parallel branches"),
-    ("openstack", "actions that read the caller's OpenStack credentials"),
+    (
+        "openstack",
+        "actions that read the caller's OpenStack credentials",
+    ),
 ];
 
 fn internal(name: &str) -> Option<&'static str> {
@@ -48,7 +51,9 @@ fn report(cx: &mut Context<'_>, span: Span, name: &str, what: &str, reader: &str
             span,
             format!("{what} `{name}` uses a name Mistral keeps for its own data"),
         )
-        .with_note(format!("{reader} reads Mistral's `{name}` entry of the context"))
+        .with_note(format!(
+            "{reader} reads Mistral's `{name}` entry of the context"
+        ))
         .with_help("choose another name"),
     );
 }
@@ -90,9 +95,14 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
         for map in [&task.publish, &task.publish_on_error, &task.publish_on_skip] {
             check_map(cx, map.as_ref(), span, "published variable");
         }
-        for clause in [&task.on_success, &task.on_error, &task.on_complete, &task.on_skip]
-            .into_iter()
-            .flatten()
+        for clause in [
+            &task.on_success,
+            &task.on_error,
+            &task.on_complete,
+            &task.on_skip,
+        ]
+        .into_iter()
+        .flatten()
         {
             for map in clause_maps(clause) {
                 check_map(cx, Some(map), span, "published variable");

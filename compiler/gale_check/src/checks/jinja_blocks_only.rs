@@ -79,14 +79,21 @@ pub(crate) fn first_match(text: &str, open: &str, close: &str) -> Option<std::op
 /// Reports the expression strings of one workflow (or outside workflows, with
 /// `workflow` `None`).
 pub(crate) fn run(cx: &mut Context<'_>, sites: &[ExpressionSite], workflow: Option<&Workflow>) {
-    let entries = workflow.map(|w| transition_bodies(cx, w)).unwrap_or_default();
+    let entries = workflow
+        .map(|w| transition_bodies(cx, w))
+        .unwrap_or_default();
     for site in sites {
         if COMMAND_FIELDS.contains(&site.field) {
             let Some(split) = gale_hir::parse_cmd_and_input(&site.text) else {
                 continue;
             };
             let mut parts = vec![split.command.clone()];
-            parts.extend(split.params.iter().map(|p| unquoted(&site.text, p.value.clone())));
+            parts.extend(
+                split
+                    .params
+                    .iter()
+                    .map(|p| unquoted(&site.text, p.value.clone())),
+            );
             for r in parts {
                 let part = site.text.get(r.clone()).unwrap_or("");
                 if only_blocks(part) && first_match(part, "<%", "%>").is_none() {
@@ -137,9 +144,14 @@ fn transition_bodies(cx: &Context<'_>, wf: &Workflow) -> Vec<Span> {
     let mut clauses = Vec::new();
     for task in &wf.tasks {
         clauses.extend(
-            [&task.on_success, &task.on_error, &task.on_complete, &task.on_skip]
-                .into_iter()
-                .flatten(),
+            [
+                &task.on_success,
+                &task.on_error,
+                &task.on_complete,
+                &task.on_skip,
+            ]
+            .into_iter()
+            .flatten(),
         );
     }
     if let Some(d) = &wf.task_defaults {

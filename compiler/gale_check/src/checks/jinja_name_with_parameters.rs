@@ -53,8 +53,7 @@ fn swallows(name: &str) -> bool {
     rest.split_whitespace().any(|w| {
         w.split_once('=').is_some_and(|(k, _)| {
             !k.is_empty()
-                && k
-                    .chars()
+                && k.chars()
                     .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
         })
     })

@@ -1,23 +1,22 @@
 //! One module per diagnostic code: its documentation ([`gale_diagnostics::CodeInfo`])
 //! and its detection over a [`TaskGraph`].
 
-mod atomic_publish;
 mod action_base_cycle;
 mod ad_hoc_action_shadows_std;
+mod atomic_publish;
 mod cycle_without_entry;
+mod cycle_without_exit;
 mod description_not_text;
 mod expression_never_evaluated;
+mod falsy_policy_override;
+mod function_called_as_method;
+mod ignored_transition_parameter;
 mod input_default_expression;
 mod input_not_expression;
 mod internal_variable_name;
 pub(crate) mod invalid_policy_value;
 pub(crate) mod jinja_blocks_only;
 mod jinja_name_with_parameters;
-mod untargetable_task_name;
-mod cycle_without_exit;
-mod falsy_policy_override;
-mod function_called_as_method;
-mod ignored_transition_parameter;
 mod join_in_loop;
 mod join_may_not_fire;
 mod join_never_fires;
@@ -33,6 +32,7 @@ mod requires_cycle;
 mod requires_self;
 mod retry_count_zero;
 mod succeed_while_running;
+mod success_only_variable;
 mod task_not_yet_run;
 mod task_started_twice;
 pub(crate) mod type_mismatch;
@@ -46,6 +46,7 @@ mod unknown_method;
 mod unknown_task_reference;
 mod unknown_workflow_input;
 mod unreachable_transition;
+mod untargetable_task_name;
 pub(crate) mod unused_input;
 mod unused_var;
 mod wrong_arity;
@@ -93,6 +94,7 @@ pub(crate) const CODES: &[CodeInfo] = &[
     requires_self::INFO,
     retry_count_zero::INFO,
     succeed_while_running::INFO,
+    success_only_variable::INFO,
     task_not_yet_run::INFO,
     task_started_twice::INFO,
     type_mismatch::INFO,
@@ -224,6 +226,7 @@ pub(crate) fn run_data_flow(
     unknown_task_reference::run(cx, g, flow);
     task_not_yet_run::run(cx, g, flow);
     reads_own_publish::run(cx, g, flow);
+    success_only_variable::run(cx, g, flow);
     if g.complete {
         unused_var::run(cx, g, flow, extra);
     }

@@ -136,13 +136,24 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             meet
         })
         .collect();
+    let mut reported: Vec<gale_hir::TransitionId> = Vec::new();
     for i in 0..g.len() {
         if !g.reachable.get(i).copied().unwrap_or(false) {
             continue;
         }
         for (succeed, before) in succeeds(g, i) {
+            // A `task-defaults` entry is shared by many tasks: report it once.
+            if reported.contains(&succeed.id) {
+                continue;
+            }
             let span = cx.transition_span(succeed);
+            // Two guarded entries are usually alternatives (`x = 1`, `x = 2`).
+            let before: Vec<&Transition> = before
+                .into_iter()
+                .filter(|t| t.guard.is_none() || succeed.guard.is_none())
+                .collect();
             if !before.is_empty() {
+                reported.push(succeed.id);
                 let names: Vec<&str> = before.iter().map(|t| t.target.as_str()).collect();
                 cx.push(
                     Diagnostic::warning(
@@ -179,6 +190,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             let Some(((fork, targets), _)) = unjoined else {
                 continue;
             };
+            reported.push(succeed.id);
             let names: Vec<&str> = targets.iter().map(|&t| g.task(t).name.as_str()).collect();
             let origin = match fork {
                 Some(f) => format!("`{}` starts {} together", g.task(*f).name, code_list(&names)),

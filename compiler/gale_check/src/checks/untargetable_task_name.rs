@@ -34,11 +34,7 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
         if !task.name.contains(char::is_whitespace) {
             continue;
         }
-        let suggestion: String = task
-            .name
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join("_");
+        let suggestion: String = task.name.split_whitespace().collect::<Vec<_>>().join("_");
         let span = cx.task_span(task);
         cx.push(
             Diagnostic::warning(
