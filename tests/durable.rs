@@ -145,46 +145,103 @@ fn next(state: &mut u64) -> u64 {
     *state
 }
 
-#[test]
-fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
-    let dir = scratch("kill", &[("chain.yaml", CHAIN)]);
+/// No expression reads the task history, so a resume restores the completed
+/// tasks as stubs (the join's workflow) and placeholders (the loop's older
+/// iterations), faulting in what it needs: a loop, a join of a task and a
+/// with-items task (more iterations than an image carries inline), a tail.
+const COUNTED: &str = r#"version: '2.0'
+counted:
+  input:
+    - n: 6
+  output:
+    count: <% $.count %>
+    sum: <% $.sum %>
+    sides: <% [$.left, $.right] %>
+  tasks:
+    init:
+      action: std.echo output=0
+      safe-rerun: true
+      publish:
+        count: 0
+        sum: 0
+      on-success: [step]
+    step:
+      action: std.echo
+      input:
+        output: <% $.count %>
+        delay: 0.05
+      safe-rerun: true
+      publish:
+        count: <% $.count + 1 %>
+        sum: <% $.sum + $.count %>
+      on-success:
+        - step: <% $.count < $.n %>
+        - left: <% $.count >= $.n %>
+        - right: <% $.count >= $.n %>
+    left:
+      action: std.echo
+      input:
+        output: l
+        delay: 0.1
+      safe-rerun: true
+      publish:
+        left: l
+      on-success: [both]
+    right:
+      with-items: i in <% range(20) %>
+      concurrency: 5
+      action: std.echo
+      input:
+        output: <% $.i %>
+        delay: 0.03
+      safe-rerun: true
+      publish:
+        right: r
+      on-success: [both]
+    both:
+      join: all
+      action: std.echo
+      input:
+        output: <% $.sum %>
+        delay: 0.05
+      safe-rerun: true
+      publish:
+        sum: <% $.sum * 10 %>
+      on-success: [tail1]
+    tail1:
+      action: std.echo
+      input:
+        output: 1
+        delay: 0.05
+      safe-rerun: true
+      on-success: [tail2]
+    tail2:
+      action: std.noop
+"#;
+
+/// Runs `file` once uninterrupted, then `kills` times killed with SIGKILL at a
+/// random moment and resumed: every resumed run (and `executions show`) must equal
+/// the uninterrupted one. Returns the uninterrupted result.
+fn kill_nine_and_resume(name: &str, file: &str, text: &str, kills: usize) -> Json {
+    let dir = scratch(name, &[(file, text)]);
     let db = dir.join("kill.db");
     let db = db.to_str().expect("utf-8 path");
     let t0 = Instant::now();
     let (code, stdout, stderr) = gale(
         &dir,
-        &[
-            "run",
-            "chain.yaml",
-            "--db",
-            db,
-            "--id",
-            "base",
-            "--format",
-            "json",
-        ],
+        &["run", file, "--db", db, "--id", "base", "--format", "json"],
     );
     assert_eq!(code, 0, "{stderr}");
     let baseline = normalized(json_of(&stdout));
-    assert_eq!(baseline["output"]["final"], 3802, "{baseline}");
     let span = t0.elapsed().as_millis() as u64 + 100;
     let mut rng = seed();
     eprintln!("GALE_DURABLE_SEED={rng}");
     let mut resumed_in_flight = 0;
-    for i in 0..15 {
+    for i in 0..kills {
         let id = format!("kill-{i}");
         let mut child = gale_cmd(
             &dir,
-            &[
-                "run",
-                "chain.yaml",
-                "--db",
-                db,
-                "--id",
-                &id,
-                "--format",
-                "json",
-            ],
+            &["run", file, "--db", db, "--id", &id, "--format", "json"],
         )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -200,16 +257,7 @@ fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
             // Killed before the execution was recorded: start it again.
             (code, stdout, stderr) = gale(
                 &dir,
-                &[
-                    "run",
-                    "chain.yaml",
-                    "--db",
-                    db,
-                    "--id",
-                    &id,
-                    "--format",
-                    "json",
-                ],
+                &["run", file, "--db", db, "--id", &id, "--format", "json"],
             );
         }
         assert_eq!(code, 0, "kill at {at} ms: {stderr}\n{stdout}");
@@ -228,7 +276,25 @@ fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
         );
         assert_eq!(normalized(json_of(&shown)), baseline);
     }
-    eprintln!("{resumed_in_flight} of 15 resumes re-ran an in-flight action");
+    eprintln!("{resumed_in_flight} of {kills} resumes re-ran an in-flight action");
+    baseline
+}
+
+#[test]
+fn kill_nine_at_random_points_then_resume_ends_like_an_uninterrupted_run() {
+    let baseline = kill_nine_and_resume("kill", "chain.yaml", CHAIN, 15);
+    assert_eq!(baseline["output"]["final"], 3802, "{baseline}");
+}
+
+#[test]
+fn kill_nine_then_resume_from_stubs_ends_like_an_uninterrupted_run() {
+    let baseline = kill_nine_and_resume("kill-stubs", "counted.yaml", COUNTED, 6);
+    assert_eq!(baseline["state"], "SUCCESS", "{baseline}");
+    assert_eq!(
+        baseline["output"],
+        serde_json::json!({"count": 6, "sum": 150, "sides": ["l", "r"]}),
+        "{baseline}"
+    );
 }
 
 const UNSAFE: &str = r#"version: '2.0'

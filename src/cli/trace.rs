@@ -107,7 +107,7 @@ pub fn run(args: TraceArgs) -> ExitCode {
                 s["action"].as_str().unwrap_or(""),
                 serde_json::to_string(&s["input"]).unwrap_or_default()
             ),
-            "expression" => expression_line(s, current),
+            "expression" => expression_line(s, current, &root),
             other => format!("· {other} {}", serde_json::to_string(s).unwrap_or_default()),
         };
         out(&format!("+{:>8.3}s  {what}", dt as f64 / 1000.0));
@@ -123,8 +123,9 @@ const ERROR_WIDTH: usize = 120;
 
 /// One evaluated expression, indented under its task:
 /// `12:16  publish.x  <% task().result %> = 6`, with the task's name when it is
-/// not `current` (the task of the line above), `[item N]` and `[retry N]`.
-fn expression_line(s: &Json, current: Option<&str>) -> String {
+/// not `current` (the task of the line above), `[item N]` and `[retry N]`, and the
+/// workflow's name in a sub-workflow (an execution other than `root`).
+fn expression_line(s: &Json, current: Option<&str>, root: &str) -> String {
     let text = one_line(s["expression"].as_str().unwrap_or(""));
     let shown = if s["language"] == "jinja" {
         text
@@ -132,8 +133,13 @@ fn expression_line(s: &Json, current: Option<&str>) -> String {
         format!("<% {text} %>")
     };
     let mut at = String::new();
+    let sub = s["execution_id"].as_str().is_some_and(|x| x != root);
+    if sub {
+        at.push_str(s["workflow"].as_str().unwrap_or(""));
+        at.push(if s["task"].is_string() { '/' } else { ' ' });
+    }
     if let Some(task) = s["task"].as_str()
-        && Some(task) != current
+        && (sub || Some(task) != current)
     {
         at.push_str(task);
     }
@@ -156,10 +162,13 @@ fn expression_line(s: &Json, current: Option<&str>) -> String {
             )
         ),
     };
+    // Expressions written outside the file (`--env`) have no position.
+    let position = match (s["line"].as_u64(), s["column"].as_u64()) {
+        (Some(line), Some(column)) if line > 0 => format!("{line}:{column}  "),
+        _ => String::new(),
+    };
     format!(
-        "      {}:{}  {at}{}  {shown} {outcome}",
-        s["line"].as_u64().unwrap_or(0),
-        s["column"].as_u64().unwrap_or(0),
+        "      {position}{at}{}  {shown} {outcome}",
         s["place"].as_str().unwrap_or(""),
     )
 }
@@ -198,7 +207,7 @@ mod tests {
             "language": "yaql", "expression": "$.x\n + 1", "line": 7, "column": 16,
             "value": "y".repeat(100)});
         assert_eq!(
-            expression_line(&ok, None),
+            expression_line(&ok, None, "r"),
             format!(
                 "      7:16  a[item 2] input.x  <% $.x + 1 %> = \"{}…",
                 "y".repeat(71)
@@ -208,12 +217,34 @@ mod tests {
             "task": "b", "expression": "{{ _.nope }}", "line": 3, "column": 8,
             "error": "Can not evaluate Jinja expression [expression={{ _.nope }}, error=boom]"});
         assert_eq!(
-            expression_line(&err, None),
+            expression_line(&err, None, "r"),
             "      3:8  b output.r  {{ _.nope }} ! boom"
         );
         assert_eq!(
-            expression_line(&err, Some("b")),
+            expression_line(&err, Some("b"), "r"),
             "      3:8  output.r  {{ _.nope }} ! boom"
+        );
+        let sub = json!({"event": "expression", "workflow": "child", "execution_id": "c",
+            "task": "t", "place": "input.x", "language": "yaql", "expression": "1",
+            "line": 9, "column": 12, "value": 1});
+        assert_eq!(
+            expression_line(&sub, Some("t"), "r"),
+            "      9:12  child/t input.x  <% 1 %> = 1"
+        );
+        assert_eq!(
+            expression_line(&sub, None, "c"),
+            "      9:12  t input.x  <% 1 %> = 1"
+        );
+        let env = json!({"event": "expression", "workflow": "w", "execution_id": "r",
+            "place": "env", "language": "yaql", "expression": "$.n", "line": 0,
+            "column": 0, "value": 2});
+        assert_eq!(expression_line(&env, None, "r"), "      env  <% $.n %> = 2");
+        let out = json!({"event": "expression", "workflow": "child", "execution_id": "c",
+            "place": "output.y", "language": "yaql", "expression": "2", "line": 4,
+            "column": 8, "value": 2});
+        assert_eq!(
+            expression_line(&out, None, "r"),
+            "      4:8  child output.y  <% 2 %> = 2"
         );
     }
 }

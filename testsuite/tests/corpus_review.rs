@@ -48,7 +48,9 @@ fn read_review(text: &str) -> (BTreeMap<String, usize>, Vec<String>) {
         if why.trim().is_empty() || why.contains("TODO") {
             problems.push(format!("{REVIEW}:{}: the reason is missing", n + 1));
         }
-        let Some(end) = head.find("] ").or_else(|| head.ends_with(']').then(|| head.len() - 1))
+        let Some(end) = head
+            .find("] ")
+            .or_else(|| head.ends_with(']').then(|| head.len() - 1))
         else {
             problems.push(format!("{REVIEW}:{}: no `[code]`", n + 1));
             continue;

@@ -20,9 +20,25 @@ use crate::Analysis;
 
 /// The task fields whose positions the checks read.
 const TASK_FIELDS: &[&str] = &[
-    "action", "workflow", "join", "input", "requires", "publish", "publish-on-error",
-    "publish-on-skip", "on-success", "on-error", "on-complete", "on-skip", "retry",
-    "wait-before", "wait-after", "timeout", "pause-before", "concurrency", "fail-on",
+    "action",
+    "workflow",
+    "join",
+    "input",
+    "requires",
+    "publish",
+    "publish-on-error",
+    "publish-on-skip",
+    "on-success",
+    "on-error",
+    "on-complete",
+    "on-skip",
+    "retry",
+    "wait-before",
+    "wait-after",
+    "timeout",
+    "pause-before",
+    "concurrency",
+    "fail-on",
 ];
 /// The workflow fields whose positions the checks read.
 const WORKFLOW_FIELDS: &[&str] = &["vars"];
@@ -236,7 +252,13 @@ pub fn units_in(document: &Document, source_map: &SourceMap, external: External)
             add_field(&mut positions, source_map, Item::Workflow(wf.id), key, base);
         }
         for key in TASK_FIELDS {
-            add_field(&mut positions, source_map, Item::TaskDefaults(wf.id), key, base);
+            add_field(
+                &mut positions,
+                source_map,
+                Item::TaskDefaults(wf.id),
+                key,
+                base,
+            );
         }
         out.push((
             base,

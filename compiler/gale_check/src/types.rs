@@ -33,9 +33,7 @@ use std::rc::Rc;
 use gale_diagnostics::Span;
 use gale_expr::jinja::ast as jn;
 use gale_expr::yaql::ast as yq;
-use gale_hir::{
-    ClauseKind, Collection, ExpressionSite, Item, Task, TaskInput, Value, Workflow,
-};
+use gale_hir::{ClauseKind, Collection, ExpressionSite, Item, Task, TaskInput, Value, Workflow};
 use gale_vm::sig::{self, Layer, Ty as ParamTy};
 
 use crate::ast::{Part, SiteAst};
@@ -127,6 +125,18 @@ impl Ty {
     pub fn kinds_within_non_integer(&self) -> bool {
         let k = self.kinds();
         k.indexes().is_some() && !k.has(Kinds::INT.union(Kinds::FLOAT))
+    }
+
+    /// Whether the value is certainly null, a boolean or a number: not iterable.
+    pub fn kinds_within_scalar(&self) -> bool {
+        let k = self.kinds();
+        k.indexes().is_some_and(|v| !v.is_empty())
+            && k.within(
+                Kinds::NULL
+                    .union(Kinds::BOOL)
+                    .union(Kinds::INT)
+                    .union(Kinds::FLOAT),
+            )
     }
 
     /// Whether the value is certainly not a boolean.
@@ -417,8 +427,7 @@ impl<'a> Env<'a> {
                 Def::Publish(task, field, v) => {
                     let place = Place {
                         input_of: None,
-                        result_of: (*field == "publish" || *field == "on-success")
-                            .then_some(*task),
+                        result_of: (*field == "publish" || *field == "on-success").then_some(*task),
                     };
                     (
                         self.value_type(v, place),
@@ -522,12 +531,15 @@ impl<'a> Env<'a> {
         {
             return Ty::Any;
         }
-        let output = task.call.inline.iter().find(|(k, _)| k == "output").or_else(|| {
-            match &task.input {
+        let output = task
+            .call
+            .inline
+            .iter()
+            .find(|(k, _)| k == "output")
+            .or_else(|| match &task.input {
                 TaskInput::Map(m) => m.iter().find(|(k, _)| k == "output"),
                 _ => None,
-            }
-        });
+            });
         let Some((_, v)) = output else {
             return Ty::Any;
         };
@@ -713,7 +725,10 @@ fn numeric(a: &Ty, b: &Ty, int_result: Ty) -> Option<Ty> {
 /// The help for an operator that cannot take its operands.
 fn help_for(op: &str) -> String {
     match op {
-        "+" => "convert one side first, e.g. `str(x) + y` / `x ~ y` for text, `int(x) + 1` for numbers".into(),
+        "+" => {
+            "convert one side first, e.g. `str(x) + y` / `x ~ y` for text, `int(x) + 1` for numbers"
+                .into()
+        }
         "-" | "*" | "/" | "mod" | "//" | "%" | "**" => {
             "convert the operands to numbers first (`int(x)`, `float(x)`)".into()
         }
@@ -957,9 +972,11 @@ impl<'e, 'a> Walk<'e, 'a> {
                     Some(task) => self.env.task_result(&task.name),
                     None => Ty::Any,
                 },
-                [yq::Arg::Positional(yq::Expr { kind: K::Str(n), .. })] => {
-                    self.env.task_result(n)
-                }
+                [
+                    yq::Arg::Positional(yq::Expr {
+                        kind: K::Str(n), ..
+                    }),
+                ] => self.env.task_result(n),
                 _ => {
                     self.yaql_call_args(name, false, args);
                     Ty::Any
@@ -973,10 +990,37 @@ impl<'e, 'a> Walk<'e, 'a> {
         {
             return self.read(w);
         }
-        let recv = self.yaql(receiver);
+        let rr = self.range(receiver.span);
+        let recv_op = self.operand(receiver, rr, Self::yaql);
+        let recv = recv_op.ty.clone();
         let t = match &member.kind {
             K::Word(w) => recv.field(w),
-            K::Call { name, args, .. } => {
+            K::Call {
+                name,
+                name_span,
+                args,
+            } => {
+                let mut kinds = recv.kinds();
+                if safe {
+                    kinds = Kinds(kinds.0 & !Kinds::NULL.0);
+                }
+                if let Some(accepted) = method_receivers(name)
+                    && kinds.indexes().is_some_and(|v| !v.is_empty())
+                    && !kinds.has(accepted)
+                    && self.certain()
+                {
+                    self.found.push(Mismatch {
+                        range: self.range(*name_span),
+                        message: format!("method `{name}` cannot be called on {}", recv.describe()),
+                        operands: vec![recv_op],
+                        help: format!(
+                            "`{name}` takes {} as its receiver",
+                            describe_kinds(accepted)
+                        ),
+                    });
+                    self.yaql_call_args(name, true, args);
+                    return Ty::Any;
+                }
                 self.yaql_call_args(name, true, args);
                 function_result(name, Some(&recv))
             }
@@ -1259,7 +1303,9 @@ impl<'e, 'a> Walk<'e, 'a> {
                 self.jinja_args(args);
                 Ty::Any
             }
-            K::Filter { target, name, args, .. } => {
+            K::Filter {
+                target, name, args, ..
+            } => {
                 let t = target.as_ref().map(|t| self.jinja(t)).unwrap_or(Ty::Any);
                 let first = args.args.first().map(|a| a.span);
                 let mut arg0 = Ty::Any;
@@ -1360,10 +1406,12 @@ impl<'e, 'a> Walk<'e, 'a> {
                     Some(task) => self.env.task_result(&task.name),
                     None => Ty::Any,
                 },
-                [jn::Expr {
-                    kind: K::Const(jn::Const::Str(name)),
-                    ..
-                }] => self.env.task_result(name),
+                [
+                    jn::Expr {
+                        kind: K::Const(jn::Const::Str(name)),
+                        ..
+                    },
+                ] => self.env.task_result(name),
                 _ => {
                     self.jinja_args(args);
                     Ty::Any
@@ -1373,8 +1421,17 @@ impl<'e, 'a> Walk<'e, 'a> {
         let t = self.jinja(target);
         // Jinja tries the attribute first: a dict's methods shadow its keys.
         const DICT_METHODS: &[&str] = &[
-            "items", "keys", "values", "get", "pop", "popitem", "update", "copy", "clear",
-            "setdefault", "fromkeys",
+            "items",
+            "keys",
+            "values",
+            "get",
+            "pop",
+            "popitem",
+            "update",
+            "copy",
+            "clear",
+            "setdefault",
+            "fromkeys",
         ];
         if DICT_METHODS.contains(&attr) {
             return Ty::Any;
@@ -1382,7 +1439,13 @@ impl<'e, 'a> Walk<'e, 'a> {
         t.field(attr)
     }
 
-    fn jinja_binary(&mut self, e: &jn::Expr, op: jn::BinaryOp, lhs: &jn::Expr, rhs: &jn::Expr) -> Ty {
+    fn jinja_binary(
+        &mut self,
+        e: &jn::Expr,
+        op: jn::BinaryOp,
+        lhs: &jn::Expr,
+        rhs: &jn::Expr,
+    ) -> Ty {
         use jn::BinaryOp as B;
         if matches!(op, B::And | B::Or) {
             let a = self.jinja(lhs);
@@ -1480,13 +1543,77 @@ fn has_lazy_parameter(name: &str, method: bool) -> bool {
             sig::Form::Extension => true,
         })
         .any(|o| {
-            o.params.iter().any(|p| {
-                matches!(
-                    p.ty,
-                    ParamTy::Lambda | ParamTy::LambdaPair | ParamTy::Pair
-                )
-            })
+            o.params
+                .iter()
+                .any(|p| matches!(p.ty, ParamTy::Lambda | ParamTy::LambdaPair | ParamTy::Pair))
         })
+}
+
+/// The kinds of receiver some standard overload of method `name` accepts (from
+/// `gale_vm`'s signature table: the receiver is the first parameter); `None` when the
+/// name has no method overload (another check reports that).
+fn method_receivers(name: &str) -> Option<Kinds> {
+    let reg = sig::registry();
+    let mut accepted: Option<Kinds> = None;
+    for o in reg
+        .group(name)?
+        .iter()
+        .filter_map(|&i| reg.overloads.get(i))
+        .filter(|o| o.layer == Layer::Std && o.form != sig::Form::Function)
+    {
+        let Some(p) = o.params.first() else {
+            return Some(Kinds::ALL);
+        };
+        let mut k = match p.ty {
+            ParamTy::Int => Kinds::INT.union(Kinds::BOOL),
+            ParamTy::Integer => Kinds::INT,
+            ParamTy::Num => Kinds::INT.union(Kinds::FLOAT),
+            ParamTy::Str => Kinds::STR,
+            ParamTy::Bool => Kinds::BOOL,
+            // yaql's `Iterable()`: not a string, not a dict (Mistral keeps
+            // `yaql.iterableDicts` off); lists, tuples, sets, iterators.
+            ParamTy::Iterable | ParamTy::Iterator | ParamTy::Ordered => {
+                Kinds::LIST.union(Kinds::OTHER)
+            }
+            ParamTy::Seq | ParamTy::Tuple => Kinds::LIST,
+            ParamTy::Dict => Kinds::DICT,
+            ParamTy::Set | ParamTy::DateTime | ParamTy::TimeSpan | ParamTy::Regex => Kinds::OTHER,
+            ParamTy::Any
+            | ParamTy::Lambda
+            | ParamTy::LambdaPair
+            | ParamTy::Pair
+            | ParamTy::Word => Kinds::ALL,
+        };
+        if p.nullable {
+            k = k.union(Kinds::NULL);
+        }
+        accepted = Some(accepted.map_or(k, |a| a.union(k)));
+    }
+    accepted
+}
+
+/// Kinds as a reader would say them: "a string, a list or a dict".
+fn describe_kinds(k: Kinds) -> String {
+    let names = [
+        "null",
+        "a boolean",
+        "an integer",
+        "a float",
+        "a string",
+        "a list",
+        "a dict",
+    ];
+    let mut parts: Vec<&str> = (0..7)
+        .filter(|i| k.0 & (1 << i) != 0)
+        .filter_map(|i| names.get(i).copied())
+        .collect();
+    if k.has(Kinds::OTHER) && parts.is_empty() {
+        parts.push("a set, a date or a regular expression");
+    }
+    match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => parts.join(""),
+    }
 }
 
 /// The result type of a YAQL function or method when it succeeds, where every
@@ -1550,14 +1677,53 @@ mod tests {
     #[test]
     fn jinja_table_matches_recorded_behaviour() {
         use jn::BinaryOp as B;
-        assert!(!jinja_binary_accepts(JinjaOp::Bin(B::Add), k(Ty::Int), k(Ty::Str)));
-        assert!(jinja_binary_accepts(JinjaOp::Bin(B::Add), k(Ty::Bool), k(Ty::Int)));
-        assert!(jinja_binary_accepts(JinjaOp::Bin(B::Mod), k(Ty::Str), k(Ty::Int)));
+        assert!(!jinja_binary_accepts(
+            JinjaOp::Bin(B::Add),
+            k(Ty::Int),
+            k(Ty::Str)
+        ));
+        assert!(jinja_binary_accepts(
+            JinjaOp::Bin(B::Add),
+            k(Ty::Bool),
+            k(Ty::Int)
+        ));
+        assert!(jinja_binary_accepts(
+            JinjaOp::Bin(B::Mod),
+            k(Ty::Str),
+            k(Ty::Int)
+        ));
         assert!(!jinja_binary_accepts(
             JinjaOp::Cmp(jn::CmpOp::Lt),
             k(Ty::Null),
             k(Ty::Int)
         ));
+    }
+
+    #[test]
+    fn method_receivers_match_recorded_behaviour() {
+        // `<% recv.m() %>` under Mistral 23 for null, true, 2, 1.5, 'a,b', ['x'], {a: 1}:
+        // which receivers evaluate (see the module docs).
+        let recorded: &[(&str, &str)] = &[
+            ("toUpper", "0000100"),
+            ("split", "0000100"),
+            ("len", "0000111"),
+            ("keys", "0000001"),
+            ("containsKey", "0000001"),
+            ("indexOf", "0000110"),
+            ("first", "0000010"),
+            ("select", "0000010"),
+            ("join", "0000110"),
+            ("isEmpty", "1000100"),
+        ];
+        for (name, row) in recorded {
+            let Some(accepted) = method_receivers(name) else {
+                panic!("{name} has no method overload");
+            };
+            for (i, c) in row.bytes().enumerate() {
+                let kind = Kinds(1 << i);
+                assert_eq!(accepted.has(kind), c == b'1', "{name} receiver kind {i}");
+            }
+        }
     }
 
     #[test]

@@ -307,17 +307,6 @@ tasks:
         fix: "Shorten the name.",
     },
     CodeInfo {
-        code: "transition-guard-ignored",
-        severity: Severity::Error,
-        summary: "A condition written as a mapping under `next` is ignored: the transition always fires.",
-        explanation: "Mistral reads `next: {t2: <% … %>}` by iterating the mapping, which yields only its key (`on_clause.py` `_as_list_of_tuples`). The entry becomes plain `t2`: the condition is never evaluated and `t2` starts on every completion of that outcome (checked on Mistral 23).",
-        example: "on-success:
-  publish:
-    branch: {x: 1}
-  next: {t2: <% $.ok %>}",
-        fix: "Write the guarded entry as a list item: `next:` then `- t2: <% $.ok %>`.",
-    },
-    CodeInfo {
         code: "transition-in-reverse-workflow",
         severity: Severity::Error,
         summary: "`on-success`, `on-error`, `on-complete`, `on-skip` or `join` in a reverse workflow.",
@@ -327,15 +316,6 @@ tasks:
   t1:
     on-success: t2",
         fix: "Express the order with `requires` on the later task.",
-    },
-    CodeInfo {
-        code: "transition-mapping-ignored",
-        severity: Severity::Error,
-        summary: "A transition clause written as a one-key mapping (`on-success: {t2: <% … %>}`) never fires.",
-        explanation: "Mistral's schema accepts `on-success: {t2: <% … %>}` (a guarded entry), but `OnClauseSpec` reads every mapping as the advanced form `{publish, next}`, and this one has no `next`: the clause has no entries. So `t2` is never started from this task (it becomes a start task if nothing else leads to it), and the `task-defaults` clause of that kind applies instead (checked on Mistral 23).",
-        example: "t1:
-  on-success: {t2: <% $.ok %>}",
-        fix: "Write the guarded entry as a list item: `on-success:` then `- t2: <% $.ok %>`.",
     },
     CodeInfo {
         code: "unclosed-expression",

@@ -450,6 +450,10 @@ pub struct Clause {
     pub publish: Option<Publish>,
     /// The entries (the advanced form's `next`).
     pub next: Vec<Transition>,
+    /// Entries Mistral accepts but never uses: a clause written as a one-key
+    /// mapping (`on-success: {t2: <% … %>}`) is read as the advanced form without
+    /// `next`, so it has no entries (and `task-defaults` applies instead).
+    pub ignored: Vec<Transition>,
 }
 
 /// Engine commands.
@@ -491,6 +495,9 @@ pub struct Transition {
     pub params: DataMap,
     /// The guard expression.
     pub guard: Option<String>,
+    /// A condition Mistral drops: `next: {t2: <% … %>}` is read as its keys, so
+    /// the entry fires unconditionally (`guard` is then `None`).
+    pub ignored_guard: Option<String>,
 }
 
 /// A task.

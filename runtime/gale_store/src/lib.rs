@@ -51,8 +51,8 @@ mod transaction;
 pub use error::{Result, StoreError};
 pub use records::{
     ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
-    Lease, Millis, Residency, State, StubRecord, TaskExecutionRecord, UnknownState, WithItemsProgress,
-    new_id, now_millis, runner_id,
+    Lease, Millis, Residency, State, StubRecord, TaskExecutionRecord, UnknownState,
+    WithItemsProgress, new_id, now_millis, runner_id,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{

@@ -515,7 +515,12 @@ pub(crate) fn all_images(conn: &Connection, root: &str) -> Result<Vec<ImageRecor
     )
 }
 
-pub(crate) fn task_images(conn: &Connection, root: &str, x: i64, t: i64) -> Result<Vec<ImageRecord>> {
+pub(crate) fn task_images(
+    conn: &Connection,
+    root: &str,
+    x: i64,
+    t: i64,
+) -> Result<Vec<ImageRecord>> {
     query_images(
         conn,
         &format!(
@@ -539,6 +544,12 @@ pub(crate) fn image_stubs(conn: &Connection, root: &str) -> Result<Vec<StubRecor
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn root_execution_id(conn: &Connection, id: &str) -> Result<Option<String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT coalesce(root_execution_id, id) FROM executions WHERE id = ?1")?;
+    Ok(stmt.query_row([id], |row| row.get(0)).optional()?)
 }
 
 pub(crate) fn has_images(conn: &Connection, root: &str) -> Result<bool> {

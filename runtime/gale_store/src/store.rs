@@ -326,6 +326,12 @@ impl Store {
         sql::task_images(&self.conn, root_execution_id, x, t)
     }
 
+    /// The root execution id of execution `id` (itself for a top-level one), or
+    /// `None` when there is no such execution. Reads two columns, not the record.
+    pub fn root_execution_id(&self, id: &str) -> Result<Option<String>> {
+        sql::root_execution_id(&self.conn, id)
+    }
+
     /// Every entity image of `root_execution_id` (inspection: `executions show`).
     pub fn all_images(&self, root_execution_id: &str) -> Result<Vec<ImageRecord>> {
         sql::all_images(&self.conn, root_execution_id)

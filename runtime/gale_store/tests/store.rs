@@ -640,6 +640,11 @@ fn entity_images_keep_the_latest_and_resume_reads_resident_ones_and_stubs() {
         .upsert_execution(&execution("root", "wf", State::Running, 1))
         .unwrap();
     assert!(!store.has_images("root").unwrap());
+    assert_eq!(
+        store.root_execution_id("root").unwrap().as_deref(),
+        Some("root")
+    );
+    assert_eq!(store.root_execution_id("nope").unwrap(), None);
     let mut batch = Batch::new();
     batch.upsert_image("root", image(0, -1, -1, true, "wf v1", 10));
     batch.upsert_image("root", image(0, 0, -1, true, "t0 running", 10));
@@ -691,21 +696,23 @@ fn entity_images_keep_the_latest_and_resume_reads_resident_ones_and_stubs() {
     // running again clears it.
     let mut again = image(0, 0, -1, false, "t0 done again", 30);
     again.finished_at = Some(30);
-    store.commit(&{
-        let mut b = Batch::new();
-        b.upsert_image("root", again);
-        b
-    })
-    .unwrap();
+    store
+        .commit(&{
+            let mut b = Batch::new();
+            b.upsert_image("root", again);
+            b
+        })
+        .unwrap();
     let t0 = &store.task_images("root", 0, 0).unwrap()[0];
     assert_eq!((t0.created_at, t0.finished_at), (10, Some(11)));
     assert_eq!(t0.image, "t0 done again");
-    store.commit(&{
-        let mut b = Batch::new();
-        b.upsert_image("root", image(0, 0, -1, true, "t0 rerun", 40));
-        b
-    })
-    .unwrap();
+    store
+        .commit(&{
+            let mut b = Batch::new();
+            b.upsert_image("root", image(0, 0, -1, true, "t0 rerun", 40));
+            b
+        })
+        .unwrap();
     let t0 = &store.task_images("root", 0, 0).unwrap()[0];
     assert_eq!((t0.created_at, t0.finished_at), (10, None));
     assert!(store.image_stubs("root").unwrap().is_empty());

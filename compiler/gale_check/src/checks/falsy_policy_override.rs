@@ -40,14 +40,47 @@ fn bool_set(v: &Option<BoolOrExpr>) -> bool {
 }
 
 /// `(key, the task's value is falsy, the default is set, literal to suggest)`.
-fn overrides(task: &Policies, defaults: &Policies) -> [(&'static str, bool, bool, &'static str); 6] {
+fn overrides(
+    task: &Policies,
+    defaults: &Policies,
+) -> [(&'static str, bool, bool, &'static str); 6] {
     [
-        ("wait-before", int_falsy(&task.wait_before), int_set(&defaults.wait_before), "<% 0 %>"),
-        ("wait-after", int_falsy(&task.wait_after), int_set(&defaults.wait_after), "<% 0 %>"),
-        ("timeout", int_falsy(&task.timeout), int_set(&defaults.timeout), "<% 0 %>"),
-        ("concurrency", int_falsy(&task.concurrency), int_set(&defaults.concurrency), "<% 0 %>"),
-        ("pause-before", bool_falsy(&task.pause_before), bool_set(&defaults.pause_before), "<% false %>"),
-        ("fail-on", bool_falsy(&task.fail_on), bool_set(&defaults.fail_on), "<% false %>"),
+        (
+            "wait-before",
+            int_falsy(&task.wait_before),
+            int_set(&defaults.wait_before),
+            "<% 0 %>",
+        ),
+        (
+            "wait-after",
+            int_falsy(&task.wait_after),
+            int_set(&defaults.wait_after),
+            "<% 0 %>",
+        ),
+        (
+            "timeout",
+            int_falsy(&task.timeout),
+            int_set(&defaults.timeout),
+            "<% 0 %>",
+        ),
+        (
+            "concurrency",
+            int_falsy(&task.concurrency),
+            int_set(&defaults.concurrency),
+            "<% 0 %>",
+        ),
+        (
+            "pause-before",
+            bool_falsy(&task.pause_before),
+            bool_set(&defaults.pause_before),
+            "<% false %>",
+        ),
+        (
+            "fail-on",
+            bool_falsy(&task.fail_on),
+            bool_set(&defaults.fail_on),
+            "<% false %>",
+        ),
     ]
 }
 
@@ -74,7 +107,9 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             if let Some(def) = cx.positions.field(Item::TaskDefaults(wf.id), key) {
                 d = d.with_secondary(def.value, "this default still applies");
             }
-            cx.push(d.with_help(format!("write `{key}: {literal}`: an expression replaces the default")));
+            cx.push(d.with_help(format!(
+                "write `{key}: {literal}`: an expression replaces the default"
+            )));
         }
     }
 }

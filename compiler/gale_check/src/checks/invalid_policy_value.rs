@@ -106,7 +106,9 @@ fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback
     if let Some(BoolOrExpr::Expr(text)) = &p.pause_before {
         let ty = env.string_type(text, Place::default());
         if ty.kinds_within_non_bool() {
-            let span = env.site_span(item, "pause-before", text).unwrap_or(fallback);
+            let span = env
+                .site_span(item, "pause-before", text)
+                .unwrap_or(fallback);
             cx.push(
                 Diagnostic::error(
                     INFO.code,
@@ -123,4 +125,3 @@ fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback
         }
     }
 }
-

@@ -35,6 +35,8 @@ mod succeed_while_running;
 mod success_only_variable;
 mod task_not_yet_run;
 mod task_started_twice;
+mod transition_guard_ignored;
+mod transition_mapping_ignored;
 pub(crate) mod type_mismatch;
 mod undefined_variable;
 mod unknown_action_parameter;
@@ -49,6 +51,8 @@ mod unreachable_transition;
 mod untargetable_task_name;
 pub(crate) mod unused_input;
 mod unused_var;
+mod workbook_base_short_name;
+mod with_items_variable_hidden;
 mod wrong_arity;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
@@ -63,22 +67,22 @@ use crate::{JoinVerdict, joins};
 
 /// Every code of this crate, sorted by name.
 pub(crate) const CODES: &[CodeInfo] = &[
-    atomic_publish::INFO,
     action_base_cycle::INFO,
     ad_hoc_action_shadows_std::INFO,
+    atomic_publish::INFO,
     cycle_without_entry::INFO,
     cycle_without_exit::INFO,
-    falsy_policy_override::INFO,
     description_not_text::INFO,
     expression_never_evaluated::INFO,
+    falsy_policy_override::INFO,
     function_called_as_method::INFO,
+    ignored_transition_parameter::INFO,
     input_default_expression::INFO,
     input_not_expression::INFO,
     internal_variable_name::INFO,
     invalid_policy_value::INFO,
     jinja_blocks_only::INFO,
     jinja_name_with_parameters::INFO,
-    ignored_transition_parameter::INFO,
     join_in_loop::INFO,
     join_may_not_fire::INFO,
     join_never_fires::INFO,
@@ -97,6 +101,8 @@ pub(crate) const CODES: &[CodeInfo] = &[
     success_only_variable::INFO,
     task_not_yet_run::INFO,
     task_started_twice::INFO,
+    transition_guard_ignored::INFO,
+    transition_mapping_ignored::INFO,
     type_mismatch::INFO,
     undefined_variable::INFO,
     unknown_action_parameter::INFO,
@@ -110,6 +116,8 @@ pub(crate) const CODES: &[CodeInfo] = &[
     unreachable_transition::INFO,
     untargetable_task_name::INFO,
     unused_var::INFO,
+    workbook_base_short_name::INFO,
+    with_items_variable_hidden::INFO,
     wrong_arity::INFO,
 ];
 
@@ -204,6 +212,8 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             publish_in_task_defaults::run(cx, g);
             atomic_publish::run(cx, g);
             succeed_while_running::run(cx, g);
+            transition_mapping_ignored::run(cx, g);
+            transition_guard_ignored::run(cx, g);
         }
         WorkflowType::Reverse => {
             requires_self::run(cx, g);
@@ -251,6 +261,8 @@ pub(crate) fn run_model(cx: &mut Context<'_>, workflow: &Workflow, scope: &Scope
     jinja_name_with_parameters::run(cx, workflow);
     action_base_cycle::run(cx, workflow, scope);
     ad_hoc_action_shadows_std::run(cx, workflow, scope);
+    workbook_base_short_name::run(cx, workflow, scope);
+    with_items_variable_hidden::run(cx, workflow);
     input_default_expression::run(cx, workflow);
     internal_variable_name::run(cx, workflow);
     description_not_text::run(cx, workflow);

@@ -28,7 +28,9 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
     let wf = g.workflow;
     for site in &flow.sites {
         let task = match site.place {
-            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => wf.tasks.get(i),
+            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => {
+                wf.tasks.get(i)
+            }
             _ => continue,
         };
         let Some((must, may)) = flow.defined_at(site.place, task) else {

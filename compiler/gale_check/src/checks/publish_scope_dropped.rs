@@ -68,7 +68,11 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                         "publish {} from `{}`'s clause or from `{}` instead",
                         code_list(&d.names),
                         s.clause().key(),
-                        if d.scope == Scope::Global { "another task" } else { "the task" }
+                        if d.scope == Scope::Global {
+                            "another task"
+                        } else {
+                            "the task"
+                        }
                     ),
                     (_, into) => format!(
                         "add a `{}` scope to the `publish` of `{}` and move {} there",

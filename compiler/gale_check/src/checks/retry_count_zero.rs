@@ -23,7 +23,10 @@ default); elsewhere it has no effect.\n\n\
 /// Reports `count: 0` on tasks without a default retry and in `task-defaults`.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     let wf = g.workflow;
-    let default_retry = wf.task_defaults.as_ref().and_then(|d| d.policies.retry.as_ref());
+    let default_retry = wf
+        .task_defaults
+        .as_ref()
+        .and_then(|d| d.policies.retry.as_ref());
     if let Some(r) = default_retry
         && r.count == IntOrExpr::Int(0)
         && let Some(f) = cx.positions.field(Item::TaskDefaults(wf.id), "retry")
@@ -56,7 +59,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 INFO.code,
                 Severity::Info,
                 f.key,
-                format!("`retry` of task `{}` has `count: 0`: the task is never retried", task.name),
+                format!(
+                    "`retry` of task `{}` has `count: 0`: the task is never retried",
+                    task.name
+                ),
             )
             .with_help("set the number of retries, or remove `retry`"),
         );

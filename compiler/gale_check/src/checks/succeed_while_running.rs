@@ -173,10 +173,8 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             }
             // A fork upstream whose branches are not all merged by a `join: all`
             // task that every path to `i` crosses.
-            let unjoined = forks
-                .iter()
-                .zip(fork_reach.iter().zip(&fork_meet))
-                .find(|((fork, _), (reach, meet))| {
+            let unjoined = forks.iter().zip(fork_reach.iter().zip(&fork_meet)).find(
+                |((fork, _), (reach, meet))| {
                     if *fork == Some(i) || !reach.get(i).copied().unwrap_or(false) {
                         return false;
                     }
@@ -186,14 +184,19 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                             && (j == i || g.dominates(j, i))
                     });
                     !joined
-                });
+                },
+            );
             let Some(((fork, targets), _)) = unjoined else {
                 continue;
             };
             reported.push(succeed.id);
             let names: Vec<&str> = targets.iter().map(|&t| g.task(t).name.as_str()).collect();
             let origin = match fork {
-                Some(f) => format!("`{}` starts {} together", g.task(*f).name, code_list(&names)),
+                Some(f) => format!(
+                    "`{}` starts {} together",
+                    g.task(*f).name,
+                    code_list(&names)
+                ),
                 None => format!("the workflow starts {} together", code_list(&names)),
             };
             let mut d = Diagnostic::warning(

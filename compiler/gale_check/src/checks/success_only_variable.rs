@@ -78,7 +78,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
                 ),
             );
             if let Some(tr) = edge.transition {
-                d = d.with_secondary(cx.transition_span(tr), format!("`{}` of `{pred}`", edge.kind.key()));
+                d = d.with_secondary(
+                    cx.transition_span(tr),
+                    format!("`{}` of `{pred}`", edge.kind.key()),
+                );
             }
             cx.push(
                 d.with_note(format!("when `{pred}` fails it publishes `publish-on-error`, not `publish`"))

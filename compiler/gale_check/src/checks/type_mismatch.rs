@@ -3,7 +3,7 @@
 //! `types.rs`) and no overload of the operator takes them.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity, Span};
-use gale_hir::{ExpressionSite, Item, Workflow};
+use gale_hir::{Collection, ExpressionSite, Item, Workflow};
 
 use super::Context;
 use crate::ast::SiteAst;
@@ -62,6 +62,45 @@ pub(crate) fn run(
             cx.push(diagnostic(site, &m));
         }
     }
+    // `with-items` over a value that is not iterable: Mistral's
+    // `Wrong input format for: {}. Iterable type is expected for each value.`
+    // (strings iterate their characters, dicts their keys).
+    for task in &workflow.tasks {
+        for w in &task.with_items {
+            let Collection::Expression(text) = &w.collection else {
+                continue;
+            };
+            let ty = env.string_type(text, Place::default());
+            if !ty.kinds_within_scalar() {
+                continue;
+            }
+            let span = sites
+                .iter()
+                .find(|s| {
+                    s.item == Item::Task(task.id)
+                        && s.field == "with-items"
+                        && s.text.contains(text.as_str())
+                })
+                .map(|s| s.span)
+                .unwrap_or_else(|| cx.task_span(task));
+            cx.push(
+                Diagnostic::error(
+                    INFO.code,
+                    span,
+                    format!(
+                        "`with-items` iterates over {}, which is not a collection",
+                        ty.describe()
+                    ),
+                )
+                .with_label("the task fails here: `Iterable type is expected for each value`")
+                .with_note("Mistral fails the task before running any action when a with-items value cannot be iterated")
+                .with_help(format!(
+                    "give a list, e.g. `{} in <% [...] %>`, or a list-valued variable",
+                    w.var
+                )),
+            );
+        }
+    }
 }
 
 /// Where a site is evaluated, as the type inference needs it.
@@ -89,7 +128,11 @@ pub(crate) fn place_of<'a>(workflow: &'a Workflow, site: &ExpressionSite) -> Pla
 fn span(site: &ExpressionSite, range: &std::ops::Range<u32>) -> Span {
     let (mut start, mut end) = (range.start, range.end);
     let bytes = site.text.as_bytes();
-    while start < end && bytes.get(start as usize).is_some_and(u8::is_ascii_whitespace) {
+    while start < end
+        && bytes
+            .get(start as usize)
+            .is_some_and(u8::is_ascii_whitespace)
+    {
         start += 1;
     }
     while end > start
@@ -129,8 +172,6 @@ fn diagnostic(site: &ExpressionSite, m: &Mismatch) -> Diagnostic {
     for n in notes {
         d = d.with_note(n);
     }
-    d.with_note(
-        "Mistral fails the task (or the workflow) each time this expression is evaluated",
-    )
-    .with_help(m.help.clone())
+    d.with_note("Mistral fails the task (or the workflow) each time this expression is evaluated")
+        .with_help(m.help.clone())
 }

@@ -36,7 +36,9 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
     let direct = wf.kind == gale_hir::WorkflowType::Direct && g.complete;
     for site in &flow.sites {
         let task = match site.place {
-            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => wf.tasks.get(i),
+            Place::Input(i) | Place::Inbound(i) | Place::Clause(i, _) | Place::Retry(i) => {
+                wf.tasks.get(i)
+            }
             _ => None,
         };
         let defined = flow.defined_at(site.place, task);

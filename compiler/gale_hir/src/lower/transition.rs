@@ -97,22 +97,13 @@ impl Lower {
                         return Some(Clause {
                             publish: None,
                             next: dropped,
+                            ignored: Vec::new(),
                         });
-                    }
-                    if let Some(tr) = dropped.first() {
-                        self.push(
-                            Diagnostic::error(
-                                "transition-mapping-ignored",
-                                node.span,
-                                format!("Mistral never starts `{}` from here: it reads a mapping under `{key}` as `{{publish, next}}`, and this one has no `next`", tr.target),
-                            )
-                            .with_note("a clause written as a mapping is the advanced form; its only keys are `publish` and `next`")
-                            .with_help(format!("make it a list item: `{key}:` then `- {}: <% … %>` on the next line", tr.target)),
-                        );
                     }
                     return Some(Clause {
                         publish: None,
                         next: Vec::new(),
+                        ignored: dropped,
                     });
                 }
                 let mut clause = Clause::default();
@@ -135,6 +126,7 @@ impl Lower {
                 Some(Clause {
                     publish: None,
                     next,
+                    ignored: Vec::new(),
                 })
             }
         }
@@ -182,18 +174,8 @@ impl Lower {
                 // (`_as_list_of_tuples`), so the entry keeps its target and loses
                 // its condition.
                 self.entry(node, key, item, &mut out);
-                if let Some(tr) = out.last_mut()
-                    && tr.guard.take().is_some()
-                {
-                    self.push(
-                        Diagnostic::error(
-                            "transition-guard-ignored",
-                            node.span,
-                            format!("Mistral ignores this condition: `{}` starts whenever `{key}` fires", tr.target),
-                        )
-                        .with_note("a mapping under `next` is read as its list of keys, so the condition is dropped")
-                        .with_help(format!("make it a list item: `next:` then `- {}: <% … %>` on the next line", tr.target)),
-                    );
+                if let Some(tr) = out.last_mut() {
+                    tr.ignored_guard = tr.guard.take();
                 }
             }
             NodeKind::Scalar(_) => self.push(
@@ -327,6 +309,7 @@ impl Lower {
             target,
             params,
             guard,
+            ignored_guard: None,
         });
     }
 
