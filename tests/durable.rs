@@ -780,3 +780,57 @@ fn complete_delivers_an_async_action_result() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("completed"), "{stderr}");
 }
+
+/// `gale rerun --env` merges into the environment before the failed task runs
+/// again (Mistral's rerun `env`).
+#[test]
+fn rerun_with_env_runs_the_failed_task_in_the_new_environment() {
+    const WF: &str = "version: '2.0'\nenvy:\n  output:\n    quotient: <% $.quotient %>\n  tasks:\n    divide:\n      action: std.echo output=<% 12 / env().divisor %>\n      publish:\n        quotient: <% task().result %>\n";
+    let dir = scratch("rerun-env", &[("envy.yaml", WF)]);
+    let db = dir.join("e.db");
+    let db = db.to_str().expect("utf-8 path");
+    let (code, out, stderr) = gale(
+        &dir,
+        &[
+            "run",
+            "envy.yaml",
+            "--db",
+            db,
+            "--id",
+            "e1",
+            "--env",
+            r#"{"divisor": 0, "keep": "me"}"#,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(json_of(&out)["state"], "ERROR");
+    let (code, _, stderr) = gale(
+        &dir,
+        &[
+            "rerun", "e1", "--task", "divide", "--env", "[4]", "--db", db,
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--env must be a JSON object"), "{stderr}");
+    let (code, out, stderr) = gale(
+        &dir,
+        &[
+            "rerun",
+            "e1",
+            "--task",
+            "divide",
+            "--env",
+            r#"{"divisor": 4}"#,
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = json_of(&out);
+    assert_eq!(out["state"], "SUCCESS", "{out}");
+    assert_eq!(out["output"]["quotient"], 3, "{out}");
+}

@@ -60,7 +60,8 @@ pub struct RunArgs {
     /// parameters; `--input`/`--env`/`--workflow`/`--task` override).
     #[arg(long, value_name = "ID")]
     from: Option<String>,
-    /// Record every step (`gale trace ID` shows it).
+    /// Record every step — task starts and ends, actions, transitions, each
+    /// expression with its value (`gale trace ID` shows it).
     #[arg(long)]
     trace: bool,
     /// Pause before task TASK starts (as `pause-before` does); repeatable.

@@ -136,7 +136,9 @@ fn expression_line(s: &Json, current: Option<&str>, root: &str) -> String {
     let sub = s["execution_id"].as_str().is_some_and(|x| x != root);
     if sub {
         at.push_str(s["workflow"].as_str().unwrap_or(""));
-        at.push(if s["task"].is_string() { '/' } else { ' ' });
+        if s["task"].is_string() {
+            at.push('/');
+        }
     }
     if let Some(task) = s["task"].as_str()
         && (sub || Some(task) != current)

@@ -179,10 +179,13 @@ impl<'a> Flow<'a> {
                     ClauseKind::OnSuccess => p[SUCCESS].extend(branch),
                     ClauseKind::OnError => p[ERROR].extend(branch),
                     ClauseKind::OnSkip => p[SKIP].extend(branch),
+                    // Mistral merges `on-complete`'s publish into the publish of
+                    // every state (`DirectWorkflowTaskSpec.get_publish`).
                     ClauseKind::OnComplete => {
                         let b: Vec<&str> = branch.collect();
                         p[SUCCESS].extend(b.iter().copied());
-                        p[ERROR].extend(b);
+                        p[ERROR].extend(b.iter().copied());
+                        p[SKIP].extend(b);
                     }
                 }
             }

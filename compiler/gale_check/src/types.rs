@@ -407,7 +407,10 @@ impl<'a> Env<'a> {
         let mut sources = Vec::new();
         for d in defs {
             let (t, source) = match d {
+                // No default, or a placeholder one (`null`, `''`, `[]`, `{}`): the
+                // caller is expected to pass the value.
                 Def::Input(None) | Def::Input(Some(Value::Null)) => (Ty::Any, None),
+                Def::Input(Some(v)) if is_placeholder(v) => (Ty::Any, None),
                 Def::Input(Some(v)) => (
                     self.value_type(v, Place::default()),
                     Some(Source {
@@ -487,7 +490,7 @@ impl<'a> Env<'a> {
         match ast.parts.as_slice() {
             [Part::Yaql(_, Some(e))] => w.yaql(e),
             [Part::Jinja(Some(t))] => match t.body.as_slice() {
-                [jn::Node::Output { expr, .. }] => w.jinja(expr),
+                [jn::Node::Output { expr, .. }] if !binds_context(&t.body) => w.jinja(expr),
                 _ => Ty::Any,
             },
             _ => Ty::Any,
@@ -504,7 +507,7 @@ impl<'a> Env<'a> {
                     w.yaql(e);
                     out.append(&mut w.found);
                 }
-                Part::Jinja(Some(t)) => {
+                Part::Jinja(Some(t)) if !binds_context(&t.body) => {
                     let mut w = Walk::new(self, place, 0, true);
                     w.jinja_nodes(&t.body, true);
                     out.append(&mut w.found);
@@ -608,6 +611,49 @@ fn jinja_number(e: &jn::Expr) -> Option<f64> {
         } => jinja_number(operand).map(|n| -n),
         _ => None,
     }
+}
+
+/// An empty default (`''`, `[]`, `{}`): like `null`, it says "optional", not the
+/// type the caller passes.
+fn is_placeholder(v: &Value) -> bool {
+    match v {
+        Value::Str(s) => s.is_empty(),
+        Value::List(v) => v.is_empty(),
+        Value::Map(v) => v.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether a template assigns `_` (`{% set _ = … %}`, `{% for _ in … %}`): then
+/// `_` is not the data context everywhere, and nothing of it is typed.
+fn binds_context(nodes: &[jn::Node]) -> bool {
+    fn target_has(e: &jn::Expr) -> bool {
+        match &e.kind {
+            jn::ExprKind::Name(n) => &**n == "_",
+            jn::ExprKind::Tuple(v) | jn::ExprKind::List(v) => v.iter().any(target_has),
+            _ => false,
+        }
+    }
+    nodes.iter().any(|n| match n {
+        jn::Node::Data(_) | jn::Node::Output { .. } => false,
+        jn::Node::If {
+            branches,
+            else_body,
+            ..
+        } => branches.iter().any(|(_, b)| binds_context(b)) || binds_context(else_body),
+        jn::Node::For {
+            target,
+            body,
+            else_body,
+            ..
+        } => target_has(target) || binds_context(body) || binds_context(else_body),
+        jn::Node::Set { target, body, .. } => target_has(target) || binds_context(body),
+        jn::Node::With {
+            assignments, body, ..
+        } => assignments.iter().any(|(t, _)| target_has(t)) || binds_context(body),
+        // Macros and call blocks take parameters that may be named `_`.
+        jn::Node::Other { .. } => true,
+    })
 }
 
 /// A short rendering of a literal for messages.
@@ -1013,10 +1059,13 @@ impl<'e, 'a> Walk<'e, 'a> {
                         range: self.range(*name_span),
                         message: format!("method `{name}` cannot be called on {}", recv.describe()),
                         operands: vec![recv_op],
-                        help: format!(
-                            "`{name}` takes {} as its receiver",
-                            describe_kinds(accepted)
-                        ),
+                        help: if &**name == "format" && recv.kinds() == Kinds::STR {
+                            "yaql 3 (Mistral 23) has no string `format`: build the text with \
+                             `concat(…)` or `+` and `str(…)`, or use Jinja's `'{0}'.format(x)`"
+                                .to_string()
+                        } else {
+                            format!("`{name}` takes {} as its receiver", receiver_words(name))
+                        },
                     });
                     self.yaql_call_args(name, true, args);
                     return Ty::Any;
@@ -1549,6 +1598,41 @@ fn has_lazy_parameter(name: &str, method: bool) -> bool {
         })
 }
 
+/// The receivers the standard overloads of method `name` take, in words.
+fn receiver_words(name: &str) -> String {
+    let reg = sig::registry();
+    let mut words: Vec<&str> = Vec::new();
+    for o in reg
+        .group(name)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|&i| reg.overloads.get(i))
+        .filter(|o| o.layer == Layer::Std && o.form != sig::Form::Function)
+    {
+        let w = match o.params.first().map(|p| p.ty) {
+            Some(ParamTy::Str) => "a string",
+            Some(ParamTy::Dict) => "a dict",
+            Some(ParamTy::Iterable | ParamTy::Iterator | ParamTy::Ordered) => "a list",
+            Some(ParamTy::Seq | ParamTy::Tuple) => "a list",
+            Some(ParamTy::Set) => "a set",
+            Some(ParamTy::DateTime) => "a date-time (`now()`, `datetime(…)`)",
+            Some(ParamTy::TimeSpan) => "a time span (`timespan(…)`)",
+            Some(ParamTy::Regex) => "a regular expression (`regex(…)`)",
+            Some(ParamTy::Int | ParamTy::Integer) => "an integer",
+            Some(ParamTy::Num) => "a number",
+            Some(ParamTy::Bool) => "a boolean",
+            _ => "any value",
+        };
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.join(""),
+    }
+}
+
 /// The kinds of receiver some standard overload of method `name` accepts (from
 /// `gale_vm`'s signature table: the receiver is the first parameter); `None` when the
 /// name has no method overload (another check reports that).
@@ -1590,30 +1674,6 @@ fn method_receivers(name: &str) -> Option<Kinds> {
         accepted = Some(accepted.map_or(k, |a| a.union(k)));
     }
     accepted
-}
-
-/// Kinds as a reader would say them: "a string, a list or a dict".
-fn describe_kinds(k: Kinds) -> String {
-    let names = [
-        "null",
-        "a boolean",
-        "an integer",
-        "a float",
-        "a string",
-        "a list",
-        "a dict",
-    ];
-    let mut parts: Vec<&str> = (0..7)
-        .filter(|i| k.0 & (1 << i) != 0)
-        .filter_map(|i| names.get(i).copied())
-        .collect();
-    if k.has(Kinds::OTHER) && parts.is_empty() {
-        parts.push("a set, a date or a regular expression");
-    }
-    match parts.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => parts.join(""),
-    }
 }
 
 /// The result type of a YAQL function or method when it succeeds, where every

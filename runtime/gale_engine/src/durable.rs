@@ -2398,9 +2398,19 @@ impl Engine {
     /// execution of task `task` (root workflow first, then sub-workflows) must be in
     /// ERROR; the workflow and its parents return to RUNNING; with `reset` every
     /// previous action result is discarded, without it (with-items only) just the
-    /// failed iterations run again. The engine must have been taken over with
+    /// failed iterations run again. `env` is merged (recursively) into the
+    /// execution's environment first, as Mistral's rerun does
+    /// (`update_workflow_execution_env`: only for a workflow execution in IDLE,
+    /// PAUSED or ERROR); Gale keeps one environment per execution tree, so `env`
+    /// is refused for a task of a sub-workflow (Mistral would change only that
+    /// sub-workflow's). The engine must have been taken over with
     /// [`Engine::resume_durable`]; then call [`Engine::run_durable`].
-    pub fn rerun_task(&mut self, task: &str, reset: bool) -> Result<(), DurableError> {
+    pub fn rerun_task(
+        &mut self,
+        task: &str,
+        reset: bool,
+        env: Option<&Map<String, Json>>,
+    ) -> Result<(), DurableError> {
         self.fault_in_all()?;
         let found = (0..self.executions.len()).find_map(|x| {
             self.executions[x]
@@ -2428,6 +2438,30 @@ impl Engine {
         }
         if self.executions[self.root_of(x)].state == State::Paused {
             return Ok(());
+        }
+        if let Some(env) = env.filter(|e| !e.is_empty()) {
+            if self.executions[x].parent.is_some() {
+                return Err(DurableError::Other(format!(
+                    "--env cannot change the environment of a sub-workflow execution (task {task} runs in one); gale keeps one environment per execution tree"
+                )));
+            }
+            if !matches!(
+                self.executions[x].state,
+                State::Idle | State::Paused | State::Error
+            ) {
+                return Err(DurableError::Other(
+                    "Updating env to workflow execution is only permitted if it is in IDLE, PAUSED, or ERROR state."
+                        .into(),
+                ));
+            }
+            let wf = &mut self.executions[x];
+            match wf.env.get_mut("__env") {
+                Some(Json::Object(cur)) => super::merge_dicts(cur, env, true),
+                _ => {
+                    wf.env.insert("__env".into(), Json::Object(env.clone()));
+                }
+            }
+            self.mark(x, None);
         }
         // _recursive_rerun: the workflow and its parents (and parent tasks) run again.
         let mut y = x;

@@ -51,8 +51,8 @@ mod unreachable_transition;
 mod untargetable_task_name;
 pub(crate) mod unused_input;
 mod unused_var;
-mod workbook_base_short_name;
 mod with_items_variable_hidden;
+mod workbook_base_short_name;
 mod wrong_arity;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Span};
@@ -116,8 +116,8 @@ pub(crate) const CODES: &[CodeInfo] = &[
     unreachable_transition::INFO,
     untargetable_task_name::INFO,
     unused_var::INFO,
-    workbook_base_short_name::INFO,
     with_items_variable_hidden::INFO,
+    workbook_base_short_name::INFO,
     wrong_arity::INFO,
 ];
 

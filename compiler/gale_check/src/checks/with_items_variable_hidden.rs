@@ -30,7 +30,7 @@ inputs, `vars` and `global` publishes do not hide the item.\n\n\
 };
 
 /// Branch variables a task publishes (task-level blocks and clause `branch`).
-fn branch_published(wf: &Workflow, task: &Task) -> HashSet<String> {
+fn branch_published(task: &Task) -> HashSet<String> {
     let mut out = HashSet::new();
     for map in [&task.publish, &task.publish_on_error, &task.publish_on_skip]
         .into_iter()
@@ -47,7 +47,6 @@ fn branch_published(wf: &Workflow, task: &Task) -> HashSet<String> {
             out.extend(branch.iter().map(|(k, _)| k.clone()));
         }
     }
-    let _ = wf;
     out
 }
 
@@ -108,7 +107,7 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
     let published: HashMap<&str, HashSet<String>> = wf
         .tasks
         .iter()
-        .map(|t| (t.name.as_str(), branch_published(wf, t)))
+        .map(|t| (t.name.as_str(), branch_published(t)))
         .collect();
     let upstream = upstream(wf);
     let sites = cx.positions.expressions();
