@@ -7,10 +7,13 @@
 //!
 //! * **Images.** At each commit point, the full serde state of every workflow
 //!   execution and task execution that may have changed since the previous commit
-//!   (the *open* ones — not yet completed — plus the new ones) is appended to the
-//!   root execution's event stream (`gale.workflow` / `gale.task` events). Completed
-//!   entities never change again (except through [`Engine::rerun_task`], which marks
-//!   them), so a commit costs O(what changed), not O(history).
+//!   (the *open* ones — not yet completed, or not yet processed — plus the new ones)
+//!   is upserted into the store's entity images (`gale_store::ImageRecord`, the
+//!   latest image per entity). Completed entities never change again (except
+//!   through [`Engine::rerun_task`], which marks them), so a commit costs O(what
+//!   changed), not O(history). Each task image says what resume reads of it
+//!   (`gale_store::Residency`, decided by `Engine::resident`): the full image, a
+//!   stub, or nothing.
 //! * **Frontier.** The transient part — event queue, armed timers (as wall-clock
 //!   deadlines), actions running on worker threads (with everything needed to run
 //!   them again) — is saved as the execution's snapshot in the same transaction.
@@ -20,12 +23,19 @@
 //!   inline (`std.noop`, `std.echo` without delay…) have no effect outside the
 //!   engine, so their steps are batched (a commit every [`BATCH_STEPS`] steps,
 //!   [`BATCH_TIME`], or before the loop waits).
-//! * **Resume.** Images are replayed (last image of each entity wins), the queue and
-//!   timers are rebuilt, and every action that was in flight is either run again
-//!   (task `safe-rerun: true`, as Mistral's executor does on redelivery) or failed
-//!   with Mistral's heartbeat-checker error ([`HEARTBEAT_LOST`]).
+//! * **Resume.** The resident images are read in full, the stubs into tasks that
+//!   carry what joins read, and a placeholder stands at every other position; an
+//!   image is faulted in from the store when a step needs it ([`Engine::fault_in`],
+//!   [`Engine::fault_in_all`] before a rerun and when a run ends), so resume costs
+//!   what is left, not what was done. An execution recorded before schema v4 (images
+//!   in its event stream) is replayed and rewritten. The queue and timers are
+//!   rebuilt, and every action that was in flight is either run again (task
+//!   `safe-rerun: true`, as Mistral's executor does on redelivery) or failed with
+//!   Mistral's heartbeat-checker error ([`HEARTBEAT_LOST`]).
 //! * **Control.** The runner holds a lease (`gale_store` leases); other processes
-//!   post commands (pause / resume / cancel) that the runner polls between steps.
+//!   post commands (pause / resume / cancel) that the runner polls between steps. A
+//!   command is deleted by the commit that records its effect; the commands a killed
+//!   runner left are delivered by the next one on resume.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -66,7 +76,8 @@ const POLL_STEPS: usize = 512;
 /// The longest the loop sleeps (commands and lease renewal stay responsive).
 const MAX_WAIT: Duration = Duration::from_millis(100);
 
-/// Event kinds in the store.
+/// Event kinds of the images a Gale before schema v4 appended to the event stream
+/// (read by [`load_images`] only).
 const KIND_WORKFLOW: &str = "gale.workflow";
 const KIND_TASK: &str = "gale.task";
 const KIND_ACTION: &str = "gale.action";

@@ -34,7 +34,10 @@
 //! - The store knows nothing of the engine's types: records are plain serde data,
 //!   the snapshot is bytes. It depends on no compiler crate.
 //! - Queries used by resume touch only unfinished rows (partial indexes), so resume
-//!   costs what is left, not what was done.
+//!   costs what is left, not what was done: `load_for_resume` reads unfinished task
+//!   and action rows; the engine's entity images (`entity_images`, schema v4) are
+//!   read as resident images and stubs through partial indexes, never the whole
+//!   history.
 //!
 //! `docs/store.md` describes the schema, the durability guarantees and how resume
 //! and the control channel use the store.
