@@ -254,3 +254,74 @@ pub(crate) fn combine(task: &Task, state: State) -> Combined<'_> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Scope, Source, State, combine};
+    use gale_hir::ClauseKind;
+
+    /// `(what is dropped, which name wins over which)` for task `t1` of `yaml`, on
+    /// success, as short strings.
+    fn on_success(yaml: &str) -> (Vec<String>, Vec<String>) {
+        let text = format!(
+            "version: '2.0'\nwf:\n  tasks:\n    t1:\n      action: std.noop\n{yaml}    t2:\n      action: std.noop\n"
+        );
+        let parsed = gale_syntax::parse(&text);
+        let lowered = gale_hir::lower(parsed.root.as_ref(), &text);
+        let doc = lowered.document.expect("a document");
+        let task = doc.workflows[0].task("t1").expect("t1");
+        let c = combine(task, State::Success);
+        let dropped = c
+            .dropped
+            .iter()
+            .map(|d| format!("{}.{}:{}", d.source.key(), d.scope.key(), d.names.join(",")))
+            .collect();
+        let overridden = c
+            .overridden
+            .iter()
+            .map(|o| format!("{}:{}>{}", o.name, o.winner.key(), o.loser.key()))
+            .collect();
+        (dropped, overridden)
+    }
+
+    // Each case was run on the Mistral 23 oracle (`mistral-language.md` §10.4).
+    #[test]
+    fn combination_follows_mistral() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            // Task-level publish alone: nothing lost.
+            ("      publish: {a: 1}\n", &[], &[]),
+            // on-success advanced publish with only `global`: `publish` vanishes.
+            (
+                "      publish: {a: 1}\n      on-success:\n        publish: {global: {g: 1}}\n        next: [t2]\n",
+                &["publish.branch:a"],
+                &[],
+            ),
+            // on-complete `global` next to a task-level publish vanishes.
+            (
+                "      publish: {a: 1}\n      on-complete:\n        publish: {global: {g: 1}, branch: {c: 2}}\n",
+                &["on-complete.global:g"],
+                &[],
+            ),
+            // Precedence: on-complete > publish > on-success.
+            (
+                "      publish: {x: 1}\n      on-success:\n        publish: {branch: {x: 2}}\n      on-complete:\n        publish: {branch: {x: 3}}\n",
+                &[],
+                &["x:on-complete>publish", "x:on-complete>on-success"],
+            ),
+            // on-complete alone merged into on-success: globals kept when both have them.
+            (
+                "      on-success:\n        publish: {global: {g: 1}}\n      on-complete:\n        publish: {global: {g: 2}}\n",
+                &[],
+                &["g:on-complete>on-success"],
+            ),
+        ];
+        for (yaml, dropped, overridden) in cases {
+            let (d, o) = on_success(yaml);
+            assert_eq!(d, *dropped, "dropped, for:\n{yaml}");
+            assert_eq!(o, *overridden, "overridden, for:\n{yaml}");
+        }
+        // Keep the helpers' other variants in use.
+        assert_eq!(Source::Own(ClauseKind::OnError).key(), "on-error");
+        assert_eq!(Scope::Atomic.key(), "atomic");
+    }
+}

@@ -469,6 +469,38 @@ impl<'a> Env<'a> {
         result
     }
 
+    /// Where the value of a whole expression that just reads a variable
+    /// (`<% $.x %>`, `{{ _.x }}`) gets its type, in words.
+    pub fn sources_of(&self, text: &str) -> Vec<String> {
+        let ast = SiteAst::parse(text);
+        let name = match ast.parts.as_slice() {
+            [Part::Yaql(_, Some(e))] => match &e.kind {
+                yq::ExprKind::Member {
+                    receiver, member, ..
+                } => match (&receiver.kind, &member.kind) {
+                    (yq::ExprKind::Var(v), yq::ExprKind::Word(w)) if v.is_empty() => {
+                        Some(w.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            [Part::Jinja(Some(t))] => match t.body.as_slice() {
+                [jn::Node::Output { expr, .. }] => match &expr.kind {
+                    jn::ExprKind::Getattr { target, attr, .. } if matches!(&target.kind, jn::ExprKind::Name(n) if &**n == "_") => {
+                        Some(attr.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        name.and_then(|n| self.var(&n))
+            .map(|v| v.sources.iter().map(|s| s.what.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// The type of a YAML value evaluated at `place`.
     pub fn value_type(&self, v: &Value, place: Place<'a>) -> Ty {
         Ty::of_literal(v, &mut |s| self.string_type(s, place))
@@ -821,7 +853,7 @@ impl<'e, 'a> Walk<'e, 'a> {
     }
 
     fn range(&self, s: gale_expr::Span) -> Range<u32> {
-        s.start + self.base..s.end + self.base
+        s.start.saturating_add(self.base)..s.end.saturating_add(self.base)
     }
 
     /// A variable read `$.name` / `_.name`.
@@ -850,6 +882,22 @@ impl<'e, 'a> Walk<'e, 'a> {
         let ty = f(self, e);
         let var = self.last_var.take();
         Operand { range, ty, var }
+    }
+
+    /// `x / 0`, `x mod 0`: raises `… division or modulo by zero` whenever `x` is a
+    /// number (and a type error otherwise); reported when `x` is known numeric.
+    fn division_by_zero(&mut self, range: Range<u32>, op: &str, a: Operand, b: Operand) {
+        let numeric = Kinds::BOOL.union(Kinds::INT).union(Kinds::FLOAT);
+        let k = a.ty.kinds();
+        if !self.certain() || k.indexes().is_none_or(|v| v.is_empty()) || !k.within(numeric) {
+            return;
+        }
+        self.found.push(Mismatch {
+            range,
+            message: format!("`{op}` by zero always fails"),
+            operands: vec![a, b],
+            help: "divide by a non-zero value, or guard the division".into(),
+        });
     }
 
     fn certain(&self) -> bool {
@@ -1192,6 +1240,11 @@ impl<'e, 'a> Walk<'e, 'a> {
             self.mismatch(self.range(op_span), op.as_str(), vec![a, b]);
             return Ty::Any;
         }
+        if matches!(op, B::Div | B::Mod) && yaql_number(rhs) == Some(0.0) {
+            let range = self.range(op_span);
+            self.division_by_zero(range, op.as_str(), a, b);
+            return Ty::Any;
+        }
         match op {
             B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge | B::In | B::Match | B::NotMatch => {
                 Ty::Bool
@@ -1509,6 +1562,11 @@ impl<'e, 'a> Walk<'e, 'a> {
             let _ = e;
             let range = trim_range(a.range.end..b.range.start);
             self.mismatch(range, bin_str(op), vec![a, b]);
+            return Ty::Any;
+        }
+        if matches!(op, B::Div | B::FloorDiv | B::Mod) && jinja_number(rhs) == Some(0.0) {
+            let range = trim_range(a.range.end..b.range.start);
+            self.division_by_zero(range, bin_str(op), a, b);
             return Ty::Any;
         }
         match op {

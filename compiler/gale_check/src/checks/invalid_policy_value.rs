@@ -55,8 +55,8 @@ pub(crate) fn run(cx: &mut Context<'_>, workflow: &Workflow, env: &Env<'_>) {
 }
 
 fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback: Span) {
-    // (policy, site field, words, value)
-    let mut ints: Vec<(&'static str, &'static str, &'static str, &IntOrExpr)> = Vec::new();
+    // (policy, field of the expression site, words for the value, value)
+    let mut ints: Vec<(&'static str, &'static str, String, &IntOrExpr)> = Vec::new();
     for (key, v) in [
         ("wait-before", &p.wait_before),
         ("wait-after", &p.wait_after),
@@ -64,21 +64,20 @@ fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback
         ("concurrency", &p.concurrency),
     ] {
         if let Some(v) = v {
-            ints.push((key, key, key, v));
+            ints.push((key, key, format!("`{key}`"), v));
         }
     }
     if let Some(r) = &p.retry {
-        ints.push(("retry", "count", "retry `count`", &r.count));
-        ints.push(("retry", "delay", "retry `delay`", &r.delay));
+        ints.push(("retry", "count", "retry `count`".into(), &r.count));
+        ints.push(("retry", "delay", "retry `delay`".into(), &r.delay));
     }
     for (key, field, what, v) in ints {
         let IntOrExpr::Expr(text) = v else {
             continue;
         };
         let ty = env.string_type(text, Place::default());
-        let not_int = ty.kinds_within_non_integer();
         let bad_number = const_number(text).filter(|n| *n < 0.0 || n.fract() != 0.0);
-        let problem = if not_int {
+        let problem = if ty.kinds_within_non_integer() {
             format!("evaluates to {}", ty.describe())
         } else if let Some(n) = bad_number {
             if n < 0.0 {
@@ -90,18 +89,12 @@ fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback
             continue;
         };
         let span = env.site_span(item, field, text).unwrap_or(fallback);
-        cx.push(
-            Diagnostic::error(
-                INFO.code,
-                span,
-                format!("{what} {problem}; Mistral requires an integer of 0 or more"),
-            )
-            .with_label(format!("the task fails here: `Invalid data type in {}`", class(key)))
-            .with_note("Mistral validates policy values after evaluating them and fails the task when one is invalid")
-            .with_help(format!(
-                "write a number (`{key}: 10`) or an expression that yields one (`<% int(…) %>`)"
-            )),
+        let message = format!("{what} {problem}; Mistral requires an integer of 0 or more");
+        let label = format!("the task fails here: `Invalid data type in {}`", class(key));
+        let help = format!(
+            "write a number (`{field}: 10`) or an expression that yields one (`<% int(…) %>`)"
         );
+        cx.push(diagnostic(env, span, message, label, text, help));
     }
     if let Some(BoolOrExpr::Expr(text)) = &p.pause_before {
         let ty = env.string_type(text, Place::default());
@@ -109,19 +102,31 @@ fn check(cx: &mut Context<'_>, env: &Env<'_>, p: &Policies, item: Item, fallback
             let span = env
                 .site_span(item, "pause-before", text)
                 .unwrap_or(fallback);
-            cx.push(
-                Diagnostic::error(
-                    INFO.code,
-                    span,
-                    format!(
-                        "`pause-before` evaluates to {}; Mistral requires a boolean",
-                        ty.describe()
-                    ),
-                )
-                .with_label("the task fails here: `Invalid data type in PauseBeforePolicy`")
-                .with_note("Mistral validates policy values after evaluating them and fails the task when one is invalid")
-                .with_help("write `true`/`false` or a condition such as `<% $.n > 0 %>`"),
+            let message = format!(
+                "`pause-before` evaluates to {}; Mistral requires a boolean",
+                ty.describe()
             );
+            let label = "the task fails here: `Invalid data type in PauseBeforePolicy`".into();
+            let help = "write `true`/`false` or a condition such as `<% $.n > 0 %>`".into();
+            cx.push(diagnostic(env, span, message, label, text, help));
         }
     }
+}
+
+fn diagnostic(
+    env: &Env<'_>,
+    span: Span,
+    message: String,
+    label: String,
+    text: &str,
+    help: String,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(INFO.code, span, message).with_label(label);
+    for s in env.sources_of(text) {
+        d = d.with_note(s);
+    }
+    d.with_note(
+        "Mistral validates policy values after evaluating them and fails the task when one is invalid",
+    )
+    .with_help(help)
 }

@@ -10,6 +10,7 @@ mod description_not_text;
 mod expression_never_evaluated;
 mod falsy_policy_override;
 mod function_called_as_method;
+mod global_never_published;
 mod ignored_transition_parameter;
 mod input_default_expression;
 mod input_not_expression;
@@ -76,6 +77,7 @@ pub(crate) const CODES: &[CodeInfo] = &[
     expression_never_evaluated::INFO,
     falsy_policy_override::INFO,
     function_called_as_method::INFO,
+    global_never_published::INFO,
     ignored_transition_parameter::INFO,
     input_default_expression::INFO,
     input_not_expression::INFO,
@@ -214,6 +216,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             succeed_while_running::run(cx, g);
             transition_mapping_ignored::run(cx, g);
             transition_guard_ignored::run(cx, g);
+            global_never_published::run(cx, g);
         }
         WorkflowType::Reverse => {
             requires_self::run(cx, g);

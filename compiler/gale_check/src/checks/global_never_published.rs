@@ -1,0 +1,160 @@
+//! `global-never-published`: `global('name')` of a name no task of the workflow
+//! publishes with the `global` scope and `vars` does not define.
+
+use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
+use gale_expr::yaql::ast::{self as yq, ExprKind as K};
+use gale_hir::{ClauseKind, ExpressionSite};
+
+use super::Context;
+use crate::ast::{Part, SiteAst};
+use crate::graph::TaskGraph;
+
+/// Documentation of `global-never-published`.
+pub(crate) const INFO: CodeInfo = CodeInfo {
+    code: "global-never-published",
+    severity: Severity::Warning,
+    summary: "`global('name')` of a name nothing publishes globally: it is always null",
+    explanation: "`global(name)` reads the workflow execution's own context \
+(`mistral/expressions/std_functions.py` `global_`), which holds the evaluated `vars` and what tasks \
+publish with the `global` scope (`publish: {global: …}` in a task's own `on-success`, `on-error`, \
+`on-complete` or `on-skip`). Workflow input and branch variables (`publish`) are not there, and \
+`task-defaults` clauses never publish. A name none of these define always reads as null.\n\n\
+**Example:**\n\n```yaml\ninput: [limit]\ntasks:\n  t1:\n    action: std.echo output=<% global('limit') %>   # null: `limit` is an input\n```\n\n\
+**Fix:** read inputs and branch variables with `$.name`; publish the variable with \
+`publish: {global: {name: …}}` if it must be shared across branches.",
+};
+
+fn literal(e: &yq::Expr) -> Option<&str> {
+    match &e.kind {
+        K::Str(s) => Some(s),
+        K::Paren(inner) => literal(inner),
+        _ => None,
+    }
+}
+
+/// Every `global('literal')` call of a YAQL expression: the name and its span
+/// relative to the expression body.
+fn calls<'e>(e: &'e yq::Expr, out: &mut Vec<(&'e str, gale_expr::Span)>) {
+    let args = |a: &'e [yq::Arg], out: &mut Vec<(&'e str, gale_expr::Span)>| {
+        for arg in a {
+            match arg {
+                yq::Arg::Positional(x) => calls(x, out),
+                yq::Arg::Pair { key, value, .. } => {
+                    calls(key, out);
+                    calls(value, out);
+                }
+                yq::Arg::Skipped(_) => {}
+            }
+        }
+    };
+    match &e.kind {
+        K::Call { name, args: a, .. } => {
+            if &**name == "global"
+                && let Some(yq::Arg::Positional(k)) = a.first()
+                && let Some(n) = literal(k)
+            {
+                out.push((n, k.span));
+            }
+            args(a, out);
+        }
+        K::DelegateCall { callee, args: a } => {
+            calls(callee, out);
+            args(a, out);
+        }
+        K::Member {
+            receiver, member, ..
+        } => {
+            calls(receiver, out);
+            calls(member, out);
+        }
+        K::Index { target, args: a } => {
+            calls(target, out);
+            args(a, out);
+        }
+        K::List(a) | K::Map(a) => args(a, out),
+        K::Binary { lhs, rhs, .. } => {
+            calls(lhs, out);
+            calls(rhs, out);
+        }
+        K::Unary { operand, .. } => calls(operand, out),
+        K::Paren(inner) => calls(inner, out),
+        _ => {}
+    }
+}
+
+/// Reports `global()` reads of names never in the execution context.
+pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
+    let sites: Vec<&ExpressionSite> = cx
+        .positions
+        .expressions()
+        .iter()
+        .filter(|s| s.text.contains("global"))
+        .collect();
+    if sites.is_empty() || !g.complete {
+        return;
+    }
+    let wf = g.workflow;
+    let mut known: Vec<&str> = wf.vars.iter().flatten().map(|(k, _)| k.as_str()).collect();
+    for task in &wf.tasks {
+        for kind in ClauseKind::ALL {
+            if let Some(global) = task
+                .clause(kind)
+                .and_then(|c| c.publish.as_ref())
+                .and_then(|p| p.global.as_ref())
+            {
+                known.extend(global.iter().map(|(k, _)| k.as_str()));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for site in sites {
+        let ast = SiteAst::parse(&site.text);
+        for part in &ast.parts {
+            let Part::Yaql(base, Some(e)) = part else {
+                continue;
+            };
+            let mut out = Vec::new();
+            calls(e, &mut out);
+            for (name, span) in out {
+                if known.contains(&name) || name.starts_with("__") || name == "openstack" {
+                    continue;
+                }
+                let span = site.offsets.span(base + span.start, base + span.end);
+                found.push((name.to_string(), span));
+            }
+        }
+    }
+    for (name, span) in found {
+        let is_input = wf.input.iter().any(|p| p.name == name);
+        let branch = wf.tasks.iter().any(|t| {
+            [&t.publish, &t.publish_on_error, &t.publish_on_skip]
+                .into_iter()
+                .flatten()
+                .any(|m| m.iter().any(|(k, _)| *k == name))
+        });
+        let why = if is_input {
+            format!("`{name}` is a workflow input: inputs are not in the execution context")
+        } else if branch {
+            format!("`{name}` is published as a branch variable, not with the `global` scope")
+        } else {
+            format!(
+                "no task publishes `{name}` with the `global` scope and `vars` does not define it"
+            )
+        };
+        cx.push(
+            Diagnostic::warning(
+                INFO.code,
+                span,
+                format!("`global('{name}')` is always null"),
+            )
+            .with_note(why)
+            .with_help(if is_input || branch {
+                format!("read it with `$.{name}`")
+            } else {
+                format!(
+                    "publish it with `publish: {{global: {{{name}: …}}}}`, or define it in `vars`"
+                )
+            }),
+        );
+    }
+}
