@@ -2607,6 +2607,7 @@ impl Engine {
             }
             let in_ctx = self.executions[x].tasks[te].in_context.clone();
             super::merge_dicts(&mut ctx, &in_ctx, true);
+            self.ev.for_item(i);
             let r = self
                 .action_input(x, te, spec, Some(&ctx))
                 .and_then(|input| self.launch(x, te, spec, input, i));

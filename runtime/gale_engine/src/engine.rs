@@ -1684,6 +1684,7 @@ impl Engine {
                 let in_ctx = in_ctx.clone();
                 merge_dicts(&mut ctx, &in_ctx, true);
             }
+            self.ev.for_item(i);
             let input = self.action_input(exec, te, spec, Some(&ctx))?;
             self.launch(exec, te, spec, input, i)?;
             if self.executions[exec].tasks[te].state.is_completed() {

@@ -452,6 +452,8 @@ struct Tracer {
     jinja: Vec<Rc<str>>,
     scope: RefCell<Scope>,
     muted: Cell<bool>,
+    /// The with-items iteration being launched ([`Evaluator::for_item`]).
+    item: Cell<Option<usize>>,
 }
 
 impl Evaluator {
@@ -465,6 +467,7 @@ impl Evaluator {
             jinja,
             scope: RefCell::new(Scope::default()),
             muted: Cell::new(false),
+            item: Cell::new(None),
         }));
     }
 
@@ -475,11 +478,20 @@ impl Evaluator {
 
     /// Sets the task execution the next evaluations are for (`task`: index into
     /// `wf.tasks`, `None` at workflow level; `item`: the evaluation is for the
-    /// with-items iteration being launched). A no-op unless tracing.
+    /// with-items iteration named by [`Evaluator::for_item`]). A no-op unless tracing.
     #[inline]
     pub fn enter(&self, wf: &crate::state::WorkflowEx, task: Option<usize>, item: bool) {
         if let Some(tr) = &self.tracer {
             tr.enter(wf, task, item);
+        }
+    }
+
+    /// Names the with-items iteration the next item evaluations (`item: true` in
+    /// [`Evaluator::enter`]) are for. A no-op unless tracing.
+    #[inline]
+    pub fn for_item(&self, index: usize) {
+        if let Some(tr) = &self.tracer {
+            tr.item.set(Some(index));
         }
     }
 
@@ -513,9 +525,11 @@ impl Tracer {
         }
         s.task = t.map(|t| t.name.clone());
         s.task_execution_id = t.map(|t| t.id.clone());
-        s.item = t
-            .filter(|_| item)
-            .and_then(|t| t.items_count.map(|_| t.items_next.saturating_sub(1)));
+        s.item = if item && t.is_some() {
+            self.item.get()
+        } else {
+            None
+        };
         s.retry = t.map_or(0, |t| t.retry_no);
     }
 

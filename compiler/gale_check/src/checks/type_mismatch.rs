@@ -23,8 +23,13 @@ The rules were recorded from Mistral 23 itself: YAQL `+` adds numbers, strings, 
 of one kind (never a string and a number, never booleans); `<`, `>`… compare numbers with \
 numbers and strings with strings (`null` compares with anything); `in` needs a list on the \
 right (or two strings); `=~` needs strings; YAQL `[]` indexes lists by integer and dicts by \
-key, never strings. Jinja follows Python: `1 + 'a'`, `none < 1` and `1 in 'abc'` raise.\n\n\
-Unknown stays unknown: a value whose type Gale cannot be sure of (an input without a default, \
+key, never strings; a method is called on a receiver one of its overloads takes (yaql 3 has no \
+string `format`: `'{0}'.format(x)` raises); `with-items` iterates lists, strings and dicts, \
+never numbers, booleans or null. Jinja follows Python: `1 + 'a'`, `none < 1` and `1 in 'abc'` \
+raise. Also reported: a number divided by a literal `0`, and an unquoted dashed name such as \
+`task(say-hello)`, which yaql reads as the subtraction `say - hello` of two words.\n\n\
+Unknown stays unknown: a value whose type Gale cannot be sure of (an input without a default or \
+with a placeholder one — `null`, `''`, `[]`, `{}` —, \
 `env()`, action and sub-workflow results, anything inside a lambda such as `select(...)`) never \
 causes this error, nor does an operand that may be of an accepted type. Operations that run \
 only sometimes (right of `and`/`or`, in `{% if %}` bodies or loops) are not reported. A type \

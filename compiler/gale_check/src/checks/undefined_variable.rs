@@ -76,10 +76,21 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
                         if may.contains(name) {
                             continue;
                         }
+                        let own = match site.place {
+                            Place::Input(i) | Place::Inbound(i) => flow
+                                .published
+                                .get(i)
+                                .is_some_and(|p| p.iter().any(|s| s.contains(name))),
+                            _ => false,
+                        };
                         let task = task.map(|t| t.name.as_str()).unwrap_or_default();
                         let why = if flow.item_vars.contains(name) {
                             format!(
                                 "`{name}` is a with-items variable: it exists only in a task's `input` and inline parameters"
+                            )
+                        } else if own {
+                            format!(
+                                "task `{task}` publishes `{name}` itself, but its `input` and `publish` see only what the tasks before it published"
                             )
                         } else if flow.published_anywhere.contains(name) {
                             format!("no path to task `{task}` publishes `{name}` before this point")
