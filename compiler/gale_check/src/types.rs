@@ -23,7 +23,11 @@
 //! the operands' possible kinds is accepted, and only where the operation is evaluated
 //! whenever its expression is (not in lambda arguments, not right of `and`/`or`, not in
 //! a conditional branch or loop body). Unknown stays unknown: an `any` operand never
-//! yields a finding.
+//! yields a finding. Method receivers are checked against `gale_vm`'s signature table
+//! (the receiver types of every standard overload of the name; spot-checked against
+//! Mistral in the tests); a known number divided by a literal `0` and an unquoted
+//! dashed name (`task(say-hello)`, the subtraction of two words) are reported too.
+//! [`const_number`] folds literal numbers for the policy checks.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -9,7 +9,7 @@
 //! ([`crate::jinja_compile::compile_mistral`]: typed for a whole `{{ E }}`, rendered
 //! text otherwise), so the runtime needs no compiler code. `task-defaults` are merged in (policies per key, clauses by
 //! Mistral's rule: the task's own entries, otherwise the defaults minus the task
-//! itself), start tasks and inbound tasks are computed, and [`opt`] passes run at
+//! itself; a `task-defaults` clause's `publish` is never applied), start tasks and inbound tasks are computed, and [`opt`] passes run at
 //! `-O1`.
 
 pub mod opt;
@@ -326,29 +326,21 @@ impl<'a> Lower<'a> {
     }
 
     fn clause(&mut self, w: &hir::Workflow, t: &hir::Task, kind: hir::ClauseKind) -> Clause {
-        let own = t.clause(kind);
-        let publish_src = match own {
-            Some(c) if !c.next.is_empty() || c.publish.is_some() => c.publish.clone(),
-            _ => w
-                .task_defaults
-                .as_ref()
-                .and_then(|d| d.clause(kind))
-                .and_then(|c| c.publish.clone()),
-        };
-        let publish = publish_src.map(|p| ClausePublish {
+        // Mistral's `DirectWorkflowTaskSpec.get_publish` reads only the task's own
+        // clauses: a `task-defaults` clause lends its entries (`get_on_*_clause`),
+        // never its `publish`.
+        let publish = t.clause(kind).and_then(|c| c.publish.as_ref());
+        let publish = publish.map(|p| ClausePublish {
             branch: p.branch.as_ref().map(|m| self.data_map(m)),
             global: p.global.as_ref().map(|m| self.data_map(m)),
             atomic: p.atomic.as_ref().map(|m| self.data_map(m)),
         });
-        let mut entries: Vec<hir::Transition> = w.effective_clause(t, kind).cloned().collect();
-        if self.is_plain_mapping_clause(t, kind) {
-            // `on-success: {t2: <% guard %>}` (one mapping, not a list) is read by
-            // Mistral as the advanced form with neither `next` nor `publish`: no
-            // transition at all.
-            entries.clear();
-        }
+        // The entries exactly as Mistral reads them (`gale_hir` models it): a clause
+        // written as one mapping `{t2: <% … %>}` has none (`Clause::ignored`), so the
+        // `task-defaults` entries apply; a guard written as a mapping under `next`
+        // is dropped (`Transition::ignored_guard`), so that entry always fires.
         let mut next = Vec::new();
-        for e in &entries {
+        for e in w.effective_clause(t, kind) {
             let command = e.command.map(|c| match c {
                 hir::EngineCommand::Noop => EngineCommand::Noop,
                 hir::EngineCommand::Fail => EngineCommand::Fail,
@@ -371,39 +363,6 @@ impl<'a> Lower<'a> {
             });
         }
         Clause { publish, next }
-    }
-
-    /// Whether the task's own clause is written as a mapping whose keys are not
-    /// the advanced form's `next`/`publish`.
-    fn is_plain_mapping_clause(&self, t: &hir::Task, kind: hir::ClauseKind) -> bool {
-        let Some(f) = self.source_map.field(hir::Item::Task(t.id), kind.key()) else {
-            return false;
-        };
-        let Some(v) = self.text.get(f.value.start as usize..f.value.end as usize) else {
-            return false;
-        };
-        let v = v.trim_start();
-        // A block mapping starts on a line of its own; a scalar on the key's line
-        // (`on-success: fail msg='a: b'`) is not a mapping.
-        let own_line = self
-            .text
-            .get(f.key.end as usize..f.value.start as usize)
-            .is_some_and(|gap| gap.contains('\n'));
-        let body = if let Some(rest) = v.strip_prefix('{') {
-            rest.trim_start()
-        } else if v.starts_with(['-', '[', '"', '\'']) || !own_line {
-            return false;
-        } else {
-            v
-        };
-        let Some((key, _)) = body.split_once(':') else {
-            return false;
-        };
-        if key.contains('\n') {
-            return false;
-        }
-        let key = key.trim().trim_matches(['"', '\'']);
-        !key.is_empty() && key != "next" && key != "publish"
     }
 
     fn task(&mut self, w: &hir::Workflow, t: &hir::Task) -> Task {
