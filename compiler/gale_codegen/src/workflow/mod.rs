@@ -624,3 +624,72 @@ impl Lower<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{OptLevel, compile_source};
+
+    /// One lowering case: a workflow `wf`, and for each listed task its
+    /// `on-success` as `target` / `target?` (guarded) entries, plus whether the
+    /// clause keeps a `publish` (`+publish`). Expectations follow Mistral 23
+    /// (recorded on the oracle: `testsuite/runtime/cases/transitions/single_mapping_*`,
+    /// `next_mapping_guard_dropped`, `task_defaults/default_advanced_publish`).
+    const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+        (
+            "one mapping: no entries",
+            "t1:\n      action: std.noop\n      on-success:\n        t2: <% true %>\n    t2:\n      action: std.noop",
+            &[("t1", ""), ("t2", "")],
+        ),
+        (
+            "one mapping: task-defaults apply",
+            "t1:\n      action: std.noop\n      on-success:\n        t2: <% true %>\n    t2:\n      action: std.noop\n    t3:\n      action: std.noop\n  task-defaults:\n    on-success: [t3, t2]",
+            &[("t1", "t3 t2"), ("t2", "t3"), ("t3", "t2")],
+        ),
+        (
+            "guard as a mapping under next is dropped",
+            "t1:\n      action: std.noop\n      on-success:\n        next:\n          t2: <% false %>\n    t2:\n      action: std.noop",
+            &[("t1", "t2")],
+        ),
+        (
+            "guard in a list is kept",
+            "t1:\n      action: std.noop\n      on-success:\n        - t2: <% false %>\n    t2:\n      action: std.noop",
+            &[("t1", "t2?")],
+        ),
+        (
+            "task-defaults publish is never applied",
+            "t1:\n      action: std.noop\n    t2:\n      action: std.noop\n      on-success:\n        publish:\n          branch: {y: 2}\n  task-defaults:\n    on-success:\n      publish:\n        branch: {x: 1}\n      next: [t2]",
+            &[("t1", "t2"), ("t2", "+publish")],
+        ),
+    ];
+
+    #[test]
+    fn clause_entries_as_mistral_reads_them() {
+        for (name, tasks, expected) in CASES {
+            let text = format!("version: '2.0'\nwf:\n  tasks:\n    {tasks}\n");
+            for level in [OptLevel::O0, OptLevel::O1] {
+                let program = match compile_source(&text, level) {
+                    Ok(p) => p,
+                    Err(e) => panic!("{name}: {e}\n{text}"),
+                };
+                let wf = &program.workflows[0];
+                for (task, want) in *expected {
+                    let Some(t) = wf.tasks.iter().find(|t| t.name == *task) else {
+                        panic!("{name}: no task {task}");
+                    };
+                    let mut got: Vec<String> = t
+                        .on_success
+                        .next
+                        .iter()
+                        .map(|e| {
+                            format!("{}{}", e.target, if e.guard.is_some() { "?" } else { "" })
+                        })
+                        .collect();
+                    if t.on_success.publish.is_some() {
+                        got.push("+publish".into());
+                    }
+                    assert_eq!(got.join(" "), *want, "{name}: task {task} at {level:?}");
+                }
+            }
+        }
+    }
+}
