@@ -834,3 +834,105 @@ fn rerun_with_env_runs_the_failed_task_in_the_new_environment() {
     assert_eq!(out["state"], "SUCCESS", "{out}");
     assert_eq!(out["output"]["quotient"], 3, "{out}");
 }
+
+/// Five sub-workflow iterations, one at a time; an iteration fails while its `i` is
+/// in `env().bad`.
+const ITEMS_CONCURRENCY: &str = r#"version: '2.0'
+main:
+  output:
+    r: <% $.r %>
+  tasks:
+    each:
+      with-items: i in <% [0, 1, 2, 3, 4] %>
+      concurrency: 1
+      workflow: item
+      input:
+        i: <% $.i %>
+      publish:
+        r: <% task().result.v %>
+item:
+  input: [i]
+  output:
+    v: <% $.i %>
+  tasks:
+    work:
+      action: std.echo
+      input:
+        output: <% $.i %>
+      on-success:
+        - fail: <% $.i in env().bad %>
+"#;
+
+#[test]
+fn rerun_no_reset_runs_the_failed_iterations_within_concurrency() {
+    let dir = scratch("rerun-items", &[("items.yaml", ITEMS_CONCURRENCY)]);
+    let db = dir.join("i.db");
+    let db = db.to_str().expect("utf-8 path");
+    let (code, out, stderr) = gale(
+        &dir,
+        &[
+            "run",
+            "items.yaml",
+            "--db",
+            db,
+            "--id",
+            "i1",
+            "--trace",
+            "--env",
+            r#"{"bad": [0, 1, 3]}"#,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(json_of(&out)["state"], "ERROR");
+    let (code, out, stderr) = gale(
+        &dir,
+        &[
+            "rerun",
+            "i1",
+            "--task",
+            "each",
+            "--no-reset",
+            "--env",
+            r#"{"bad": []}"#,
+            "--db",
+            db,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = json_of(&out);
+    assert_eq!(out["state"], "SUCCESS", "{out}");
+    assert_eq!(
+        out["output"]["r"],
+        serde_json::json!([0, 1, 2, 3, 4]),
+        "{out}"
+    );
+    // Only the three failed iterations ran again (5 + 3 executions)...
+    assert_eq!(out["tasks"][0]["action_executions"], 8, "{out}");
+    // ...one at a time (Mistral's `_get_next_indexes` hands out `capacity`
+    // indexes): after the rerun, each iteration's task completes before the next
+    // iteration's action starts.
+    let (_, trace, _) = gale(&dir, &["trace", "i1", "--db", db, "--format", "json"]);
+    let trace = json_of(&trace);
+    let steps: Vec<String> = trace
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .skip_while(|e| e["event"] != "rerun")
+                .filter_map(|e| match e["event"].as_str() {
+                    Some("action") => Some(format!("start {}", e["input"]["output"])),
+                    Some("task-completed") if e["task"] == "work" => Some("done".into()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        steps,
+        ["start 0", "done", "start 1", "done", "start 3", "done"],
+        "{trace}"
+    );
+}

@@ -14,8 +14,11 @@
 //!   `gale_hir`) gets no certain verdict (no error from this crate).
 //! - No code here duplicates one of `gale_hir` (`unknown-task`, `no-start-task`,
 //!   `join-not-enough-inbound`, `unreachable-task`, `join-single-inbound`).
-//! - An error is reported only when the defect holds for every run, whatever guards
-//!   evaluate to; everything that depends on data is a warning.
+//! - An error is reported only when the defect holds for every run that evaluates
+//!   the expression (or reaches the task), whatever guards evaluate to; everything
+//!   that depends on data or on the path taken is a warning.
+//! - One read, one finding: a read that `success-only-variable` explains is not
+//!   also reported by `undefined-variable` / `possibly-undefined-variable`.
 
 mod ast;
 mod calls;
@@ -227,7 +230,7 @@ pub fn check_workflow(unit: &WorkflowUnit) -> Analysis {
     checks::run_signatures(&mut cx, wf, &unit.scope);
     checks::run_model(&mut cx, wf, &unit.scope);
     checks::run_calls(&mut cx, positions.expressions(), &asts);
-    checks::type_mismatch::run_all(&mut cx, wf, positions.expressions(), &asts);
+    checks::type_mismatch::run_all(&mut cx, wf, positions.expressions(), &asts, &unit.scope);
     let mut diagnostics = cx.diagnostics;
     Diagnostic::sort(&mut diagnostics);
     diagnostics.dedup();

@@ -91,6 +91,9 @@ pub struct WorkflowSignature {
     pub kind: WorkflowType,
     /// Its `input`.
     pub input: Vec<Parameter>,
+    /// Its `output` (`None` when absent: the sub-workflow's result is then its
+    /// whole final context).
+    pub output: Option<gale_hir::DataMap>,
 }
 
 /// Document-wide, position-free facts the analysis of one workflow reads.
@@ -147,6 +150,7 @@ impl External {
                         name: full(&w.name),
                         kind: w.kind,
                         input: w.input.clone(),
+                        output: w.output.clone(),
                     })
                     .collect()
             },
@@ -191,6 +195,7 @@ impl Scope {
                     name: w.name.clone(),
                     kind: w.kind,
                     input: w.input.clone(),
+                    output: w.output.clone(),
                 })
                 .collect(),
             actions: document.actions.clone(),

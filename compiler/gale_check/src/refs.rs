@@ -43,6 +43,11 @@ pub(crate) struct Reads {
     pub whole_context: bool,
     /// The string calls Jinja `task(…)` (fails outside a task's scope).
     pub jinja_task_call: bool,
+    /// `global('name')` calls with a literal name (YAQL and Jinja): reads of the
+    /// workflow execution's context (`vars` and `global` publishes).
+    pub globals: Vec<Read>,
+    /// `global(…)` called with a computed name: any global may be read.
+    pub global_computed: bool,
 }
 
 /// Plain YAQL functions whose arguments keep `$` as the data context.
@@ -256,6 +261,18 @@ fn yaql_expr(e: &yq::Expr, base: u32, ctx: bool, out: &mut Reads, g: &mut Guards
                     range: range(base, k.span),
                 });
             }
+            if &**name == "global" {
+                match a.first() {
+                    Some(yq::Arg::Positional(k)) => match yaql_literal(k) {
+                        Some(n) => out.globals.push(Read {
+                            name: n.to_string(),
+                            range: range(base, k.span),
+                        }),
+                        None => out.global_computed = true,
+                    },
+                    _ => out.global_computed = true,
+                }
+            }
             args(a, ctx && PLAIN_FUNCTIONS.contains(&&**name), out, g);
         }
         K::Binary { op, lhs, rhs, .. } => {
@@ -442,6 +459,16 @@ fn jinja_expr(e: &jn::Expr, out: &mut Reads, g: &mut Guards) {
                     }
                 }
                 K::Name(n) if &**n == "execution" => out.whole_context = true,
+                K::Name(n) if &**n == "global" => match args.args.first() {
+                    Some(jn::Expr {
+                        kind: K::Const(jn::Const::Str(k)),
+                        span,
+                    }) => out.globals.push(Read {
+                        name: k.clone(),
+                        range: span.start..span.end,
+                    }),
+                    _ => out.global_computed = true,
+                },
                 _ => jinja_expr(callee, out, g),
             }
             for a in args.exprs() {
@@ -587,6 +614,19 @@ mod tests {
         let r = reads("{{ task('t1').result }}");
         assert_eq!(r.tasks[0].name, "t1");
         assert!(r.jinja_task_call);
+    }
+
+    #[test]
+    fn global_calls() {
+        let g = |text: &str| -> Vec<String> {
+            reads(text).globals.into_iter().map(|r| r.name).collect()
+        };
+        assert_eq!(g("<% global('a') + global(b) %>"), ["a", "b"]);
+        assert_eq!(g("{{ global('a') }}"), ["a"]);
+        assert!(reads("<% global($.k) %>").global_computed);
+        assert!(reads("{{ global(_.k) }}").global_computed);
+        let r = reads("<% global('abc') %>");
+        assert_eq!(r.globals[0].range, 10..15);
     }
 
     #[test]

@@ -2,15 +2,18 @@
 //! `gale_engine::std_actions`, the table the runtime uses too), an ad-hoc action of
 //! the same workbook, or a sub-workflow of the same document.
 //!
-//! Names are resolved as Mistral does (`mistral-language.md` §2.3–2.4): in a
-//! workbook `<workbook>.<name>` first, then `<name>`; built-in actions win over
-//! ad-hoc ones of the same full name. Names that are expressions, and names not
+//! Names are resolved as Mistral does (`mistral-language.md` §2.3–2.4,
+//! `engine/tasks.py` `_get_action_descriptor`): in a workbook `<workbook>.<name>`
+//! first, then `<name>`; for each, ad-hoc actions win over built-in ones of the
+//! same full name (the `adhoc` provider is asked before `legacy`; checked with the
+//! oracle, see `ad-hoc-action-shadows-std`). Names that are expressions, and names not
 //! found (StackStorm or OpenStack actions, workflows uploaded separately), have no
 //! signature and are never checked.
 
 use gale_engine::StdAction;
 use gale_hir::{Action, CallKind, DocumentKind, Task, TaskInput};
 
+use crate::checks::action_base_cycle::Registry;
 use crate::positions::{Scope, WorkflowSignature};
 
 /// A callee with a known signature.
@@ -51,21 +54,20 @@ pub(crate) fn resolve<'a>(document: &'a Scope, task: &Task) -> Option<Callee<'a>
     };
     match task.call.kind {
         CallKind::Action => {
-            if workbook.is_some()
-                && let Some(a) = document.actions.iter().find(|a| a.name == name)
-            {
-                // `<workbook>.<name>` is an ad-hoc action: found first.
-                return Some(Callee::AdHoc(a));
+            // `_get_action_descriptor`: `<workbook>.<name>`, then `<name>`; for each,
+            // the system provider asks `adhoc` before `legacy` (the built-ins).
+            let registry = Registry::of(document);
+            let mut candidates = Vec::with_capacity(2);
+            if let Some(wb) = workbook {
+                candidates.push(format!("{wb}.{name}"));
             }
-            if let Some(s) = gale_engine::std_action(name) {
-                return Some(Callee::Std(s));
-            }
-            let a = document
-                .actions
-                .iter()
-                .find(|a| workbook.is_some() && local.contains(&a.name.as_str()))
-                .or_else(|| document.external.actions.iter().find(|a| a.name == name))?;
-            Some(Callee::AdHoc(a))
+            candidates.push(name.to_string());
+            candidates.iter().find_map(|c| {
+                if let Some((_, a)) = registry.get(c) {
+                    return Some(Callee::AdHoc(a));
+                }
+                gale_engine::std_action(c).map(Callee::Std)
+            })
         }
         CallKind::Workflow => {
             if document.kind == DocumentKind::ActionList {

@@ -6,10 +6,14 @@
 //! `any`: the caller decides), `vars`, every `publish` of the name anywhere in the
 //! workflow (a name's type is the union of all its definitions, so it holds wherever
 //! the name is read), with-items variables (the element type of their collection, in
-//! the task's `input` and inline parameters), and `task(x).result` of a `std.echo`
-//! task (the type of its `output`; `mistral-std-actions.md` §4). Everything else —
-//! `env()`, `$` itself, results of other actions and of sub-workflows, unknown
-//! functions, lambda arguments (`$` is rebound there) — is `any`.
+//! the task's `input` and inline parameters), `task(x).result` of a `std.echo`
+//! task (the type of its `output`; `mistral-std-actions.md` §4), and the result of a
+//! sub-workflow task in its own `publish` / `on-success`, where it succeeded (a dict
+//! of the sub-workflow's `output` keys; literal values typed, expressions `any`,
+//! since they are evaluated in the sub-workflow's context). Everything else —
+//! `env()`, `$` itself, results of other actions, a sub-workflow's result where it
+//! may have failed, unknown functions, lambda arguments (`$` is rebound there) — is
+//! `any`.
 //!
 //! Strings follow Mistral's rules: a string that is exactly one `<% %>` or one
 //! `{{ }}` has the expression's type; any other string holding expressions renders to
@@ -41,6 +45,7 @@ use gale_hir::{ClauseKind, Collection, ExpressionSite, Item, Task, TaskInput, Va
 use gale_vm::sig::{self, Layer, Ty as ParamTy};
 
 use crate::ast::{Part, SiteAst};
+use crate::positions::Scope;
 
 /// A set of value kinds, one bit per kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,6 +341,8 @@ pub(crate) struct Mismatch {
 /// The typing facts of one workflow.
 pub(crate) struct Env<'a> {
     workflow: &'a Workflow,
+    /// The document's scope: sub-workflow signatures (their `output`).
+    scope: Option<&'a Scope>,
     sites: &'a [ExpressionSite],
     defs: HashMap<&'a str, Vec<Def<'a>>>,
     /// `None` while being computed (a cycle reads as `any`).
@@ -386,10 +393,18 @@ impl<'a> Env<'a> {
         }
         Env {
             workflow,
+            scope: None,
             sites,
             defs,
             memo: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The same, knowing the document's scope: `task(x).result` of a sub-workflow
+    /// task is typed from the sub-workflow's `output`.
+    pub fn with_scope(mut self, scope: &'a Scope) -> Self {
+        self.scope = Some(scope);
+        self
     }
 
     /// The source span of the expression string `text` of `item`'s `field`.
@@ -554,11 +569,21 @@ impl<'a> Env<'a> {
         out
     }
 
-    /// The type of `task(name).result`.
-    fn task_result(&self, name: &str) -> Ty {
+    /// The type of `task(name).result` at `place`.
+    fn task_result(&self, name: &str, place: Place<'a>) -> Ty {
         let Some(task) = self.workflow.tasks.iter().find(|t| t.name == name) else {
             return Ty::Any;
         };
+        if task.call.kind == gale_hir::CallKind::Workflow {
+            // Only where the task is known to have succeeded (its own `publish` and
+            // `on-success`): a failed sub-workflow's result is its error instead.
+            let succeeded = place.result_of.is_some_and(|t| t.id == task.id);
+            return if succeeded {
+                self.sub_workflow_result(task)
+            } else {
+                Ty::Any
+            };
+        }
         // Only `std.echo`: it returns its `output` unchanged and never fails
         // (`mistral-std-actions.md` §4). A policy could fail it (then `result` is
         // its error), and `keep-result: false` drops the result.
@@ -587,6 +612,47 @@ impl<'a> Env<'a> {
             result_of: None,
         };
         let t = self.value_type(v, place);
+        if task.with_items.is_empty() {
+            t
+        } else {
+            Ty::List(Box::new(t))
+        }
+    }
+
+    /// The result of a sub-workflow task that succeeded: the sub-workflow's
+    /// evaluated `output`, or its whole final context when `output` is absent or
+    /// empty (`data_flow.evaluate_workflow_output`: `output or ctx`). Output values
+    /// are evaluated in the sub-workflow's context, so only literals (and text
+    /// that is not exactly one expression: a string) are typed.
+    fn sub_workflow_result(&self, task: &Task) -> Ty {
+        if task.keep_result != gale_hir::BoolOrExpr::Bool(true) {
+            return Ty::Any;
+        }
+        let Some(scope) = self.scope else {
+            return Ty::Any;
+        };
+        let Some(crate::signatures::Callee::Workflow(sub)) =
+            crate::signatures::resolve(scope, task)
+        else {
+            return Ty::Any;
+        };
+        let fields = match &sub.output {
+            Some(output) => output
+                .iter()
+                .map(|(k, v)| {
+                    let t = Ty::of_literal(v, &mut |s| {
+                        if gale_expr::whole_expression(s).is_some() {
+                            Ty::Any
+                        } else {
+                            Ty::Str
+                        }
+                    });
+                    (k.clone(), t)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let t = Ty::Dict(fields);
         if task.with_items.is_empty() {
             t
         } else {
@@ -1067,14 +1133,19 @@ impl<'e, 'a> Walk<'e, 'a> {
         {
             let t = match args.as_slice() {
                 [] => match self.place.result_of {
-                    Some(task) => self.env.task_result(&task.name),
+                    Some(task) => self.env.task_result(&task.name, self.place),
                     None => Ty::Any,
                 },
                 [
                     yq::Arg::Positional(yq::Expr {
                         kind: K::Str(n), ..
                     }),
-                ] => self.env.task_result(n),
+                ] => self.env.task_result(n, self.place),
+                [
+                    yq::Arg::Positional(yq::Expr {
+                        kind: K::Word(n), ..
+                    }),
+                ] => self.env.task_result(n, self.place),
                 _ => {
                     self.yaql_call_args(name, false, args);
                     Ty::Any
@@ -1509,7 +1580,7 @@ impl<'e, 'a> Walk<'e, 'a> {
         {
             return match args.args.as_slice() {
                 [] if args.kwargs.is_empty() => match self.place.result_of {
-                    Some(task) => self.env.task_result(&task.name),
+                    Some(task) => self.env.task_result(&task.name, self.place),
                     None => Ty::Any,
                 },
                 [
@@ -1517,7 +1588,7 @@ impl<'e, 'a> Walk<'e, 'a> {
                         kind: K::Const(jn::Const::Str(name)),
                         ..
                     },
-                ] => self.env.task_result(name),
+                ] => self.env.task_result(name, self.place),
                 _ => {
                     self.jinja_args(args);
                     Ty::Any

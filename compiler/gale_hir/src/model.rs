@@ -543,6 +543,11 @@ pub struct Task {
     pub on_skip: Option<Clause>,
     /// `requires` (reverse workflows).
     pub requires: Vec<String>,
+    /// Keys both `input` and an inline parameter of `action`/`workflow` set, in
+    /// inline order, with the value `input` wrote. `input` above holds the merged
+    /// values: the inline one wins, and two mappings are merged key by key
+    /// (`TaskSpec._process_action_and_workflow`, `merge_dicts`).
+    pub inline_overrides: DataMap,
 }
 
 impl Task {

@@ -2542,8 +2542,8 @@ impl Engine {
         }
     }
 
-    /// Re-launches with-items iterations `items` of task `te` (all at once; the
-    /// `concurrency` policy is not applied to a partial rerun).
+    /// Re-launches with-items iterations `items` of task `te`: all at once, or with
+    /// a `concurrency` policy through the scheduler, `concurrency` at a time.
     fn rerun_items(&mut self, x: usize, te: usize, items: &[usize]) {
         let prog = self.program.clone();
         let spec = &prog.workflows[self.executions[x].workflow].tasks
@@ -2588,6 +2588,19 @@ impl Engine {
                 indices.extend(start..count);
             }
         }
+        let limited = spec.policies.concurrency.is_some();
+        if limited {
+            // `_has_more_iterations` stops once every iteration has an accepted or
+            // running execution: only those with none run again, at most
+            // `concurrency` at a time (the scheduler's `items_to_rerun`).
+            let mut kept = vec![false; count];
+            for &i in &accepted {
+                if let Some(k) = kept.get_mut(i) {
+                    *k = true;
+                }
+            }
+            indices.retain(|&i| !kept.get(i).copied().unwrap_or(false));
+        }
         {
             let done = accepted.len();
             let t = &mut self.executions[x].tasks[te];
@@ -2599,6 +2612,9 @@ impl Engine {
         if indices.is_empty() {
             self.queue.push_back(Event::CheckComplete(x));
             return;
+        }
+        if limited {
+            return self.schedule_actions_guarded(x, te);
         }
         for i in indices {
             let mut ctx = Map::new();

@@ -223,6 +223,31 @@ fn uuid() -> String {
     out.iter().map(|&c| c as char).collect()
 }
 
+/// The with-items iterations a rerun without reset (`--no-reset`) gave back: the
+/// indexes below `items_next` with no accepted action execution, ascending, and how
+/// many accepted iterations are still running. Mistral's
+/// `WithItemsTask._get_next_indexes` takes them before any new index, at most
+/// `capacity` (the free `concurrency` slots) at a time.
+fn items_to_rerun(t: &TaskEx, count: usize) -> (Vec<usize>, usize) {
+    let mut accepted = vec![false; t.items_next.min(count)];
+    let mut running = 0;
+    for a in t.actions.iter().filter(|a| a.accepted) {
+        if let Some(slot) = accepted.get_mut(a.index) {
+            *slot = true;
+        }
+        if !a.state.is_completed() {
+            running += 1;
+        }
+    }
+    let pending = accepted
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !**a)
+        .map(|(i, _)| i)
+        .collect();
+    (pending, running)
+}
+
 /// A cheap change stamp of a task execution (for the expression host's cache).
 fn task_stamp(t: &TaskEx) -> u64 {
     if t.actions.len() > 64 {
@@ -1656,21 +1681,34 @@ impl Engine {
                 .unwrap_or(0) as usize,
             None => 0,
         };
-        let running = {
+        // Every new index handed out: iterations a rerun without reset gave back
+        // run again first (`WithItemsTask._get_next_indexes`), within `concurrency`.
+        let (pending, running) = {
             let t = &self.executions[exec].tasks[te];
-            t.items_next.saturating_sub(t.items_done)
+            if t.items_next >= count {
+                items_to_rerun(t, count)
+            } else {
+                (Vec::new(), t.items_next.saturating_sub(t.items_done))
+            }
         };
+        let mut pending = pending.into_iter();
         let mut slots = if concurrency == 0 {
             usize::MAX
         } else {
             concurrency.saturating_sub(running)
         };
         while slots > 0 {
-            let i = self.executions[exec].tasks[te].items_next;
-            if i >= count {
-                break;
-            }
-            self.executions[exec].tasks[te].items_next = i + 1;
+            let i = match pending.next() {
+                Some(i) => i,
+                None => {
+                    let i = self.executions[exec].tasks[te].items_next;
+                    if i >= count {
+                        break;
+                    }
+                    self.executions[exec].tasks[te].items_next = i + 1;
+                    i
+                }
+            };
             slots -= 1;
             let mut ctx = Map::new();
             for (var, items) in &values {
@@ -2111,7 +2149,9 @@ impl Engine {
                 } else {
                     self.complete_guarded(exec, te, ai, State::Success, None);
                 }
-            } else if t.items_next < count {
+            } else if t.items_next < count
+                || (spec.policies.concurrency.is_some() && !items_to_rerun(t, count).0.is_empty())
+            {
                 self.schedule_actions_guarded(exec, te);
             }
             return;

@@ -2,11 +2,9 @@
 //! publishes with the `global` scope and `vars` does not define.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_expr::yaql::ast::{self as yq, ExprKind as K};
 use gale_hir::{ClauseKind, ExpressionSite};
 
 use super::Context;
-use crate::ast::{Part, SiteAst};
 use crate::graph::TaskGraph;
 
 /// Documentation of `global-never-published`.
@@ -23,64 +21,6 @@ publish with the `global` scope (`publish: {global: …}` in a task's own `on-su
 **Fix:** read inputs and branch variables with `$.name`; publish the variable with \
 `publish: {global: {name: …}}` if it must be shared across branches.",
 };
-
-fn literal(e: &yq::Expr) -> Option<&str> {
-    match &e.kind {
-        K::Str(s) => Some(s),
-        K::Paren(inner) => literal(inner),
-        _ => None,
-    }
-}
-
-/// Every `global('literal')` call of a YAQL expression: the name and its span
-/// relative to the expression body.
-fn calls<'e>(e: &'e yq::Expr, out: &mut Vec<(&'e str, gale_expr::Span)>) {
-    let args = |a: &'e [yq::Arg], out: &mut Vec<(&'e str, gale_expr::Span)>| {
-        for arg in a {
-            match arg {
-                yq::Arg::Positional(x) => calls(x, out),
-                yq::Arg::Pair { key, value, .. } => {
-                    calls(key, out);
-                    calls(value, out);
-                }
-                yq::Arg::Skipped(_) => {}
-            }
-        }
-    };
-    match &e.kind {
-        K::Call { name, args: a, .. } => {
-            if &**name == "global"
-                && let Some(yq::Arg::Positional(k)) = a.first()
-                && let Some(n) = literal(k)
-            {
-                out.push((n, k.span));
-            }
-            args(a, out);
-        }
-        K::DelegateCall { callee, args: a } => {
-            calls(callee, out);
-            args(a, out);
-        }
-        K::Member {
-            receiver, member, ..
-        } => {
-            calls(receiver, out);
-            calls(member, out);
-        }
-        K::Index { target, args: a } => {
-            calls(target, out);
-            args(a, out);
-        }
-        K::List(a) | K::Map(a) => args(a, out),
-        K::Binary { lhs, rhs, .. } => {
-            calls(lhs, out);
-            calls(rhs, out);
-        }
-        K::Unary { operand, .. } => calls(operand, out),
-        K::Paren(inner) => calls(inner, out),
-        _ => {}
-    }
-}
 
 /// Reports `global()` reads of names never in the execution context.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
@@ -108,23 +48,24 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     }
     let mut found = Vec::new();
     for site in sites {
-        let ast = SiteAst::parse(&site.text);
-        for part in &ast.parts {
-            let Part::Yaql(base, Some(e)) = part else {
+        // `global('x')` in YAQL and Jinja alike (`global` is one of Mistral's
+        // expression functions, registered for both).
+        for read in crate::refs::reads(&site.text).globals {
+            let name = read.name;
+            if known.contains(&name.as_str()) || name.starts_with("__") || name == "openstack" {
                 continue;
-            };
-            let mut out = Vec::new();
-            calls(e, &mut out);
-            for (name, span) in out {
-                if known.contains(&name) || name.starts_with("__") || name == "openstack" {
-                    continue;
-                }
-                let span = site.offsets.span(base + span.start, base + span.end);
-                found.push((name.to_string(), span));
             }
+            let span = site.offsets.span(read.range.start, read.range.end);
+            // Jinja when the nearest opening before the read is `{{` / `{%`.
+            let before = site
+                .text
+                .get(..read.range.start as usize)
+                .unwrap_or_default();
+            let jinja = before.rfind("{{").max(before.rfind("{%")) > before.rfind("<%");
+            found.push((name, span, jinja));
         }
     }
-    for (name, span) in found {
+    for (name, span, jinja) in found {
         let is_input = wf.input.iter().any(|p| p.name == name);
         let branch = wf.tasks.iter().any(|t| {
             [&t.publish, &t.publish_on_error, &t.publish_on_skip]
@@ -149,7 +90,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             )
             .with_note(why)
             .with_help(if is_input || branch {
-                format!("read it with `$.{name}`")
+                format!("read it with `{}.{name}`", if jinja { "_" } else { "$" })
             } else {
                 format!(
                     "publish it with `publish: {{global: {{{name}: …}}}}`, or define it in `vars`"

@@ -1,7 +1,7 @@
 //! One module per diagnostic code: its documentation ([`gale_diagnostics::CodeInfo`])
 //! and its detection over a [`TaskGraph`].
 
-mod action_base_cycle;
+pub(crate) mod action_base_cycle;
 mod ad_hoc_action_shadows_std;
 mod atomic_publish;
 mod cycle_without_entry;
@@ -12,6 +12,7 @@ mod falsy_policy_override;
 mod function_called_as_method;
 mod global_never_published;
 mod ignored_transition_parameter;
+mod inline_parameter_overrides_input;
 mod input_default_expression;
 mod input_not_expression;
 mod internal_variable_name;
@@ -24,6 +25,7 @@ mod join_never_fires;
 mod method_called_as_function;
 mod missing_action_parameter;
 mod missing_workflow_input;
+mod output_on_error_variable_lost;
 mod possibly_undefined_variable;
 mod publish_in_task_defaults;
 mod publish_precedence;
@@ -79,6 +81,7 @@ pub(crate) const CODES: &[CodeInfo] = &[
     function_called_as_method::INFO,
     global_never_published::INFO,
     ignored_transition_parameter::INFO,
+    inline_parameter_overrides_input::INFO,
     input_default_expression::INFO,
     input_not_expression::INFO,
     internal_variable_name::INFO,
@@ -91,6 +94,7 @@ pub(crate) const CODES: &[CodeInfo] = &[
     method_called_as_function::INFO,
     missing_action_parameter::INFO,
     missing_workflow_input::INFO,
+    output_on_error_variable_lost::INFO,
     possibly_undefined_variable::INFO,
     publish_in_task_defaults::INFO,
     publish_precedence::INFO,
@@ -234,15 +238,62 @@ pub(crate) fn run_data_flow(
     flow: &Flow<'_>,
     extra: &unused_input::Extra,
 ) {
+    let start = cx.diagnostics.len();
     undefined_variable::run(cx, g, flow);
     possibly_undefined_variable::run(cx, g, flow);
+    success_only_variable::run(cx, g, flow);
+    fold_success_only(&mut cx.diagnostics, start);
     unknown_task_reference::run(cx, g, flow);
     task_not_yet_run::run(cx, g, flow);
     reads_own_publish::run(cx, g, flow);
-    success_only_variable::run(cx, g, flow);
+    output_on_error_variable_lost::run(cx, g, flow);
     if g.complete {
         unused_var::run(cx, g, flow, extra);
     }
+}
+
+/// One read, one finding: where `success-only-variable` and `undefined-variable` /
+/// `possibly-undefined-variable` report the same read (from `start` on), keeps one.
+/// An `undefined-variable` error (no path defines the name) stays, with the cause
+/// (`success-only-variable`'s labels and notes) added; otherwise the
+/// `success-only-variable` warning, which names the cause, replaces the other.
+fn fold_success_only(diagnostics: &mut Vec<Diagnostic>, start: usize) {
+    let mut drop = vec![false; diagnostics.len()];
+    for s in start..diagnostics.len() {
+        if diagnostics[s].code != success_only_variable::INFO.code {
+            continue;
+        }
+        let span = diagnostics[s].primary.span;
+        let other = (start..diagnostics.len()).find(|&o| {
+            !drop[o]
+                && diagnostics[o].primary.span == span
+                && (diagnostics[o].code == undefined_variable::INFO.code
+                    || diagnostics[o].code == possibly_undefined_variable::INFO.code)
+        });
+        let Some(o) = other else {
+            continue;
+        };
+        if diagnostics[o].severity == gale_diagnostics::Severity::Error {
+            let cause = diagnostics[s].clone();
+            let kept = &mut diagnostics[o];
+            // No other path reaches the read: "also" would mislead.
+            kept.notes
+                .push(cause.message.replace(" also runs after ", " runs after "));
+            kept.secondary.extend(cause.secondary);
+            kept.notes.extend(cause.notes);
+            if kept.fix.is_none() {
+                kept.help = cause.help;
+            }
+            drop[s] = true;
+        } else {
+            drop[o] = true;
+        }
+    }
+    let mut i = 0;
+    diagnostics.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }
 
 /// Runs the signature checks on the tasks of one workflow.
@@ -267,6 +318,7 @@ pub(crate) fn run_model(cx: &mut Context<'_>, workflow: &Workflow, scope: &Scope
     workbook_base_short_name::run(cx, workflow, scope);
     with_items_variable_hidden::run(cx, workflow);
     input_default_expression::run(cx, workflow);
+    inline_parameter_overrides_input::run(cx, workflow);
     internal_variable_name::run(cx, workflow);
     description_not_text::run(cx, workflow);
     untargetable_task_name::run(cx, workflow);

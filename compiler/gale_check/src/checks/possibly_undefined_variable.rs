@@ -15,7 +15,9 @@ pub(crate) const INFO: CodeInfo = CodeInfo {
 on the path that started it published. When some path reaches the task without publishing the \
 variable — typically an `on-error` path from a task that publishes it only on success, or a \
 branch that skips the publishing task — the read fails at run time on that path. A `join: all` \
-task merges every inbound branch, so a variable published on any of them is defined there.\n\n\
+task merges every inbound branch, so a variable published on any of them is defined there. A read \
+that `success-only-variable` explains (the missing path is an `on-error` / `on-complete` edge from \
+a task that publishes the variable only on success) is reported by that code alone.\n\n\
 **Example:**\n\n```yaml\ntasks:\n  get:\n    action: std.http url=https://example.com\n    \
 publish:\n      body: <% task().result.content %>\n    on-complete: [show]\n  show:\n    \
 action: std.echo output=<% $.body %>\n```\n\n\

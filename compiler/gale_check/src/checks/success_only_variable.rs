@@ -22,7 +22,10 @@ defines it.\n\n\
 **Example:**\n\n```yaml\nfetch:\n  action: std.http url=<% $.url %>\n  publish:\n    body: <% task().result.content %>\n  \
 on-error: [report]\nreport:\n  action: std.echo output=<% $.body %>   # `body` is never published on this path\n```\n\n\
 **Fix:** publish the variable on the error path too (`publish-on-error`), read the failing task's \
-state instead (`task(fetch).state_info`), or guard the read (`$.get('body')`).",
+state instead (`task(fetch).state_info`), or guard the read (`$.get('body')`).\n\n\
+One read gets one finding: this code replaces `possibly-undefined-variable` there. When no path \
+defines the variable at all, the read always fails: it stays an `undefined-variable` error, with \
+this cause in its notes.",
 };
 
 /// Reports reads that an `on-error`/`on-complete` edge cannot provide.
@@ -39,10 +42,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
         let Some(task) = wf.tasks.get(i) else {
             continue;
         };
-        let mut reported: Vec<&str> = Vec::new();
         for read in &site.reads.vars {
             let name = read.name.as_str();
-            if is_internal(name) || flow.always.contains(name) || reported.contains(&name) {
+            // Every read, like `undefined-variable`: the two are folded per read.
+            if is_internal(name) || flow.always.contains(name) {
                 continue;
             }
             // An edge into `i` taken when `p` fails, along which `name` is missing
@@ -67,7 +70,6 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
             let Some((p, edge)) = culprit else {
                 continue;
             };
-            reported.push(name);
             let pred = &g.task(p).name;
             let mut d = Diagnostic::warning(
                 INFO.code,

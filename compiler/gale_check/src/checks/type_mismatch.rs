@@ -47,8 +47,9 @@ pub(crate) fn run_all(
     workflow: &Workflow,
     sites: &[ExpressionSite],
     asts: &[SiteAst],
+    scope: &crate::positions::Scope,
 ) {
-    let env = Env::new(workflow, sites);
+    let env = Env::new(workflow, sites).with_scope(scope);
     run(cx, workflow, &env, sites, asts);
     super::invalid_policy_value::run(cx, workflow, &env);
 }

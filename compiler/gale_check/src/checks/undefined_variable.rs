@@ -23,7 +23,10 @@ warning instead where the name might exist after all — a `publish` key that is
 expression (its name is known only at run time) — or where the expression never runs (a task \
 no start task leads to). A name defined on some paths only is `possibly-undefined-variable`. \
 Reads guarded in the same expression (`$.get('x')`, `$.containsKey('x')`, \
-`_.x is defined`, `$?.x`) are not reported.\n\n\
+`_.x is defined`, `$?.x`) are not reported. A dashed name is a subtraction in both languages: \
+`$.my-var` reads `$.my` (Mistral: `No function \"#operator_-\" matches supplied arguments`) and \
+`_.my-var` reads `_.my`; when `my-var` is a variable the finding says so: write \
+`$.get('my-var')` or `_['my-var']`.\n\n\
 **Example:**\n\n```yaml\ninput: [name]\ntasks:\n  greet:\n    action: std.echo output=<% $.nmae %>\n```\n\n\
 **Fix:** correct the name, declare it in `input`, publish it upstream, or guard the read with \
 `$.get('x')`.",
@@ -138,7 +141,26 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
             } else if !runs {
                 d = d.with_note("no start task leads to this task, so it never runs");
             }
-            if wf.task(name).is_some() {
+            if let Some(full) = dashed_name(site, &read.range, name, flow) {
+                // `$.my-var` is `$.my - var` in YAQL (`_.my-var` likewise in Jinja).
+                let jinja = site
+                    .site
+                    .text
+                    .get(..read.range.start as usize)
+                    .is_some_and(|t| t.ends_with("_."));
+                let (lang, written, fixed) = if jinja {
+                    ("Jinja", format!("_.{full}"), format!("_['{full}']"))
+                } else {
+                    ("YAQL", format!("$.{full}"), format!("$.get('{full}')"))
+                };
+                let rest = &full[name.len() + 1..];
+                d = d
+                    .with_note(format!(
+                        "{lang} reads `{written}` as the subtraction `{} - {rest}`; `{full}` is a variable of this workflow",
+                        &written[..written.len() - rest.len() - 1]
+                    ))
+                    .with_help(format!("write `{fixed}`"));
+            } else if wf.task(name).is_some() {
                 // `$.<task>` was the task's result in Mistral before Liberty.
                 d = d.with_help(format!(
                     "a task's result is not a variable: read it with `task({name}).result`, or publish it"
@@ -157,6 +179,41 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>) {
             cx.push(d);
         }
     }
+}
+
+/// `name` followed in the text by `-rest` where `name-rest` (cut at a dash) is a
+/// variable defined somewhere in the workflow: the longest such name.
+fn dashed_name(
+    site: &crate::dataflow::Site<'_>,
+    range: &std::ops::Range<u32>,
+    name: &str,
+    flow: &Flow<'_>,
+) -> Option<String> {
+    let after = site.site.text.get(range.end as usize..)?;
+    if !after.starts_with('-') {
+        return None;
+    }
+    let tail: String = after
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let defined = |n: &str| {
+        flow.always.contains(n) || flow.published_anywhere.contains(n) || flow.item_vars.contains(n)
+    };
+    let mut best = None;
+    for (i, c) in tail.char_indices().skip(1) {
+        if c == '-' {
+            let cand = format!("{name}{}", &tail[..i]);
+            if defined(&cand) {
+                best = Some(cand);
+            }
+        }
+    }
+    let cand = format!("{name}{}", tail.trim_end_matches('-'));
+    if cand.len() > name.len() + 1 && defined(&cand) {
+        best = Some(cand);
+    }
+    best
 }
 
 fn known_names<'a>(flow: &Flow<'a>, may: &std::collections::HashSet<&'a str>) -> Vec<&'a str> {

@@ -27,13 +27,22 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extr
     };
     let wf = g.workflow;
     let Some(vars) = &wf.vars else { return };
+    // `global('name')` reads the execution context, which holds the `vars`.
+    if flow.sites.iter().any(|s| s.reads.global_computed) {
+        return;
+    }
+    let globals: Vec<&str> = flow
+        .sites
+        .iter()
+        .flat_map(|s| s.reads.globals.iter().map(|r| r.name.as_str()))
+        .collect();
     let span = cx
         .positions
         .field(Item::Workflow(wf.id), "vars")
         .map(|f| f.value)
         .unwrap_or_default();
     for (name, _) in vars {
-        if used.contains(name.as_str()) {
+        if used.contains(name.as_str()) || globals.contains(&name.as_str()) {
             continue;
         }
         cx.push(

@@ -634,7 +634,14 @@ mod tests {
     /// clause keeps a `publish` (`+publish`). Expectations follow Mistral 23
     /// (recorded on the oracle: `testsuite/runtime/cases/transitions/single_mapping_*`,
     /// `next_mapping_guard_dropped`, `task_defaults/default_advanced_publish`).
-    const CASES: &[(&str, &str, &[(&str, &str)])] = &[
+    /// `(case name, tasks text, [(task, expected on-success)])`.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+
+    const CASES: &[Case] = &[
         (
             "one mapping: no entries",
             "t1:\n      action: std.noop\n      on-success:\n        t2: <% true %>\n    t2:\n      action: std.noop",
@@ -652,7 +659,7 @@ mod tests {
         ),
         (
             "guard in a list is kept",
-            "t1:\n      action: std.noop\n      on-success:\n        - t2: <% false %>\n    t2:\n      action: std.noop",
+            "t1:\n      action: std.noop\n      on-success:\n        - t2: <% $.go %>\n    t2:\n      action: std.noop",
             &[("t1", "t2?")],
         ),
         (

@@ -8,8 +8,8 @@ use gale_syntax::{Entry, Node, Scalar, ScalarValue};
 use super::inline_params::{Alteration, CmdAndParams, parse_cmd_and_input};
 use super::{Lower, describe, last_entries, positive_integer};
 use crate::model::{
-    BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, WithItem,
-    WorkflowType,
+    BoolOrExpr, Call, CallKind, Collection, DataMap, Join, Policies, Task, TaskInput, Value,
+    WithItem, WorkflowType,
 };
 use crate::schema::{DIRECT_TASK_KEYS, INJECTED_TASK_KEYS, MAX_JOIN_TASK_NAME, MAX_TASK_NAME};
 use crate::source_map::Item;
@@ -66,6 +66,7 @@ impl Lower {
             on_complete: None,
             on_skip: None,
             requires: Vec::new(),
+            inline_overrides: Vec::new(),
         };
         let mut action: Option<&Entry> = None;
         let mut workflow: Option<&Entry> = None;
@@ -248,7 +249,7 @@ impl Lower {
                             ),
                         );
                     } else if let TaskInput::Map(m) = &mut task.input {
-                        merge_inline(m, &inline);
+                        task.inline_overrides = merge_inline(m, &inline);
                     } else {
                         task.input = TaskInput::Map(inline.clone());
                     }
@@ -549,14 +550,36 @@ impl Lower {
     }
 }
 
-/// Merges inline parameters into `input` (inline wins, as in Mistral).
-fn merge_inline(input: &mut DataMap, inline: &DataMap) {
+/// Merges inline parameters into `input` as Mistral's `merge_dicts` does: the
+/// inline value wins, except that two mappings are merged recursively. Returns the
+/// keys both set, with the values `input` wrote.
+fn merge_inline(input: &mut DataMap, inline: &DataMap) -> DataMap {
+    let mut overlap = Vec::new();
     for (k, v) in inline {
         if let Some(slot) = input.iter_mut().find(|(n, _)| n == k) {
-            slot.1 = v.clone();
+            overlap.push((k.clone(), slot.1.clone()));
+            merge_value(&mut slot.1, v);
         } else {
             input.push((k.clone(), v.clone()));
         }
+    }
+    overlap
+}
+
+/// `merge_dicts` on one value: mappings merge key by key, anything else is
+/// replaced.
+fn merge_value(left: &mut Value, right: &Value) {
+    match (left, right) {
+        (Value::Map(l), Value::Map(r)) => {
+            for (k, v) in r {
+                if let Some(slot) = l.iter_mut().find(|(n, _)| n == k) {
+                    merge_value(&mut slot.1, v);
+                } else {
+                    l.push((k.clone(), v.clone()));
+                }
+            }
+        }
+        (left, right) => *left = right.clone(),
     }
 }
 
