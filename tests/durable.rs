@@ -936,3 +936,60 @@ fn rerun_no_reset_runs_the_failed_iterations_within_concurrency() {
         "{trace}"
     );
 }
+
+/// Publishes through `task()` (the current task) and `task(name)` (the latest
+/// execution of a named task) after any kill point: resume keeps only `first`
+/// resident among the completed tasks (the loop's older `step`s are read by no
+/// step) and must still end like an uninterrupted run.
+const CURRENT_AND_NAMED: &str = r#"version: '2.0'
+named:
+  input:
+    - n: 8
+  output:
+    count: <% $.count %>
+    first: <% $.first %>
+    twice: <% $.twice %>
+    last: <% $.last %>
+  tasks:
+    first:
+      action: std.echo output=7
+      safe-rerun: true
+      publish:
+        count: 0
+      on-success: [step]
+    step:
+      action: std.echo
+      input:
+        output: <% $.count %>
+        delay: 0.05
+      safe-rerun: true
+      publish:
+        count: <% task().result + 1 %>
+        first: <% task(first).result %>
+      on-success:
+        - step: <% $.count < $.n %>
+        - tail: <% $.count >= $.n %>
+    tail:
+      action: std.echo
+      input:
+        output: <% $.count %>
+        delay: 0.05
+      safe-rerun: true
+      publish:
+        twice: "{{ task('first').result * 2 }}"
+        last: <% task().result + task('first').result %>
+      on-success: [end]
+    end:
+      action: std.noop
+"#;
+
+#[test]
+fn kill_nine_then_resume_with_task_and_named_task_publishes() {
+    let baseline = kill_nine_and_resume("kill-named", "named.yaml", CURRENT_AND_NAMED, 5);
+    assert_eq!(baseline["state"], "SUCCESS", "{baseline}");
+    assert_eq!(
+        baseline["output"],
+        serde_json::json!({"count": 8, "first": 7, "twice": 14, "last": 15}),
+        "{baseline}"
+    );
+}

@@ -1,9 +1,10 @@
 //! `gale trace ID [--format json]`: the steps recorded by `gale run --trace` — task
-//! starts and ends, actions with their inputs, published values, transition
-//! conditions with their values, transitions taken, every expression evaluated
-//! (place, `line:col`, text and value or error), pauses, commands, lost actions —
-//! in order, with their times. Human output shortens long values; `--format json`
-//! prints every event in full.
+//! starts and ends, actions with their inputs, published values, transitions
+//! taken, every expression evaluated (place, `line:col`, text and value or error;
+//! transition guards among them), pauses, commands, lost actions — in order, with
+//! their times. Human output shortens long values; `--format json` prints every
+//! event in full (a value recorded as unchanged is put back). Traces recorded
+//! before expression events existed show their `condition` steps.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,11 +42,12 @@ pub fn run(args: TraceArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return fail("trace", &e.to_string()),
     };
-    let steps: Vec<Json> = events
+    let mut steps: Vec<Json> = events
         .into_iter()
         .filter(|e| e.kind == durable::KIND_TRACE)
         .map(|e| e.payload)
         .collect();
+    restore_unchanged(&mut steps);
     if matches!(args.format, Format::Json) {
         out(&serde_json::to_string_pretty(&steps).unwrap_or_default());
         return ExitCode::SUCCESS;
@@ -113,6 +115,38 @@ pub fn run(args: TraceArgs) -> ExitCode {
         out(&format!("+{:>8.3}s  {what}", dt as f64 / 1000.0));
     }
     ExitCode::SUCCESS
+}
+
+/// Puts back the value of each expression event recorded as `"unchanged": true`
+/// (a with-items collection or `concurrency` evaluated again, each scheduling
+/// round, to the value last recorded in full for the same expression of the same
+/// task execution, item and retry); the marker stays.
+fn restore_unchanged(steps: &mut [Json]) {
+    type Key = (String, Option<u64>, u64, String, u64, u64);
+    let key = |s: &Json| -> Option<Key> {
+        Some((
+            s["task_execution_id"].as_str()?.to_string(),
+            s["item"].as_u64(),
+            s["retry"].as_u64().unwrap_or(0),
+            s["place"].as_str()?.to_string(),
+            s["line"].as_u64()?,
+            s["column"].as_u64()?,
+        ))
+    };
+    let mut last: std::collections::HashMap<Key, Json> = std::collections::HashMap::new();
+    for s in steps.iter_mut() {
+        if s["event"] != "expression" {
+            continue;
+        }
+        let Some(k) = key(s) else { continue };
+        if s["unchanged"] == true {
+            if let (Some(v), Some(m)) = (last.get(&k), s.as_object_mut()) {
+                m.insert("value".into(), v.clone());
+            }
+        } else if let Some(v) = s.get("value") {
+            last.insert(k, v.clone());
+        }
+    }
 }
 
 /// Longest value shown in human output (characters).
@@ -202,6 +236,41 @@ fn shorten(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn unchanged_values_are_restored_from_the_last_full_one() {
+        let ev = |id: &str, v: Option<Json>| {
+            let mut e = json!({"event": "expression", "task_execution_id": id,
+                "place": "with-items i", "line": 5, "column": 20});
+            match v {
+                Some(v) => e["value"] = v,
+                None => e["unchanged"] = json!(true),
+            }
+            e
+        };
+        let mut steps = vec![
+            ev("a", Some(json!([1, 2]))),
+            ev("b", Some(json!([3]))),
+            ev("a", None),
+            ev("a", Some(json!([1, 2, 9]))),
+            ev("a", None),
+            ev("b", None),
+        ];
+        restore_unchanged(&mut steps);
+        let values: Vec<&Json> = steps.iter().map(|s| &s["value"]).collect();
+        assert_eq!(
+            values,
+            [
+                &json!([1, 2]),
+                &json!([3]),
+                &json!([1, 2]),
+                &json!([1, 2, 9]),
+                &json!([1, 2, 9]),
+                &json!([3])
+            ]
+        );
+        assert_eq!(steps[2]["unchanged"], true);
+    }
 
     #[test]
     fn expression_lines() {

@@ -1,7 +1,8 @@
 //! Durable-execution benchmarks (`cargo bench -p gale_engine --bench durable`): a
 //! no-op chain and a with-items task run in memory and durably (SQLite file, WAL,
 //! `synchronous=NORMAL`), side by side, medians of 5; then the cost of a resume
-//! after N completed tasks (`--quick`: smaller N).
+//! after N completed tasks, for chains, a loop, and chains whose tasks publish
+//! `<% task().result %>` (`--quick`: smaller N).
 
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -124,20 +125,54 @@ fn looped(done: usize) -> String {
     s
 }
 
+/// A chain of `n` tasks that each publish `<% task().result %>` (what nearly
+/// every real workflow does). With `any_task`, the last task also publishes
+/// `<% task($.r).state %>`: a task read by a computed name, so every task stays
+/// resident (the rule before `task()` was told apart from the history).
+fn published_chain(n: usize, any_task: bool) -> String {
+    let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "    t{i}:\n      action: std.noop\n      publish:\n        r: <% task().result %>\n"
+        ));
+        if i + 1 < n {
+            s.push_str(&format!("      on-success: t{}\n", i + 1));
+        } else if any_task {
+            s.push_str("        any: <% task($.r).state %>\n");
+        }
+    }
+    s
+}
+
+/// The workflow shapes of [`resume_cost`].
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A chain of `done + 10` no-op tasks (the program grows with `done`).
+    Chain,
+    /// [`looped`].
+    Loop,
+    /// [`published_chain`] of `done + 10` tasks.
+    Published,
+    /// [`published_chain`] with a task read by a computed name.
+    PublishedAll,
+}
+
 /// A workflow paused (`--break-before`) when `done` tasks completed and 10 are
 /// left, then resumed: the time to take the execution over (open the store,
 /// claim, load, rebuild, apply the resume command); the rest of the run is
-/// checked, not timed. `loop`: [`looped`]; otherwise a chain of `done + 10` tasks
-/// (the program grows with `done`).
-fn resume_cost(done: usize, looping: bool) {
-    let (text, at) = if looping {
-        (looped(done), "r0".to_string())
-    } else {
-        (chain(done + 10), format!("t{done}"))
+/// timed apart (`the 10 tasks left`: it includes `Engine::fault_in_all` when the
+/// run ends, which reads every image for the caller).
+fn resume_cost(done: usize, shape: Shape) {
+    let (text, at) = match shape {
+        Shape::Loop => (looped(done), "r0".to_string()),
+        Shape::Chain => (chain(done + 10), format!("t{done}")),
+        Shape::Published => (published_chain(done + 10, false), format!("t{done}")),
+        Shape::PublishedAll => (published_chain(done + 10, true), format!("t{done}")),
     };
     let program = Rc::new(compile_source(&text, OptLevel::O1).expect("compiles"));
     let mut loads = Vec::new();
     let mut news = Vec::new();
+    let mut rests = Vec::new();
     for _ in 0..7 {
         let db = fresh_db("resume");
         let options = DurableOptions {
@@ -162,15 +197,23 @@ fn resume_cost(done: usize, looping: bool) {
         let root = engine.resume_durable(store, &id).expect("resumes");
         engine.apply_command(root, &gale_store::Command::Resume { env: None });
         let loaded = start.elapsed();
+        let rest = Instant::now();
         assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        rests.push(rest.elapsed());
         assert_eq!(engine.result_json(root)["state"], "SUCCESS");
         loads.push(loaded);
     }
-    let shape = if looping { "loop " } else { "chain" };
+    let shape = match shape {
+        Shape::Chain => "chain",
+        Shape::Loop => "loop",
+        Shape::Published => "task() chain",
+        Shape::PublishedAll => "task() + task($.r) chain",
+    };
     println!(
-        "resume {shape}, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7; of which Engine::new {:>9.3?})",
+        "resume {shape:<24}, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7; of which Engine::new {:>9.3?}); the 10 tasks left {:>9.3?}",
         median(loads),
-        median(news)
+        median(news),
+        median(rests)
     );
 }
 
@@ -193,9 +236,14 @@ fn main() {
         let _ = std::fs::remove_dir_all(scratch());
         return;
     }
-    for looping in [false, true] {
+    for shape in [
+        Shape::Chain,
+        Shape::Loop,
+        Shape::Published,
+        Shape::PublishedAll,
+    ] {
         for done in [100, 1_000, n] {
-            resume_cost(done, looping);
+            resume_cost(done, shape);
         }
     }
     let _ = std::fs::remove_dir_all(scratch());

@@ -63,15 +63,33 @@ fn expressions(n: usize) -> String {
     s
 }
 
-fn run(text: &str) -> (Duration, usize) {
-    let program = Rc::new(compile_source(text, OptLevel::O1).expect("compiles"));
+/// with-items over `range(n)` with a bare `std.noop` per item (no expression, no
+/// publish): the engine's own per-item cost and memory.
+fn with_items_noop(n: usize) -> String {
+    format!(
+        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
+    )
+}
+
+fn compile(text: &str) -> Rc<gale_bytecode::workflow::Program> {
+    Rc::new(compile_source(text, OptLevel::O1).expect("compiles"))
+}
+
+/// Peak RSS (MiB) right after the last `Engine::run`, before the result checks.
+static RUN_PEAK_KIB: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn run(program: &Rc<gale_bytecode::workflow::Program>) -> (Duration, usize) {
     let start = Instant::now();
-    let mut engine = Engine::new(program);
+    let mut engine = Engine::new(program.clone());
     let root = engine
         .start("wf", &StartOptions::default())
         .expect("starts");
     engine.run(root, None);
     let elapsed = start.elapsed();
+    RUN_PEAK_KIB.store(
+        (peak_rss_mib() * 1024.0) as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let r = engine.result_json(root);
     assert_eq!(r["state"], "SUCCESS", "{}", r["state_info"]);
     let actions: usize = r["tasks"]
@@ -91,12 +109,22 @@ fn bench(name: &str, text: &str, reps: usize) {
     {
         return;
     }
+    // `GALE_BENCH_REPS` overrides the repetitions (instruction counts: the
+    // difference between two rep counts is the engine alone, without the compile).
+    let reps = std::env::var("GALE_BENCH_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(reps);
+    let program = compile(text);
     let mut times = Vec::new();
     let mut units = 0;
     for _ in 0..reps {
-        let (t, u) = run(text);
+        let (t, u) = run(&program);
         times.push(t);
         units = u;
+    }
+    if times.is_empty() {
+        return;
     }
     times.sort();
     let median = times[times.len() / 2];
@@ -120,9 +148,14 @@ fn peak_rss_mib() -> f64 {
 
 const CHILD: &str = "GALE_BENCH_CHILD_ITEMS";
 
+const CHILD_SHAPE: &str = "GALE_BENCH_CHILD_SHAPE";
+
 /// with-items over `n` items in fresh processes: median time and peak RSS.
-fn bench_big_with_items(n: usize, reps: usize) {
+/// `shape` is `echo` (the oracle shape) or `noop` (bare `std.noop`).
+fn bench_big_with_items(n: usize, shape: &str, reps: usize) {
+    let label = format!("with-items {n} {shape}");
     if let Ok(only) = std::env::var("GALE_BENCH_ONLY")
+        && !label.contains(&only)
         && !"with-items 1M".contains(&only)
     {
         return;
@@ -130,10 +163,12 @@ fn bench_big_with_items(n: usize, reps: usize) {
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
-    let mut runs: Vec<(f64, f64)> = Vec::new();
+    // (time, peak RSS of the process, peak RSS when the engine finished).
+    let mut runs: Vec<(f64, f64, f64)> = Vec::new();
     for _ in 0..reps {
         let Ok(out) = std::process::Command::new(&exe)
             .env(CHILD, n.to_string())
+            .env(CHILD_SHAPE, shape)
             .output()
         else {
             return;
@@ -142,20 +177,21 @@ fn bench_big_with_items(n: usize, reps: usize) {
         let mut it = text
             .split_whitespace()
             .filter_map(|x| x.parse::<f64>().ok());
-        if let (Some(t), Some(rss)) = (it.next(), it.next()) {
-            runs.push((t, rss));
+        if let (Some(t), Some(rss), Some(engine)) = (it.next(), it.next(), it.next()) {
+            runs.push((t, rss, engine));
         }
     }
     if runs.is_empty() {
-        println!("with-items {n}: child runs failed");
+        println!("{label}: child runs failed");
         return;
     }
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (t, _) = runs[runs.len() / 2];
+    let (t, _, _) = runs[runs.len() / 2];
     let rss = runs.iter().map(|r| r.1).fold(0.0, f64::max);
+    let engine = runs.iter().map(|r| r.2).fold(0.0, f64::max);
     println!(
-        "{:<28} median {:>10.3?}  {n:>8} actions  {:>12.0} actions/s  peak RSS {rss:.0} MiB",
-        format!("with-items {n}"),
+        "{:<28} median {:>10.3?}  {n:>8} actions  {:>12.0} actions/s  peak RSS {rss:.0} MiB ({engine:.0} MiB when the run ends)",
+        label,
         Duration::from_secs_f64(t),
         n as f64 / t
     );
@@ -164,8 +200,14 @@ fn bench_big_with_items(n: usize, reps: usize) {
 fn main() {
     if let Ok(n) = std::env::var(CHILD) {
         let n: usize = n.parse().unwrap_or(1_000_000);
-        let (t, _) = run(&with_items(n));
-        println!("{} {}", t.as_secs_f64(), peak_rss_mib());
+        let text = match std::env::var(CHILD_SHAPE).as_deref() {
+            Ok("noop") => with_items_noop(n),
+            Ok("range") => format!("version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n      publish:\n        n: <% range({n}) %>\n"),
+            _ => with_items(n),
+        };
+        let (t, _) = run(&compile(&text));
+        let at_end = RUN_PEAK_KIB.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0;
+        println!("{} {} {at_end}", t.as_secs_f64(), peak_rss_mib());
         return;
     }
     let quick = std::env::args().any(|a| a == "--quick");
@@ -175,5 +217,7 @@ fn main() {
     bench(&format!("fan-out {} + join", n / 10), &fan_out(n / 10), 5);
     bench(&format!("fan-out {} + join", n / 5), &fan_out(n / 5), 5);
     bench(&format!("expressions {}", n / 10), &expressions(n / 10), 5);
-    bench_big_with_items(if quick { 100_000 } else { 1_000_000 }, 3);
+    let big = if quick { 100_000 } else { 1_000_000 };
+    bench_big_with_items(big, "noop", 3);
+    bench_big_with_items(big, "echo", 3);
 }

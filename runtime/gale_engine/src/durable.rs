@@ -43,6 +43,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use gale_bytecode::workflow::{Program, Template};
+use gale_bytecode::{ArgSpec, Operand};
 use gale_store::{
     Batch, Claim, Command, Creation, ExecutionRecord, ImageRecord, Lease, Residency, Store,
     now_millis,
@@ -190,6 +191,373 @@ fn placeholder() -> TaskEx {
         items_done: 0,
         items_failed: false,
         generation: 0,
+    }
+}
+
+/// Which completed task executions the program's expressions may read, besides
+/// the current task (`task()` with no argument, or with the current task's name,
+/// reads the task being evaluated, which is open and resident).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HistoryReads {
+    /// Any of them (`tasks()`, `task(<expression>)`, a call by name, …): every
+    /// task is resident.
+    All,
+    /// Only the latest execution of the tasks with these names (`task('name')`
+    /// with a constant name): every execution of a task of one of these names is
+    /// resident.
+    Named(HashSet<String>),
+}
+
+impl HistoryReads {
+    /// Whether the executions of the task called `name` must be resident.
+    fn keeps(&self, name: &str) -> bool {
+        match self {
+            HistoryReads::All => true,
+            HistoryReads::Named(names) => names.contains(name),
+        }
+    }
+}
+
+/// What the expressions of `program` may read of the task history, from their
+/// compiled call sites: a YAQL `task()` or Jinja `task()` reads only the current
+/// task; `task(C)` with `C` a constant string (YAQL `task(name)`/`task('name')`,
+/// Jinja `task('name')`) reads the latest execution of task `C`; anything else
+/// that can reach Mistral's `task`/`tasks` functions (`tasks(…)`, `task(E)` with a
+/// computed `E` — YAQL reads `task(say-hello)` as `task(say - hello)` —, a
+/// keyword argument, the method form, YAQL `call(name, …)`, the Jinja filters,
+/// the Jinja function used as a value) reads them all. Every doubtful case is
+/// [`HistoryReads::All`].
+fn history_reads(program: &Program) -> HistoryReads {
+    let mut names = HashSet::new();
+    let exprs = program.exprs.iter().map(|e| (e, false));
+    for (e, jinja) in exprs.chain(program.jinja.iter().map(|e| (e, true))) {
+        let Some(m) = e.module else {
+            continue; // a compile error: raised when evaluated, calls nothing
+        };
+        let Some(module) = program.modules.get(m as usize) else {
+            return HistoryReads::All;
+        };
+        if !module_history(module, jinja, &mut names) {
+            return HistoryReads::All;
+        }
+    }
+    HistoryReads::Named(names)
+}
+
+/// Adds to `names` the tasks `module` reads by constant name; false when it may
+/// read any task (see [`history_reads`]).
+fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<String>) -> bool {
+    use gale_bytecode::Op;
+    for proto in &m.protos {
+        let code = &proto.code;
+        for (pc, op) in code.iter().enumerate() {
+            match *op {
+                Op::Call { site, .. } => {
+                    let Some(s) = m.sites.get(site.0 as usize) else {
+                        return false;
+                    };
+                    let Some(name) = m.str_const(s.name) else {
+                        return false;
+                    };
+                    match name {
+                        "task" if !s.method => match s.args.as_slice() {
+                            [] => {}
+                            [ArgSpec::Positional(Operand::Reg(r))] => {
+                                match const_str_at(m, code, pc, *r) {
+                                    Some(n) if !n.is_empty() => {
+                                        names.insert(n.to_string());
+                                    }
+                                    _ => return false,
+                                }
+                            }
+                            _ => return false,
+                        },
+                        "task" | "tasks" | "call" => return false,
+                        _ => {}
+                    }
+                }
+                Op::JinjaCall { site, .. } => {
+                    let Some(s) = m.sites.get(site.0 as usize) else {
+                        return false;
+                    };
+                    let Some(name) = m.str_const(s.name) else {
+                        return false;
+                    };
+                    if name == "filter:task" || name == "filter:tasks" {
+                        return false; // `x | task(…)`: the filter form
+                    }
+                    if name != "call" {
+                        continue;
+                    }
+                    let Some(ArgSpec::Positional(Operand::Reg(f))) = s.args.first() else {
+                        continue;
+                    };
+                    if !loads_name_at(m, code, pc, *f, "task") {
+                        continue;
+                    }
+                    match &s.args[1..] {
+                        [] => {}
+                        [ArgSpec::Positional(Operand::Reg(r))] => {
+                            match const_str_at(m, code, pc, *r) {
+                                Some(n) if !n.is_empty() => {
+                                    names.insert(n.to_string());
+                                }
+                                _ => return false,
+                            }
+                        }
+                        _ => return false,
+                    }
+                }
+                // A filter by name (`names | map('task')`).
+                Op::LoadConst { k, .. }
+                    if jinja && matches!(m.str_const(k), Some("task" | "tasks")) =>
+                {
+                    return false;
+                }
+                Op::LoadName { dst, name } => match m.str_const(name) {
+                    Some("tasks") | None => return false,
+                    Some("task") if !only_called(m, code, pc, dst) => return false,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    true
+}
+
+/// The op of `code` that last wrote `r` before `pc`, when every path to `pc`
+/// goes through it (no jump from before it lands between it and `pc`).
+fn reaching_write(code: &[gale_bytecode::Op], pc: usize, r: gale_bytecode::Reg) -> Option<usize> {
+    let q = (0..pc)
+        .rev()
+        .find(|&q| code.get(q).and_then(op_writes) == Some(r))?;
+    let bypassed = code[..q]
+        .iter()
+        .any(|op| jump_target(op).is_some_and(|t| t > q && t <= pc));
+    (!bypassed).then_some(q)
+}
+
+/// The constant string in `r` at `pc`, when it is certainly one.
+fn const_str_at<'m>(
+    m: &'m gale_bytecode::Module,
+    code: &[gale_bytecode::Op],
+    pc: usize,
+    r: gale_bytecode::Reg,
+) -> Option<&'m str> {
+    match code.get(reaching_write(code, pc, r)?)? {
+        gale_bytecode::Op::LoadConst { k, .. } => m.str_const(*k),
+        _ => None,
+    }
+}
+
+/// Whether `r` at `pc` certainly holds the Jinja global `name`.
+fn loads_name_at(
+    m: &gale_bytecode::Module,
+    code: &[gale_bytecode::Op],
+    pc: usize,
+    r: gale_bytecode::Reg,
+    name: &str,
+) -> bool {
+    reaching_write(code, pc, r)
+        .and_then(|q| code.get(q))
+        .is_some_and(|op| matches!(op, gale_bytecode::Op::LoadName { name: n, .. } if m.str_const(*n) == Some(name)))
+}
+
+/// Whether the value `code[q]` loads into `r` (the Jinja `task` function) is only
+/// ever called (`r` as the callee of a `call` site and nowhere else), never stored,
+/// passed or returned.
+fn only_called(
+    m: &gale_bytecode::Module,
+    code: &[gale_bytecode::Op],
+    q: usize,
+    r: gale_bytecode::Reg,
+) -> bool {
+    use gale_bytecode::Op;
+    for (u, op) in code.iter().enumerate().skip(q + 1) {
+        let callee = match op {
+            Op::JinjaCall { site, .. } => m.sites.get(site.0 as usize).is_some_and(|s| {
+                m.str_const(s.name) == Some("call")
+                    && matches!(s.args.first(), Some(ArgSpec::Positional(Operand::Reg(f))) if *f == r)
+                    && !s.args[1..].iter().any(|a| arg_reads(a, r))
+            }),
+            _ => false,
+        };
+        if !callee && op_reads(m, op, r) {
+            return false;
+        }
+        if op_writes(op) == Some(r) {
+            // Overwritten: the value is gone unless a jump skipped this write.
+            let skipped = code[q + 1..u]
+                .iter()
+                .any(|j| jump_target(j).is_some_and(|t| t > u));
+            if !skipped {
+                return true;
+            }
+        }
+    }
+    true
+}
+
+/// The register `op` writes, if any.
+fn op_writes(op: &gale_bytecode::Op) -> Option<gale_bytecode::Reg> {
+    use gale_bytecode::Op;
+    match *op {
+        Op::LoadConst { dst, .. }
+        | Op::LoadVar { dst, .. }
+        | Op::Move { dst, .. }
+        | Op::Call { dst, .. }
+        | Op::CallValue { dst, .. }
+        | Op::MakeContext { dst, .. }
+        | Op::Define { dst, .. }
+        | Op::Unpack { dst, .. }
+        | Op::MakeTuple { dst, .. }
+        | Op::MakeDelegate { dst, .. }
+        | Op::Finalize { dst, .. }
+        | Op::JinjaCall { dst, .. }
+        | Op::LoadName { dst, .. }
+        | Op::TakeOutput { dst } => Some(dst),
+        Op::Jump { .. }
+        | Op::JumpIfNull { .. }
+        | Op::JumpIfFalsy { .. }
+        | Op::JumpIfTruthy { .. }
+        | Op::Enter { .. }
+        | Op::Leave
+        | Op::Fail { .. }
+        | Op::Return { .. }
+        | Op::StoreName { .. }
+        | Op::Rebind { .. }
+        | Op::PushScope
+        | Op::Emit { .. }
+        | Op::EmitConst { .. } => None,
+    }
+}
+
+/// Where `op` may jump.
+fn jump_target(op: &gale_bytecode::Op) -> Option<usize> {
+    use gale_bytecode::Op;
+    match *op {
+        Op::Jump { target }
+        | Op::JumpIfNull { target, .. }
+        | Op::JumpIfFalsy { target, .. }
+        | Op::JumpIfTruthy { target, .. } => Some(target.0 as usize),
+        _ => None,
+    }
+}
+
+fn arg_reads(a: &ArgSpec, r: gale_bytecode::Reg) -> bool {
+    let is = |o: &Operand| matches!(o, Operand::Reg(x) if *x == r);
+    match a {
+        ArgSpec::Positional(o) => is(o),
+        ArgSpec::Skipped => false,
+        ArgSpec::Keyword { value, .. } => is(value),
+        ArgSpec::Pair { key, value } => is(key) || is(value),
+    }
+}
+
+/// Whether `op` reads register `r` (an unknown call site reads everything).
+fn op_reads(m: &gale_bytecode::Module, op: &gale_bytecode::Op, r: gale_bytecode::Reg) -> bool {
+    use gale_bytecode::Op;
+    let site = |s: gale_bytecode::SiteId| {
+        m.sites
+            .get(s.0 as usize)
+            .is_none_or(|s| s.args.iter().any(|a| arg_reads(a, r)))
+    };
+    match *op {
+        Op::Move { src, .. }
+        | Op::JumpIfNull { src, .. }
+        | Op::JumpIfFalsy { src, .. }
+        | Op::JumpIfTruthy { src, .. }
+        | Op::Enter { src }
+        | Op::Finalize { src, .. }
+        | Op::Return { src }
+        | Op::StoreName { src, .. }
+        | Op::Rebind { src, .. }
+        | Op::Emit { src } => src == r,
+        Op::Define { name, .. } => name == r,
+        Op::MakeTuple { start, count, .. } => {
+            (start.0..start.0.saturating_add(count)).contains(&r.0)
+        }
+        Op::Call { site: s, .. }
+        | Op::CallValue { site: s, .. }
+        | Op::MakeContext { site: s, .. }
+        | Op::Unpack { site: s, .. }
+        | Op::JinjaCall { site: s, .. } => site(s),
+        Op::LoadConst { .. }
+        | Op::LoadVar { .. }
+        | Op::Jump { .. }
+        | Op::Leave
+        | Op::MakeDelegate { .. }
+        | Op::Fail { .. }
+        | Op::LoadName { .. }
+        | Op::PushScope
+        | Op::EmitConst { .. }
+        | Op::TakeOutput { .. } => false,
+    }
+}
+
+/// `--trace` of the expressions the engine evaluates again for the same task
+/// execution — a with-items collection and its `concurrency`, once per
+/// scheduling round: an evaluation whose value equals the last one recorded in
+/// full for the same expression (same task execution, item, retry, place and
+/// position) is recorded as `"unchanged": true` without its value, so that a
+/// with-items of N items run `concurrency` at a time stores its collection once,
+/// not N / concurrency times. `gale trace` puts the value back.
+#[derive(Default)]
+struct RepeatedValues {
+    /// The last value recorded in full, per expression of a task execution.
+    last: HashMap<RepeatKey, Json>,
+}
+
+/// (task execution id, item, retry, place, line, column) of an expression event.
+type RepeatKey = (Rc<str>, Option<usize>, u64, Rc<str>, u32, u32);
+
+/// How many values [`RepeatedValues`] keeps before it starts over (then the
+/// next evaluation of each is recorded in full again).
+const REPEAT_MEMORY: usize = 256;
+
+impl RepeatedValues {
+    /// The trace event of `e`, stamped `at`.
+    fn event(&mut self, e: &crate::eval::ExprTrace, at: i64) -> Json {
+        let repeatable = e.place.starts_with("with-items ") || &*e.place == "concurrency";
+        let (Some(id), Ok(value), true) = (&e.task_execution_id, &e.result, repeatable) else {
+            return e.to_json(at);
+        };
+        let key: RepeatKey = (
+            Rc::from(id.as_str()),
+            e.item,
+            e.retry,
+            e.place.clone(),
+            e.line,
+            e.column,
+        );
+        if self.last.get(&key) == Some(value) {
+            let short = crate::eval::ExprTrace {
+                result: Ok(Json::Null),
+                workflow: e.workflow.clone(),
+                execution_id: e.execution_id.clone(),
+                task: e.task.clone(),
+                task_execution_id: e.task_execution_id.clone(),
+                item: e.item,
+                retry: e.retry,
+                place: e.place.clone(),
+                language: e.language,
+                text: e.text.clone(),
+                line: e.line,
+                column: e.column,
+            };
+            let mut j = short.to_json(at);
+            if let Some(m) = j.as_object_mut() {
+                m.remove("value");
+                m.insert("unchanged".into(), Json::Bool(true));
+            }
+            return j;
+        }
+        if self.last.len() >= REPEAT_MEMORY {
+            self.last.clear();
+        }
+        self.last.insert(key, value.clone());
+        e.to_json(at)
     }
 }
 
@@ -548,9 +916,8 @@ pub struct Durable {
     /// The last task execution written per (workflow execution, task): its
     /// predecessor's stub is omitted from resume.
     written_latest: HashMap<(usize, u32), usize>,
-    /// Every task stays resident: the program's expressions may read the task
-    /// history (`task()`, `tasks()`).
-    keep_all: bool,
+    /// The completed tasks the program's expressions may read: resident.
+    history: HistoryReads,
     /// Per workflow of the program: the names of its join tasks.
     joins: Vec<Vec<String>>,
     /// The last command applied and not yet committed: deleted from the store in
@@ -565,11 +932,7 @@ impl Durable {
     }
 
     fn new(store: Store, root_id: String, runner: String, program: &Program) -> Durable {
-        let keep_all = program
-            .exprs
-            .iter()
-            .chain(&program.jinja)
-            .any(|e| e.text.contains("task"));
+        let history = history_reads(program);
         let joins = program
             .workflows
             .iter()
@@ -585,7 +948,7 @@ impl Durable {
             partial: Vec::new(),
             partial_count: 0,
             written_latest: HashMap::new(),
-            keep_all,
+            history,
             joins,
             taken: None,
             store,
@@ -1045,9 +1408,10 @@ impl Engine {
             }
         }));
         let exprs = buf.clone();
+        let mut repeats = RepeatedValues::default();
         self.ev.set_trace(
             &self.program,
-            Box::new(move |e| exprs.borrow_mut().push(e.to_json(now_millis()))),
+            Box::new(move |e| exprs.borrow_mut().push(repeats.event(e, now_millis()))),
         );
         if let Some(d) = &mut self.durable {
             d.trace = Some(buf);
@@ -1584,10 +1948,9 @@ impl Engine {
         Ok(())
     }
 
-    /// `--trace`: after a step, adds what the engine's trace events do not carry —
-    /// for each task that completed, its published values and every transition
-    /// condition of its clauses with the value it had (conditions are re-evaluated
-    /// on the same context, which is pure).
+    /// `--trace`: after a step, adds what the engine's trace events do not carry:
+    /// the input of each action started, and for each task that completed, its
+    /// published values.
     fn trace_step(&mut self) {
         let Some(buf) = self.durable.as_ref().and_then(|d| d.trace.clone()) else {
             return;
@@ -1636,60 +1999,15 @@ impl Engine {
         }
     }
 
-    fn trace_task(&self, x: usize, te: usize) -> Vec<Json> {
-        let mut out = Vec::new();
-        let at = now_millis();
+    /// The `published` event of task execution `te` of `x` (none when it published
+    /// nothing). Its transition guards are traced as expression events when the
+    /// engine evaluates them (`on-success → TASK`), and the transitions taken as
+    /// `transition` events.
+    fn trace_task(&self, x: usize, te: usize) -> Option<Json> {
         let t = &self.executions[x].tasks[te];
-        if t.published.as_object().is_some_and(|m| !m.is_empty()) {
-            out.push(
-                json!({"event": "published", "task": t.name, "values": t.published, "at": at}),
-            );
-        }
-        let spec = self.task_spec(x, te);
-        if self.wf_spec(x).kind == gale_bytecode::workflow::WorkflowKind::Reverse {
-            return out;
-        }
-        let mut clauses = Vec::new();
-        match t.state {
-            State::Error => clauses.push((&spec.on_error, "on-error")),
-            State::Success => clauses.push((&spec.on_success, "on-success")),
-            _ => {}
-        }
-        if t.state.is_completed() && t.state != State::Cancelled {
-            clauses.push((&spec.on_complete, "on-complete"));
-        }
-        if !clauses
-            .iter()
-            .any(|(c, _)| c.next.iter().any(|tr| tr.guard.is_some()))
-        {
-            return out;
-        }
-        let wf = &self.executions[x];
-        let ctx = self.outbound(t);
-        let td = super::obj(json!({"__task_execution": {"id": t.id, "name": t.name}}));
-        let env = self.env_layer(x);
-        let host = self.host(x, Some(te));
-        let view = super::View {
-            layers: vec![&td, &ctx, &env, &wf.context, &wf.input],
-        };
-        for (c, event) in clauses {
-            for tr in &c.next {
-                let Some(g) = &tr.guard else { continue };
-                let value = match self
-                    .ev
-                    .untraced(|| self.ev.eval(&self.program, g, &view, &host))
-                {
-                    Ok(v) => v,
-                    Err(e) => json!({"error": e.message}),
-                };
-                out.push(json!({
-                    "event": "condition", "task": t.name, "on": event, "to": tr.target,
-                    "condition": super::template_repr(&self.program, g),
-                    "value": value, "taken": super::truthy(&value), "at": at,
-                }));
-            }
-        }
-        out
+        t.published.as_object().is_some_and(|m| !m.is_empty()).then(|| {
+            json!({"event": "published", "task": t.name, "values": t.published, "at": now_millis()})
+        })
     }
 
     /// `--break-before`: holds a task before it starts, as `pause-before` does.
@@ -2227,11 +2545,16 @@ impl Engine {
     /// than its stub: it SUCCEEDED, its completion was processed, it has next tasks
     /// (so it is not an end task whose context makes the workflow's output), it is
     /// not a join nor leads to one (a join merges its inbound contexts), its
-    /// workflow is not reverse, and no expression of the program reads the task
-    /// history (`task()`, `tasks()`).
+    /// workflow is not reverse, and no expression of the program may read it
+    /// ([`history_reads`]: `task('its name')`, or `tasks()`/`task(E)` that may read
+    /// any task; `task()` reads only the current task, which is open).
     fn resident(&self, d: &Durable, x: usize, t: usize) -> bool {
         let task = &self.executions[x].tasks[t];
-        if d.keep_all || task.state != State::Success || !task.processed || !task.has_next_tasks {
+        if d.history.keeps(&task.name)
+            || task.state != State::Success
+            || !task.processed
+            || !task.has_next_tasks
+        {
             return true;
         }
         let w = self.executions[x].workflow;
@@ -2836,6 +3159,92 @@ wf:
         assert!(stubbed > 0, "completed tasks were restored as stubs");
     }
 
+    /// `task()` reads only the current task and `task(first)` the latest `first`:
+    /// only `first` stays resident among the completed tasks.
+    const CURRENT_AND_NAMED: &str = r#"version: '2.0'
+wf:
+  output:
+    first: <% $.first %>
+    count: <% $.count %>
+    twice: <% $.twice %>
+    last: <% $.last %>
+  tasks:
+    first:
+      action: std.echo output=7
+      publish:
+        seven: <% task().result %>
+        count: 0
+      on-success: [step]
+    step:
+      action: std.echo
+      input:
+        output: <% $.count %>
+      publish:
+        count: <% task().result + 1 %>
+        first: <% task(first).result %>
+      on-success:
+        - step: <% $.count < 20 %>
+        - r0: <% $.count >= 20 %>
+    r0:
+      action: std.echo
+      input:
+        output: r0
+      publish:
+        twice: "{{ task('first').result * 2 }}"
+        r: "{{ task().result }}"
+      on-success: [r1]
+    r1:
+      action: std.echo output=<% $.count %>
+      publish:
+        last: <% task().result + task('first').result + $.twice %>
+      on-success: [r2]
+    r2:
+      action: std.noop
+"#;
+
+    #[test]
+    fn task_of_the_current_or_a_named_task_keeps_only_that_name_resident() {
+        let program = program(CURRENT_AND_NAMED);
+        let names = HashSet::from(["first".to_string()]);
+        assert_eq!(history_reads(&program), HistoryReads::Named(names));
+        let mut memory = Engine::new(program.clone());
+        let root = memory
+            .start("wf", &StartOptions::default())
+            .expect("starts");
+        memory.run(root, None);
+        let expected = without_ids(memory.result_json(root));
+        assert_eq!(
+            expected["output"],
+            json!({"first": 7, "count": 20, "twice": 14, "last": 41})
+        );
+        for (i, task) in ["r0", "r1", "r2"].into_iter().enumerate() {
+            let db = scratch_db(&format!("named-{task}"));
+            let id = run_until_break(&program, &db, task);
+            let mut engine = Engine::new(program.clone());
+            let store = Store::open(&db).expect("store");
+            let root = engine.resume_durable(store, &id).expect("resumes");
+            let flags = engine
+                .durable
+                .as_ref()
+                .map(|d| d.partial[0].clone())
+                .unwrap_or_default();
+            // Every `step` and the `r` tasks done are placeholders; `first`
+            // (read by name) and the held task are resident.
+            let placeholders = flags.iter().filter(|f| **f == PLACEHOLDER).count();
+            assert_eq!(placeholders, 20 + i, "before {task}: {flags:?}");
+            assert_eq!(flags.first(), Some(&FULL));
+            assert_eq!(engine.executions[root].tasks[0].name, "first");
+            engine.apply_command(root, &Command::Resume { env: None });
+            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+            assert_eq!(
+                without_ids(engine.result_json(root)),
+                expected,
+                "resumed before {task}"
+            );
+            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        }
+    }
+
     #[test]
     fn a_loop_resumes_its_older_iterations_as_placeholders() {
         let program = program(LOOP);
@@ -2997,5 +3406,100 @@ wf:
             action_summary(&[a(true, false), a(false, true), a(true, true)]),
             (2, 2)
         );
+    }
+
+    /// What each kind of expression makes resident (`history_reads`): one
+    /// publish per case, `None` meaning every task.
+    #[test]
+    fn history_reads_follows_the_call_sites() {
+        let cases: &[(&str, Option<&[&str]>)] = &[
+            ("<% task().result %>", Some(&[])),
+            ("'{{ task().result }}'", Some(&[])),
+            ("<% task(a).result %>", Some(&["a"])),
+            (
+                "<% task('b').result + task(\"c\").result %>",
+                Some(&["b", "c"]),
+            ),
+            ("'{{ task(\"b\").result }}'", Some(&["b"])),
+            ("'{{ task(\"b\").result ~ task().state }}'", Some(&["b"])),
+            ("<% $.x.select(task('d')) %>", Some(&["d"])),
+            ("<% $.tasks + $.task %>", Some(&[])),
+            ("'{{ _.task }}'", Some(&[])),
+            ("<% tasks() %>", None),
+            ("<% tasks(execution().id, true) %>", None),
+            ("<% task(say-hello) %>", None),
+            ("<% task($.name) %>", None),
+            ("<% task('') %>", None),
+            ("<% task(task_name => 'a') %>", None),
+            ("<% 'a'.task() %>", None),
+            ("<% call('tasks', [], {}) %>", None),
+            ("<% $.x.select(task($)) %>", None),
+            ("'{{ tasks() }}'", None),
+            ("'{{ task(_.n) }}'", None),
+            ("'{{ _ | task }}'", None),
+            ("'{{ _ | tasks }}'", None),
+            ("'{{ [\"a\"] | map(\"task\") | list }}'", None),
+            ("'{% set f = task %}{{ f(\"a\") }}'", None),
+            ("'{{ task(\"a\") if _.x else task }}'", None),
+        ];
+        for (expr, want) in cases {
+            let p = program(&format!(
+                "version: '2.0'\nwf:\n  tasks:\n    a:\n      action: std.noop\n      publish:\n        v: {expr}\n"
+            ));
+            let want = match want {
+                None => HistoryReads::All,
+                Some(names) => HistoryReads::Named(names.iter().map(|n| n.to_string()).collect()),
+            };
+            assert_eq!(history_reads(&p), want, "{expr}");
+        }
+    }
+
+    /// `--trace` of a with-items task run `concurrency` at a time: its collection
+    /// is evaluated once per scheduling round; the first value is recorded in
+    /// full, the unchanged repeats as `"unchanged": true`; no `condition` steps.
+    #[test]
+    fn a_repeated_with_items_collection_is_traced_once_in_full() {
+        let program = program(
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range(12) %>\n      concurrency: 3\n      action: std.echo output=<% $.i %>\n      on-success:\n        - u: <% true %>\n    u:\n      action: std.noop\n",
+        );
+        let db = scratch_db("trace-items");
+        let store = Store::open(&db).expect("store");
+        let mut engine = Engine::new(program.clone());
+        let options = DurableOptions {
+            trace: true,
+            ..DurableOptions::default()
+        };
+        let Ok(Started::Created(root)) =
+            engine.start_durable(store, "wf", &StartOptions::default(), &options)
+        else {
+            panic!("starts");
+        };
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        let id = engine.executions[root].id.clone();
+        let store = Store::open(&db).expect("store");
+        let trace: Vec<Json> = store
+            .events(&id, 0, None)
+            .expect("reads")
+            .into_iter()
+            .filter(|e| e.kind == KIND_TRACE)
+            .map(|e| e.payload)
+            .collect();
+        let collection: Vec<&Json> = trace
+            .iter()
+            .filter(|e| e["place"] == "with-items i")
+            .collect();
+        assert!(collection.len() > 1, "{collection:?}");
+        assert_eq!(collection[0]["value"], json!((0..12).collect::<Vec<_>>()));
+        for e in &collection[1..] {
+            assert_eq!(e["unchanged"], true, "{e}");
+            assert!(e.get("value").is_none(), "{e}");
+        }
+        assert!(!trace.iter().any(|e| e["event"] == "condition"));
+        assert!(
+            trace
+                .iter()
+                .any(|e| e["place"] == "on-success → u" && e["value"] == true)
+        );
+        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
     }
 }

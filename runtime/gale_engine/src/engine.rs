@@ -202,25 +202,30 @@ fn next_u64() -> u64 {
 
 /// A random (version 4) uuid.
 fn uuid() -> String {
+    // Two hex digits per byte from one table lookup.
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    const PAIRS: [[u8; 2]; 256] = {
+        let mut t = [[0u8; 2]; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = [HEX[i >> 4], HEX[i & 15]];
+            i += 1;
+        }
+        t
+    };
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = [0u8; 36];
-    let mut at = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out[at] = b'-';
-            at += 1;
-        }
-        out[at] = HEX[(b >> 4) as usize];
-        out[at + 1] = HEX[(b & 15) as usize];
-        at += 2;
+    let mut out = [b'-'; 36];
+    // Where each byte's two digits go (dashes at 8, 13, 18 and 23 stay).
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    for (b, at) in bytes.iter().zip(AT) {
+        out[at..at + 2].copy_from_slice(&PAIRS[*b as usize]);
     }
-    // Only ASCII hex digits and dashes were written.
-    out.iter().map(|&c| c as char).collect()
+    // Only ASCII hex digits and dashes were written, so this never fails.
+    std::str::from_utf8(&out).map_or_else(|_| String::new(), str::to_string)
 }
 
 /// The with-items iterations a rerun without reset (`--no-reset`) gave back: the
@@ -287,6 +292,14 @@ fn task_stamp(t: &TaskEx) -> u64 {
         | cleared << 52
         | published << 53
         | u64::from(t.state_info.is_some()) << 63
+}
+
+fn dbg_rss(at: &str) {
+    if std::env::var("GALE_DBG_RSS").is_ok() {
+        let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let f = |k: &str| s.lines().find(|l| l.starts_with(k)).unwrap_or("").to_string();
+        eprintln!("{at}: {} {}", f("VmRSS"), f("VmHWM"));
+    }
 }
 
 fn obj(j: Json) -> Map<String, Json> {
@@ -743,7 +756,10 @@ impl Engine {
         parent: Option<(usize, usize, usize)>,
         root: bool,
     ) -> Result<usize, String> {
-        let spec = self.program.workflows[w].clone();
+        // The program is shared (`Rc`): hold it, not a copy of the workflow spec
+        // (a deep clone of every task of the workflow per execution).
+        let prog = self.program.clone();
+        let spec = &prog.workflows[w];
         let full = self.program.full_name(&spec.name);
         let class = match spec.kind {
             WorkflowKind::Direct => "DirectWorkflowSpec",
@@ -967,19 +983,16 @@ impl Engine {
 
     // ---------------------------------------------------------------- dispatch
 
-    fn dispatch(&mut self, exec: usize, cmds: Vec<Cmd>) {
-        let cmds: Vec<Cmd> = cmds
-            .into_iter()
-            .filter(|c| {
-                !matches!(
-                    c,
-                    Cmd::Engine {
-                        cmd: EngineCommand::Noop,
-                        ..
-                    }
-                )
-            })
-            .collect();
+    fn dispatch(&mut self, exec: usize, mut cmds: Vec<Cmd>) {
+        cmds.retain(|c| {
+            !matches!(
+                c,
+                Cmd::Engine {
+                    cmd: EngineCommand::Noop,
+                    ..
+                }
+            )
+        });
         let state_idx = cmds.iter().position(|c| matches!(c, Cmd::Engine { .. }));
         let ordered: Vec<Cmd> = match state_idx {
             None => rearrange(cmds),
@@ -1663,6 +1676,7 @@ impl Engine {
             };
         }
         let count = required.unwrap_or(0);
+        dbg_rss("collections evaluated");
         if self.executions[exec].tasks[te].items_count.is_none() {
             let t = &mut self.executions[exec].tasks[te];
             t.items_count = Some(count);
@@ -1746,6 +1760,7 @@ impl Engine {
         let name = match name {
             Json::Null => "std.noop".to_string(),
             Json::String(s) if s.is_empty() => "std.noop".to_string(),
+            Json::String(s) => s,
             other => py_str(&other),
         };
         if spec.call_kind == CallKind::Workflow {
@@ -1888,8 +1903,59 @@ impl Engine {
                 ));
             }
         }
-        let ai = self.executions[exec].tasks[te].actions.len();
-        self.executions[exec].tasks[te].actions.push(ActionEx {
+        // Inline fast path: `std.noop` and `std.echo` without delay finish at once with
+        // a known result; no request, registry lookup or id copies are needed (unless
+        // a custom registry or the durable store wants the request).
+        let quick = if !self.custom_registry
+            && self.durable.is_none()
+            && spec.policies.timeout.is_none()
+            && outputs.is_empty()
+        {
+            match action_name.as_str() {
+                "std.noop" => Some(Json::Null),
+                "std.echo"
+                    if match full.get("delay") {
+                        None | Some(Json::Null) => true,
+                        Some(Json::Number(n)) => n.as_f64() == Some(0.0),
+                        Some(_) => false,
+                    } =>
+                {
+                    Some(full.get("output").cloned().unwrap_or(Json::Null))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        // A with-items item that is not the last one launched in this round (no
+        // concurrency limit): its completion only counts, so it is recorded now
+        // instead of queueing an event per item. The last item's event lands where it
+        // did before, so the task completes at the same point. Nothing can read such
+        // an item's id (no journal, no store, and it succeeded, so no error message
+        // names it), so it gets none: 1M items save 1M uuid strings.
+        let direct = quick.is_some() && {
+            let t = &self.executions[exec].tasks[te];
+            !spec.with_items.is_empty()
+                && spec.policies.concurrency.is_none()
+                && !self.journal.enabled()
+                && t.items_next < t.items_count.unwrap_or(0)
+        };
+        let t = &mut self.executions[exec].tasks[te];
+        let ai = t.actions.len();
+        if direct && let Some(v) = quick {
+            t.actions.push(ActionEx {
+                id: String::new(),
+                index,
+                state: State::Success,
+                output: Some(v),
+                cleared: false,
+                accepted: true,
+                sub_execution: None,
+            });
+            t.items_done += 1;
+            return Ok(());
+        }
+        t.actions.push(ActionEx {
             id: uuid(),
             index,
             state: State::Running,
@@ -1906,49 +1972,12 @@ impl Engine {
                 input: Json::Object(full.clone()),
             }]);
         }
-        let full = full;
-        // Inline fast path: `std.noop` and `std.echo` without delay finish at once with
-        // a known result; no request, registry lookup or id copies are needed (unless
-        // a custom registry or the durable store wants the request).
-        if !self.custom_registry
-            && self.durable.is_none()
-            && spec.policies.timeout.is_none()
-            && outputs.is_empty()
-        {
-            let quick = match action_name.as_str() {
-                "std.noop" => Some(Json::Null),
-                "std.echo"
-                    if match full.get("delay") {
-                        None | Some(Json::Null) => true,
-                        Some(Json::Number(n)) => n.as_f64() == Some(0.0),
-                        Some(_) => false,
-                    } =>
-                {
-                    Some(full.get("output").cloned().unwrap_or(Json::Null))
-                }
-                _ => None,
-            };
-            if let Some(v) = quick {
-                // A with-items item that is not the last one launched in this round
-                // (no concurrency limit): its completion only counts, so record it
-                // now instead of queueing an event per item. The last item's event
-                // lands where it did before, so the task completes at the same point.
-                let t = &mut self.executions[exec].tasks[te];
-                let direct = !spec.with_items.is_empty()
-                    && spec.policies.concurrency.is_none()
-                    && !self.journal.enabled()
-                    && t.items_next < t.items_count.unwrap_or(0);
-                if direct && let Some(a) = t.actions.get_mut(ai) {
-                    a.state = State::Success;
-                    a.output = Some(v);
-                    t.items_done += 1;
-                    return Ok(());
-                }
-                self.queue
-                    .push_back(Event::ActionDone(exec, te, ai, Outcome::Ok(v)));
-                return Ok(());
-            }
+        if let Some(v) = quick {
+            self.queue
+                .push_back(Event::ActionDone(exec, te, ai, Outcome::Ok(v)));
+            return Ok(());
         }
+        let full = full;
         let aid = self.executions[exec].tasks[te].actions[ai].id.clone();
         let outputs = Rc::new(outputs);
         let timeout = match &spec.policies.timeout {
@@ -2216,6 +2245,7 @@ impl Engine {
 
     /// `Task.complete`.
     fn complete(&mut self, exec: usize, te: usize, state: State, info: Option<String>) {
+        dbg_rss("complete");
         if self.executions[exec].tasks[te].state.is_completed() {
             return;
         }
@@ -2305,7 +2335,10 @@ impl Engine {
         if may_complete {
             self.queue.push_back(Event::CheckComplete(exec));
         }
-        let cmds: Vec<Cmd> = cmds.into_iter().map(|(c, _)| c).collect();
+        // A fresh vector: collecting in place would shrink (realloc) the old one.
+        let mut run = Vec::with_capacity(cmds.len());
+        run.extend(cmds.into_iter().map(|(c, _)| c));
+        let cmds = run;
         self.pending_error = None;
         self.dispatch(exec, cmds);
         if let Some(e) = self.pending_error.take() {

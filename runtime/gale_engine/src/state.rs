@@ -52,7 +52,9 @@ impl State {
 /// One action execution (or sub-workflow execution) of a task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ActionEx {
-    /// Its id (uuid v4).
+    /// Its id (uuid v4). Empty for a with-items item that `std.noop` or
+    /// `std.echo` completed inline in a run with no journal and no store, where
+    /// nothing can read it (the per-item record stays small).
     pub id: String,
     /// with-items index (0 otherwise).
     pub index: usize,
