@@ -195,6 +195,22 @@ impl std::fmt::Debug for TaskIndex {
 }
 
 impl Workflow {
+    /// Every clause as written, in the tasks (in order) and then in `task-defaults`,
+    /// with its kind (`effective_clause` gives what Mistral applies to a task).
+    pub fn written_clauses(&self) -> impl Iterator<Item = (ClauseKind, &Clause)> {
+        let own = self.tasks.iter().flat_map(|t| {
+            ClauseKind::ALL
+                .into_iter()
+                .filter_map(move |k| t.clause(k).map(|c| (k, c)))
+        });
+        let defaults = self.task_defaults.iter().flat_map(|d| {
+            ClauseKind::ALL
+                .into_iter()
+                .filter_map(move |k| d.clause(k).map(|c| (k, c)))
+        });
+        own.chain(defaults)
+    }
+
     /// The task with the given name (the first, should names repeat).
     ///
     /// Constant time on large workflows (a name index is built on the first call;

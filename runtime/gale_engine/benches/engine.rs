@@ -202,7 +202,6 @@ fn main() {
         let n: usize = n.parse().unwrap_or(1_000_000);
         let text = match std::env::var(CHILD_SHAPE).as_deref() {
             Ok("noop") => with_items_noop(n),
-            Ok("range") => format!("version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n      publish:\n        n: <% range({n}) %>\n"),
             _ => with_items(n),
         };
         let (t, _) = run(&compile(&text));

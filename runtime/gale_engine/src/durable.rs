@@ -295,7 +295,7 @@ fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<St
                     if !loads_name_at(m, code, pc, *f, "task") {
                         continue;
                     }
-                    match &s.args[1..] {
+                    match s.args.get(1..).unwrap_or_default() {
                         [] => {}
                         [ArgSpec::Positional(Operand::Reg(r))] => {
                             match const_str_at(m, code, pc, *r) {
@@ -332,7 +332,9 @@ fn reaching_write(code: &[gale_bytecode::Op], pc: usize, r: gale_bytecode::Reg) 
     let q = (0..pc)
         .rev()
         .find(|&q| code.get(q).and_then(op_writes) == Some(r))?;
-    let bypassed = code[..q]
+    let bypassed = code
+        .get(..q)
+        .unwrap_or_default()
         .iter()
         .any(|op| jump_target(op).is_some_and(|t| t > q && t <= pc));
     (!bypassed).then_some(q)
@@ -379,7 +381,7 @@ fn only_called(
             Op::JinjaCall { site, .. } => m.sites.get(site.0 as usize).is_some_and(|s| {
                 m.str_const(s.name) == Some("call")
                     && matches!(s.args.first(), Some(ArgSpec::Positional(Operand::Reg(f))) if *f == r)
-                    && !s.args[1..].iter().any(|a| arg_reads(a, r))
+                    && !s.args.get(1..).unwrap_or_default().iter().any(|a| arg_reads(a, r))
             }),
             _ => false,
         };
@@ -388,7 +390,9 @@ fn only_called(
         }
         if op_writes(op) == Some(r) {
             // Overwritten: the value is gone unless a jump skipped this write.
-            let skipped = code[q + 1..u]
+            let skipped = code
+                .get(q + 1..u)
+                .unwrap_or_default()
                 .iter()
                 .any(|j| jump_target(j).is_some_and(|t| t > u));
             if !skipped {

@@ -294,14 +294,6 @@ fn task_stamp(t: &TaskEx) -> u64 {
         | u64::from(t.state_info.is_some()) << 63
 }
 
-fn dbg_rss(at: &str) {
-    if std::env::var("GALE_DBG_RSS").is_ok() {
-        let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let f = |k: &str| s.lines().find(|l| l.starts_with(k)).unwrap_or("").to_string();
-        eprintln!("{at}: {} {}", f("VmRSS"), f("VmHWM"));
-    }
-}
-
 fn obj(j: Json) -> Map<String, Json> {
     match j {
         Json::Object(m) => m,
@@ -1676,7 +1668,6 @@ impl Engine {
             };
         }
         let count = required.unwrap_or(0);
-        dbg_rss("collections evaluated");
         if self.executions[exec].tasks[te].items_count.is_none() {
             let t = &mut self.executions[exec].tasks[te];
             t.items_count = Some(count);
@@ -2245,7 +2236,6 @@ impl Engine {
 
     /// `Task.complete`.
     fn complete(&mut self, exec: usize, te: usize, state: State, info: Option<String>) {
-        dbg_rss("complete");
         if self.executions[exec].tasks[te].state.is_completed() {
             return;
         }

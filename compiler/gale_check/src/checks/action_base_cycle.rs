@@ -10,7 +10,7 @@
 //! the definition alone fails nothing.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{Action, CallKind, DocumentKind, Item, Workflow};
+use gale_hir::{Action, CallKind, DocumentKind, Workflow};
 
 use super::Context;
 use crate::positions::Scope;
@@ -116,11 +116,7 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow, scope: &Scope) {
         let Some(chain) = cycle(&registry, start, action) else {
             continue;
         };
-        let span = cx
-            .positions
-            .field(Item::Task(task.id), "action")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
+        let span = cx.field_span(task, "action");
         cx.push(
             Diagnostic::error(
                 INFO.code,

@@ -9,7 +9,7 @@
 //! class=mistral.actions.adhoc.AdHocAction, unexpected=['output']]`.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{CallKind, Item, Workflow};
+use gale_hir::{CallKind, Workflow};
 
 use super::Context;
 use super::action_base_cycle::{Registry, is_expression};
@@ -45,11 +45,7 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow, scope: &Scope) {
         let Some((registered, _)) = registry.called(name) else {
             continue;
         };
-        let span = cx
-            .positions
-            .field(Item::Task(task.id), "action")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
+        let span = cx.field_span(task, "action");
         cx.push(
             Diagnostic::warning(
                 INFO.code,

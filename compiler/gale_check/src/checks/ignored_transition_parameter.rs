@@ -2,7 +2,7 @@
 //! reads (`t2 msg="x"`, `fail code=1`).
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{ClauseKind, EngineCommand, Item, Transition};
+use gale_hir::{EngineCommand, Transition};
 
 use super::{Context, code_list};
 use crate::graph::TaskGraph;
@@ -38,25 +38,13 @@ fn ignored(tr: &Transition) -> Vec<&str> {
 /// Reports ignored parameters of the task's own entries and of `task-defaults`.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     let wf = g.workflow;
-    let own = wf
-        .tasks
-        .iter()
-        .flat_map(|t| ClauseKind::ALL.into_iter().filter_map(|k| t.clause(k)));
-    let defaults = wf
-        .task_defaults
-        .iter()
-        .flat_map(|d| ClauseKind::ALL.into_iter().filter_map(|k| d.clause(k)));
-    for clause in own.chain(defaults) {
+    for (_, clause) in wf.written_clauses() {
         for tr in &clause.next {
             let names = ignored(tr);
             if names.is_empty() {
                 continue;
             }
-            let span = cx
-                .positions
-                .item(Item::Transition(tr.id))
-                .map(|s| s.body)
-                .unwrap_or_else(|| cx.transition_span(tr));
+            let span = cx.transition_entry_span(tr);
             let (message, help) = match tr.command {
                 None => (
                     format!(

@@ -175,6 +175,15 @@ impl<'a> Context<'a> {
             .map(|s| s.name)
             .unwrap_or_default()
     }
+
+    /// The whole entry of a transition (name and guard), or its name when the entry
+    /// has no recorded body.
+    pub fn transition_entry_span(&self, tr: &Transition) -> Span {
+        self.positions
+            .item(Item::Transition(tr.id))
+            .map(|s| s.body)
+            .unwrap_or_else(|| self.transition_span(tr))
+    }
 }
 
 /// Runs every check on one workflow.

@@ -1,7 +1,6 @@
 //! `requires-cycle`: reverse-workflow tasks that require each other.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::Item;
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -32,10 +31,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
             .collect();
         let span_of = |i: usize| {
             let task = g.task(i);
-            cx.positions
-                .field(Item::Task(task.id), "requires")
-                .map(|f| f.value)
-                .unwrap_or_else(|| cx.task_span(task))
+            cx.field_span(task, "requires")
         };
         let mut d = Diagnostic::error(
             INFO.code,

@@ -1,7 +1,6 @@
 //! `requires-self`: a reverse-workflow task that requires itself.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::Item;
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -24,11 +23,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
         if !task.requires.iter().any(|r| r == &task.name) {
             continue;
         }
-        let span = cx
-            .positions
-            .field(Item::Task(task.id), "requires")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
+        let span = cx.field_span(task, "requires");
         cx.push(
             Diagnostic::warning(
                 INFO.code,

@@ -2,7 +2,6 @@
 //! (`next: {t2: <% … %>}`), which Mistral drops — the entry always fires.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{ClauseKind, Item};
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -23,26 +22,9 @@ Mistral 23).\n\n\
 /// Reports entries whose condition Mistral drops.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     let wf = g.workflow;
-    let clauses = wf
-        .tasks
-        .iter()
-        .flat_map(|t| {
-            ClauseKind::ALL
-                .into_iter()
-                .filter_map(move |k| t.clause(k).map(|c| (k, c)))
-        })
-        .chain(wf.task_defaults.iter().flat_map(|d| {
-            ClauseKind::ALL
-                .into_iter()
-                .filter_map(move |k| d.clause(k).map(|c| (k, c)))
-        }));
-    for (kind, clause) in clauses {
+    for (kind, clause) in wf.written_clauses() {
         for tr in clause.next.iter().filter(|t| t.ignored_guard.is_some()) {
-            let span = cx
-                .positions
-                .item(Item::Transition(tr.id))
-                .map(|s| s.body)
-                .unwrap_or_else(|| cx.transition_span(tr));
+            let span = cx.transition_entry_span(tr);
             cx.push(
                 Diagnostic::error(
                     INFO.code,

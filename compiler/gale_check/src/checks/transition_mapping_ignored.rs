@@ -3,7 +3,7 @@
 //! `next` — the transition never fires.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{Clause, ClauseKind, Item};
+use gale_hir::{Clause, ClauseKind};
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -25,20 +25,7 @@ that kind applies instead (checked on Mistral 23).\n\n\
 /// Reports the ignored entries of every clause of the workflow.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     let wf = g.workflow;
-    let clauses = wf
-        .tasks
-        .iter()
-        .flat_map(|t| {
-            ClauseKind::ALL
-                .into_iter()
-                .filter_map(move |k| t.clause(k).map(|c| (k, c)))
-        })
-        .chain(wf.task_defaults.iter().flat_map(|d| {
-            ClauseKind::ALL
-                .into_iter()
-                .filter_map(move |k| d.clause(k).map(|c| (k, c)))
-        }));
-    for (kind, clause) in clauses {
+    for (kind, clause) in wf.written_clauses() {
         report(cx, kind, clause);
     }
 }
@@ -46,11 +33,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
 fn report(cx: &mut Context<'_>, kind: ClauseKind, clause: &Clause) {
     let key = kind.key();
     for tr in &clause.ignored {
-        let span = cx
-            .positions
-            .item(Item::Transition(tr.id))
-            .map(|s| s.body)
-            .unwrap_or_else(|| cx.transition_span(tr));
+        let span = cx.transition_entry_span(tr);
         let what = if tr.command.is_some() {
             format!("Mistral never runs `{}` from here", tr.target)
         } else {

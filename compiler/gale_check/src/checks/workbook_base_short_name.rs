@@ -9,7 +9,7 @@
 //! `a1: {base: wb.a2}` runs `a2`.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{CallKind, Item, Workflow};
+use gale_hir::{CallKind, Workflow};
 
 use super::Context;
 use super::action_base_cycle::{Registry, is_expression};
@@ -69,11 +69,7 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow, scope: &Scope) {
         let Some((owner, base, full)) = finding else {
             continue;
         };
-        let span = cx
-            .positions
-            .field(Item::Task(task.id), "action")
-            .map(|f| f.value)
-            .unwrap_or_else(|| cx.task_span(task));
+        let span = cx.field_span(task, "action");
         cx.push(
             Diagnostic::warning(
                 INFO.code,
