@@ -858,6 +858,15 @@ fn jinja_binary_accepts(op: JinjaOp, a: Kinds, b: Kinds) -> bool {
 }
 
 /// The numeric result of an arithmetic operator on single kinds (`None`: not numeric).
+/// The type of `a * b` (YAQL and Jinja agree: string or list repetition, numbers).
+fn product(a: &Ty, b: &Ty) -> Ty {
+    match (a, b) {
+        (Ty::Str, Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, Ty::Str) => Ty::Str,
+        (l @ Ty::List(_), Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, l @ Ty::List(_)) => l.clone(),
+        (x, y) => numeric(x, y, Ty::Int).unwrap_or(Ty::Any),
+    }
+}
+
 fn numeric(a: &Ty, b: &Ty, int_result: Ty) -> Option<Ty> {
     let num = |t: &Ty| matches!(t, Ty::Int | Ty::Float | Ty::Bool);
     if !num(a) || !num(b) {
@@ -1331,13 +1340,7 @@ impl<'e, 'a> Walk<'e, 'a> {
                 (x, y) => numeric(x, y, Ty::Int).unwrap_or(Ty::Any),
             },
             B::Sub | B::Div | B::Mod => numeric(&a.ty, &b.ty, Ty::Int).unwrap_or(Ty::Any),
-            B::Mul => match (&a.ty, &b.ty) {
-                (Ty::Str, Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, Ty::Str) => Ty::Str,
-                (l @ Ty::List(_), Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, l @ Ty::List(_)) => {
-                    l.clone()
-                }
-                (x, y) => numeric(x, y, Ty::Int).unwrap_or(Ty::Any),
-            },
+            B::Mul => product(&a.ty, &b.ty),
             _ => Ty::Any,
         }
     }
@@ -1656,13 +1659,7 @@ impl<'e, 'a> Walk<'e, 'a> {
                 Ty::Str => Ty::Str,
                 _ => numeric(&a.ty, &b.ty, Ty::Int).unwrap_or(Ty::Any),
             },
-            B::Mul => match (&a.ty, &b.ty) {
-                (Ty::Str, Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, Ty::Str) => Ty::Str,
-                (l @ Ty::List(_), Ty::Int | Ty::Bool) | (Ty::Int | Ty::Bool, l @ Ty::List(_)) => {
-                    l.clone()
-                }
-                (x, y) => numeric(x, y, Ty::Int).unwrap_or(Ty::Any),
-            },
+            B::Mul => product(&a.ty, &b.ty),
             _ => Ty::Any,
         }
     }

@@ -168,6 +168,14 @@ impl<'a> Context<'a> {
             .unwrap_or_else(|| self.task_span(task))
     }
 
+    /// The key of the publish block `source` of a task (the task's name when absent).
+    pub fn publish_source_span(&self, task: &Task, source: crate::publish::Source) -> Span {
+        self.positions
+            .field(Item::Task(task.id), source.key())
+            .map(|f| f.key)
+            .unwrap_or_else(|| self.task_span(task))
+    }
+
     /// The span of a transition entry.
     pub fn transition_span(&self, tr: &Transition) -> Span {
         self.positions

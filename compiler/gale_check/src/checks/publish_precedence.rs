@@ -1,8 +1,7 @@
 //! `publish-precedence`: two publish blocks of one task set the same variable for
 //! the same completion; only one value survives (`mistral-language.md` §10.4).
 
-use gale_diagnostics::{CodeInfo, Diagnostic, Severity, Span};
-use gale_hir::{Item, Task};
+use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -24,13 +23,6 @@ branch:\n        status: ok      # discarded: `publish` wins\n    next: [t2]\n``
 **Fix:** set each variable in one block only.",
 };
 
-fn source_span(cx: &Context<'_>, task: &Task, source: Source) -> Span {
-    cx.positions
-        .field(Item::Task(task.id), source.key())
-        .map(|f| f.key)
-        .unwrap_or_else(|| cx.task_span(task))
-}
-
 /// Reports each variable set twice, at the block whose value is discarded.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
     for task in &g.workflow.tasks {
@@ -46,7 +38,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 cx.push(
                     Diagnostic::warning(
                         INFO.code,
-                        source_span(cx, task, o.loser),
+                        cx.publish_source_span(task, o.loser),
                         format!(
                             "`{}` set by {} is replaced by the value from {} when `{}` {}",
                             o.name,
@@ -56,7 +48,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                             state.verb()
                         ),
                     )
-                    .with_secondary(source_span(cx, task, o.winner), "this value wins")
+                    .with_secondary(cx.publish_source_span(task, o.winner), "this value wins")
                     .with_note("Mistral's order: `on-complete`, then `publish`/`publish-on-error`/`publish-on-skip`, then `on-success`/`on-error`/`on-skip`")
                     .with_help(format!("set `{}` in one block only", o.name)),
                 );

@@ -1,8 +1,7 @@
 //! `publish-scope-dropped`: publish scopes Mistral silently loses when it combines a
 //! task's publish blocks (`mistral-language.md` §10.4).
 
-use gale_diagnostics::{CodeInfo, Diagnostic, Severity, Span};
-use gale_hir::{Item, Task};
+use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
 
 use super::{Context, code_list};
 use crate::graph::TaskGraph;
@@ -30,13 +29,6 @@ on-success:\n    publish:\n      global:\n        g: 2\n    next: [t2]\n```\n\n\
 **Fix:** put every variable of one state in one block: move `a` under \
 `on-success.publish.branch`, or `g` under a `global` scope of the block that survives.",
 };
-
-fn source_span(cx: &Context<'_>, task: &Task, source: Source) -> Span {
-    cx.positions
-        .field(Item::Task(task.id), source.key())
-        .map(|f| f.key)
-        .unwrap_or_else(|| cx.task_span(task))
-}
 
 /// Reports dropped scopes, once per source, scope and state.
 pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
@@ -84,7 +76,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 cx.push(
                     Diagnostic::error(
                         INFO.code,
-                        source_span(cx, task, d.source),
+                        cx.publish_source_span(task, d.source),
                         format!(
                             "{} of {} {what} {lost} when `{}` {}",
                             code_list(&d.names),
@@ -93,7 +85,10 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                             state.verb()
                         ),
                     )
-                    .with_secondary(source_span(cx, task, d.into), "merged into this block")
+                    .with_secondary(
+                        cx.publish_source_span(task, d.into),
+                        "merged into this block",
+                    )
                     .with_note(why)
                     .with_help(help),
                 );
