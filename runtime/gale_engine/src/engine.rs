@@ -2293,9 +2293,9 @@ impl Engine {
         for (c, event) in &cmds {
             if let Cmd::Run { task, .. } = c {
                 let n = self.wf_spec(exec).tasks[*task as usize].name.clone();
-                next.push((n, event.clone()));
+                next.push((n, event.to_string()));
             }
-            if event == "on-error" {
+            if *event == "on-error" {
                 handles = true;
             }
         }
@@ -2541,14 +2541,16 @@ impl Engine {
         Ok(false)
     }
 
-    fn next_commands(&self, exec: usize, te: usize) -> Result<Vec<(Cmd, String)>, EvalError> {
+    /// The commands of the task's taken transitions, each with its event
+    /// (`on-success`, `on-error`, `on-complete`; empty for a reverse workflow).
+    fn next_commands(&self, exec: usize, te: usize) -> Result<Vec<(Cmd, &'static str)>, EvalError> {
         let spec = self.task_spec(exec, te);
         let wspec = self.wf_spec(exec);
         if wspec.kind == WorkflowKind::Reverse {
             return Ok(self
                 .reverse_ready(exec)
                 .into_iter()
-                .map(|c| (c, String::new()))
+                .map(|c| (c, ""))
                 .collect());
         }
         let t = &self.executions[exec].tasks[te];
@@ -2574,30 +2576,29 @@ impl Engine {
         } else {
             None
         };
-        let view = View {
+        // The layers are built only when an expression reads them.
+        let view = host.as_ref().map(|_| View {
             layers: vec![&td, &ctx, &env, &wf.context, &wf.input],
-        };
+        });
         if host.is_some() {
             self.ev.enter(wf, Some(te), false);
         }
         let eval = |t: &Template| -> Result<Json, EvalError> {
-            match (t, &host) {
-                (Template::Lit(j), _) => Ok(j.clone()),
-                (_, Some(h)) => self.ev.eval(&self.program, t, &view, h),
-                (_, None) => Ok(Json::Null),
+            match (t, &host, &view) {
+                (Template::Lit(j), _, _) => Ok(j.clone()),
+                (_, Some(h), Some(view)) => self.ev.eval(&self.program, t, view, h),
+                _ => Ok(Json::Null),
             }
         };
         let mut out = Vec::new();
-        let mut clauses: Vec<(&gale_bytecode::workflow::Clause, &str)> = Vec::new();
-        match t.state {
-            State::Error => clauses.push((&spec.on_error, "on-error")),
-            State::Success => clauses.push((&spec.on_success, "on-success")),
-            _ => {}
-        }
-        if t.state.is_completed() && t.state != State::Cancelled {
-            clauses.push((&spec.on_complete, "on-complete"));
-        }
-        for (c, event) in clauses {
+        let by_state = match t.state {
+            State::Error => Some((&spec.on_error, "on-error")),
+            State::Success => Some((&spec.on_success, "on-success")),
+            _ => None,
+        };
+        let on_complete = (t.state.is_completed() && t.state != State::Cancelled)
+            .then_some((&spec.on_complete, "on-complete"));
+        for (c, event) in by_state.into_iter().chain(on_complete) {
             for tr in &c.next {
                 if let Some(g) = &tr.guard {
                     let v = eval(g)?;
@@ -2612,7 +2613,7 @@ impl Engine {
                             cmd,
                             msg: params.get("msg").cloned(),
                         },
-                        event.to_string(),
+                        event,
                     )),
                     (None, Some(task)) => {
                         let waiting = wspec.tasks[task as usize].join.is_some();
@@ -2624,7 +2625,7 @@ impl Engine {
                                 triggered_by: Some((te, event.to_string())),
                                 waiting,
                             },
-                            event.to_string(),
+                            event,
                         ))
                     }
                     (None, None) => {
