@@ -5,7 +5,7 @@
 //! `trace`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -41,6 +41,72 @@ fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::write(dir.join(path), text).expect("write");
     }
     dir
+}
+
+/// A scratch folder holding one workflow file, and the store database in it that
+/// every command is pointed at (`--db`).
+struct Scratch {
+    dir: PathBuf,
+    db: String,
+}
+
+impl Scratch {
+    /// A fresh scratch folder `name` with `file` (holding `text`) and the store `db`.
+    fn new(name: &str, file: &str, text: &str, db: &str) -> Self {
+        let dir = scratch(name, &[(file, text)]);
+        let db = dir.join(db).to_str().expect("utf-8 path").to_string();
+        Scratch { dir, db }
+    }
+
+    /// `args`, then `--db <db>`, then `--format json` when `json`.
+    fn with_db<'a>(&'a self, args: &[&'a str], json: bool) -> Vec<&'a str> {
+        let mut all = args.to_vec();
+        all.extend(["--db", self.db.as_str()]);
+        if json {
+            all.extend(["--format", "json"]);
+        }
+        all
+    }
+
+    /// `gale <args> --db <db>`.
+    fn gale(&self, args: &[&str]) -> (i32, String, String) {
+        gale(&self.dir, &self.with_db(args, false))
+    }
+
+    /// `gale <args> --db <db> --format json`.
+    fn gale_json(&self, args: &[&str]) -> (i32, String, String) {
+        gale(&self.dir, &self.with_db(args, true))
+    }
+
+    /// What `gale <args> --db <db> --format json` prints, as JSON.
+    fn json(&self, args: &[&str]) -> Json {
+        json_of(&self.gale_json(args).1)
+    }
+
+    /// `gale <args> --db <db> [--format json]` started in the background, its
+    /// stderr dropped.
+    fn spawn(&self, args: &[&str], json: bool, stdout: Stdio) -> Child {
+        gale_cmd(&self.dir, &self.with_db(args, json))
+            .stdout(stdout)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn gale")
+    }
+}
+
+/// Lets `child` run for `ms` milliseconds, then kills it (SIGKILL) and reaps it.
+fn kill_after(mut child: Child, ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The `event` of every entry of a JSON trace.
+fn trace_events(trace: &Json) -> Vec<&str> {
+    trace
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["event"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 /// The result object without what differs between runs.
@@ -223,14 +289,9 @@ counted:
 /// random moment and resumed: every resumed run (and `executions show`) must equal
 /// the uninterrupted one. Returns the uninterrupted result.
 fn kill_nine_and_resume(name: &str, file: &str, text: &str, kills: usize) -> Json {
-    let dir = scratch(name, &[(file, text)]);
-    let db = dir.join("kill.db");
-    let db = db.to_str().expect("utf-8 path");
+    let s = Scratch::new(name, file, text, "kill.db");
     let t0 = Instant::now();
-    let (code, stdout, stderr) = gale(
-        &dir,
-        &["run", file, "--db", db, "--id", "base", "--format", "json"],
-    );
+    let (code, stdout, stderr) = s.gale_json(&["run", file, "--id", "base"]);
     assert_eq!(code, 0, "{stderr}");
     let baseline = normalized(json_of(&stdout));
     let span = t0.elapsed().as_millis() as u64 + 100;
@@ -239,26 +300,14 @@ fn kill_nine_and_resume(name: &str, file: &str, text: &str, kills: usize) -> Jso
     let mut resumed_in_flight = 0;
     for i in 0..kills {
         let id = format!("kill-{i}");
-        let mut child = gale_cmd(
-            &dir,
-            &["run", file, "--db", db, "--id", &id, "--format", "json"],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn gale run");
+        let run = ["run", file, "--id", &id];
+        let child = s.spawn(&run, true, Stdio::null());
         let at = next(&mut rng) % span;
-        std::thread::sleep(Duration::from_millis(at));
-        let _ = child.kill();
-        let _ = child.wait();
-        let (mut code, mut stdout, mut stderr) =
-            gale(&dir, &["resume", &id, "--db", db, "--format", "json"]);
+        kill_after(child, at);
+        let (mut code, mut stdout, mut stderr) = s.gale_json(&["resume", &id]);
         if code != 0 && stderr.contains("no execution") {
             // Killed before the execution was recorded: start it again.
-            (code, stdout, stderr) = gale(
-                &dir,
-                &["run", file, "--db", db, "--id", &id, "--format", "json"],
-            );
+            (code, stdout, stderr) = s.gale_json(&run);
         }
         assert_eq!(code, 0, "kill at {at} ms: {stderr}\n{stdout}");
         if stderr.contains("running it again (safe-rerun)") {
@@ -270,11 +319,8 @@ fn kill_nine_and_resume(name: &str, file: &str, text: &str, kills: usize) -> Jso
             "kill at {at} ms; resume said: {stderr}"
         );
         // The store agrees with what was printed.
-        let (_, shown, _) = gale(
-            &dir,
-            &["executions", "show", &id, "--db", db, "--format", "json"],
-        );
-        assert_eq!(normalized(json_of(&shown)), baseline);
+        let shown = s.json(&["executions", "show", &id]);
+        assert_eq!(normalized(shown), baseline);
     }
     eprintln!("{resumed_in_flight} of {kills} resumes re-ran an in-flight action");
     baseline
@@ -309,18 +355,10 @@ slow:
 
 #[test]
 fn an_in_flight_action_that_is_not_safe_rerun_fails_as_in_mistral() {
-    let dir = scratch("unsafe", &[("slow.yaml", UNSAFE)]);
-    let db = dir.join("u.db");
-    let db = db.to_str().expect("utf-8 path");
-    let mut child = gale_cmd(&dir, &["run", "slow.yaml", "--db", db, "--id", "u1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    std::thread::sleep(Duration::from_millis(700));
-    let _ = child.kill();
-    let _ = child.wait();
-    let (code, stdout, stderr) = gale(&dir, &["resume", "u1", "--db", db, "--format", "json"]);
+    let s = Scratch::new("unsafe", "slow.yaml", UNSAFE, "u.db");
+    let child = s.spawn(&["run", "slow.yaml", "--id", "u1"], false, Stdio::null());
+    kill_after(child, 700);
+    let (code, stdout, stderr) = s.gale_json(&["resume", "u1"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("not safe-rerun") && stderr.contains("Heartbeat wasn't received."),
@@ -348,72 +386,23 @@ small:
 
 #[test]
 fn run_with_an_existing_id_prints_it_and_from_starts_a_copy() {
-    let dir = scratch("idem", &[("small.yaml", SMALL)]);
-    let db = dir.join("i.db");
-    let db = db.to_str().expect("utf-8 path");
-    let (code, first, _) = gale(
-        &dir,
-        &[
-            "run",
-            "small.yaml",
-            "--db",
-            db,
-            "--id",
-            "x1",
-            "--input",
-            r#"{"n": 5}"#,
-            "--format",
-            "json",
-        ],
-    );
+    let s = Scratch::new("idem", "small.yaml", SMALL, "i.db");
+    let run = |input| s.gale_json(&["run", "small.yaml", "--id", "x1", "--input", input]);
+    let (code, first, _) = run(r#"{"n": 5}"#);
     assert_eq!(code, 0);
     assert_eq!(json_of(&first)["output"]["double"], 10);
     // Same id, other input: nothing new starts, the existing execution is printed.
-    let (code, again, stderr) = gale(
-        &dir,
-        &[
-            "run",
-            "small.yaml",
-            "--db",
-            db,
-            "--id",
-            "x1",
-            "--input",
-            r#"{"n": 7}"#,
-            "--format",
-            "json",
-        ],
-    );
+    let (code, again, stderr) = run(r#"{"n": 7}"#);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json_of(&again), json_of(&first));
     // --from: workflow and input copied, --input deep-merged over it.
-    let (code, copy, stderr) = gale(
-        &dir,
-        &["run", "--from", "x1", "--db", db, "--format", "json"],
-    );
+    let (code, copy, stderr) = s.gale_json(&["run", "--from", "x1"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json_of(&copy)["output"]["double"], 10);
-    let (code, over, _) = gale(
-        &dir,
-        &[
-            "run",
-            "--from",
-            "x1",
-            "--input",
-            r#"{"n": 21}"#,
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-    );
+    let (code, over, _) = s.gale_json(&["run", "--from", "x1", "--input", r#"{"n": 21}"#]);
     assert_eq!(code, 0);
     assert_eq!(json_of(&over)["output"]["double"], 42);
-    let (_, list, _) = gale(
-        &dir,
-        &["executions", "list", "--db", db, "--format", "json"],
-    );
-    let list = json_of(&list);
+    let list = s.json(&["executions", "list"]);
     let list = list.as_array().expect("array");
     assert_eq!(list.len(), 3, "{list:?}");
     let copies = list
@@ -426,20 +415,8 @@ fn run_with_an_existing_id_prints_it_and_from_starts_a_copy() {
             .any(|e| e["description"] == "Based on the execution 'x1'")
     );
     // Filters.
-    let (_, by_state, _) = gale(
-        &dir,
-        &[
-            "executions",
-            "list",
-            "--state",
-            "ERROR",
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(json_of(&by_state).as_array().map(Vec::len), Some(0));
+    let by_state = s.json(&["executions", "list", "--state", "ERROR"]);
+    assert_eq!(by_state.as_array().map(Vec::len), Some(0));
 }
 
 const NAPS: &str = r#"version: '2.0'
@@ -457,30 +434,12 @@ naps:
 
 #[test]
 fn pause_resume_and_cancel_from_another_process() {
-    let dir = scratch("control", &[("naps.yaml", NAPS)]);
-    let db = dir.join("c.db");
-    let db = db.to_str().expect("utf-8 path");
+    let s = Scratch::new("control", "naps.yaml", NAPS, "c.db");
     // Pause while `one` sleeps: the runner lets it finish, does not start `two`,
     // and exits with the execution PAUSED.
-    let runner = gale_cmd(
-        &dir,
-        &[
-            "run",
-            "naps.yaml",
-            "--db",
-            db,
-            "--id",
-            "p1",
-            "--format",
-            "json",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("spawn");
+    let runner = s.spawn(&["run", "naps.yaml", "--id", "p1"], true, Stdio::piped());
     std::thread::sleep(Duration::from_millis(400));
-    let (code, paused, stderr) = gale(&dir, &["pause", "p1", "--db", db, "--format", "json"]);
+    let (code, paused, stderr) = s.gale_json(&["pause", "p1"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(json_of(&paused)["state"], "PAUSED");
     let out = runner.wait_with_output().expect("runner");
@@ -493,37 +452,16 @@ fn pause_resume_and_cancel_from_another_process() {
     assert_eq!(names, ["one"], "{printed}");
     assert_eq!(printed["tasks"][0]["state"], "SUCCESS");
     // Resume in this process: runs to the end.
-    let (code, done, stderr) = gale(&dir, &["resume", "p1", "--db", db, "--format", "json"]);
+    let (code, done, stderr) = s.gale_json(&["resume", "p1"]);
     assert_eq!(code, 0, "{stderr}");
     let done = json_of(&done);
     assert_eq!(done["state"], "SUCCESS");
     assert_eq!(done["tasks"][2]["result"], "done");
 
     // Cancel while running.
-    let runner = gale_cmd(
-        &dir,
-        &[
-            "run",
-            "naps.yaml",
-            "--db",
-            db,
-            "--id",
-            "c1",
-            "--format",
-            "json",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("spawn");
+    let runner = s.spawn(&["run", "naps.yaml", "--id", "c1"], true, Stdio::piped());
     std::thread::sleep(Duration::from_millis(400));
-    let (code, cancelled, stderr) = gale(
-        &dir,
-        &[
-            "cancel", "c1", "-m", "enough", "--db", db, "--format", "json",
-        ],
-    );
+    let (code, cancelled, stderr) = s.gale_json(&["cancel", "c1", "-m", "enough"]);
     assert_eq!(code, 1, "{stderr}");
     let cancelled = json_of(&cancelled);
     assert_eq!(cancelled["state"], "CANCELLED");
@@ -535,7 +473,7 @@ fn pause_resume_and_cancel_from_another_process() {
         "CANCELLED"
     );
     // A completed execution cannot be paused.
-    let (code, _, stderr) = gale(&dir, &["pause", "c1", "--db", db]);
+    let (code, _, stderr) = s.gale(&["pause", "c1"]);
     assert_eq!(code, 1);
     assert!(
         stderr.contains("Can't change workflow execution state"),
@@ -545,46 +483,29 @@ fn pause_resume_and_cancel_from_another_process() {
 
 #[test]
 fn break_before_pauses_there_and_resume_continues() {
-    let dir = scratch("break", &[("small.yaml", SMALL)]);
-    let db = dir.join("b.db");
-    let db = db.to_str().expect("utf-8 path");
-    let (code, out, stderr) = gale(
-        &dir,
-        &[
-            "run",
-            "small.yaml",
-            "--db",
-            db,
-            "--id",
-            "b1",
-            "--break-before",
-            "t1",
-            "--trace",
-            "--format",
-            "json",
-        ],
-    );
+    let s = Scratch::new("break", "small.yaml", SMALL, "b.db");
+    let (code, out, stderr) = s.gale_json(&[
+        "run",
+        "small.yaml",
+        "--id",
+        "b1",
+        "--break-before",
+        "t1",
+        "--trace",
+    ]);
     assert_eq!(code, 1, "{stderr}");
     let v = json_of(&out);
     assert_eq!(v["state"], "PAUSED");
     assert_eq!(v["tasks"][0]["state"], "IDLE");
     assert_eq!(v["tasks"][0]["state_info"], "Paused by --break-before");
     // `executions show --format json` prints the same object.
-    let (_, shown, _) = gale(
-        &dir,
-        &["executions", "show", "b1", "--db", db, "--format", "json"],
-    );
-    assert_eq!(json_of(&shown), v);
-    let (code, done, stderr) = gale(&dir, &["resume", "b1", "--db", db, "--format", "json"]);
+    assert_eq!(s.json(&["executions", "show", "b1"]), v);
+    let (code, done, stderr) = s.gale_json(&["resume", "b1"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json_of(&done)["output"]["double"], 2);
     // The trace has the break, the resume and the task's start and end.
-    let (_, trace, _) = gale(&dir, &["trace", "b1", "--db", db, "--format", "json"]);
-    let trace = json_of(&trace);
-    let events: Vec<&str> = trace
-        .as_array()
-        .map(|t| t.iter().filter_map(|e| e["event"].as_str()).collect())
-        .unwrap_or_default();
+    let trace = s.json(&["trace", "b1"]);
+    let events = trace_events(&trace);
     for want in [
         "break",
         "resumed",
@@ -595,7 +516,7 @@ fn break_before_pauses_there_and_resume_continues() {
     ] {
         assert!(events.contains(&want), "{want} missing in {events:?}");
     }
-    let (code, human, _) = gale(&dir, &["trace", "b1", "--db", db]);
+    let (code, human, _) = s.gale(&["trace", "b1"]);
     assert_eq!(code, 0);
     assert!(
         human.contains("▶ t1") && human.contains("■ t1 SUCCESS"),
@@ -626,27 +547,13 @@ inner:
 
 #[test]
 fn why_walks_to_the_root_cause_and_rerun_runs_the_failed_task_again() {
-    let dir = scratch("why", &[("failing.yaml", FAILING)]);
-    let db = dir.join("w.db");
-    let db = db.to_str().expect("utf-8 path");
-    let (code, out, _) = gale(
-        &dir,
-        &[
-            "run",
-            "failing.yaml",
-            "--workflow",
-            "main",
-            "--db",
-            db,
-            "--id",
-            "f1",
-            "--format",
-            "json",
-        ],
-    );
+    let s = Scratch::new("why", "failing.yaml", FAILING, "w.db");
+    let run =
+        |workflow, id| s.gale_json(&["run", "failing.yaml", "--workflow", workflow, "--id", id]);
+    let (code, out, _) = run("main", "f1");
     assert_eq!(code, 1);
     assert_eq!(json_of(&out)["state"], "ERROR");
-    let (code, why, _) = gale(&dir, &["why", "f1", "--db", db, "--format", "json"]);
+    let (code, why, _) = s.gale_json(&["why", "f1"]);
     assert_eq!(code, 0);
     let why = json_of(&why);
     let chain = why["chain"].as_array().expect("chain");
@@ -662,72 +569,33 @@ fn why_walks_to_the_root_cause_and_rerun_runs_the_failed_task_again() {
             .is_some_and(|s| s.contains("missing")),
         "{cause}"
     );
-    let (_, human, _) = gale(&dir, &["why", "f1", "--db", db]);
+    let (_, human, _) = s.gale(&["why", "f1"]);
     assert!(
         human.contains("root cause:") && human.contains("task compute of workflow inner"),
         "{human}"
     );
     // The tree shows the sub-workflow under its task.
-    let (_, tree, _) = gale(
-        &dir,
-        &["executions", "tree", "f1", "--db", db, "--format", "json"],
-    );
-    let tree = json_of(&tree);
+    let tree = s.json(&["executions", "tree", "f1"]);
     assert_eq!(tree["children"][0]["workflow"], "inner");
     assert_eq!(tree["children"][0]["task"], "call");
     // Rerun: only ERROR tasks; --no-reset only for with-items; a rerun runs it again.
-    let (code, _, stderr) = gale(&dir, &["rerun", "f1", "--task", "prepare", "--db", db]);
+    let (code, _, stderr) = s.gale(&["rerun", "f1", "--task", "prepare"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("must be in ERROR for rerun"), "{stderr}");
-    let (code, _, stderr) = gale(
-        &dir,
-        &["rerun", "f1", "--task", "call", "--no-reset", "--db", db],
-    );
+    let (code, _, stderr) = s.gale(&["rerun", "f1", "--task", "call", "--no-reset"]);
     assert_eq!(code, 2);
     assert!(
         stderr.contains("Only with-items task has the option to not reset."),
         "{stderr}"
     );
-    let (code, again, stderr) = gale(
-        &dir,
-        &[
-            "rerun", "f1", "--task", "compute", "--db", db, "--format", "json",
-        ],
-    );
+    let (code, again, stderr) = s.gale_json(&["rerun", "f1", "--task", "compute"]);
     assert_eq!(code, 1, "{stderr}");
     let again = json_of(&again);
     assert_eq!(again["state"], "ERROR");
     // with-items --no-reset: only the two failed iterations run again.
-    let (code, _, _) = gale(
-        &dir,
-        &[
-            "run",
-            "failing.yaml",
-            "--workflow",
-            "main2",
-            "--db",
-            db,
-            "--id",
-            "f2",
-            "--format",
-            "json",
-        ],
-    );
+    let (code, _, _) = run("main2", "f2");
     assert_eq!(code, 1);
-    let (code, again, stderr) = gale(
-        &dir,
-        &[
-            "rerun",
-            "f2",
-            "--task",
-            "items",
-            "--no-reset",
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-    );
+    let (code, again, stderr) = s.gale_json(&["rerun", "f2", "--task", "items", "--no-reset"]);
     assert_eq!(code, 1, "{stderr}");
     let again = json_of(&again);
     assert_eq!(again["tasks"][0]["action_executions"], 6, "{again}");
@@ -786,49 +654,22 @@ fn complete_delivers_an_async_action_result() {
 #[test]
 fn rerun_with_env_runs_the_failed_task_in_the_new_environment() {
     const WF: &str = "version: '2.0'\nenvy:\n  output:\n    quotient: <% $.quotient %>\n  tasks:\n    divide:\n      action: std.echo output=<% 12 / env().divisor %>\n      publish:\n        quotient: <% task().result %>\n";
-    let dir = scratch("rerun-env", &[("envy.yaml", WF)]);
-    let db = dir.join("e.db");
-    let db = db.to_str().expect("utf-8 path");
-    let (code, out, stderr) = gale(
-        &dir,
-        &[
-            "run",
-            "envy.yaml",
-            "--db",
-            db,
-            "--id",
-            "e1",
-            "--env",
-            r#"{"divisor": 0, "keep": "me"}"#,
-            "--format",
-            "json",
-        ],
-    );
+    let s = Scratch::new("rerun-env", "envy.yaml", WF, "e.db");
+    let (code, out, stderr) = s.gale_json(&[
+        "run",
+        "envy.yaml",
+        "--id",
+        "e1",
+        "--env",
+        r#"{"divisor": 0, "keep": "me"}"#,
+    ]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(json_of(&out)["state"], "ERROR");
-    let (code, _, stderr) = gale(
-        &dir,
-        &[
-            "rerun", "e1", "--task", "divide", "--env", "[4]", "--db", db,
-        ],
-    );
+    let rerun = ["rerun", "e1", "--task", "divide", "--env"];
+    let (code, _, stderr) = s.gale(&[&rerun[..], &["[4]"]].concat());
     assert_ne!(code, 0);
     assert!(stderr.contains("--env must be a JSON object"), "{stderr}");
-    let (code, out, stderr) = gale(
-        &dir,
-        &[
-            "rerun",
-            "e1",
-            "--task",
-            "divide",
-            "--env",
-            r#"{"divisor": 4}"#,
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-    );
+    let (code, out, stderr) = s.gale_json(&[&rerun[..], &[r#"{"divisor": 4}"#]].concat());
     assert_eq!(code, 0, "{stderr}");
     let out = json_of(&out);
     assert_eq!(out["state"], "SUCCESS", "{out}");
@@ -865,43 +706,27 @@ item:
 
 #[test]
 fn rerun_no_reset_runs_the_failed_iterations_within_concurrency() {
-    let dir = scratch("rerun-items", &[("items.yaml", ITEMS_CONCURRENCY)]);
-    let db = dir.join("i.db");
-    let db = db.to_str().expect("utf-8 path");
-    let (code, out, stderr) = gale(
-        &dir,
-        &[
-            "run",
-            "items.yaml",
-            "--db",
-            db,
-            "--id",
-            "i1",
-            "--trace",
-            "--env",
-            r#"{"bad": [0, 1, 3]}"#,
-            "--format",
-            "json",
-        ],
-    );
+    let s = Scratch::new("rerun-items", "items.yaml", ITEMS_CONCURRENCY, "i.db");
+    let (code, out, stderr) = s.gale_json(&[
+        "run",
+        "items.yaml",
+        "--id",
+        "i1",
+        "--trace",
+        "--env",
+        r#"{"bad": [0, 1, 3]}"#,
+    ]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(json_of(&out)["state"], "ERROR");
-    let (code, out, stderr) = gale(
-        &dir,
-        &[
-            "rerun",
-            "i1",
-            "--task",
-            "each",
-            "--no-reset",
-            "--env",
-            r#"{"bad": []}"#,
-            "--db",
-            db,
-            "--format",
-            "json",
-        ],
-    );
+    let (code, out, stderr) = s.gale_json(&[
+        "rerun",
+        "i1",
+        "--task",
+        "each",
+        "--no-reset",
+        "--env",
+        r#"{"bad": []}"#,
+    ]);
     assert_eq!(code, 0, "{stderr}");
     let out = json_of(&out);
     assert_eq!(out["state"], "SUCCESS", "{out}");
@@ -915,8 +740,7 @@ fn rerun_no_reset_runs_the_failed_iterations_within_concurrency() {
     // ...one at a time (Mistral's `_get_next_indexes` hands out `capacity`
     // indexes): after the rerun, each iteration's task completes before the next
     // iteration's action starts.
-    let (_, trace, _) = gale(&dir, &["trace", "i1", "--db", db, "--format", "json"]);
-    let trace = json_of(&trace);
+    let trace = s.json(&["trace", "i1"]);
     let steps: Vec<String> = trace
         .as_array()
         .map(|t| {

@@ -3106,19 +3106,29 @@ wf:
         v
     }
 
+    /// A new engine starting `wf` durably in `db`; returns it and the root.
+    fn started(
+        program: &Rc<Program>,
+        db: &std::path::Path,
+        options: &DurableOptions,
+    ) -> (Engine, usize) {
+        let mut engine = Engine::new(program.clone());
+        let store = Store::open(db).expect("store");
+        let Ok(Started::Created(root)) =
+            engine.start_durable(store, "wf", &StartOptions::default(), options)
+        else {
+            panic!("starts");
+        };
+        (engine, root)
+    }
+
     /// Starts `wf` durably, paused before `task`; returns the execution id.
     fn run_until_break(program: &Rc<Program>, db: &std::path::Path, task: &str) -> String {
-        let mut engine = Engine::new(program.clone());
         let options = DurableOptions {
             break_before: vec![task.to_string()],
             ..DurableOptions::default()
         };
-        let store = Store::open(db).expect("store");
-        let Ok(Started::Created(root)) =
-            engine.start_durable(store, "wf", &StartOptions::default(), &options)
-        else {
-            panic!("starts");
-        };
+        let (mut engine, root) = started(program, db, &options);
         assert_eq!(
             engine.run_durable(root).expect("runs"),
             RunEnd::Paused,
@@ -3127,15 +3137,54 @@ wf:
         engine.executions[root].id.clone()
     }
 
-    #[test]
-    fn a_run_resumed_before_any_task_ends_like_an_uninterrupted_one() {
-        let program = program(STUBBED);
+    /// Runs `wf` in memory, uninterrupted; returns its result without ids.
+    fn uninterrupted(program: &Rc<Program>) -> Json {
         let mut memory = Engine::new(program.clone());
         let root = memory
             .start("wf", &StartOptions::default())
             .expect("starts");
         memory.run(root, None);
-        let expected = without_ids(memory.result_json(root));
+        without_ids(memory.result_json(root))
+    }
+
+    /// A new engine resuming execution `id` from `db`; returns it and the root.
+    fn resumed(program: &Rc<Program>, db: &std::path::Path, id: &str) -> (Engine, usize) {
+        let mut engine = Engine::new(program.clone());
+        let store = Store::open(db).expect("store");
+        let root = engine.resume_durable(store, id).expect("resumes");
+        (engine, root)
+    }
+
+    /// Resumes the paused `root`, runs it to the end and compares its result
+    /// with the uninterrupted one.
+    fn finish_like(engine: &mut Engine, root: usize, expected: &Json, task: &str) {
+        engine.apply_command(root, &Command::Resume { env: None });
+        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        assert_eq!(
+            &without_ids(engine.result_json(root)),
+            expected,
+            "resumed before {task}"
+        );
+    }
+
+    /// The residency flags of the root execution's tasks.
+    fn root_flags(engine: &Engine) -> Vec<u8> {
+        engine
+            .durable
+            .as_ref()
+            .map(|d| d.partial[0].clone())
+            .unwrap_or_default()
+    }
+
+    /// Removes the scratch folder of `db`.
+    fn remove_scratch(db: &std::path::Path) {
+        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+    }
+
+    #[test]
+    fn a_run_resumed_before_any_task_ends_like_an_uninterrupted_one() {
+        let program = program(STUBBED);
+        let expected = uninterrupted(&program);
         assert_eq!(expected["state"], "SUCCESS");
         assert_eq!(expected["output"]["total"], 26);
         let mut stubbed = 0;
@@ -3143,22 +3192,14 @@ wf:
         for task in ["b", "c", "e1", "e2", "e3", "e4", "e5"] {
             let db = scratch_db(&format!("break-{task}"));
             let id = run_until_break(&program, &db, task);
-            let mut engine = Engine::new(program.clone());
-            let store = Store::open(&db).expect("store");
-            let root = engine.resume_durable(store, &id).expect("resumes");
+            let (mut engine, root) = resumed(&program, &db, &id);
             stubbed += engine.durable.as_ref().map_or(0, |d| d.partial_count);
-            engine.apply_command(root, &Command::Resume { env: None });
-            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
-            assert_eq!(
-                without_ids(engine.result_json(root)),
-                expected,
-                "resumed before {task}"
-            );
+            finish_like(&mut engine, root, &expected, task);
             // Inspection reads every image.
             let store = Store::open(&db).expect("store");
             let (loaded, x) = load(&store, &id, |_| {}).expect("loads");
             assert_eq!(without_ids(loaded.engine.result_json(x)), expected);
-            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+            remove_scratch(&db);
         }
         assert!(stubbed > 0, "completed tasks were restored as stubs");
     }
@@ -3211,12 +3252,7 @@ wf:
         let program = program(CURRENT_AND_NAMED);
         let names = HashSet::from(["first".to_string()]);
         assert_eq!(history_reads(&program), HistoryReads::Named(names));
-        let mut memory = Engine::new(program.clone());
-        let root = memory
-            .start("wf", &StartOptions::default())
-            .expect("starts");
-        memory.run(root, None);
-        let expected = without_ids(memory.result_json(root));
+        let expected = uninterrupted(&program);
         assert_eq!(
             expected["output"],
             json!({"first": 7, "count": 20, "twice": 14, "last": 41})
@@ -3224,65 +3260,36 @@ wf:
         for (i, task) in ["r0", "r1", "r2"].into_iter().enumerate() {
             let db = scratch_db(&format!("named-{task}"));
             let id = run_until_break(&program, &db, task);
-            let mut engine = Engine::new(program.clone());
-            let store = Store::open(&db).expect("store");
-            let root = engine.resume_durable(store, &id).expect("resumes");
-            let flags = engine
-                .durable
-                .as_ref()
-                .map(|d| d.partial[0].clone())
-                .unwrap_or_default();
+            let (mut engine, root) = resumed(&program, &db, &id);
+            let flags = root_flags(&engine);
             // Every `step` and the `r` tasks done are placeholders; `first`
             // (read by name) and the held task are resident.
             let placeholders = flags.iter().filter(|f| **f == PLACEHOLDER).count();
             assert_eq!(placeholders, 20 + i, "before {task}: {flags:?}");
             assert_eq!(flags.first(), Some(&FULL));
             assert_eq!(engine.executions[root].tasks[0].name, "first");
-            engine.apply_command(root, &Command::Resume { env: None });
-            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
-            assert_eq!(
-                without_ids(engine.result_json(root)),
-                expected,
-                "resumed before {task}"
-            );
-            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+            finish_like(&mut engine, root, &expected, task);
+            remove_scratch(&db);
         }
     }
 
     #[test]
     fn a_loop_resumes_its_older_iterations_as_placeholders() {
         let program = program(LOOP);
-        let mut memory = Engine::new(program.clone());
-        let root = memory
-            .start("wf", &StartOptions::default())
-            .expect("starts");
-        memory.run(root, None);
-        let expected = without_ids(memory.result_json(root));
+        let expected = uninterrupted(&program);
         assert_eq!(expected["output"], json!({"count": 25, "after": 50}));
         for (i, task) in ["r0", "r1", "r2"].into_iter().enumerate() {
             let db = scratch_db(&format!("loop-{task}"));
             let id = run_until_break(&program, &db, task);
-            let mut engine = Engine::new(program.clone());
-            let store = Store::open(&db).expect("store");
-            let root = engine.resume_durable(store, &id).expect("resumes");
-            let flags = engine
-                .durable
-                .as_ref()
-                .map(|d| d.partial[0].clone())
-                .unwrap_or_default();
+            let (mut engine, root) = resumed(&program, &db, &id);
+            let flags = root_flags(&engine);
             let placeholders = flags.iter().filter(|f| **f == PLACEHOLDER).count();
             // `init`, every `step` and the `r` tasks done (no join: no stubs
             // either); the held task is open.
             assert_eq!(placeholders, 26 + i, "before {task}: {flags:?}");
             assert!(!flags.contains(&STUB));
-            engine.apply_command(root, &Command::Resume { env: None });
-            assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
-            assert_eq!(
-                without_ids(engine.result_json(root)),
-                expected,
-                "resumed before {task}"
-            );
-            let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+            finish_like(&mut engine, root, &expected, task);
+            remove_scratch(&db);
         }
     }
 
@@ -3291,9 +3298,7 @@ wf:
         let program = program(STUBBED);
         let db = scratch_db("stubs");
         let id = run_until_break(&program, &db, "e5");
-        let mut engine = Engine::new(program.clone());
-        let store = Store::open(&db).expect("store");
-        engine.resume_durable(store, &id).expect("resumes");
+        let (mut engine, _) = resumed(&program, &db, &id);
         let stubs: HashSet<(usize, usize)> = engine
             .durable
             .as_ref()
@@ -3334,7 +3339,7 @@ wf:
         );
         let e3 = engine.executions[0].tasks.iter().find(|t| t.name == "e3");
         assert_eq!(e3.map(|t| t.published.clone()), Some(json!({"last": "e3"})));
-        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        remove_scratch(&db);
     }
 
     #[test]
@@ -3348,10 +3353,8 @@ wf:
         cli.post_command(&id, &Command::Resume { env: None })
             .expect("posts");
         {
-            let mut engine = Engine::new(program.clone());
-            let store = Store::open(&db).expect("store");
             // Resume delivers the pending command (in memory only so far).
-            let root = engine.resume_durable(store, &id).expect("resumes");
+            let (engine, root) = resumed(&program, &db, &id);
             assert_eq!(engine.executions[root].state, State::Running);
             // Killed here: nothing committed; its lease runs out.
         }
@@ -3365,9 +3368,7 @@ wf:
         );
         // The next runner gets the command again; its first commit consumes it
         // together with its effect.
-        let mut engine = Engine::new(program.clone());
-        let store = Store::open(&db).expect("store");
-        let root = engine.resume_durable(store, &id).expect("resumes");
+        let (mut engine, root) = resumed(&program, &db, &id);
         assert_eq!(engine.executions[root].state, State::Running);
         engine.idle_commit().expect("commits");
         assert!(cli.pending_commands(&id).expect("reads").is_empty());
@@ -3380,9 +3381,7 @@ wf:
 
         // While running, a command is applied and committed in one step.
         let id = run_until_break(&program, &db, "e4");
-        let mut engine = Engine::new(program.clone());
-        let store = Store::open(&db).expect("store");
-        let root = engine.resume_durable(store, &id).expect("resumes");
+        let (mut engine, root) = resumed(&program, &db, &id);
         cli.post_command(&id, &Command::cancel(Some("stop".into())))
             .expect("posts");
         engine.poll_commands().expect("polls");
@@ -3392,7 +3391,7 @@ wf:
             Some(gale_store::State::Cancelled)
         );
         assert_eq!(engine.executions[root].state, State::Cancelled);
-        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        remove_scratch(&db);
     }
 
     #[test]
@@ -3467,17 +3466,11 @@ wf:
             "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range(12) %>\n      concurrency: 3\n      action: std.echo output=<% $.i %>\n      on-success:\n        - u: <% true %>\n    u:\n      action: std.noop\n",
         );
         let db = scratch_db("trace-items");
-        let store = Store::open(&db).expect("store");
-        let mut engine = Engine::new(program.clone());
         let options = DurableOptions {
             trace: true,
             ..DurableOptions::default()
         };
-        let Ok(Started::Created(root)) =
-            engine.start_durable(store, "wf", &StartOptions::default(), &options)
-        else {
-            panic!("starts");
-        };
+        let (mut engine, root) = started(&program, &db, &options);
         assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
         let id = engine.executions[root].id.clone();
         let store = Store::open(&db).expect("store");
@@ -3504,6 +3497,6 @@ wf:
                 .iter()
                 .any(|e| e["place"] == "on-success → u" && e["value"] == true)
         );
-        let _ = std::fs::remove_dir_all(db.parent().expect("dir"));
+        remove_scratch(&db);
     }
 }

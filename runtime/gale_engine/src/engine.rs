@@ -200,6 +200,19 @@ fn next_u64() -> u64 {
     })
 }
 
+/// A new action execution of iteration `index`, started (RUNNING) and accepted.
+fn running_action(index: usize) -> ActionEx {
+    ActionEx {
+        id: uuid(),
+        index,
+        state: State::Running,
+        output: None,
+        cleared: false,
+        accepted: true,
+        sub_execution: None,
+    }
+}
+
 /// A random (version 4) uuid.
 fn uuid() -> String {
     // Two hex digits per byte from one table lookup.
@@ -1946,15 +1959,7 @@ impl Engine {
             t.items_done += 1;
             return Ok(());
         }
-        t.actions.push(ActionEx {
-            id: uuid(),
-            index,
-            state: State::Running,
-            output: None,
-            cleared: false,
-            accepted: true,
-            sub_execution: None,
-        });
+        t.actions.push(running_action(index));
         if self.journal.enabled() {
             self.journal.commit(&[Change::Action {
                 task: self.executions[exec].tasks[te].id.clone(),
@@ -2046,15 +2051,9 @@ impl Engine {
             return Ok(());
         };
         let ai = self.executions[exec].tasks[te].actions.len();
-        self.executions[exec].tasks[te].actions.push(ActionEx {
-            id: uuid(),
-            index,
-            state: State::Running,
-            output: None,
-            cleared: false,
-            accepted: true,
-            sub_execution: None,
-        });
+        self.executions[exec].tasks[te]
+            .actions
+            .push(running_action(index));
         let root = self.root_of(exec);
         let env = self.executions[root]
             .params
