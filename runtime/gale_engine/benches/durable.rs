@@ -13,30 +13,16 @@ use gale_engine::durable::{DurableOptions, RunEnd, Started};
 use gale_engine::{Engine, StartOptions};
 use gale_store::Store;
 
+mod common;
+use common::{noop_chain, noop_with_items};
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn chain(n: usize) -> String {
-    let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
-    for i in 0..n {
-        s.push_str(&format!("    t{i}:\n      action: std.noop\n"));
-        if i + 1 < n {
-            s.push_str(&format!("      on-success: t{}\n", i + 1));
-        }
-    }
-    s
-}
 
 /// A chain of actions that run on worker threads (`std.sleep seconds=0`): each one
 /// forces a commit before it starts.
 fn thread_chain(n: usize) -> String {
-    chain(n).replace("std.noop", "std.sleep seconds=0")
-}
-
-fn with_items(n: usize) -> String {
-    format!(
-        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
-    )
+    noop_chain(n).replace("std.noop", "std.sleep seconds=0")
 }
 
 fn scratch() -> PathBuf {
@@ -165,7 +151,7 @@ enum Shape {
 fn resume_cost(done: usize, shape: Shape) {
     let (text, at) = match shape {
         Shape::Loop => (looped(done), "r0".to_string()),
-        Shape::Chain => (chain(done + 10), format!("t{done}")),
+        Shape::Chain => (noop_chain(done + 10), format!("t{done}")),
         Shape::Published => (published_chain(done + 10, false), format!("t{done}")),
         Shape::PublishedAll => (published_chain(done + 10, true), format!("t{done}")),
     };
@@ -220,8 +206,8 @@ fn resume_cost(done: usize, shape: Shape) {
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 1_000 } else { 10_000 };
-    side_by_side(&format!("noop chain {n}"), &chain(n), n);
-    side_by_side(&format!("with-items {n}"), &with_items(n), n);
+    side_by_side(&format!("noop chain {n}"), &noop_chain(n), n);
+    side_by_side(&format!("with-items {n}"), &noop_with_items(n), n);
     side_by_side(
         &format!("sleep-0 chain {}", n / 10),
         &thread_chain(n / 10),
@@ -229,7 +215,7 @@ fn main() {
     );
     side_by_side(
         &format!("with-items {}", n * 10),
-        &with_items(n * 10),
+        &noop_with_items(n * 10),
         n * 10,
     );
     if std::env::var("GALE_BENCH_ONLY").is_ok_and(|o| !"resume".contains(&o)) {

@@ -11,19 +11,11 @@ use gale_codegen::workflow::{OptLevel, compile_source};
 use gale_engine::{Engine, StartOptions};
 
 // The `gale` binary runs on mimalloc; measure the engine the same way.
+mod common;
+use common::{noop_chain, noop_with_items};
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn chain(n: usize) -> String {
-    let mut s = String::from("version: '2.0'\nwf:\n  tasks:\n");
-    for i in 0..n {
-        s.push_str(&format!("    t{i}:\n      action: std.noop\n"));
-        if i + 1 < n {
-            s.push_str(&format!("      on-success: t{}\n", i + 1));
-        }
-    }
-    s
-}
 
 /// with-items as in mistral-oracle's `bench.py`: `std.echo output=<% $.i %>` per
 /// item, the task publishes `task().result`.
@@ -61,14 +53,6 @@ fn expressions(n: usize) -> String {
         }
     }
     s
-}
-
-/// with-items over `range(n)` with a bare `std.noop` per item (no expression, no
-/// publish): the engine's own per-item cost and memory.
-fn with_items_noop(n: usize) -> String {
-    format!(
-        "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range({n}) %>\n      action: std.noop\n"
-    )
 }
 
 fn compile(text: &str) -> Rc<gale_bytecode::workflow::Program> {
@@ -201,7 +185,7 @@ fn main() {
     if let Ok(n) = std::env::var(CHILD) {
         let n: usize = n.parse().unwrap_or(1_000_000);
         let text = match std::env::var(CHILD_SHAPE).as_deref() {
-            Ok("noop") => with_items_noop(n),
+            Ok("noop") => noop_with_items(n),
             _ => with_items(n),
         };
         let (t, _) = run(&compile(&text));
@@ -211,7 +195,7 @@ fn main() {
     }
     let quick = std::env::args().any(|a| a == "--quick");
     let n = if quick { 1_000 } else { 10_000 };
-    bench(&format!("noop chain {n}"), &chain(n), 5);
+    bench(&format!("noop chain {n}"), &noop_chain(n), 5);
     bench(&format!("with-items {}", n * 10), &with_items(n * 10), 5);
     bench(&format!("fan-out {} + join", n / 10), &fan_out(n / 10), 5);
     bench(&format!("fan-out {} + join", n / 5), &fan_out(n / 5), 5);

@@ -150,6 +150,40 @@ struct ActionsWritten {
     summary: (usize, usize),
 }
 
+/// Puts the faulted-in image of task execution `t` of `x` in its slot, with the
+/// action images of its own (when it has any: they are then written separately).
+fn install_image(
+    d: &mut Durable,
+    executions: &mut [WorkflowEx],
+    x: usize,
+    t: usize,
+    task: Option<TaskEx>,
+    actions: Vec<crate::state::ActionEx>,
+) -> Result<(), DurableError> {
+    let Some(mut task) = task else {
+        return Err(DurableError::Other(format!(
+            "execution {}: task image {x}/{t} is missing",
+            d.root_id
+        )));
+    };
+    if !actions.is_empty() {
+        task.actions = actions;
+        d.acts.insert(
+            (x, t),
+            ActionsWritten {
+                split: true,
+                written: task.actions.len(),
+                open: Vec::new(),
+                summary: action_summary(&task.actions),
+            },
+        );
+    }
+    if let Some(slot) = executions.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
+        *slot = task;
+    }
+    Ok(())
+}
+
 /// (accepted, cleared) counts: a change among the actions already written means a
 /// bulk update (retry, keep-result, rerun) and rewrites them all.
 fn action_summary(actions: &[crate::state::ActionEx]) -> (usize, usize) {
@@ -2593,27 +2627,7 @@ impl Engine {
                 actions.push(parse_action(&r.image)?);
             }
         }
-        let Some(mut task) = task else {
-            return Err(DurableError::Other(format!(
-                "execution {}: task image {x}/{t} is missing",
-                d.root_id
-            )));
-        };
-        if !actions.is_empty() {
-            task.actions = actions;
-            d.acts.insert(
-                (x, t),
-                ActionsWritten {
-                    split: true,
-                    written: task.actions.len(),
-                    open: Vec::new(),
-                    summary: action_summary(&task.actions),
-                },
-            );
-        }
-        if let Some(slot) = self.executions.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
-            *slot = task;
-        }
+        install_image(d, &mut self.executions, x, t, task, actions)?;
         self.host_cache.borrow_mut().clear();
         Ok(())
     }
@@ -2662,27 +2676,8 @@ impl Engine {
                 .get_mut(x)
                 .and_then(|ts| ts.get_mut(t))
                 .and_then(Option::take);
-            let Some(mut task) = task else {
-                return Err(DurableError::Other(format!(
-                    "execution {}: task image {x}/{t} is missing",
-                    d.root_id
-                )));
-            };
-            if let Some(acts) = images.actions.remove(&(x, t)) {
-                task.actions = acts;
-                d.acts.insert(
-                    (x, t),
-                    ActionsWritten {
-                        split: true,
-                        written: task.actions.len(),
-                        open: Vec::new(),
-                        summary: action_summary(&task.actions),
-                    },
-                );
-            }
-            if let Some(slot) = self.executions.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
-                *slot = task;
-            }
+            let actions = images.actions.remove(&(x, t)).unwrap_or_default();
+            install_image(d, &mut self.executions, x, t, task, actions)?;
             d.partial[x][t] = FULL;
         }
         d.partial_count = 0;
