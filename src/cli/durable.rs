@@ -215,7 +215,16 @@ pub fn finish(
             if end == RunEnd::Stuck && human {
                 eprintln!("gale {cmd}: nothing can happen any more; the execution stays RUNNING");
             }
-            print_result(&engine.result_json(root), human, &path.borrow())
+            // The human result needs no task; the JSON one lists every task, so
+            // only it loads the tasks a resume left unread.
+            let result = if human {
+                engine.summary_json(root)
+            } else if let Err(e) = engine.fault_in_all() {
+                return durable_fail(cmd, &e);
+            } else {
+                engine.result_json(root)
+            };
+            print_result(&result, human, &path.borrow())
         }
         Err(e) => durable_fail(cmd, &e),
     }

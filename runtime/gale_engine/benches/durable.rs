@@ -143,11 +143,33 @@ enum Shape {
     PublishedAll,
 }
 
+/// Runs a resumed execution to its end (a function of its own, for profilers:
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*the_rest*'`).
+#[inline(never)]
+fn the_rest(engine: &mut Engine, root: usize) {
+    assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+    assert_eq!(engine.summary_json(root)["state"], "SUCCESS");
+}
+
+impl Shape {
+    /// The name in the report (`GALE_BENCH_ONLY="resume loop"` runs only it).
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Chain => "chain",
+            Shape::Loop => "loop",
+            Shape::Published => "task() chain",
+            Shape::PublishedAll => "task() + task($.r) chain",
+        }
+    }
+}
+
 /// A workflow paused (`--break-before`) when `done` tasks completed and 10 are
 /// left, then resumed: the time to take the execution over (open the store,
-/// claim, load, rebuild, apply the resume command); the rest of the run is
-/// timed apart (`the 10 tasks left`: it includes `Engine::fault_in_all` when the
-/// run ends, which reads every image for the caller).
+/// claim, load, rebuild, apply the resume command); the rest of the run with the
+/// result `gale resume` prints (`the 10 tasks left`: state and output); their
+/// sum (`whole resume`); and apart, the JSON result that lists every task
+/// (`--format json`: `Engine::fault_in_all` reads every image, so it grows with
+/// the history by nature).
 fn resume_cost(done: usize, shape: Shape) {
     let (text, at) = match shape {
         Shape::Loop => (looped(done), "r0".to_string()),
@@ -159,6 +181,8 @@ fn resume_cost(done: usize, shape: Shape) {
     let mut loads = Vec::new();
     let mut news = Vec::new();
     let mut rests = Vec::new();
+    let mut wholes = Vec::new();
+    let mut listings = Vec::new();
     for _ in 0..7 {
         let db = fresh_db("resume");
         let options = DurableOptions {
@@ -184,22 +208,24 @@ fn resume_cost(done: usize, shape: Shape) {
         engine.apply_command(root, &gale_store::Command::Resume { env: None });
         let loaded = start.elapsed();
         let rest = Instant::now();
-        assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        the_rest(&mut engine, root);
         rests.push(rest.elapsed());
-        assert_eq!(engine.result_json(root)["state"], "SUCCESS");
+        wholes.push(start.elapsed());
         loads.push(loaded);
+        let listing = Instant::now();
+        engine.fault_in_all().expect("faults in");
+        let result = engine.result_json(root);
+        listings.push(listing.elapsed());
+        assert_eq!(result["tasks"].as_array().map(Vec::len), Some(done + 10));
     }
-    let shape = match shape {
-        Shape::Chain => "chain",
-        Shape::Loop => "loop",
-        Shape::Published => "task() chain",
-        Shape::PublishedAll => "task() + task($.r) chain",
-    };
+    let shape = shape.name();
     println!(
-        "resume {shape:<24}, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7; of which Engine::new {:>9.3?}); the 10 tasks left {:>9.3?}",
+        "resume {shape:<24}, 10 left after {done:>6} done: take-over {:>9.3?} (median of 7; of which Engine::new {:>9.3?}); the 10 tasks left {:>9.3?}; whole resume {:>9.3?}; JSON result of every task {:>9.3?}",
         median(loads),
         median(news),
-        median(rests)
+        median(rests),
+        median(wholes),
+        median(listings)
     );
 }
 
@@ -218,7 +244,8 @@ fn main() {
         &noop_with_items(n * 10),
         n * 10,
     );
-    if std::env::var("GALE_BENCH_ONLY").is_ok_and(|o| !"resume".contains(&o)) {
+    let only = std::env::var("GALE_BENCH_ONLY").unwrap_or_default();
+    if !only.starts_with("resume") && !"resume".contains(&only) {
         let _ = std::fs::remove_dir_all(scratch());
         return;
     }
@@ -228,6 +255,9 @@ fn main() {
         Shape::Published,
         Shape::PublishedAll,
     ] {
+        if !format!("resume {}", shape.name()).starts_with(&only) && !"resume".contains(&only) {
+            continue;
+        }
         for done in [100, 1_000, n] {
             resume_cost(done, shape);
         }

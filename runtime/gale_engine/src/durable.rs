@@ -43,7 +43,6 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use gale_bytecode::workflow::{Program, Template};
-use gale_bytecode::{ArgSpec, Operand};
 use gale_store::{
     Batch, Claim, Command, Creation, ExecutionRecord, ImageRecord, Lease, Residency, Store,
     now_millis,
@@ -52,6 +51,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use super::{ActionKey, Cmd, Engine, Event, Outcome, StartOptions, ThreadMsg, TraceEvent};
+use crate::reads::{HistoryReads, history_reads};
 use crate::state::{State, TaskEx, WorkflowEx};
 
 /// The error Mistral's action heartbeat checker gives an action whose executor was
@@ -225,312 +225,6 @@ fn placeholder() -> TaskEx {
         items_done: 0,
         items_failed: false,
         generation: 0,
-    }
-}
-
-/// Which completed task executions the program's expressions may read, besides
-/// the current task (`task()` with no argument, or with the current task's name,
-/// reads the task being evaluated, which is open and resident).
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum HistoryReads {
-    /// Any of them (`tasks()`, `task(<expression>)`, a call by name, …): every
-    /// task is resident.
-    All,
-    /// Only the latest execution of the tasks with these names (`task('name')`
-    /// with a constant name): every execution of a task of one of these names is
-    /// resident.
-    Named(HashSet<String>),
-}
-
-impl HistoryReads {
-    /// Whether the executions of the task called `name` must be resident.
-    fn keeps(&self, name: &str) -> bool {
-        match self {
-            HistoryReads::All => true,
-            HistoryReads::Named(names) => names.contains(name),
-        }
-    }
-}
-
-/// What the expressions of `program` may read of the task history, from their
-/// compiled call sites: a YAQL `task()` or Jinja `task()` reads only the current
-/// task; `task(C)` with `C` a constant string (YAQL `task(name)`/`task('name')`,
-/// Jinja `task('name')`) reads the latest execution of task `C`; anything else
-/// that can reach Mistral's `task`/`tasks` functions (`tasks(…)`, `task(E)` with a
-/// computed `E` — YAQL reads `task(say-hello)` as `task(say - hello)` —, a
-/// keyword argument, the method form, YAQL `call(name, …)`, the Jinja filters,
-/// the Jinja function used as a value) reads them all. Every doubtful case is
-/// [`HistoryReads::All`].
-fn history_reads(program: &Program) -> HistoryReads {
-    let mut names = HashSet::new();
-    let exprs = program.exprs.iter().map(|e| (e, false));
-    for (e, jinja) in exprs.chain(program.jinja.iter().map(|e| (e, true))) {
-        let Some(m) = e.module else {
-            continue; // a compile error: raised when evaluated, calls nothing
-        };
-        let Some(module) = program.modules.get(m as usize) else {
-            return HistoryReads::All;
-        };
-        if !module_history(module, jinja, &mut names) {
-            return HistoryReads::All;
-        }
-    }
-    HistoryReads::Named(names)
-}
-
-/// Adds to `names` the tasks `module` reads by constant name; false when it may
-/// read any task (see [`history_reads`]).
-fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<String>) -> bool {
-    use gale_bytecode::Op;
-    for proto in &m.protos {
-        let code = &proto.code;
-        for (pc, op) in code.iter().enumerate() {
-            match *op {
-                Op::Call { site, .. } => {
-                    let Some(s) = m.sites.get(site.0 as usize) else {
-                        return false;
-                    };
-                    let Some(name) = m.str_const(s.name) else {
-                        return false;
-                    };
-                    match name {
-                        "task" if !s.method => match s.args.as_slice() {
-                            [] => {}
-                            [ArgSpec::Positional(Operand::Reg(r))] => {
-                                match const_str_at(m, code, pc, *r) {
-                                    Some(n) if !n.is_empty() => {
-                                        names.insert(n.to_string());
-                                    }
-                                    _ => return false,
-                                }
-                            }
-                            _ => return false,
-                        },
-                        "task" | "tasks" | "call" => return false,
-                        _ => {}
-                    }
-                }
-                Op::JinjaCall { site, .. } => {
-                    let Some(s) = m.sites.get(site.0 as usize) else {
-                        return false;
-                    };
-                    let Some(name) = m.str_const(s.name) else {
-                        return false;
-                    };
-                    if name == "filter:task" || name == "filter:tasks" {
-                        return false; // `x | task(…)`: the filter form
-                    }
-                    if name != "call" {
-                        continue;
-                    }
-                    let Some(ArgSpec::Positional(Operand::Reg(f))) = s.args.first() else {
-                        continue;
-                    };
-                    if !loads_name_at(m, code, pc, *f, "task") {
-                        continue;
-                    }
-                    match s.args.get(1..).unwrap_or_default() {
-                        [] => {}
-                        [ArgSpec::Positional(Operand::Reg(r))] => {
-                            match const_str_at(m, code, pc, *r) {
-                                Some(n) if !n.is_empty() => {
-                                    names.insert(n.to_string());
-                                }
-                                _ => return false,
-                            }
-                        }
-                        _ => return false,
-                    }
-                }
-                // A filter by name (`names | map('task')`).
-                Op::LoadConst { k, .. }
-                    if jinja && matches!(m.str_const(k), Some("task" | "tasks")) =>
-                {
-                    return false;
-                }
-                Op::LoadName { dst, name } => match m.str_const(name) {
-                    Some("tasks") | None => return false,
-                    Some("task") if !only_called(m, code, pc, dst) => return false,
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-    }
-    true
-}
-
-/// The op of `code` that last wrote `r` before `pc`, when every path to `pc`
-/// goes through it (no jump from before it lands between it and `pc`).
-fn reaching_write(code: &[gale_bytecode::Op], pc: usize, r: gale_bytecode::Reg) -> Option<usize> {
-    let q = (0..pc)
-        .rev()
-        .find(|&q| code.get(q).and_then(op_writes) == Some(r))?;
-    let bypassed = code
-        .get(..q)
-        .unwrap_or_default()
-        .iter()
-        .any(|op| jump_target(op).is_some_and(|t| t > q && t <= pc));
-    (!bypassed).then_some(q)
-}
-
-/// The constant string in `r` at `pc`, when it is certainly one.
-fn const_str_at<'m>(
-    m: &'m gale_bytecode::Module,
-    code: &[gale_bytecode::Op],
-    pc: usize,
-    r: gale_bytecode::Reg,
-) -> Option<&'m str> {
-    match code.get(reaching_write(code, pc, r)?)? {
-        gale_bytecode::Op::LoadConst { k, .. } => m.str_const(*k),
-        _ => None,
-    }
-}
-
-/// Whether `r` at `pc` certainly holds the Jinja global `name`.
-fn loads_name_at(
-    m: &gale_bytecode::Module,
-    code: &[gale_bytecode::Op],
-    pc: usize,
-    r: gale_bytecode::Reg,
-    name: &str,
-) -> bool {
-    reaching_write(code, pc, r)
-        .and_then(|q| code.get(q))
-        .is_some_and(|op| matches!(op, gale_bytecode::Op::LoadName { name: n, .. } if m.str_const(*n) == Some(name)))
-}
-
-/// Whether the value `code[q]` loads into `r` (the Jinja `task` function) is only
-/// ever called (`r` as the callee of a `call` site and nowhere else), never stored,
-/// passed or returned.
-fn only_called(
-    m: &gale_bytecode::Module,
-    code: &[gale_bytecode::Op],
-    q: usize,
-    r: gale_bytecode::Reg,
-) -> bool {
-    use gale_bytecode::Op;
-    for (u, op) in code.iter().enumerate().skip(q + 1) {
-        let callee = match op {
-            Op::JinjaCall { site, .. } => m.sites.get(site.0 as usize).is_some_and(|s| {
-                m.str_const(s.name) == Some("call")
-                    && matches!(s.args.first(), Some(ArgSpec::Positional(Operand::Reg(f))) if *f == r)
-                    && !s.args.get(1..).unwrap_or_default().iter().any(|a| arg_reads(a, r))
-            }),
-            _ => false,
-        };
-        if !callee && op_reads(m, op, r) {
-            return false;
-        }
-        if op_writes(op) == Some(r) {
-            // Overwritten: the value is gone unless a jump skipped this write.
-            let skipped = code
-                .get(q + 1..u)
-                .unwrap_or_default()
-                .iter()
-                .any(|j| jump_target(j).is_some_and(|t| t > u));
-            if !skipped {
-                return true;
-            }
-        }
-    }
-    true
-}
-
-/// The register `op` writes, if any.
-fn op_writes(op: &gale_bytecode::Op) -> Option<gale_bytecode::Reg> {
-    use gale_bytecode::Op;
-    match *op {
-        Op::LoadConst { dst, .. }
-        | Op::LoadVar { dst, .. }
-        | Op::Move { dst, .. }
-        | Op::Call { dst, .. }
-        | Op::CallValue { dst, .. }
-        | Op::MakeContext { dst, .. }
-        | Op::Define { dst, .. }
-        | Op::Unpack { dst, .. }
-        | Op::MakeTuple { dst, .. }
-        | Op::MakeDelegate { dst, .. }
-        | Op::Finalize { dst, .. }
-        | Op::JinjaCall { dst, .. }
-        | Op::LoadName { dst, .. }
-        | Op::TakeOutput { dst } => Some(dst),
-        Op::Jump { .. }
-        | Op::JumpIfNull { .. }
-        | Op::JumpIfFalsy { .. }
-        | Op::JumpIfTruthy { .. }
-        | Op::Enter { .. }
-        | Op::Leave
-        | Op::Fail { .. }
-        | Op::Return { .. }
-        | Op::StoreName { .. }
-        | Op::Rebind { .. }
-        | Op::PushScope
-        | Op::Emit { .. }
-        | Op::EmitConst { .. } => None,
-    }
-}
-
-/// Where `op` may jump.
-fn jump_target(op: &gale_bytecode::Op) -> Option<usize> {
-    use gale_bytecode::Op;
-    match *op {
-        Op::Jump { target }
-        | Op::JumpIfNull { target, .. }
-        | Op::JumpIfFalsy { target, .. }
-        | Op::JumpIfTruthy { target, .. } => Some(target.0 as usize),
-        _ => None,
-    }
-}
-
-fn arg_reads(a: &ArgSpec, r: gale_bytecode::Reg) -> bool {
-    let is = |o: &Operand| matches!(o, Operand::Reg(x) if *x == r);
-    match a {
-        ArgSpec::Positional(o) => is(o),
-        ArgSpec::Skipped => false,
-        ArgSpec::Keyword { value, .. } => is(value),
-        ArgSpec::Pair { key, value } => is(key) || is(value),
-    }
-}
-
-/// Whether `op` reads register `r` (an unknown call site reads everything).
-fn op_reads(m: &gale_bytecode::Module, op: &gale_bytecode::Op, r: gale_bytecode::Reg) -> bool {
-    use gale_bytecode::Op;
-    let site = |s: gale_bytecode::SiteId| {
-        m.sites
-            .get(s.0 as usize)
-            .is_none_or(|s| s.args.iter().any(|a| arg_reads(a, r)))
-    };
-    match *op {
-        Op::Move { src, .. }
-        | Op::JumpIfNull { src, .. }
-        | Op::JumpIfFalsy { src, .. }
-        | Op::JumpIfTruthy { src, .. }
-        | Op::Enter { src }
-        | Op::Finalize { src, .. }
-        | Op::Return { src }
-        | Op::StoreName { src, .. }
-        | Op::Rebind { src, .. }
-        | Op::Emit { src } => src == r,
-        Op::Define { name, .. } => name == r,
-        Op::MakeTuple { start, count, .. } => {
-            (start.0..start.0.saturating_add(count)).contains(&r.0)
-        }
-        Op::Call { site: s, .. }
-        | Op::CallValue { site: s, .. }
-        | Op::MakeContext { site: s, .. }
-        | Op::Unpack { site: s, .. }
-        | Op::JinjaCall { site: s, .. } => site(s),
-        Op::LoadConst { .. }
-        | Op::LoadVar { .. }
-        | Op::Jump { .. }
-        | Op::Leave
-        | Op::MakeDelegate { .. }
-        | Op::Fail { .. }
-        | Op::LoadName { .. }
-        | Op::PushScope
-        | Op::EmitConst { .. }
-        | Op::TakeOutput { .. } => false,
     }
 }
 
@@ -1848,17 +1542,19 @@ impl Engine {
 
     /// Runs a durable execution until its root completes, or is PAUSED with nothing
     /// in flight (then it can be resumed later), committing as it goes.
+    ///
+    /// After a resume, the tasks nothing read stay stubs or placeholders: the
+    /// workflows' states and outputs ([`Engine::summary_json`]) are exact, but call
+    /// [`Engine::fault_in_all`] before reading every task (`result_json`), which
+    /// costs a read of the whole history.
     pub fn run_durable(&mut self, root: usize) -> Result<RunEnd, DurableError> {
         let r = self.run_durable_inner(root);
         let c = self.idle_commit();
         if let Some(d) = &mut self.durable {
             let _ = d.store.release_claim(&d.root_id, &d.runner);
         }
-        // Callers read the whole state (the result, the tasks): load the stubs.
-        let f = self.fault_in_all();
         let end = r?;
         c?;
-        f?;
         Ok(end)
     }
 
@@ -1868,8 +1564,7 @@ impl Engine {
         if let Some(d) = &mut self.durable {
             d.store.release_claim(&d.root_id, &d.runner)?;
         }
-        c?;
-        self.fault_in_all()
+        c
     }
 
     fn run_durable_inner(&mut self, root: usize) -> Result<RunEnd, DurableError> {
@@ -2584,7 +2279,7 @@ impl Engine {
     /// (so it is not an end task whose context makes the workflow's output), it is
     /// not a join nor leads to one (a join merges its inbound contexts), its
     /// workflow is not reverse, and no expression of the program may read it
-    /// ([`history_reads`]: `task('its name')`, or `tasks()`/`task(E)` that may read
+    /// ([`crate::reads::history_reads`]: `task('its name')`, or `tasks()`/`task(E)` that may read
     /// any task; `task()` reads only the current task, which is open).
     fn resident(&self, d: &Durable, x: usize, t: usize) -> bool {
         let task = &self.executions[x].tasks[t];
@@ -2632,8 +2327,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Loads the full image of every task execution restored as a stub (before a
-    /// rerun, and when a run ends, so that callers see the whole state).
+    /// Loads the full image of every task execution restored as a stub or a
+    /// placeholder (before a rerun, and before a caller reads every task).
     pub fn fault_in_all(&mut self) -> Result<(), DurableError> {
         let Some(d) = &mut self.durable else {
             return Ok(());
@@ -3155,6 +2850,11 @@ wf:
     fn finish_like(engine: &mut Engine, root: usize, expected: &Json, task: &str) {
         engine.apply_command(root, &Command::Resume { env: None });
         assert_eq!(engine.run_durable(root).expect("runs"), RunEnd::Completed);
+        // The state and output are exact before the unread tasks are loaded.
+        let mut summary = without_ids(engine.summary_json(root));
+        summary["tasks"] = expected["tasks"].clone();
+        assert_eq!(&summary, expected, "summary resumed before {task}");
+        engine.fault_in_all().expect("faults in");
         assert_eq!(
             &without_ids(engine.result_json(root)),
             expected,

@@ -8,7 +8,7 @@
 //! `continue_workflow`, next commands), `check_and_complete` (workflows.py) and the
 //! join logical state of `direct_workflow.py`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::eval::{EvalError, Evaluator, View, py_str, truthy};
 use crate::host::{Host, task_dict, task_result};
 use crate::journal::{Change, Journal, NoJournal};
+use crate::reads::HistoryReads;
 use crate::state::{ActionEx, State, TaskEx, WorkflowEx};
 
 #[path = "durable.rs"]
@@ -33,8 +34,8 @@ pub type TraceHook = Box<dyn FnMut(&TraceEvent)>;
 /// (execution, task execution, action execution) indexes.
 type ActionKey = (usize, usize, usize);
 
-/// A cached task dict of the expression host: (change stamp, (name, dict)).
-type CachedTask = (u64, Rc<(String, Json)>);
+/// A cached task dict of the expression host: (change stamp, (name, dict)), if built.
+type CachedTask = Option<(u64, Rc<(String, Json)>)>;
 
 /// An error before the action runs: message and expression position.
 type RunError = (String, Option<(u32, u32)>);
@@ -141,11 +142,14 @@ pub struct Engine {
     program: Rc<Program>,
     ev: Evaluator,
     needs_host: bool,
-    /// Per YAQL expression: whether it may call `task()`, `execution()`, `global()`
-    /// or `env()` (otherwise it is evaluated with an env-only host).
-    expr_host: Vec<bool>,
+    /// Per YAQL expression: `None` when it cannot call `task()`, `execution()`,
+    /// `global()` or `env()` (it is evaluated with an env-only host), otherwise
+    /// what it may read of the task history (its host holds only those tasks).
+    expr_host: Vec<Option<HistoryReads>>,
     /// The same per Jinja string.
-    jinja_host: Vec<bool>,
+    jinja_host: Vec<Option<HistoryReads>>,
+    /// Per workflow: task name → task index (for hosts of named reads).
+    task_ids: Vec<HashMap<String, u32>>,
     /// Every workflow execution (0 is the root).
     pub executions: Vec<WorkflowEx>,
     queue: VecDeque<Event>,
@@ -460,14 +464,26 @@ impl Engine {
     /// An engine for `program` (which must have passed `verify_program`).
     pub fn new(program: Rc<Program>) -> Engine {
         let ev = Evaluator::new(&program);
-        let uses_host = |e: &gale_bytecode::workflow::ExprInfo| {
+        let uses_host = |e: &gale_bytecode::workflow::ExprInfo, jinja: bool| {
             ["task", "execution", "global", "env"]
                 .iter()
                 .any(|w| e.text.contains(w))
+                .then(|| crate::reads::expression_reads(&program, e, jinja))
         };
-        let expr_host: Vec<bool> = program.exprs.iter().map(uses_host).collect();
-        let jinja_host: Vec<bool> = program.jinja.iter().map(uses_host).collect();
-        let needs_host = expr_host.iter().chain(&jinja_host).any(|b| *b);
+        let expr_host: Vec<_> = program.exprs.iter().map(|e| uses_host(e, false)).collect();
+        let jinja_host: Vec<_> = program.jinja.iter().map(|e| uses_host(e, true)).collect();
+        let needs_host = expr_host.iter().chain(&jinja_host).any(Option::is_some);
+        let task_ids = program
+            .workflows
+            .iter()
+            .map(|w| {
+                w.tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.name.clone(), i as u32))
+                    .collect()
+            })
+            .collect();
         let (tx, rx) = mpsc::channel();
         let has_join = program
             .workflows
@@ -480,6 +496,7 @@ impl Engine {
             needs_host,
             expr_host,
             jinja_host,
+            task_ids,
             executions: Vec::new(),
             queue: VecDeque::new(),
             timers: Vec::new(),
@@ -551,34 +568,68 @@ impl Engine {
         &self.wf_spec(exec).tasks[t]
     }
 
-    /// Whether evaluating `t` may need the execution snapshot of [`Engine::host`].
-    fn template_needs_host(&self, t: &Template) -> bool {
-        let expr = |i: &u32| self.expr_host.get(*i as usize).copied().unwrap_or(true);
+    /// Adds to `acc` what evaluating `t` may read (`None` stays when it needs no
+    /// more than `env()`; an expression with no recorded entry may read anything).
+    fn template_reads(&self, t: &Template, acc: &mut Option<HistoryReads>) {
+        let mut add = |r: Option<&Option<HistoryReads>>| match (r, acc.as_mut()) {
+            (Some(None), _) => {}
+            (Some(Some(r)), Some(a)) => a.extend(r),
+            (Some(Some(r)), None) => *acc = Some(r.clone()),
+            (None, _) => *acc = Some(HistoryReads::All),
+        };
         match t {
-            Template::Lit(_) => false,
-            Template::Yaql(i) => expr(i),
-            Template::Jinja(i) => self.jinja_host.get(*i as usize).copied().unwrap_or(true),
-            Template::Interp(parts) => parts.iter().any(|p| match p {
-                gale_bytecode::workflow::Piece::Yaql(i) => expr(i),
-                gale_bytecode::workflow::Piece::Text(_) => false,
-            }),
-            Template::List(items) => items.iter().any(|x| self.template_needs_host(x)),
-            Template::Dict(items) => items.iter().any(|(_, x)| self.template_needs_host(x)),
+            Template::Lit(_) => {}
+            Template::Yaql(i) => add(self.expr_host.get(*i as usize)),
+            Template::Jinja(i) => add(self.jinja_host.get(*i as usize)),
+            Template::Interp(parts) => {
+                for p in parts {
+                    if let gale_bytecode::workflow::Piece::Yaql(i) = p {
+                        add(self.expr_host.get(*i as usize));
+                    }
+                }
+            }
+            Template::List(items) => {
+                for x in items {
+                    self.template_reads(x, acc);
+                }
+            }
+            Template::Dict(items) => {
+                for (_, x) in items {
+                    self.template_reads(x, acc);
+                }
+            }
         }
     }
 
-    /// The expression host for evaluating `t`: the full snapshot only when `t` may
-    /// use it (building it costs a pass over the execution's tasks).
+    /// The expression host for evaluating `t`: the execution snapshot only when `t`
+    /// may use it, with only the task dicts `t` may read.
     fn host_for(
         &self,
         exec: usize,
         current: Option<usize>,
         t: &Template,
     ) -> Rc<dyn MistralContext> {
-        if self.template_needs_host(t) {
-            self.host(exec, current)
-        } else {
-            self.env_host(exec)
+        self.host_reading(exec, current, [t])
+    }
+
+    /// The expression host for evaluating every template of `ts` (see
+    /// [`Engine::host_for`]).
+    fn host_reading<'t>(
+        &self,
+        exec: usize,
+        current: Option<usize>,
+        ts: impl IntoIterator<Item = &'t Template>,
+    ) -> Rc<dyn MistralContext> {
+        if !self.needs_host {
+            return self.env_host(exec);
+        }
+        let mut reads = None;
+        for t in ts {
+            self.template_reads(t, &mut reads);
+        }
+        match reads {
+            Some(reads) => self.host(exec, current, &reads),
+            None => self.env_host(exec),
         }
     }
 
@@ -599,10 +650,16 @@ impl Engine {
         })
     }
 
-    fn host(&self, exec: usize, current: Option<usize>) -> Rc<dyn MistralContext> {
-        if !self.needs_host {
-            return self.env_host(exec);
-        }
+    /// The full expression host of `exec`: `execution()`, `global()`, the current
+    /// task and the dicts of the task executions `reads` may read — every one for
+    /// [`HistoryReads::All`] (`tasks()`), else the latest execution of each named
+    /// task, so that an evaluation costs what it reads, not the history's length.
+    fn host(
+        &self,
+        exec: usize,
+        current: Option<usize>,
+        reads: &HistoryReads,
+    ) -> Rc<dyn MistralContext> {
         let wf = &self.executions[exec];
         let root = self.root_of(exec);
         let env = self.executions[root]
@@ -623,22 +680,33 @@ impl Engine {
             cache.resize_with(exec + 1, Vec::new);
         }
         let per = &mut cache[exec];
-        let mut tasks = Vec::with_capacity(wf.tasks.len());
-        for (i, t) in wf.tasks.iter().enumerate() {
+        let mut dict = |i: usize| {
+            let t = &wf.tasks[i];
             let stamp = task_stamp(t);
-            match per.get(i) {
-                Some((s, d)) if *s == stamp => tasks.push(d.clone()),
+            if per.len() <= i {
+                per.resize_with(i + 1, || None);
+            }
+            match &per[i] {
+                Some((s, d)) if *s == stamp => d.clone(),
                 _ => {
                     let d = Rc::new((t.name.clone(), task_dict(wf, t, wi(t))));
-                    if i < per.len() {
-                        per[i] = (stamp, d.clone());
-                    } else {
-                        per.push((stamp, d.clone()));
-                    }
-                    tasks.push(d);
+                    per[i] = Some((stamp, d.clone()));
+                    d
                 }
             }
-        }
+        };
+        let tasks = match reads {
+            HistoryReads::All => (0..wf.tasks.len()).map(&mut dict).collect(),
+            HistoryReads::Named(names) => {
+                let ids = self.task_ids.get(wf.workflow);
+                names
+                    .iter()
+                    .filter_map(|n| ids.and_then(|ids| ids.get(n)))
+                    .filter_map(|&task| self.latest(exec, task))
+                    .map(&mut dict)
+                    .collect()
+            }
+        };
         drop(cache);
         let current = current.map(|i| task_dict(wf, &wf.tasks[i], wi(&wf.tasks[i])));
         Rc::new(Host {
@@ -2025,11 +2093,9 @@ impl Engine {
     ) -> Outcome {
         let Outcome::Ok(mut v) = o else { return o };
         self.ev.enter(&self.executions[exec], Some(te), false);
+        let host = self.host_reading(exec, Some(te), outputs);
         for t in outputs.iter().rev() {
-            match self
-                .ev
-                .eval_data(&self.program, t, &v, &self.host(exec, Some(te)))
-            {
+            match self.ev.eval_data(&self.program, t, &v, &host) {
                 Ok(x) => v = x,
                 Err(e) => return Outcome::Err(json!(e.message)),
             }
@@ -2423,24 +2489,18 @@ impl Engine {
         let t = &wf.tasks[te];
         let td = obj(json!({"__task_execution": {"id": t.id, "name": t.name}}));
         let env = self.env_layer(exec);
-        let host = self.host(exec, Some(te));
+        let (branch, global) = (branch.map(Template::Dict), global.map(Template::Dict));
+        let host = self.host_reading(exec, Some(te), branch.iter().chain(&global));
         self.ev.enter(wf, Some(te), false);
         let view = View {
             layers: vec![&td, &t.in_context, &env, &wf.context, &wf.input],
         };
         let published = match &branch {
-            Some(b) => self
-                .ev
-                .eval(&self.program, &Template::Dict(b.clone()), &view, &host)?,
+            Some(b) => self.ev.eval(&self.program, b, &view, &host)?,
             None => Json::Null,
         };
         let globals = match &global {
-            Some(g) => {
-                Some(
-                    self.ev
-                        .eval(&self.program, &Template::Dict(g.clone()), &view, &host)?,
-                )
-            }
+            Some(g) => Some(self.ev.eval(&self.program, g, &view, &host)?),
             None => None,
         };
         self.executions[exec].tasks[te].published = published;
@@ -2479,7 +2539,7 @@ impl Engine {
             let wf = &self.executions[exec];
             let t = &wf.tasks[te];
             let out = self.outbound(t);
-            let host = self.host(exec, Some(te));
+            let host = self.host_reading(exec, Some(te), r.continue_on.iter().chain(&r.break_on));
             self.ev.enter(wf, Some(te), false);
             let view = View {
                 layers: vec![&out, &wf.context, &wf.input],
@@ -2525,7 +2585,7 @@ impl Engine {
         {
             let wf = &self.executions[exec];
             let t = &wf.tasks[te];
-            let host = self.host(exec, Some(te));
+            let host = self.host_for(exec, Some(te), f);
             self.ev.enter(wf, Some(te), false);
             let view = View {
                 layers: vec![&t.in_context, &wf.context, &wf.input],
@@ -2571,7 +2631,12 @@ impl Engine {
             (Map::new(), Map::new())
         };
         let host = if needs_eval {
-            Some(self.host(exec, Some(te)))
+            let clauses = [&spec.on_error, &spec.on_success, &spec.on_complete];
+            let ts = clauses
+                .into_iter()
+                .flat_map(|c| &c.next)
+                .flat_map(|tr| tr.guard.iter().chain([&tr.params]));
+            Some(self.host_reading(exec, Some(te), ts))
         } else {
             None
         };
@@ -3011,7 +3076,23 @@ impl Engine {
             .push_back(Event::ActionDone(m.exec, m.task, m.action, o));
     }
 
-    /// The result object of `gale run --format json` for execution `exec`.
+    /// The result object of `gale run` without its tasks: id, workflow, state,
+    /// state info and output (exact even when a durable resume left tasks
+    /// unread).
+    pub fn summary_json(&self, exec: usize) -> Json {
+        let wf = &self.executions[exec];
+        json!({
+            "id": wf.id,
+            "workflow": wf.name,
+            "state": wf.state.name(),
+            "state_info": wf.state_info,
+            "output": wf.output.clone().unwrap_or(json!({})),
+        })
+    }
+
+    /// The result object of `gale run --format json` for execution `exec`: the
+    /// [`Engine::summary_json`] and every task. After a durable resume, call
+    /// `fault_in_all` first (tasks nothing read are not loaded).
     pub fn result_json(&self, exec: usize) -> Json {
         let wf = &self.executions[exec];
         let spec = self.wf_spec(exec);
@@ -3030,14 +3111,9 @@ impl Engine {
                 })
             })
             .collect();
-        json!({
-            "id": wf.id,
-            "workflow": wf.name,
-            "state": wf.state.name(),
-            "state_info": wf.state_info,
-            "output": wf.output.clone().unwrap_or(json!({})),
-            "tasks": tasks,
-        })
+        let mut result = self.summary_json(exec);
+        result["tasks"] = Json::Array(tasks);
+        result
     }
 }
 

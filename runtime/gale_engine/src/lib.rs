@@ -10,6 +10,7 @@
 //! * [`journal`]: the durability seam ([`journal::Journal`], called before side
 //!   effects).
 //! * [`eval`]: templates evaluated on `gale_vm` against Mistral's context views.
+//! * [`reads`]: what an expression reads of the task history (from its bytecode).
 //! * [`host`]: `task()`, `tasks()`, `execution()`, `global()` for expressions.
 //! * [`std_actions`]: the signature table of Mistral's std actions — the **single
 //!   source of truth** for the checker and the engine; [`actions`]: the contract for
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod eval;
 pub mod host;
 pub mod journal;
+pub mod reads;
 pub mod state;
 pub mod std_actions;
 

@@ -206,7 +206,9 @@ pub struct ExecutionRecord {
     /// definition at resume time.
     pub definition_hash: Option<String>,
     /// The definition text (YAML) or artifact the execution runs, so `resume` and
-    /// `run --from` do not depend on a file that may have changed since.
+    /// `run --from` do not depend on a file that may have changed since. Read by
+    /// `Store::get_execution` only (listings leave it `None`); an upsert without
+    /// one keeps the stored definition.
     pub definition: Option<String>,
     /// Free text; `run --from` writes "`Based on the execution '<id>'`".
     pub description: Option<String>,

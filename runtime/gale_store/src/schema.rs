@@ -151,8 +151,22 @@ CREATE INDEX entity_images_stubs ON entity_images(root_execution_id, x, t, stub)
     WHERE resident = 0 AND a = -1;
 "#;
 
+/// Version 5: the definition (the compiled program, which grows with the
+/// workflow) in a table of its own, so that a state change of an execution
+/// rewrites a short `executions` row instead of the whole program, and listings
+/// never read programs. `executions.definition` stays, always NULL.
+const V5: &str = r#"
+CREATE TABLE definitions (
+    execution_id TEXT PRIMARY KEY NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
+    definition   TEXT NOT NULL
+);
+INSERT INTO definitions (execution_id, definition)
+    SELECT id, definition FROM executions WHERE definition IS NOT NULL;
+UPDATE executions SET definition = NULL WHERE definition IS NOT NULL;
+"#;
+
 /// The ordered migrations: entry `i` upgrades schema version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -254,6 +268,70 @@ mod tests {
         // Opening again is a no-op.
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    /// Version 5 moves each definition into `definitions`: the migrated file
+    /// gives it back, a state change keeps it, and listings do not read it.
+    #[test]
+    fn a_version_4_definition_moves_to_its_own_table() {
+        let path = temp_db("migrate-v4");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate_to(&mut conn, 4).unwrap();
+            conn.execute(
+                "INSERT INTO executions (id, workflow_name, definition, input, env, params, \
+                 state, created_at, updated_at) \
+                 VALUES ('e1', 'wf', 'the program', '{}', '{}', '{}', 'RUNNING', 5, 6)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let e = store.get_execution("e1").unwrap().unwrap();
+        assert_eq!(e.definition.as_deref(), Some("the program"));
+        store
+            .transaction(|tx| tx.set_execution_state("e1", crate::State::Success, None, None, 7))
+            .unwrap();
+        let e = store.get_execution("e1").unwrap().unwrap();
+        assert_eq!(
+            (e.state, e.definition.as_deref()),
+            (crate::State::Success, Some("the program"))
+        );
+        // An upsert without a definition keeps the stored one.
+        store
+            .upsert_execution(&crate::ExecutionRecord {
+                definition: None,
+                ..e.clone()
+            })
+            .unwrap();
+        let listed = store.list_executions(&Default::default()).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].definition, None, "listings leave the program out");
+        assert_eq!(
+            store
+                .get_execution("e1")
+                .unwrap()
+                .unwrap()
+                .definition
+                .as_deref(),
+            Some("the program")
+        );
+        let in_old_column: Option<String> = store
+            .conn
+            .query_row(
+                "SELECT definition FROM executions WHERE id = 'e1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(in_old_column, None);
+        assert!(store.integrity_check().unwrap().is_empty());
+        drop(store);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 

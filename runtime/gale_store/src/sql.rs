@@ -52,22 +52,30 @@ fn get_opt_json(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Value>> {
 
 // ---------------------------------------------------------------- executions
 
-/// The columns of `executions`, in [`execution_from_row`]'s order.
+/// The columns of an execution record, in [`execution_from_row`]'s order, with
+/// `$definition` the expression that reads the definition (the `definitions`
+/// table since schema v5: a state change of `executions` then rewrites a short
+/// row, not the whole program).
 macro_rules! execution_columns {
-    () => {
-        "id, workflow_name, definition_hash, definition, description, input, env, params, \
-         state, state_info, output, parent_execution_id, parent_task_execution_id, \
-         root_execution_id, source_execution_id, created_at, updated_at"
+    ($definition:literal) => {
+        concat!(
+            "id, workflow_name, definition_hash, ",
+            $definition,
+            ", description, input, env, params, \
+             state, state_info, output, parent_execution_id, parent_task_execution_id, \
+             root_execution_id, source_execution_id, created_at, updated_at"
+        )
     };
 }
 
-/// `INSERT` of every column of `executions`, without a conflict clause.
+/// `INSERT` of every column of `executions` (the unused `definition` column stays
+/// NULL), without a conflict clause.
 macro_rules! insert_execution {
     () => {
         concat!(
             "INSERT INTO executions (",
-            execution_columns!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            execution_columns!("definition"),
+            ") VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         )
     };
 }
@@ -76,7 +84,7 @@ const UPSERT_EXECUTION: &str = concat!(
     insert_execution!(),
     " ON CONFLICT(id) DO UPDATE SET \
      workflow_name = excluded.workflow_name, definition_hash = excluded.definition_hash, \
-     definition = excluded.definition, description = excluded.description, \
+     description = excluded.description, \
      input = excluded.input, env = excluded.env, params = excluded.params, \
      state = excluded.state, state_info = excluded.state_info, output = excluded.output, \
      updated_at = excluded.updated_at"
@@ -85,9 +93,22 @@ const UPSERT_EXECUTION: &str = concat!(
 const INSERT_EXECUTION_IF_ABSENT: &str =
     concat!(insert_execution!(), " ON CONFLICT(id) DO NOTHING");
 
-/// `SELECT` of every column of `executions` (append a `WHERE`/`ORDER BY`).
+/// `SELECT` of the columns of `executions` for listings (append a `WHERE`/`ORDER
+/// BY`): without the definition, which only [`get_execution`] reads.
 pub(crate) const SELECT_EXECUTIONS: &str =
-    concat!("SELECT ", execution_columns!(), " FROM executions");
+    concat!("SELECT ", execution_columns!("NULL"), " FROM executions");
+
+/// Writes the definition of `e`, when it has one, into `definitions`.
+fn write_definition(conn: &Connection, e: &ExecutionRecord) -> Result<()> {
+    if let Some(definition) = &e.definition {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO definitions (execution_id, definition) VALUES (?1, ?2) \
+             ON CONFLICT(execution_id) DO UPDATE SET definition = excluded.definition",
+        )?;
+        stmt.execute(params![e.id, definition])?;
+    }
+    Ok(())
+}
 
 fn run_execution_insert(conn: &Connection, sql: &str, e: &ExecutionRecord) -> Result<usize> {
     let mut stmt = conn.prepare_cached(sql)?;
@@ -95,7 +116,6 @@ fn run_execution_insert(conn: &Connection, sql: &str, e: &ExecutionRecord) -> Re
         e.id,
         e.workflow_name,
         e.definition_hash,
-        e.definition,
         e.description,
         json(&e.input),
         json(&e.env),
@@ -113,15 +133,20 @@ fn run_execution_insert(conn: &Connection, sql: &str, e: &ExecutionRecord) -> Re
 }
 
 /// Inserts an execution, or updates an existing one; the identity columns
-/// (parent, root and source links, `created_at`) keep their first values.
+/// (parent, root and source links, `created_at`) keep their first values, and a
+/// record without a definition keeps the stored one.
 pub(crate) fn upsert_execution(conn: &Connection, e: &ExecutionRecord) -> Result<()> {
     run_execution_insert(conn, UPSERT_EXECUTION, e)?;
-    Ok(())
+    write_definition(conn, e)
 }
 
 /// Inserts an execution unless one with that id exists; true when inserted.
 pub(crate) fn insert_execution_if_absent(conn: &Connection, e: &ExecutionRecord) -> Result<bool> {
-    Ok(run_execution_insert(conn, INSERT_EXECUTION_IF_ABSENT, e)? == 1)
+    let inserted = run_execution_insert(conn, INSERT_EXECUTION_IF_ABSENT, e)? == 1;
+    if inserted {
+        write_definition(conn, e)?;
+    }
+    Ok(inserted)
 }
 
 /// Updates only the state part of an execution; true when the execution exists.
@@ -166,7 +191,9 @@ pub(crate) fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRec
 pub(crate) fn get_execution(conn: &Connection, id: &str) -> Result<Option<ExecutionRecord>> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT ",
-        execution_columns!(),
+        execution_columns!(
+            "(SELECT definition FROM definitions WHERE execution_id = executions.id)"
+        ),
         " FROM executions WHERE id = ?1"
     ))?;
     Ok(stmt.query_row([id], execution_from_row).optional()?)

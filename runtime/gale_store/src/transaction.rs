@@ -45,8 +45,8 @@ pub struct Transaction<'s> {
 
 impl Transaction<'_> {
     /// Inserts an execution or updates it (all columns but the identity ones:
-    /// parent/root/source links and `created_at`). This rewrites `definition`
-    /// too: for frequent state changes prefer
+    /// parent/root/source links and `created_at`) and, when the record has one,
+    /// its definition: for frequent state changes prefer
     /// [`set_execution_state`](Self::set_execution_state).
     pub fn upsert_execution(&self, execution: &ExecutionRecord) -> Result<()> {
         sql::upsert_execution(&self.tx, execution)
