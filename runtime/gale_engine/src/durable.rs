@@ -372,8 +372,14 @@ impl Images {
         Ok(())
     }
 
-    /// The workflow executions, with every task slot filled.
-    fn finish(mut self, root_id: &str) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
+    /// The workflow executions, with every task slot filled; with `placeholders`,
+    /// an empty slot (up to the workflow's recorded number of task executions)
+    /// gets a [`placeholder`], otherwise it is an error.
+    fn finish(
+        mut self,
+        root_id: &str,
+        placeholders: bool,
+    ) -> Result<(Vec<WorkflowEx>, Timings), DurableError> {
         let mut out = Vec::with_capacity(self.execs.len());
         for (x, wf) in std::mem::take(&mut self.execs).into_iter().enumerate() {
             let Some(mut wf) = wf else {
@@ -386,20 +392,34 @@ impl Images {
                 .get_mut(x)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let mut list = Vec::with_capacity(ts.len());
+            let recorded = self.lens.get(x).copied().flatten().unwrap_or(0);
+            let len = if placeholders {
+                ts.len().max(recorded)
+            } else {
+                ts.len()
+            };
+            // Room for the tasks still to come: growing past the restored ones
+            // would copy every one of them.
+            let mut list = Vec::with_capacity(len + len.clamp(64, 4096));
             for (t, task) in ts.into_iter().enumerate() {
-                let Some(mut task) = task else {
-                    return Err(DurableError::Other(format!(
-                        "execution {root_id}: task image {x}/{t} is missing"
-                    )));
-                };
-                if let Some(acts) = self.actions.remove(&(x, t)) {
-                    task.actions = acts;
+                match task {
+                    Some(task) => list.push(task),
+                    None if placeholders => list.push(placeholder()),
+                    None => {
+                        return Err(DurableError::Other(format!(
+                            "execution {root_id}: task image {x}/{t} is missing"
+                        )));
+                    }
                 }
-                list.push(task);
             }
+            list.resize_with(len, placeholder);
             wf.tasks = list;
             out.push(wf);
+        }
+        for ((x, t), acts) in self.actions.drain() {
+            if let Some(task) = out.get_mut(x).and_then(|w| w.tasks.get_mut(t)) {
+                task.actions = acts;
+            }
         }
         if out.is_empty() {
             return Err(DurableError::Other(format!(
@@ -1012,7 +1032,7 @@ pub fn load(
         for r in store.all_images(&root_id)? {
             images.add(&r)?;
         }
-        images.finish(&root_id)?
+        images.finish(&root_id, false)?
     } else {
         load_images(store, &root_id)?
     };
@@ -2223,15 +2243,8 @@ impl Engine {
                 *p = STUB;
             }
         }
-        for (x, flags) in partial.iter().enumerate() {
-            for (t, flag) in flags.iter().enumerate() {
-                if *flag == PLACEHOLDER {
-                    *images.task_slot(x, t) = Some(placeholder());
-                }
-            }
-        }
         let split = std::mem::take(&mut images.split);
-        self.executions = images.finish(root_id)?.0;
+        self.executions = images.finish(root_id, true)?.0;
         Ok((partial, split))
     }
 
