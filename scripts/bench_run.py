@@ -7,6 +7,9 @@ task().result, fan-out N + join) through
 
 * Gale:    `gale run FILE --no-store --format json` (whole process wall time:
            process start, YAML parse, check, compile and run are all included);
+           with `--durable`, `gale run FILE --db <fresh file>` instead: every
+           state change committed to a new SQLite store, as Mistral's engine
+           commits each one to its database;
 * Mistral: `run_wf.py --batch` of the mistral-oracle (engine wall time from
            start_workflow() to SUCCESS, `run_s`; definition time and the ~1.5 s
            engine boot are NOT included),
@@ -22,11 +25,13 @@ Usage (from the repository root, after `cargo build --release -p gale`):
     python3 scripts/bench_run.py                 # Gale + small Mistral runs
     python3 scripts/bench_run.py --skip-mistral  # Gale only (baseline figures)
     python3 scripts/bench_run.py --quick         # smaller N
+    python3 scripts/bench_run.py --durable       # Gale with its store (gale run --db)
 """
 
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,15 +90,18 @@ BASELINE = {
 }
 
 
-def run_gale(gale, text, reps):
+def run_gale(gale, text, reps, durable=False):
     times = []
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(text)
         path = f.name
+    store_dir = tempfile.mkdtemp(prefix="gale-bench-run-")
     try:
-        for _ in range(reps):
+        for rep in range(reps):
+            store = ["--db", os.path.join(store_dir, "run-%d.db" % rep)] if durable \
+                else ["--no-store"]
             t0 = time.perf_counter()
-            p = subprocess.run([gale, "run", path, "--no-store", "--format", "json"],
+            p = subprocess.run([gale, "run", path, *store, "--format", "json"],
                                capture_output=True, text=True)
             dt = time.perf_counter() - t0
             try:
@@ -105,6 +113,7 @@ def run_gale(gale, text, reps):
             times.append(dt)
     finally:
         os.unlink(path)
+        shutil.rmtree(store_dir, ignore_errors=True)
     return statistics.median(times)
 
 
@@ -143,6 +152,8 @@ def main():
     ap.add_argument("--skip-mistral", action="store_true")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--durable", action="store_true",
+                    help="run Gale with a store (gale run --db FRESH) instead of --no-store")
     args = ap.parse_args()
 
     sizes = {
@@ -161,14 +172,15 @@ def main():
         print("Mistral side: %.0f s (3 runs per case, one engine boot per batch worker)"
               % (time.perf_counter() - t0), file=sys.stderr)
 
-    print("| scenario | N | tasks/actions | Gale median s | Gale per unit | "
+    mode = "durable" if args.durable else "in memory"
+    print("| scenario | N | tasks/actions | Gale (%s) median s | Gale per unit | " % mode +
           "Mistral s | source | Mistral per unit | ratio per unit |")
     print("|---|---|---|---|---|---|---|---|---|")
     for sc, ns in sizes.items():
         make, units = SCENARIOS[sc]
         for n in ns:
             reps = args.reps if n <= 100_000 else 3
-            g = run_gale(args.gale, make(n), reps)
+            g = run_gale(args.gale, make(n), reps, args.durable)
             u = units(n)
             if (sc, n) in measured:
                 m, src = measured[(sc, n)], "measured"
