@@ -94,18 +94,11 @@ fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<St
                         return false;
                     };
                     match name {
-                        "task" if !s.method => match s.args.as_slice() {
-                            [] => {}
-                            [ArgSpec::Positional(Operand::Reg(r))] => {
-                                match const_str_at(m, code, pc, *r) {
-                                    Some(n) if !n.is_empty() => {
-                                        names.insert(n.to_string());
-                                    }
-                                    _ => return false,
-                                }
+                        "task" if !s.method => {
+                            if !task_arguments(m, code, pc, &s.args, names) {
+                                return false;
                             }
-                            _ => return false,
-                        },
+                        }
                         "task" | "tasks" | "call" => return false,
                         _ => {}
                     }
@@ -129,17 +122,8 @@ fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<St
                     if !loads_name_at(m, code, pc, *f, "task") {
                         continue;
                     }
-                    match s.args.get(1..).unwrap_or_default() {
-                        [] => {}
-                        [ArgSpec::Positional(Operand::Reg(r))] => {
-                            match const_str_at(m, code, pc, *r) {
-                                Some(n) if !n.is_empty() => {
-                                    names.insert(n.to_string());
-                                }
-                                _ => return false,
-                            }
-                        }
-                        _ => return false,
+                    if !task_arguments(m, code, pc, s.args.get(1..).unwrap_or_default(), names) {
+                        return false;
                     }
                 }
                 // A filter by name (`names | map('task')`).
@@ -158,6 +142,29 @@ fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<St
         }
     }
     true
+}
+
+/// The arguments of a call of `task` at `pc`: none (the current task) or one
+/// constant, non-empty name, added to `names`; false for anything else (it may
+/// read any task).
+fn task_arguments(
+    m: &gale_bytecode::Module,
+    code: &[gale_bytecode::Op],
+    pc: usize,
+    args: &[ArgSpec],
+    names: &mut HashSet<String>,
+) -> bool {
+    match args {
+        [] => true,
+        [ArgSpec::Positional(Operand::Reg(r))] => match const_str_at(m, code, pc, *r) {
+            Some(n) if !n.is_empty() => {
+                names.insert(n.to_string());
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// The op of `code` that last wrote `r` before `pc`, when every path to `pc`
