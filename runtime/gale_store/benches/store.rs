@@ -1,9 +1,10 @@
 //! Store benchmark: durable task-state writes per second at batch sizes 1, 16 and
 //! 256, and the cost of resume as history grows. Prints medians.
 //!
-//! One task = its creation (IDLE), RUNNING, its action execution record and
-//! SUCCESS: four row writes, as the engine journals them. "batch" = tasks per
-//! commit. Every figure is on a database file (WAL), never in memory.
+//! One task = its entity image written RUNNING, then SUCCESS: two row writes of
+//! `entity_images`, as the durable engine journals a task whose actions fit in
+//! its image. "batch" = tasks per commit. Every figure is on a database file
+//! (WAL), never in memory.
 //!
 //! Run: `cargo bench -p gale_store --bench store` (add `-- --quick` for a smoke run,
 //! `-- --resume-only` for the resume figures alone).
@@ -12,10 +13,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use gale_store::{
-    ActionExecutionRecord, Batch, Durability, ExecutionRecord, State, Store, StoreOptions,
-    TaskExecutionRecord, new_id,
+    Batch, Durability, ExecutionRecord, ImageRecord, Residency, State, Store, StoreOptions,
 };
 use serde_json::json;
+
+/// The root execution every figure writes to.
+const ROOT: &str = "e";
 
 fn bench_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gale-store-bench");
@@ -37,58 +40,91 @@ fn fresh_store(dir: &std::path::Path, name: &str, durability: Durability) -> Sto
     store
         .upsert_execution(&ExecutionRecord {
             state: State::Running,
-            ..ExecutionRecord::new("e", "bench")
+            ..ExecutionRecord::new(ROOT, "bench")
         })
         .expect("execution");
     store
 }
 
-/// What one commit carries besides the tasks.
+/// The image of task execution `t` of the root workflow execution, about the
+/// size of the engine's (a `TaskEx` with its context, published data and one
+/// inline action).
+fn task_image(t: i64, done: bool) -> ImageRecord {
+    let state = if done { "SUCCESS" } else { "RUNNING" };
+    let image = json!({
+        "id": format!("{t:08x}-0000-4000-8000-000000000000"),
+        "task": 0,
+        "name": "task",
+        "state": state,
+        "state_info": null,
+        "in_context": {"__versions": {"n": t}, "n": t},
+        "published": if done { json!({"n": t}) } else { json!({}) },
+        "actions": [{"id": "", "index": 0, "state": state, "output": done.then_some(t),
+                     "cleared": false, "accepted": true, "sub_execution": null}],
+        "next_tasks": [],
+        "processed": done,
+    });
+    ImageRecord {
+        x: 0,
+        t,
+        a: -1,
+        residency: if done {
+            Residency::Omitted
+        } else {
+            Residency::Resident
+        },
+        stub: Some(format!("[0,\"{state}\",false,0,\"{t}\",[],false]")),
+        image: image.to_string(),
+        created_at: t,
+        finished_at: done.then_some(t),
+    }
+}
+
+/// The root workflow execution's image, rewritten at every commit; its stub is
+/// its number of task executions.
+fn workflow_image(tasks: i64) -> ImageRecord {
+    ImageRecord {
+        x: 0,
+        t: -1,
+        a: -1,
+        residency: Residency::Resident,
+        stub: Some(tasks.to_string()),
+        image: json!({"name": "bench", "state": "RUNNING", "context": {"x": 1}}).to_string(),
+        created_at: 0,
+        finished_at: None,
+    }
+}
+
+/// What one commit carries besides the task images.
 #[derive(Clone, Copy, PartialEq)]
 enum Extras {
-    /// Only the four task/action writes per task.
+    /// Only the two image writes per task.
     None,
-    /// Plus one trace event per task and a 1 KiB snapshot per commit.
+    /// Plus one trace event per task, the workflow image and a 1 KiB snapshot
+    /// per commit (what the engine commits besides its tasks).
     TraceAndSnapshot,
 }
 
 /// Writes `tasks` tasks, `batch` per commit, with the closure API (no
-/// coalescing: four row writes per task). Returns tasks per second.
+/// coalescing: two row writes per task). Returns tasks per second.
 fn run_transactions(store: &mut Store, first: i64, tasks: i64, batch: i64, extras: Extras) -> f64 {
     let snapshot = vec![7u8; 1024];
-    let ids = Ids::new(first + tasks);
     let started = Instant::now();
     let mut seq = first;
     while seq < first + tasks {
         let end = (seq + batch).min(first + tasks);
         store
             .transaction(|tx| {
-                for s in seq..end {
-                    let mut task = TaskExecutionRecord::new(ids.task(s), "e", "task", s);
-                    tx.upsert_task(&task)?;
-                    task.state = State::Running;
-                    task.started_at = Some(task.created_at);
-                    tx.upsert_task(&task)?;
-                    let mut action = ActionExecutionRecord::new(
-                        ids.action(s),
-                        &task,
-                        "std.echo",
-                        json!({"output": s}),
-                    );
-                    action.state = State::Success;
-                    action.output = Some(json!(s));
-                    tx.upsert_action(&action)?;
-                    task.state = State::Success;
-                    task.result = Some(json!(s));
-                    task.published = Some(json!({"n": s}));
-                    task.action_count = 1;
-                    tx.upsert_task(&task)?;
+                for t in seq..end {
+                    tx.upsert_image(ROOT, &task_image(t, false))?;
+                    tx.upsert_image(ROOT, &task_image(t, true))?;
                     if extras == Extras::TraceAndSnapshot {
-                        tx.append_event("e", "task-completed", &json!({"task": "task", "seq": s}))?;
+                        tx.append_event(ROOT, "task-completed", &json!({"task": "task", "t": t}))?;
                     }
                 }
                 if extras == Extras::TraceAndSnapshot {
-                    tx.save_snapshot("e", &snapshot)?;
+                    tx.upsert_image(ROOT, &workflow_image(end))?;
+                    tx.save_snapshot(ROOT, &snapshot)?;
                 }
                 Ok(())
             })
@@ -98,56 +134,22 @@ fn run_transactions(store: &mut Store, first: i64, tasks: i64, batch: i64, extra
     tasks as f64 / started.elapsed().as_secs_f64()
 }
 
-/// The same writes through [`Batch`], which coalesces a task's three upserts.
+/// The same writes through [`Batch`], which coalesces a task's two upserts.
 fn run_batches(store: &mut Store, tasks: i64, batch_size: i64) -> f64 {
-    let ids = Ids::new(tasks);
     let started = Instant::now();
     let mut batch = Batch::new();
     let mut seq = 0;
     while seq < tasks {
         let end = (seq + batch_size).min(tasks);
-        for s in seq..end {
-            let mut task = TaskExecutionRecord::new(ids.task(s), "e", "task", s);
-            batch.upsert_task(task.clone());
-            task.state = State::Running;
-            batch.upsert_task(task.clone());
-            let mut action =
-                ActionExecutionRecord::new(ids.action(s), &task, "std.echo", json!({"output": s}));
-            action.state = State::Success;
-            action.output = Some(json!(s));
-            batch.upsert_action(action);
-            task.state = State::Success;
-            task.result = Some(json!(s));
-            batch.upsert_task(task);
+        for t in seq..end {
+            batch.upsert_image(ROOT, task_image(t, false));
+            batch.upsert_image(ROOT, task_image(t, true));
         }
         store.commit(&batch).expect("commit");
         batch.clear();
         seq = end;
     }
     tasks as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Ids made before timing starts, as the engine would (`new_id`, UUID v7).
-struct Ids {
-    tasks: Vec<String>,
-    actions: Vec<String>,
-}
-
-impl Ids {
-    fn new(n: i64) -> Self {
-        Ids {
-            tasks: (0..n).map(|_| new_id()).collect(),
-            actions: (0..n).map(|_| new_id()).collect(),
-        }
-    }
-
-    fn task(&self, s: i64) -> String {
-        self.tasks[s as usize].clone()
-    }
-
-    fn action(&self, s: i64) -> String {
-        self.actions[s as usize].clone()
-    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -160,15 +162,26 @@ fn median_duration(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// What `gale resume` reads of the store: the execution, the snapshot, the
+/// resident images and the stubs. Returns how many resident images it read.
+fn read_for_resume(store: &Store) -> usize {
+    let execution = store.get_execution(ROOT).expect("execution");
+    let snapshot = store.load_snapshot(ROOT).expect("snapshot");
+    let resident = store.resident_images(ROOT).expect("resident images");
+    let stubs = store.image_stubs(ROOT).expect("stubs");
+    assert!(execution.is_some() && snapshot.is_some() && stubs.is_empty());
+    resident.len()
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let resume_only = std::env::args().any(|a| a == "--resume-only");
     let runs = if quick { 1 } else { 5 };
     let dir = bench_dir();
-    println!("gale_store benchmark (medians of {runs} runs; tasks/s; 1 task = 4 row writes)");
+    println!("gale_store benchmark (medians of {runs} runs; tasks/s; 1 task = 2 image writes)");
     println!();
     println!(
-        "| durability | batch | tasks | closure API | + trace event & 1 KiB snapshot | Batch API (coalesced) |"
+        "| durability | batch | tasks | closure API | + trace event, workflow image & 1 KiB snapshot | Batch API (coalesced) |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     let durabilities: &[Durability] = if resume_only {
@@ -212,15 +225,13 @@ fn main() {
     }
 
     println!();
-    println!(
-        "Resume cost (load_for_resume: execution + snapshot + unfinished tasks + in-flight actions),"
-    );
-    println!("with 2 tasks in flight behind a history of N completed tasks:");
+    println!("Resume reads (execution + snapshot + resident images + stubs) with 2 tasks running");
+    println!("behind a history of N completed tasks:");
     println!();
     println!(
-        "| completed tasks N | open + load_for_resume | load_for_resume (open store) | parts (execution, snapshot, unfinished tasks, in-flight actions) | tasks() (full history, for comparison) |"
+        "| completed tasks N | open + resume reads | resume reads (open store) | all_images() (full history, for comparison) |"
     );
-    println!("| ---: | ---: | ---: | --- | ---: |");
+    println!("| ---: | ---: | ---: | ---: |");
     let sizes: &[i64] = if quick {
         &[1_000, 10_000]
     } else {
@@ -231,68 +242,41 @@ fn main() {
         run_transactions(&mut store, 0, n, 1024, Extras::TraceAndSnapshot);
         store
             .transaction(|tx| {
-                for s in n..n + 2 {
-                    let mut task = TaskExecutionRecord::new(format!("t{s}"), "e", "task", s);
-                    task.state = State::Running;
-                    tx.upsert_task(&task)?;
-                    tx.upsert_action(&ActionExecutionRecord::new(
-                        format!("a{s}"),
-                        &task,
-                        "std.echo",
-                        json!({}),
-                    ))?;
+                for t in n..n + 2 {
+                    tx.upsert_image(ROOT, &task_image(t, false))?;
                 }
-                Ok(())
+                tx.upsert_image(ROOT, &workflow_image(n + 2))
             })
             .expect("in flight");
-        // As `gale resume` does it: a fresh process opens the file and loads.
+        // As `gale resume` does it: a fresh process opens the file and reads.
         drop(store);
         let path = dir.join("resume.db");
         let mut resume = Vec::new();
         for _ in 0..25 {
             let t = Instant::now();
-            let mut store = Store::open(&path).expect("reopen");
-            let point = store.load_for_resume("e").expect("resume").expect("exists");
+            let store = Store::open(&path).expect("reopen");
+            let resident = read_for_resume(&store);
             resume.push(t.elapsed());
-            assert_eq!(point.in_flight_actions.len(), 2);
-            assert_eq!(point.unfinished_tasks.len(), 2);
+            assert_eq!(resident, 3, "the workflow and its 2 running tasks");
         }
-        let mut store = Store::open(&path).expect("reopen");
+        let store = Store::open(&path).expect("reopen");
         let mut warm = Vec::new();
         for _ in 0..25 {
             let t = Instant::now();
-            drop(store.load_for_resume("e").expect("resume"));
+            std::hint::black_box(read_for_resume(&store));
             warm.push(t.elapsed());
         }
         let mut full = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let all = store.tasks("e").expect("tasks");
+            let all = store.all_images(ROOT).expect("all images");
             full.push(t.elapsed());
-            assert_eq!(all.len() as i64, n + 2);
+            assert_eq!(all.len() as i64, n + 3);
         }
-        let part = |f: &dyn Fn()| {
-            median_duration(
-                (0..25)
-                    .map(|_| {
-                        let t = Instant::now();
-                        f();
-                        t.elapsed()
-                    })
-                    .collect(),
-            )
-        };
-        let parts = [
-            part(&|| drop(store.get_execution("e"))),
-            part(&|| drop(store.load_snapshot("e"))),
-            part(&|| drop(store.unfinished_tasks("e"))),
-            part(&|| drop(store.find_in_flight_actions("e"))),
-        ];
         println!(
-            "| {n} | {:?} | {:?} | {:?} | {:?} |",
+            "| {n} | {:?} | {:?} | {:?} |",
             median_duration(resume),
             median_duration(warm),
-            parts,
             median_duration(full)
         );
     }
@@ -306,7 +290,7 @@ fn main() {
     let per_poll = t.elapsed() / polls;
     let t = Instant::now();
     for _ in 0..polls / 10 {
-        std::hint::black_box(store.pending_commands("e").expect("pending"));
+        std::hint::black_box(store.pending_commands(ROOT).expect("pending"));
     }
     let per_query = t.elapsed() / (polls / 10);
     println!();

@@ -1,17 +1,18 @@
 //! The rows the store keeps, as plain serde data.
 //!
-//! One struct per table: [`ExecutionRecord`] (a workflow execution),
-//! [`TaskExecutionRecord`], [`ActionExecutionRecord`], [`EventRecord`] (the trace)
-//! and [`CommandRecord`] (the cross-process control channel). Values that Mistral
-//! keeps as JSON (input, env, params, output, published, result, action input and
-//! output) are [`serde_json::Value`]s stored in JSON text columns. Timestamps are
-//! milliseconds since the Unix epoch, UTC ([`now_millis`]).
+//! [`ExecutionRecord`] (a workflow execution), [`EventRecord`] (the trace),
+//! [`CommandRecord`] (the cross-process control channel), [`ImageRecord`] and
+//! [`StubRecord`] (the engine's images of its task and action executions, which
+//! the store does not read) and [`Lease`]. Values that Mistral keeps as JSON
+//! (input, env, params, output, event payloads) are [`serde_json::Value`]s stored
+//! in JSON text columns. Timestamps are milliseconds since the Unix epoch, UTC
+//! ([`now_millis`]).
 //!
-//! The engine writes complete records. An upsert of an existing record updates its
-//! changing columns (state, results, timestamps, …) and keeps its identity columns
-//! (the execution or task it belongs to, its name, `seq`, `created_at`, an action's
-//! input and attempt) as first written: a record read back is the record written,
-//! unless the caller changed an identity field, which is ignored.
+//! The engine writes complete records. An upsert of an existing execution updates
+//! its changing columns (state, output, timestamps, …) and keeps its identity
+//! columns (parent, root and source links, `created_at`) as first written: a
+//! record read back is the record written, unless the caller changed an identity
+//! field, which is ignored.
 
 use std::fmt;
 use std::str::FromStr;
@@ -262,144 +263,6 @@ impl ExecutionRecord {
             source_execution_id: None,
             created_at: now,
             updated_at: now,
-        }
-    }
-}
-
-/// Progress of a `with-items` task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct WithItemsProgress {
-    /// Number of items.
-    pub total: u32,
-    /// Items whose action succeeded.
-    pub succeeded: u32,
-    /// Items whose action failed.
-    pub failed: u32,
-}
-
-/// A task execution (Mistral's `TaskExecution`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskExecutionRecord {
-    /// The task execution id.
-    pub id: String,
-    /// The workflow execution it belongs to.
-    pub execution_id: String,
-    /// The task name as written in the workflow.
-    pub name: String,
-    /// Start order within the execution (0, 1, 2, …); tasks are listed by it.
-    pub seq: i64,
-    /// Current state.
-    pub state: State,
-    /// Why the state was reached (error message), if any.
-    pub state_info: Option<String>,
-    /// Variables published by the task (`publish` / `publish-on-error`).
-    pub published: Option<Value>,
-    /// The task result (action result, or the list of results for with-items).
-    pub result: Option<Value>,
-    /// Number of action executions (or sub-workflow executions) started.
-    pub action_count: u32,
-    /// `with-items` progress, for with-items tasks.
-    pub with_items: Option<WithItemsProgress>,
-    /// Creation time.
-    pub created_at: Millis,
-    /// When the task started running.
-    pub started_at: Option<Millis>,
-    /// When the task completed.
-    pub finished_at: Option<Millis>,
-    /// Last update time.
-    pub updated_at: Millis,
-}
-
-impl TaskExecutionRecord {
-    /// A new task execution in state IDLE, created now.
-    pub fn new(
-        id: impl Into<String>,
-        execution_id: impl Into<String>,
-        name: impl Into<String>,
-        seq: i64,
-    ) -> Self {
-        let now = now_millis();
-        TaskExecutionRecord {
-            id: id.into(),
-            execution_id: execution_id.into(),
-            name: name.into(),
-            seq,
-            state: State::Idle,
-            state_info: None,
-            published: None,
-            result: None,
-            action_count: 0,
-            with_items: None,
-            created_at: now,
-            started_at: None,
-            finished_at: None,
-            updated_at: now,
-        }
-    }
-}
-
-/// An action execution (Mistral's `ActionExecution`): one run of an action for a
-/// task (one per attempt, one per with-items item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActionExecutionRecord {
-    /// The action execution id.
-    pub id: String,
-    /// The task execution it belongs to.
-    pub task_execution_id: String,
-    /// The workflow execution of that task (kept for per-execution queries).
-    pub execution_id: String,
-    /// The action name (`std.echo`, an ad-hoc action, …).
-    pub name: String,
-    /// The with-items index, for with-items tasks.
-    pub item_index: Option<u32>,
-    /// Attempt number, 1 for the first run (retries and reruns count up).
-    pub attempt: u32,
-    /// The action input.
-    pub input: Value,
-    /// The action result, on success.
-    pub output: Option<Value>,
-    /// The error payload, on error.
-    pub error: Option<Value>,
-    /// Current state.
-    pub state: State,
-    /// Why the state was reached, if any.
-    pub state_info: Option<String>,
-    /// Whether the action may run again if the process died while it ran
-    /// (the task's `safe-rerun`).
-    pub safe_rerun: bool,
-    /// Whether the result counts for the task (Mistral's `accepted`; false for
-    /// results discarded by a rerun with reset).
-    pub accepted: bool,
-    /// When the action started.
-    pub started_at: Option<Millis>,
-    /// When the action completed.
-    pub finished_at: Option<Millis>,
-}
-
-impl ActionExecutionRecord {
-    /// A new action execution in state RUNNING, started now, attempt 1, accepted.
-    pub fn new(
-        id: impl Into<String>,
-        task: &TaskExecutionRecord,
-        name: impl Into<String>,
-        input: Value,
-    ) -> Self {
-        ActionExecutionRecord {
-            id: id.into(),
-            task_execution_id: task.id.clone(),
-            execution_id: task.execution_id.clone(),
-            name: name.into(),
-            item_index: None,
-            attempt: 1,
-            input,
-            output: None,
-            error: None,
-            state: State::Running,
-            state_info: None,
-            safe_rerun: false,
-            accepted: true,
-            started_at: Some(now_millis()),
-            finished_at: None,
         }
     }
 }

@@ -15,7 +15,8 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Result, StoreError};
 
-/// Version 1: executions, task and action executions, the event log, snapshots.
+/// Version 1: executions, task and action executions (dropped by version 5), the
+/// event log, snapshots.
 const V1: &str = r#"
 CREATE TABLE executions (
     id                       TEXT PRIMARY KEY NOT NULL,
@@ -155,6 +156,12 @@ CREATE INDEX entity_images_stubs ON entity_images(root_execution_id, x, t, stub)
 /// workflow) in a table of its own, so that a state change of an execution
 /// rewrites a short `executions` row instead of the whole program, and listings
 /// never read programs. `executions.definition` stays, always NULL.
+///
+/// It also drops the version 1 tables `action_executions` and `task_executions`:
+/// no Gale ever wrote them (the engine keeps its task and action executions in
+/// `entity_images`, and before version 4 in events). The child table goes first,
+/// so that the implicit `DELETE` of `DROP TABLE` under `foreign_keys=ON` finds
+/// nothing referencing `task_executions`; their indexes go with them.
 const V5: &str = r#"
 CREATE TABLE definitions (
     execution_id TEXT PRIMARY KEY NOT NULL REFERENCES executions(id) ON DELETE CASCADE,
@@ -163,6 +170,8 @@ CREATE TABLE definitions (
 INSERT INTO definitions (execution_id, definition)
     SELECT id, definition FROM executions WHERE definition IS NOT NULL;
 UPDATE executions SET definition = NULL WHERE definition IS NOT NULL;
+DROP TABLE action_executions;
+DROP TABLE task_executions;
 "#;
 
 /// The ordered migrations: entry `i` upgrades schema version `i` to `i + 1`.
@@ -218,6 +227,27 @@ mod tests {
     use super::*;
     use crate::{Command, Store};
 
+    /// The tables and indexes of the schema, sorted.
+    fn schema_objects(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'index') \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// Whether any table or index of the version 1 task and action tables is left.
+    fn has_v1_task_tables(conn: &Connection) -> bool {
+        schema_objects(conn)
+            .iter()
+            .any(|n| n.starts_with("task_executions") || n.starts_with("action_executions"))
+    }
+
     fn temp_db(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("gale-store-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -250,6 +280,19 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!(has_commands, 0, "version 1 has no command table");
+            // Rows in the version 1 task and action tables (only a direct user of
+            // the store could have written them): their tables go, with foreign
+            // keys on, and nothing else does.
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            conn.execute_batch(
+                "INSERT INTO task_executions (id, execution_id, name, seq, state, action_count, \
+                 created_at, updated_at) VALUES ('t1', 'e1', 'task1', 0, 'SUCCESS', 1, 5, 6); \
+                 INSERT INTO action_executions (id, task_execution_id, execution_id, name, \
+                 attempt, input, state, safe_rerun, accepted) \
+                 VALUES ('a1', 't1', 'e1', 'std.noop', 1, '{}', 'SUCCESS', 0, 1);",
+            )
+            .unwrap();
+            assert!(has_v1_task_tables(&conn));
         }
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -264,6 +307,11 @@ mod tests {
             .unwrap();
         assert!(matches!(claim, crate::Claim::Granted { .. }));
         assert!(store.integrity_check().unwrap().is_empty());
+        assert!(
+            !has_v1_task_tables(&store.conn),
+            "version 5 drops the version 1 task and action tables and their indexes: {:?}",
+            schema_objects(&store.conn)
+        );
         drop(store);
         // Opening again is a no-op.
         let store = Store::open(&path).unwrap();
@@ -331,6 +379,11 @@ mod tests {
             .unwrap();
         assert_eq!(in_old_column, None);
         assert!(store.integrity_check().unwrap().is_empty());
+        assert!(
+            !has_v1_task_tables(&store.conn),
+            "{:?}",
+            schema_objects(&store.conn)
+        );
         drop(store);
         let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
@@ -359,6 +412,27 @@ mod tests {
         for v in 1..=SCHEMA_VERSION {
             migrate_to(&mut conn, v).unwrap();
             assert_eq!(user_version(&conn).unwrap(), v);
+            // Versions 1 to 4 have the task and action tables, 5 drops them.
+            assert_eq!(has_v1_task_tables(&conn), v < 5, "version {v}");
         }
+        assert_eq!(
+            schema_objects(&conn),
+            [
+                "commands",
+                "commands_by_execution",
+                "definitions",
+                "entity_images",
+                "entity_images_resident",
+                "entity_images_stubs",
+                "events",
+                "executions",
+                "executions_by_created",
+                "executions_by_parent",
+                "executions_by_state",
+                "executions_by_workflow",
+                "leases",
+                "snapshots",
+            ]
+        );
     }
 }

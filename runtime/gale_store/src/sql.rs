@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
-    Lease, Millis, Residency, State, StubRecord, TaskExecutionRecord, WithItemsProgress,
+    Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord, Lease, Millis, Residency,
+    State, StubRecord,
 };
 
 /// Binds a JSON value as JSON text.
@@ -199,192 +199,6 @@ pub(crate) fn get_execution(conn: &Connection, id: &str) -> Result<Option<Execut
     Ok(stmt.query_row([id], execution_from_row).optional()?)
 }
 
-// ---------------------------------------------------------------- tasks
-
-const TASK_COLUMNS: &str = "id, execution_id, name, seq, state, state_info, published, result, \
-     action_count, with_items, created_at, started_at, finished_at, updated_at";
-
-/// Inserts a task execution, or updates an existing one; the identity columns
-/// (`execution_id`, `name`, `seq`, `created_at`) keep their first values, so an
-/// update does not touch the indexes built on them.
-pub(crate) fn upsert_task(conn: &Connection, t: &TaskExecutionRecord) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO task_executions (id, execution_id, name, seq, state, state_info, \
-         published, result, action_count, with_items, created_at, started_at, finished_at, \
-         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, \
-         state_info = excluded.state_info, published = excluded.published, \
-         result = excluded.result, action_count = excluded.action_count, \
-         with_items = excluded.with_items, started_at = excluded.started_at, \
-         finished_at = excluded.finished_at, updated_at = excluded.updated_at",
-    )?;
-    let with_items = t
-        .with_items
-        .map(|w| serde_json::to_string(&w))
-        .transpose()?;
-    stmt.execute(params![
-        t.id,
-        t.execution_id,
-        t.name,
-        t.seq,
-        t.state,
-        t.state_info,
-        opt_json(&t.published),
-        opt_json(&t.result),
-        t.action_count,
-        with_items,
-        t.created_at,
-        t.started_at,
-        t.finished_at,
-        t.updated_at,
-    ])?;
-    Ok(())
-}
-
-pub(crate) fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskExecutionRecord> {
-    let with_items: Option<String> = row.get(9)?;
-    let with_items = with_items
-        .map(|t| serde_json::from_str::<WithItemsProgress>(&t).map_err(|e| decode_err(9, e)))
-        .transpose()?;
-    Ok(TaskExecutionRecord {
-        id: row.get(0)?,
-        execution_id: row.get(1)?,
-        name: row.get(2)?,
-        seq: row.get(3)?,
-        state: row.get(4)?,
-        state_info: row.get(5)?,
-        published: get_opt_json(row, 6)?,
-        result: get_opt_json(row, 7)?,
-        action_count: row.get(8)?,
-        with_items,
-        created_at: row.get(10)?,
-        started_at: row.get(11)?,
-        finished_at: row.get(12)?,
-        updated_at: row.get(13)?,
-    })
-}
-
-pub(crate) fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskExecutionRecord>> {
-    let sql = format!("SELECT {TASK_COLUMNS} FROM task_executions WHERE id = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt.query_row([id], task_from_row).optional()?)
-}
-
-pub(crate) fn tasks(conn: &Connection, execution_id: &str) -> Result<Vec<TaskExecutionRecord>> {
-    let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 ORDER BY seq, rowid"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([execution_id], task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-pub(crate) fn unfinished_tasks(
-    conn: &Connection,
-    execution_id: &str,
-) -> Result<Vec<TaskExecutionRecord>> {
-    let sql = format!(
-        "SELECT {TASK_COLUMNS} FROM task_executions WHERE execution_id = ?1 \
-         AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY seq, rowid"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([execution_id], task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-// ---------------------------------------------------------------- actions
-
-const ACTION_COLUMNS: &str = "id, task_execution_id, execution_id, name, item_index, attempt, \
-     input, output, error, state, state_info, safe_rerun, accepted, started_at, finished_at";
-
-/// Inserts an action execution, or updates an existing one; the identity columns
-/// (`task_execution_id`, `execution_id`, `name`, `item_index`, `attempt`,
-/// `input`) keep their first values.
-pub(crate) fn upsert_action(conn: &Connection, a: &ActionExecutionRecord) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO action_executions (id, task_execution_id, execution_id, name, item_index, \
-         attempt, input, output, error, state, state_info, safe_rerun, accepted, started_at, \
-         finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
-         ON CONFLICT(id) DO UPDATE SET \
-         output = excluded.output, error = excluded.error, state = excluded.state, \
-         state_info = excluded.state_info, safe_rerun = excluded.safe_rerun, \
-         accepted = excluded.accepted, started_at = excluded.started_at, \
-         finished_at = excluded.finished_at",
-    )?;
-    stmt.execute(params![
-        a.id,
-        a.task_execution_id,
-        a.execution_id,
-        a.name,
-        a.item_index,
-        a.attempt,
-        json(&a.input),
-        opt_json(&a.output),
-        opt_json(&a.error),
-        a.state,
-        a.state_info,
-        a.safe_rerun,
-        a.accepted,
-        a.started_at,
-        a.finished_at,
-    ])?;
-    Ok(())
-}
-
-pub(crate) fn action_from_row(row: &Row<'_>) -> rusqlite::Result<ActionExecutionRecord> {
-    Ok(ActionExecutionRecord {
-        id: row.get(0)?,
-        task_execution_id: row.get(1)?,
-        execution_id: row.get(2)?,
-        name: row.get(3)?,
-        item_index: row.get(4)?,
-        attempt: row.get(5)?,
-        input: get_json(row, 6)?,
-        output: get_opt_json(row, 7)?,
-        error: get_opt_json(row, 8)?,
-        state: row.get(9)?,
-        state_info: row.get(10)?,
-        safe_rerun: row.get(11)?,
-        accepted: row.get(12)?,
-        started_at: row.get(13)?,
-        finished_at: row.get(14)?,
-    })
-}
-
-pub(crate) fn get_action(conn: &Connection, id: &str) -> Result<Option<ActionExecutionRecord>> {
-    let sql = format!("SELECT {ACTION_COLUMNS} FROM action_executions WHERE id = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    Ok(stmt.query_row([id], action_from_row).optional()?)
-}
-
-pub(crate) fn actions(
-    conn: &Connection,
-    task_execution_id: &str,
-) -> Result<Vec<ActionExecutionRecord>> {
-    let sql = format!(
-        "SELECT {ACTION_COLUMNS} FROM action_executions WHERE task_execution_id = ?1 \
-         ORDER BY rowid"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([task_execution_id], action_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-pub(crate) fn in_flight_actions(
-    conn: &Connection,
-    execution_id: &str,
-) -> Result<Vec<ActionExecutionRecord>> {
-    // The WHERE clause repeats the partial index's condition word for word so the
-    // planner uses `action_executions_in_flight`.
-    let sql = format!(
-        "SELECT {ACTION_COLUMNS} FROM action_executions WHERE execution_id = ?1 \
-         AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY rowid"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([execution_id], action_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
 // ---------------------------------------------------------------- events
 
 /// The `seq` of the execution's last event, 0 when it has none.
@@ -495,7 +309,14 @@ pub(crate) fn omit_image(conn: &Connection, root: &str, x: i64, t: i64) -> Resul
     Ok(())
 }
 
-const IMAGE_COLUMNS: &str = "x, t, a, resident, stub, created_at, finished_at, image";
+/// The columns of an image record, in [`image_from_row`]'s order.
+macro_rules! image_columns {
+    () => {
+        "x, t, a, resident, stub, created_at, finished_at, image"
+    };
+}
+
+const IMAGE_COLUMNS: &str = image_columns!();
 
 fn image_from_row(row: &Row<'_>) -> rusqlite::Result<ImageRecord> {
     Ok(ImageRecord {
@@ -520,15 +341,22 @@ fn query_images(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The resident images of a root execution, through the partial index on
+/// `resident = 1` (`INDEXED BY`: SQLite fails the statement rather than scan).
+const RESIDENT_IMAGES: &str = concat!(
+    "SELECT ",
+    image_columns!(),
+    " FROM entity_images INDEXED BY entity_images_resident \
+     WHERE root_execution_id = ?1 AND resident = 1 ORDER BY x, t, a"
+);
+
+/// The stubs of a root execution's non-resident task images, from the covering
+/// partial index alone (no image is read).
+const IMAGE_STUBS: &str = "SELECT x, t, stub FROM entity_images INDEXED BY entity_images_stubs \
+     WHERE root_execution_id = ?1 AND resident = 0 AND a = -1 ORDER BY x, t";
+
 pub(crate) fn resident_images(conn: &Connection, root: &str) -> Result<Vec<ImageRecord>> {
-    query_images(
-        conn,
-        &format!(
-            "SELECT {IMAGE_COLUMNS} FROM entity_images INDEXED BY entity_images_resident \
-             WHERE root_execution_id = ?1 AND resident = 1 ORDER BY x, t, a"
-        ),
-        [root],
-    )
+    query_images(conn, RESIDENT_IMAGES, [root])
 }
 
 pub(crate) fn all_images(conn: &Connection, root: &str) -> Result<Vec<ImageRecord>> {
@@ -559,10 +387,7 @@ pub(crate) fn task_images(
 }
 
 pub(crate) fn image_stubs(conn: &Connection, root: &str) -> Result<Vec<StubRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT x, t, stub FROM entity_images INDEXED BY entity_images_stubs \
-         WHERE root_execution_id = ?1 AND resident = 0 AND a = -1 ORDER BY x, t",
-    )?;
+    let mut stmt = conn.prepare_cached(IMAGE_STUBS)?;
     let rows = stmt.query_map([root], |row| {
         Ok(StubRecord {
             x: row.get(0)?,
@@ -716,8 +541,9 @@ pub(crate) fn release(conn: &Connection, execution_id: &str, runner: &str) -> Re
 mod tests {
     use crate::Store;
 
-    /// The resume queries must use the partial indexes, or resume would scan the
-    /// whole history.
+    /// The resume queries must use the partial indexes, or resume would read the
+    /// whole history: resident images through `entity_images_resident`, stubs
+    /// from `entity_images_stubs` alone, without touching the table's images.
     #[test]
     fn resume_queries_use_the_partial_indexes() {
         let store = Store::in_memory().unwrap();
@@ -725,21 +551,18 @@ mod tests {
         let plan = |sql: &str| -> String {
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let rows = stmt
-                .query_map([], |r| r.get::<_, String>(3))
+                .query_map(["root"], |r| r.get::<_, String>(3))
                 .unwrap()
                 .collect::<Result<Vec<_>, _>>()
                 .unwrap();
             rows.join("\n")
         };
-        let actions = plan(
-            "SELECT id FROM action_executions WHERE execution_id = 'x' \
-             AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED')",
+        let resident = plan(super::RESIDENT_IMAGES);
+        assert!(resident.contains("entity_images_resident"), "{resident}");
+        let stubs = plan(super::IMAGE_STUBS);
+        assert!(
+            stubs.contains("COVERING INDEX entity_images_stubs"),
+            "{stubs}"
         );
-        assert!(actions.contains("action_executions_in_flight"), "{actions}");
-        let tasks = plan(
-            "SELECT id FROM task_executions WHERE execution_id = 'x' \
-             AND state NOT IN ('SUCCESS', 'ERROR', 'CANCELLED', 'SKIPPED') ORDER BY seq, rowid",
-        );
-        assert!(tasks.contains("task_executions_unfinished"), "{tasks}");
     }
 }

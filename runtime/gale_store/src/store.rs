@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::error::{Result, StoreError};
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord,
-    Lease, State, StubRecord, TaskExecutionRecord, now_millis,
+    Command, CommandRecord, EventRecord, ExecutionRecord, ImageRecord, Lease, State, StubRecord,
+    now_millis,
 };
 use crate::schema;
 use crate::sql;
@@ -82,33 +82,6 @@ pub struct ExecutionTree {
     pub execution: ExecutionRecord,
     /// Its sub-workflow executions, oldest first.
     pub children: Vec<ExecutionTree>,
-}
-
-/// One level of [`Store::why`]: a failed execution and, when known, the failed
-/// task inside it and that task's failed action.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cause {
-    /// The execution at this level.
-    pub execution: ExecutionRecord,
-    /// Its failed task (the latest started task in ERROR), if any.
-    pub task: Option<TaskExecutionRecord>,
-    /// That task's latest failed action, if the task ran actions.
-    pub action: Option<ActionExecutionRecord>,
-}
-
-/// What resume needs, read in time proportional to what is left
-/// ([`Store::load_for_resume`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResumePoint {
-    /// The execution.
-    pub execution: ExecutionRecord,
-    /// The engine's last committed snapshot, if one was saved.
-    pub snapshot: Option<Vec<u8>>,
-    /// Task executions not completed yet, in start order.
-    pub unfinished_tasks: Vec<TaskExecutionRecord>,
-    /// Action executions not completed yet (they were in flight at the crash):
-    /// re-run those with `safe_rerun`, fail the others.
-    pub in_flight_actions: Vec<ActionExecutionRecord>,
 }
 
 /// The outcome of [`Store::claim`].
@@ -348,8 +321,9 @@ impl Store {
         self.transaction(|tx| tx.take_commands(execution_id))
     }
 
-    /// Deletes an execution with everything it owns (tasks, actions, events,
-    /// snapshot, commands, sub-workflow executions); true when it existed.
+    /// Deletes an execution with everything it owns (definition, entity images,
+    /// events, snapshot, commands, lease, sub-workflow executions); true when it
+    /// existed.
     pub fn delete_execution(&mut self, id: &str) -> Result<bool> {
         self.transaction(|tx| {
             Ok(tx
@@ -462,38 +436,6 @@ impl Store {
         Ok(root.map(|r| build(r, &mut by_parent)))
     }
 
-    /// One task execution.
-    pub fn get_task(&self, id: &str) -> Result<Option<TaskExecutionRecord>> {
-        sql::get_task(&self.conn, id)
-    }
-
-    /// The task executions of an execution, in start order (`seq`).
-    pub fn tasks(&self, execution_id: &str) -> Result<Vec<TaskExecutionRecord>> {
-        sql::tasks(&self.conn, execution_id)
-    }
-
-    /// The task executions of an execution that are not completed, in start
-    /// order.
-    pub fn unfinished_tasks(&self, execution_id: &str) -> Result<Vec<TaskExecutionRecord>> {
-        sql::unfinished_tasks(&self.conn, execution_id)
-    }
-
-    /// One action execution.
-    pub fn get_action(&self, id: &str) -> Result<Option<ActionExecutionRecord>> {
-        sql::get_action(&self.conn, id)
-    }
-
-    /// The action executions of a task execution, in creation order.
-    pub fn actions(&self, task_execution_id: &str) -> Result<Vec<ActionExecutionRecord>> {
-        sql::actions(&self.conn, task_execution_id)
-    }
-
-    /// Action executions of the execution that are not completed: at resume
-    /// time these were in flight when the process died.
-    pub fn find_in_flight_actions(&self, execution_id: &str) -> Result<Vec<ActionExecutionRecord>> {
-        sql::in_flight_actions(&self.conn, execution_id)
-    }
-
     /// Events of the execution with `seq > after_seq`, in order, at most `limit`.
     pub fn events(
         &self,
@@ -509,25 +451,6 @@ impl Store {
         sql::load_snapshot(&self.conn, execution_id)
     }
 
-    /// Everything resume needs, read in one consistent read transaction; `None`
-    /// when there is no such execution.
-    pub fn load_for_resume(&mut self, execution_id: &str) -> Result<Option<ResumePoint>> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let Some(execution) = sql::get_execution(&tx, execution_id)? else {
-            return Ok(None);
-        };
-        let point = ResumePoint {
-            snapshot: sql::load_snapshot(&tx, execution_id)?,
-            unfinished_tasks: sql::unfinished_tasks(&tx, execution_id)?,
-            in_flight_actions: sql::in_flight_actions(&tx, execution_id)?,
-            execution,
-        };
-        tx.commit()?;
-        Ok(Some(point))
-    }
-
     /// Commands posted for the execution and not taken yet, oldest first.
     pub fn pending_commands(&self, execution_id: &str) -> Result<Vec<CommandRecord>> {
         sql::pending_commands(&self.conn, execution_id)
@@ -541,48 +464,6 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA data_version", [], |row| row.get(0))?)
-    }
-
-    /// Walks from a failed execution down to the root cause (`gale why ID`): at
-    /// each level the latest started task in ERROR; if that task ran a failed
-    /// sub-workflow, the walk continues inside it, else the task's latest failed
-    /// action ends it. The first entry is `id` itself; empty when it does not
-    /// exist.
-    pub fn why(&self, id: &str) -> Result<Vec<Cause>> {
-        let mut chain = Vec::new();
-        let mut next = self.get_execution(id)?;
-        while let Some(execution) = next.take() {
-            // Guard against a (corrupt) cycle of parent links.
-            if chain.iter().any(|c: &Cause| c.execution.id == execution.id) {
-                break;
-            }
-            let task = self
-                .tasks(&execution.id)?
-                .into_iter()
-                .rev()
-                .find(|t| t.state == State::Error);
-            let mut action = None;
-            if let Some(task) = &task {
-                next = self
-                    .sub_executions_of_task(&task.id)?
-                    .into_iter()
-                    .rev()
-                    .find(|e| e.state == State::Error);
-                if next.is_none() {
-                    action = self
-                        .actions(&task.id)?
-                        .into_iter()
-                        .rev()
-                        .find(|a| a.state == State::Error);
-                }
-            }
-            chain.push(Cause {
-                execution,
-                task,
-                action,
-            });
-        }
-        Ok(chain)
     }
 
     /// `PRAGMA integrity_check` plus `PRAGMA foreign_key_check`: the problems

@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::records::{
-    ActionExecutionRecord, Command, CommandRecord, ExecutionRecord, ImageRecord, Millis, State,
-    TaskExecutionRecord, now_millis,
+    Command, CommandRecord, ExecutionRecord, ImageRecord, Millis, State, now_millis,
 };
 use crate::sql;
 
@@ -79,20 +78,6 @@ impl Transaction<'_> {
         updated_at: Millis,
     ) -> Result<bool> {
         sql::update_execution_state(&self.tx, id, state, state_info, output, updated_at)
-    }
-
-    /// Inserts a task execution or updates it (`execution_id`, `name`, `seq` and
-    /// `created_at` keep their first values). Its execution must exist (earlier
-    /// in this transaction or before).
-    pub fn upsert_task(&self, task: &TaskExecutionRecord) -> Result<()> {
-        sql::upsert_task(&self.tx, task)
-    }
-
-    /// Inserts an action execution or updates it (`task_execution_id`,
-    /// `execution_id`, `name`, `item_index`, `attempt` and `input` keep their
-    /// first values). Its task execution must exist.
-    pub fn upsert_action(&self, action: &ActionExecutionRecord) -> Result<()> {
-        sql::upsert_action(&self.tx, action)
     }
 
     /// Appends an event to the execution's log, stamped now; returns its `seq`.
@@ -186,18 +171,14 @@ impl Transaction<'_> {
     pub fn get_execution(&self, id: &str) -> Result<Option<ExecutionRecord>> {
         sql::get_execution(&self.tx, id)
     }
-
-    /// Reads a task execution (sees this transaction's own writes).
-    pub fn get_task(&self, id: &str) -> Result<Option<TaskExecutionRecord>> {
-        sql::get_task(&self.tx, id)
-    }
 }
 
 /// One write of a [`Batch`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum BatchOp {
-    /// [`Transaction::upsert_execution`].
-    Execution(ExecutionRecord),
+    /// [`Transaction::upsert_execution`] (boxed: the record is several times the
+    /// size of the other writes, which are most of a batch).
+    Execution(Box<ExecutionRecord>),
     /// [`Transaction::set_execution_state`].
     ExecutionState {
         /// The execution.
@@ -211,10 +192,6 @@ pub enum BatchOp {
         /// When it changed.
         updated_at: Millis,
     },
-    /// [`Transaction::upsert_task`].
-    Task(TaskExecutionRecord),
-    /// [`Transaction::upsert_action`].
-    Action(ActionExecutionRecord),
     /// [`Transaction::append_event`], with the time the event happened.
     Event {
         /// The execution.
@@ -256,8 +233,6 @@ pub enum BatchOp {
 enum Key {
     Execution(String),
     ExecutionState(String),
-    Task(String),
-    Action(String),
     Snapshot(String),
     Image(String, i64, i64, i64),
 }
@@ -266,10 +241,12 @@ enum Key {
 /// [`Store::commit`](crate::Store::commit) — what an engine journal collects
 /// between two side effects.
 ///
-/// Writes to the same record coalesce: a task upserted as IDLE, RUNNING then
-/// SUCCESS within one batch is written once, in its final form, at the position
-/// of its first write (so an execution still precedes its tasks and a task its
-/// actions). Events are never coalesced and keep their order.
+/// Writes to the same record coalesce: an entity image upserted as RUNNING then
+/// SUCCESS within one batch is written once, in its final form (keeping the first
+/// `created_at`), at the position of its first write (so an execution still
+/// precedes the images of its tree); likewise an execution's upserts and state
+/// changes, and its snapshot. Events and [`omit_image`](Batch::omit_image) are
+/// never coalesced and keep their order.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     ops: Vec<BatchOp>,
@@ -300,7 +277,7 @@ impl Batch {
     pub fn upsert_execution(&mut self, execution: ExecutionRecord) {
         self.put(
             Key::Execution(execution.id.clone()),
-            BatchOp::Execution(execution),
+            BatchOp::Execution(Box::new(execution)),
         );
     }
 
@@ -334,16 +311,6 @@ impl Batch {
                 updated_at,
             },
         );
-    }
-
-    /// Adds (or replaces) the task execution's upsert.
-    pub fn upsert_task(&mut self, task: TaskExecutionRecord) {
-        self.put(Key::Task(task.id.clone()), BatchOp::Task(task));
-    }
-
-    /// Adds (or replaces) the action execution's upsert.
-    pub fn upsert_action(&mut self, action: ActionExecutionRecord) {
-        self.put(Key::Action(action.id.clone()), BatchOp::Action(action));
     }
 
     /// Appends an event, stamped now.
@@ -443,8 +410,6 @@ impl Batch {
                         *updated_at,
                     )?;
                 }
-                BatchOp::Task(t) => tx.upsert_task(t)?,
-                BatchOp::Action(a) => tx.upsert_action(a)?,
                 BatchOp::Event {
                     execution_id,
                     at,

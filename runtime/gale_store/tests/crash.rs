@@ -2,6 +2,12 @@
 //! times, and after each kill the database must be sound, hold every batch the
 //! writer reported as committed, and show no part of an uncommitted batch.
 //!
+//! Each batch is what the durable engine commits between two side effects,
+//! through the same [`Batch`] API: new task execution images (each written as
+//! RUNNING then SUCCESS, coalesced), an action image per task, the workflow
+//! execution's image rewritten, trace events, the execution's state and the
+//! snapshot.
+//!
 //! The writer is this test binary itself, started again with
 //! [`CHILD_ENV`] set, running only [`child_process_writer`].
 
@@ -10,12 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use gale_store::{ActionExecutionRecord, ExecutionRecord, State, Store, TaskExecutionRecord};
+use gale_store::{Batch, ExecutionRecord, ImageRecord, Residency, State, Store, now_millis};
 use serde_json::json;
 
 /// Set (to the database path) in the writer process.
 const CHILD_ENV: &str = "GALE_STORE_CRASH_CHILD";
-/// Tasks (each with one action and one event) per committed batch.
+/// Task images (each with one action image and one event) per committed batch.
 const TASKS_PER_BATCH: i64 = 8;
 /// How many times the writer is killed.
 const KILLS: u32 = 30;
@@ -43,51 +49,78 @@ fn child_process_writer() {
         .map_or(0, |s| batch_of_snapshot(&s))
         + 1;
     let out = std::io::stdout();
+    let mut writes = Batch::new();
     loop {
-        store
-            .transaction(|tx| {
-                for i in 0..TASKS_PER_BATCH {
-                    let seq = (batch - 1) * TASKS_PER_BATCH + i;
-                    let mut task = TaskExecutionRecord::new(
-                        format!("t{seq}"),
-                        EXECUTION,
-                        format!("task{i}"),
-                        seq,
-                    );
-                    task.state = State::Running;
-                    tx.upsert_task(&task)?;
-                    let mut action = ActionExecutionRecord::new(
-                        format!("a{seq}"),
-                        &task,
-                        "std.echo",
-                        json!({"output": "x".repeat(64)}),
-                    );
-                    action.state = State::Success;
-                    action.output = Some(json!({"batch": batch}));
-                    tx.upsert_action(&action)?;
-                    task.state = State::Success;
-                    task.result = Some(json!({"batch": batch}));
-                    tx.upsert_task(&task)?;
-                    tx.append_event(EXECUTION, "task-completed", &json!({"batch": batch}))?;
-                }
-                tx.set_execution_state(
+        writes.clear();
+        for i in 0..TASKS_PER_BATCH {
+            let name = format!("task{i}");
+            // The tasks started by the previous batch complete (their rows are
+            // rewritten, as the engine rewrites open tasks at each commit) …
+            if batch > 1 {
+                let t = (batch - 2) * TASKS_PER_BATCH + i;
+                let action = json!({"state": "SUCCESS", "output": "x".repeat(64)});
+                writes.upsert_image(EXECUTION, image(t, 0, Residency::Omitted, &action));
+                let done = json!({"name": name, "state": "SUCCESS", "batch": batch - 1});
+                writes.upsert_image(
                     EXECUTION,
-                    State::Running,
-                    Some(&format!("batch {batch}")),
-                    None,
-                    batch,
-                )?;
-                // A snapshot spanning several pages, so commits write many frames.
-                let mut snapshot = batch.to_le_bytes().to_vec();
-                snapshot.resize(6000, (batch % 251) as u8);
-                tx.save_snapshot(EXECUTION, &snapshot)
-            })
-            .expect("writer commits");
+                    ImageRecord {
+                        finished_at: Some(batch),
+                        ..image(t, -1, Residency::Omitted, &done)
+                    },
+                );
+                writes.append_event(EXECUTION, "task-completed", json!({"batch": batch}));
+            }
+            // … and new ones start (written IDLE then RUNNING: coalesced).
+            let t = (batch - 1) * TASKS_PER_BATCH + i;
+            let idle = json!({"name": name, "state": "IDLE", "batch": batch});
+            writes.upsert_image(EXECUTION, image(t, -1, Residency::Resident, &idle));
+            let running = json!({"name": name, "state": "RUNNING", "batch": batch});
+            writes.upsert_image(EXECUTION, image(t, -1, Residency::Resident, &running));
+            writes.append_event(EXECUTION, "task-started", json!({"batch": batch}));
+        }
+        // The workflow image is rewritten at every commit; its stub counts the
+        // task executions, as the engine's does.
+        let tasks = batch * TASKS_PER_BATCH;
+        let workflow = json!({"name": "crash_wf", "tasks": tasks});
+        writes.upsert_image(
+            EXECUTION,
+            ImageRecord {
+                stub: Some(tasks.to_string()),
+                ..image(-1, -1, Residency::Resident, &workflow)
+            },
+        );
+        writes.set_execution_state(
+            EXECUTION,
+            State::Running,
+            Some(format!("batch {batch}")),
+            None,
+            batch,
+        );
+        // A snapshot spanning several pages, so commits write many frames.
+        let mut snapshot = batch.to_le_bytes().to_vec();
+        snapshot.resize(6000, (batch % 251) as u8);
+        writes.save_snapshot(EXECUTION, snapshot);
+        store.commit(&writes).expect("writer commits");
         let mut lock = out.lock();
         std::io::Write::write_all(&mut lock, format!("committed {batch}\n").as_bytes())
             .and_then(|()| std::io::Write::flush(&mut lock))
             .expect("writer reports");
         batch += 1;
+    }
+}
+
+/// The image of task execution `t` of the root workflow execution (`t == -1`:
+/// the workflow execution itself), action `a` of it (`-1`: the task itself).
+fn image(t: i64, a: i64, residency: Residency, image: &serde_json::Value) -> ImageRecord {
+    ImageRecord {
+        x: 0,
+        t,
+        a,
+        residency,
+        stub: (a == -1).then(|| format!("[{t}]")),
+        image: image.to_string(),
+        created_at: now_millis(),
+        finished_at: None,
     }
 }
 
@@ -161,25 +194,59 @@ fn verify(path: &Path, reported: i64) -> i64 {
     let conn = rusqlite::Connection::open(path).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let expected = last * TASKS_PER_BATCH;
-    assert_eq!(count("SELECT count(*) FROM task_executions"), expected);
+    // Every batch but the last completed the tasks of the one before it.
+    let completed = (last - 1).max(0) * TASKS_PER_BATCH;
+    let tasks = "FROM entity_images WHERE x = 0 AND t >= 0 AND a = -1";
+    assert_eq!(count(&format!("SELECT count(*) {tasks}")), expected);
     assert_eq!(
-        count("SELECT count(*) FROM task_executions WHERE state = 'SUCCESS'"),
-        expected
+        count(&format!(
+            "SELECT count(*) {tasks} AND json_extract(image, '$.state') = 'SUCCESS' \
+             AND resident = 2 AND finished_at IS NOT NULL \
+             AND json_extract(image, '$.batch') < {last}"
+        )),
+        completed,
+        "a completed task image is lost or not in its final form"
     );
-    assert_eq!(count("SELECT count(*) FROM action_executions"), expected);
-    assert_eq!(count("SELECT count(*) FROM events"), expected);
-    assert_eq!(count("SELECT coalesce(max(seq), 0) FROM events"), expected);
     assert_eq!(
-        count(
-            "SELECT count(*) FROM (SELECT json_extract(result, '$.batch') AS b, count(*) AS n \
-             FROM task_executions GROUP BY b HAVING n != 8)"
-        ),
+        count(&format!(
+            "SELECT count(*) {tasks} AND json_extract(image, '$.state') = 'RUNNING' \
+             AND resident = 1 AND finished_at IS NULL AND json_extract(image, '$.batch') = {last}"
+        )),
+        expected - completed,
+        "the last batch's tasks are not running"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM entity_images WHERE t >= 0 AND a = 0"),
+        completed
+    );
+    assert_eq!(count("SELECT count(*) FROM events"), expected + completed);
+    assert_eq!(
+        count("SELECT coalesce(max(seq), 0) FROM events"),
+        expected + completed
+    );
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM (SELECT json_extract(image, '$.batch') AS b, count(*) AS n \
+             {tasks} GROUP BY b HAVING n != {TASKS_PER_BATCH})"
+        )),
         0,
         "a partial batch is visible"
     );
     assert_eq!(
-        count("SELECT coalesce(max(json_extract(result, '$.batch')), 0) FROM task_executions"),
+        count(&format!(
+            "SELECT coalesce(max(json_extract(image, '$.batch')), 0) {tasks}"
+        )),
         last
+    );
+    // The workflow image agrees with the rows committed with it.
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM entity_images WHERE x = 0 AND t = -1 AND a = -1 \
+             AND json_extract(image, '$.tasks') = {expected} \
+             AND CAST(stub AS INTEGER) = {expected}"
+        )),
+        i64::from(last > 0),
+        "the workflow image is torn from its tasks"
     );
     last
 }

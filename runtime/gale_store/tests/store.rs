@@ -1,15 +1,14 @@
 //! Behaviour of the store through its public API: round trips, idempotent
-//! creation, listings, trees, `why`, events, commands across processes' handles,
-//! batches and transactions.
+//! creation, listings, trees, entity images, events, commands across processes'
+//! handles, leases, batches and transactions.
 
 use std::path::PathBuf;
 
 use std::time::Duration;
 
 use gale_store::{
-    ActionExecutionRecord, Batch, BatchOp, Claim, Command, Creation, ExecutionFilter,
-    ExecutionRecord, ImageRecord, Residency, State, Store, TaskExecutionRecord, WithItemsProgress,
-    now_millis,
+    Batch, BatchOp, Claim, Command, Creation, ExecutionFilter, ExecutionRecord, ImageRecord,
+    Residency, State, Store, now_millis,
 };
 use serde_json::json;
 
@@ -46,19 +45,37 @@ fn execution(id: &str, workflow: &str, state: State, created_at: i64) -> Executi
     }
 }
 
-fn sub_execution(id: &str, parent: &TaskExecutionRecord, state: State, at: i64) -> ExecutionRecord {
+/// A sub-workflow execution started by task execution `parent_task` of
+/// execution `parent`, in the tree of root execution `root`.
+fn sub_execution(
+    id: &str,
+    (root, parent, parent_task): (&str, &str, &str),
+    state: State,
+    at: i64,
+) -> ExecutionRecord {
     ExecutionRecord {
-        parent_execution_id: Some(parent.execution_id.clone()),
-        parent_task_execution_id: Some(parent.id.clone()),
-        root_execution_id: Some(parent.execution_id.clone()),
+        parent_execution_id: Some(parent.to_owned()),
+        parent_task_execution_id: Some(parent_task.to_owned()),
+        root_execution_id: Some(root.to_owned()),
         ..execution(id, "sub", state, at)
     }
 }
 
-fn task(id: &str, execution_id: &str, name: &str, seq: i64, state: State) -> TaskExecutionRecord {
-    TaskExecutionRecord {
-        state,
-        ..TaskExecutionRecord::new(id, execution_id, name, seq)
+/// An entity image at `(x, t, a)`; task images (`t >= 0`, `a == -1`) get a stub.
+fn image(x: i64, t: i64, a: i64, resident: bool, text: &str, at: i64) -> ImageRecord {
+    ImageRecord {
+        x,
+        t,
+        a,
+        residency: if resident {
+            Residency::Resident
+        } else {
+            Residency::Stub
+        },
+        stub: (t >= 0 && a < 0).then(|| format!("stub of {text}")),
+        image: text.to_string(),
+        created_at: at,
+        finished_at: None,
     }
 }
 
@@ -80,37 +97,43 @@ fn records_round_trip_exactly() {
         source_execution_id: Some("src".into()),
         ..execution("e1", "wf", State::Success, 10)
     };
-    let t = TaskExecutionRecord {
-        state_info: Some("boom".into()),
-        published: Some(json!({"x": 1})),
-        result: Some(json!([1, 2])),
-        action_count: 3,
-        with_items: Some(WithItemsProgress {
-            total: 3,
-            succeeded: 2,
-            failed: 1,
-        }),
-        started_at: Some(11),
-        finished_at: Some(12),
-        ..task("t1", "e1", "task1", 0, State::Error)
-    };
-    let a = ActionExecutionRecord {
-        item_index: Some(2),
-        attempt: 2,
-        output: None,
-        error: Some(json!("failed")),
-        state: State::Error,
-        state_info: Some("failed".into()),
-        safe_rerun: true,
-        accepted: false,
-        finished_at: Some(12),
-        ..ActionExecutionRecord::new("a1", &t, "std.fail", json!({"x": 1}))
-    };
+    // One image of each residency, with and without a stub and a finish time.
+    let images = [
+        ImageRecord {
+            stub: Some("3".into()),
+            ..image(0, -1, -1, true, r#"{"name": "wf"}"#, 10)
+        },
+        ImageRecord {
+            finished_at: Some(12),
+            ..image(
+                0,
+                0,
+                -1,
+                false,
+                r#"{"name": "task1", "state": "ERROR"}"#,
+                11,
+            )
+        },
+        ImageRecord {
+            residency: Residency::Omitted,
+            finished_at: Some(12),
+            ..image(
+                0,
+                0,
+                0,
+                false,
+                r#"{"state": "ERROR", "output": "ü \u0000"}"#,
+                11,
+            )
+        },
+    ];
     store
         .transaction(|tx| {
             tx.upsert_execution(&e)?;
-            tx.upsert_task(&t)?;
-            tx.upsert_action(&a)
+            for i in &images {
+                tx.upsert_image("e1", i)?;
+            }
+            tx.save_snapshot("e1", &[0, 255, 7])
         })
         .unwrap();
     drop(store);
@@ -122,10 +145,8 @@ fn records_round_trip_exactly() {
         store.get_execution("e1").unwrap().unwrap().output,
         Some(json!(null))
     );
-    assert_eq!(store.get_task("t1").unwrap(), Some(t.clone()));
-    assert_eq!(store.tasks("e1").unwrap(), vec![t]);
-    assert_eq!(store.get_action("a1").unwrap(), Some(a.clone()));
-    assert_eq!(store.actions("t1").unwrap(), vec![a]);
+    assert_eq!(store.all_images("e1").unwrap(), images);
+    assert_eq!(store.load_snapshot("e1").unwrap(), Some(vec![0, 255, 7]));
     assert_eq!(store.get_execution("nope").unwrap(), None);
     assert!(store.integrity_check().unwrap().is_empty());
 }
@@ -154,7 +175,6 @@ fn creation_by_id_is_idempotent() {
 #[test]
 fn listing_filters_and_orders_newest_first() {
     let mut store = Store::in_memory().unwrap();
-    let parent_task = task("pt", "e2", "call", 0, State::Running);
     store
         .transaction(|tx| {
             tx.upsert_execution(&execution("e1", "wf_a", State::Success, 100))?;
@@ -162,8 +182,12 @@ fn listing_filters_and_orders_newest_first() {
             tx.upsert_execution(&execution("e3", "wf_a", State::Error, 300))?;
             // Same timestamp as e3: insertion order breaks the tie.
             tx.upsert_execution(&execution("e4", "wf_a", State::Success, 300))?;
-            tx.upsert_task(&parent_task)?;
-            tx.upsert_execution(&sub_execution("s1", &parent_task, State::Running, 250))
+            tx.upsert_execution(&sub_execution(
+                "s1",
+                ("e2", "e2", "pt"),
+                State::Running,
+                250,
+            ))
         })
         .unwrap();
     let ids = |filter: ExecutionFilter| -> Vec<String> {
@@ -211,33 +235,47 @@ fn listing_filters_and_orders_newest_first() {
 }
 
 #[test]
-fn tasks_come_in_start_order_and_updates_replace() {
+fn images_come_in_tree_order_and_updates_replace() {
     let mut store = Store::in_memory().unwrap();
     store
         .transaction(|tx| {
             tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
             // Written out of order on purpose.
-            tx.upsert_task(&task("t3", "e", "c", 2, State::Running))?;
-            tx.upsert_task(&task("t1", "e", "a", 0, State::Success))?;
-            tx.upsert_task(&task("t2", "e", "b", 1, State::Idle))?;
-            tx.upsert_task(&task("t2", "e", "b", 1, State::Error))
+            tx.upsert_image("e", &image(1, 0, -1, true, "x1 t0", 1))?;
+            tx.upsert_image("e", &image(0, 2, -1, true, "t2", 1))?;
+            tx.upsert_image("e", &image(0, 0, 1, false, "t0 a1", 1))?;
+            tx.upsert_image("e", &image(0, 0, -1, true, "t0", 1))?;
+            tx.upsert_image("e", &image(0, -1, -1, true, "wf", 1))?;
+            tx.upsert_image("e", &image(0, 0, 0, false, "t0 a0", 1))?;
+            tx.upsert_image("e", &image(0, 2, -1, true, "t2 again", 2))
         })
         .unwrap();
-    let names: Vec<_> = store
-        .tasks("e")
+    let keys: Vec<_> = store
+        .all_images("e")
         .unwrap()
         .into_iter()
-        .map(|t| t.name)
+        .map(|r| (r.x, r.t, r.a, r.image))
         .collect();
-    assert_eq!(names, ["a", "b", "c"]);
-    assert_eq!(store.get_task("t2").unwrap().unwrap().state, State::Error);
-    let unfinished: Vec<_> = store
-        .unfinished_tasks("e")
+    assert_eq!(
+        keys,
+        [
+            (0, -1, -1, "wf".to_owned()),
+            (0, 0, -1, "t0".to_owned()),
+            (0, 0, 0, "t0 a0".to_owned()),
+            (0, 0, 1, "t0 a1".to_owned()),
+            (0, 2, -1, "t2 again".to_owned()),
+            (1, 0, -1, "x1 t0".to_owned()),
+        ]
+    );
+    let resident: Vec<_> = store
+        .resident_images("e")
         .unwrap()
         .into_iter()
-        .map(|t| t.id)
+        .map(|r| (r.x, r.t, r.a))
         .collect();
-    assert_eq!(unfinished, ["t3"]);
+    assert_eq!(resident, [(0, -1, -1), (0, 0, -1), (0, 2, -1), (1, 0, -1)]);
+    // Images of another root execution are not mixed in.
+    assert!(store.all_images("other").unwrap().is_empty());
 }
 
 #[test]
@@ -245,11 +283,13 @@ fn a_failing_transaction_writes_nothing() {
     let mut store = Store::in_memory().unwrap();
     let result = store.transaction(|tx| {
         tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
-        // Foreign key: no such execution.
-        tx.upsert_task(&task("t", "missing", "a", 0, State::Running))
+        tx.upsert_image("e", &image(0, -1, -1, true, "wf", 1))?;
+        // Foreign key: no such root execution.
+        tx.upsert_image("missing", &image(0, 0, -1, true, "t0", 1))
     });
     assert!(result.is_err());
     assert_eq!(store.get_execution("e").unwrap(), None);
+    assert!(!store.has_images("e").unwrap());
     // The store is still usable.
     store
         .upsert_execution(&execution("e", "wf", State::Running, 1))
@@ -313,7 +353,7 @@ fn event_numbering_survives_rollbacks_and_a_second_writer() {
     // A rolled-back append does not use up a number.
     let failed: gale_store::Result<()> = a.transaction(|tx| {
         tx.append_event("e", "lost", &json!(2))?;
-        tx.upsert_task(&task("t", "missing", "x", 0, State::Idle))
+        tx.upsert_image("missing", &image(0, 0, -1, true, "t0", 1))
     });
     assert!(failed.is_err());
     assert_eq!(
@@ -361,17 +401,17 @@ fn a_batch_coalesces_writes_to_the_same_record() {
     let mut batch = Batch::new();
     let mut e = execution("e", "wf", State::Running, 1);
     batch.upsert_execution(e.clone());
-    let mut t = task("t", "e", "a", 0, State::Idle);
-    batch.upsert_task(t.clone());
-    t.state = State::Running;
-    batch.upsert_task(t.clone());
-    let mut a = ActionExecutionRecord::new("a", &t, "std.noop", json!({}));
-    batch.upsert_action(a.clone());
-    a.state = State::Success;
-    a.output = Some(json!("done"));
-    batch.upsert_action(a.clone());
-    t.state = State::Success;
-    batch.upsert_task(t.clone());
+    // A task image written IDLE, RUNNING then SUCCESS, with an action image
+    // between: one write each, the last image with the first `created_at`.
+    batch.upsert_image("e", image(0, 0, -1, true, "t IDLE", 5));
+    batch.upsert_image("e", image(0, 0, -1, true, "t RUNNING", 6));
+    batch.upsert_image("e", image(0, 0, 0, false, "a RUNNING", 6));
+    batch.upsert_image("e", image(0, 0, 0, false, "a SUCCESS", 7));
+    let t = ImageRecord {
+        finished_at: Some(8),
+        ..image(0, 0, -1, false, "t SUCCESS", 8)
+    };
+    batch.upsert_image("e", t.clone());
     e.state = State::Paused;
     batch.upsert_execution(e.clone());
     // Folded into the upsert above.
@@ -384,11 +424,23 @@ fn a_batch_coalesces_writes_to_the_same_record() {
     batch.save_snapshot("e", vec![2]);
     assert_eq!(batch.len(), 4, "{:?}", batch.ops());
     assert!(matches!(batch.ops()[0], BatchOp::Execution(_)));
-    assert!(matches!(batch.ops()[1], BatchOp::Task(_)));
+    assert!(matches!(
+        &batch.ops()[1],
+        BatchOp::Image { image, .. } if (image.t, image.a) == (0, -1)
+    ));
     store.commit(&batch).unwrap();
     assert_eq!(store.get_execution("e").unwrap(), Some(e));
-    assert_eq!(store.get_task("t").unwrap(), Some(t));
-    assert_eq!(store.get_action("a").unwrap(), Some(a));
+    let images = store.task_images("e", 0, 0).unwrap();
+    assert_eq!(
+        images,
+        [
+            ImageRecord { created_at: 5, ..t },
+            ImageRecord {
+                created_at: 6,
+                ..image(0, 0, 0, false, "a SUCCESS", 7)
+            },
+        ]
+    );
     assert_eq!(store.load_snapshot("e").unwrap(), Some(vec![2]));
     batch.clear();
     assert!(batch.is_empty());
@@ -412,72 +464,26 @@ fn a_batch_coalesces_writes_to_the_same_record() {
 }
 
 #[test]
-fn resume_sees_unfinished_work_only() {
-    let mut store = Store::in_memory().unwrap();
-    let done = task("t1", "e", "a", 0, State::Success);
-    let running = task("t2", "e", "b", 1, State::Running);
-    store
-        .transaction(|tx| {
-            tx.upsert_execution(&execution("e", "wf", State::Running, 1))?;
-            tx.upsert_task(&done)?;
-            tx.upsert_task(&running)?;
-            let mut finished = ActionExecutionRecord::new("a1", &done, "std.echo", json!({}));
-            finished.state = State::Success;
-            tx.upsert_action(&finished)?;
-            let mut safe = ActionExecutionRecord::new("a2", &running, "std.echo", json!({}));
-            safe.safe_rerun = true;
-            safe.item_index = Some(0);
-            tx.upsert_action(&safe)?;
-            let mut unsafe_ = ActionExecutionRecord::new("a3", &running, "std.http", json!({}));
-            unsafe_.item_index = Some(1);
-            tx.upsert_action(&unsafe_)?;
-            tx.save_snapshot("e", b"state")
-        })
-        .unwrap();
-    let point = store.load_for_resume("e").unwrap().unwrap();
-    assert_eq!(point.snapshot.as_deref(), Some(&b"state"[..]));
-    assert_eq!(point.unfinished_tasks, vec![running]);
-    let in_flight: Vec<_> = point
-        .in_flight_actions
-        .iter()
-        .map(|a| (a.id.as_str(), a.safe_rerun))
-        .collect();
-    assert_eq!(in_flight, [("a2", true), ("a3", false)]);
-    assert_eq!(
-        store.find_in_flight_actions("e").unwrap(),
-        point.in_flight_actions
-    );
-    assert!(store.load_for_resume("missing").unwrap().is_none());
-}
-
-#[test]
-fn execution_tree_and_why_walk_nested_workflows() {
+fn execution_tree_walks_nested_workflows_and_deletion_takes_it_all() {
     let mut store = Store::in_memory().unwrap();
     let root = execution("root", "main", State::Error, 1);
-    let ok_task = task("t-ok", "root", "prepare", 0, State::Success);
-    let call = task("t-call", "root", "call_sub", 1, State::Error);
-    let sub = sub_execution("sub", &call, State::Error, 2);
-    let other_sub = sub_execution("sub-ok", &ok_task, State::Success, 3);
-    let inner = task("t-inner", "sub", "do_it", 0, State::Error);
-    let subsub_task = task("t-deep", "sub", "deeper", 1, State::Success);
-    let deep = ExecutionRecord {
-        root_execution_id: Some("root".into()),
-        ..sub_execution("deep", &subsub_task, State::Success, 4)
-    };
-    let mut failed = ActionExecutionRecord::new("act", &inner, "std.fail", json!({}));
-    failed.state = State::Error;
-    failed.error = Some(json!("Fail action expected exception."));
+    let sub = sub_execution("sub", ("root", "root", "t-call"), State::Error, 2);
+    let other_sub = sub_execution("sub-ok", ("root", "root", "t-ok"), State::Success, 3);
+    let deep = sub_execution("deep", ("root", "sub", "t-deep"), State::Success, 4);
     store
         .transaction(|tx| {
             tx.upsert_execution(&root)?;
-            tx.upsert_task(&ok_task)?;
-            tx.upsert_task(&call)?;
             tx.upsert_execution(&sub)?;
             tx.upsert_execution(&other_sub)?;
-            tx.upsert_task(&inner)?;
-            tx.upsert_task(&subsub_task)?;
             tx.upsert_execution(&deep)?;
-            tx.upsert_action(&failed)
+            // The whole tree's images are keyed by its root execution.
+            tx.upsert_image("root", &image(0, -1, -1, true, "main", 1))?;
+            tx.upsert_image("root", &image(1, -1, -1, true, "sub", 2))?;
+            tx.upsert_image("root", &image(1, 0, -1, true, "do_it", 2))?;
+            tx.append_event("sub", "task-failed", &json!({"task": "do_it"}))?;
+            tx.save_snapshot("root", b"frontier")?;
+            tx.post_command("deep", &Command::Pause)?;
+            Ok(())
         })
         .unwrap();
 
@@ -499,31 +505,26 @@ fn execution_tree_and_why_walk_nested_workflows() {
         .map(|e| e.id)
         .collect();
     assert_eq!(direct, ["sub", "sub-ok"]);
-
-    let chain = store.why("root").unwrap();
-    let steps: Vec<_> = chain
-        .iter()
-        .map(|c| {
-            (
-                c.execution.id.as_str(),
-                c.task.as_ref().map(|t| t.name.as_str()),
-                c.action.as_ref().map(|a| a.id.as_str()),
-            )
-        })
+    let of_task: Vec<_> = store
+        .sub_executions_of_task("t-deep")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
         .collect();
+    assert_eq!(of_task, ["deep"]);
     assert_eq!(
-        steps,
-        [
-            ("root", Some("call_sub"), None),
-            ("sub", Some("do_it"), Some("act"))
-        ]
+        store.root_execution_id("deep").unwrap().as_deref(),
+        Some("root")
     );
-    assert!(store.why("nope").unwrap().is_empty());
 
-    // Deleting the root removes the whole tree.
+    // Deleting the root removes the whole tree and everything it owns.
     assert!(store.delete_execution("root").unwrap());
+    assert!(!store.delete_execution("root").unwrap());
     assert!(store.get_execution("deep").unwrap().is_none());
-    assert!(store.get_action("act").unwrap().is_none());
+    assert!(!store.has_images("root").unwrap());
+    assert!(store.events("sub", 0, None).unwrap().is_empty());
+    assert_eq!(store.load_snapshot("root").unwrap(), None);
+    assert!(store.pending_commands("deep").unwrap().is_empty());
     assert!(store.integrity_check().unwrap().is_empty());
 }
 
@@ -614,23 +615,6 @@ fn a_command_is_consumed_only_with_the_commit_of_its_effect() {
     });
     assert!(failed.is_err());
     assert_eq!(next.pending_commands("e").unwrap().len(), 1);
-}
-
-fn image(x: i64, t: i64, a: i64, resident: bool, text: &str, at: i64) -> ImageRecord {
-    ImageRecord {
-        x,
-        t,
-        a,
-        residency: if resident {
-            Residency::Resident
-        } else {
-            Residency::Stub
-        },
-        stub: (t >= 0 && a < 0).then(|| format!("stub of {text}")),
-        image: text.to_string(),
-        created_at: at,
-        finished_at: None,
-    }
 }
 
 #[test]
