@@ -98,6 +98,7 @@ pub fn complete(args: CompleteArgs) -> ExitCode {
             output,
         },
         |s| s != State::Running,
+        State::Success,
     )
 }
 
@@ -110,6 +111,7 @@ pub fn pause(args: PauseArgs) -> ExitCode {
         args.format,
         Command::Pause,
         |s| s == State::Paused || s.is_completed(),
+        State::Paused,
     )
 }
 
@@ -122,6 +124,7 @@ pub fn cancel(args: CancelArgs) -> ExitCode {
         args.format,
         Command::cancel(args.message),
         |s| s.is_completed(),
+        State::Cancelled,
     )
 }
 
@@ -132,6 +135,7 @@ fn control(
     format: Format,
     command: Command,
     done: fn(State) -> bool,
+    wanted: State,
 ) -> ExitCode {
     let human = matches!(format, Format::Human);
     let mut store = match open_existing(cmd, db.as_deref()) {
@@ -155,7 +159,8 @@ fn control(
         return ExitCode::from(1);
     }
     if matches!(command, Command::Pause) && rec.state == State::Paused {
-        return print_stored(cmd, &store, &root_id, human);
+        print_stored(cmd, &store, &root_id, human);
+        return ExitCode::SUCCESS;
     }
     match durable::live_runner(&store, &root_id) {
         Ok(Some(_)) => {
@@ -163,7 +168,7 @@ fn control(
                 return fail(cmd, &e.to_string());
             }
             wait_for(&store, &root_id, done);
-            print_stored(cmd, &store, &root_id, human)
+            print_stored(cmd, &store, &root_id, human);
         }
         Ok(None) => {
             let (mut engine, root, path) = match take_over(cmd, store, &root_id, human) {
@@ -171,8 +176,24 @@ fn control(
                 Err(code) => return code,
             };
             engine.apply_command(root, &command);
-            finish(cmd, engine, root, human, &path)
+            finish(cmd, engine, root, human, &path);
         }
-        Err(e) => durable_fail(cmd, &e),
+        Err(e) => return durable_fail(cmd, &e),
+    }
+    outcome(cmd, db.as_deref(), &root_id, wanted)
+}
+
+/// The exit status of `gale pause`/`cancel`/`complete`: 0 when the execution
+/// reached `wanted` (PAUSED, CANCELLED; SUCCESS for `complete`, as `gale run`),
+/// 1 otherwise (the result printed says how).
+fn outcome(cmd: &str, db: Option<&std::path::Path>, root_id: &str, wanted: State) -> ExitCode {
+    let store = match open_existing(cmd, db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match store.get_execution(root_id) {
+        Ok(Some(r)) if r.state == wanted => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => fail(cmd, &e.to_string()),
     }
 }

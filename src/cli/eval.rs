@@ -91,7 +91,7 @@ fn failed(expr: &str, e: &EvalError) -> ExitCode {
             eprintln!("  {}{}", " ".repeat(column - 1), "^".repeat(width));
         }
     }
-    println!("{}", serde_json::json!({ "error": err }));
+    super::durable::out(&serde_json::json!({ "error": err }).to_string());
     ExitCode::from(1)
 }
 
@@ -131,7 +131,7 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     match result {
         Ok(v) => {
-            println!("{v}");
+            super::durable::out(&v.to_string());
             ExitCode::SUCCESS
         }
         Err(e) => failed(&expr, &e),

@@ -2,7 +2,10 @@
 //! `gale explain --list` lists every code; `--markdown` prints `docs/checks.md`.
 
 use clap::Args;
+use std::io::Write;
 use std::process::ExitCode;
+
+use super::durable::out;
 
 /// Arguments of `gale explain`.
 #[derive(Args, Debug)]
@@ -21,25 +24,30 @@ pub struct ExplainArgs {
 /// Prints the explanation of a code.
 pub fn run(args: ExplainArgs) -> ExitCode {
     if args.markdown {
-        print!("{}", gale_db::checks_markdown());
+        let _ = std::io::stdout().write_all(gale_db::checks_markdown().as_bytes());
         return ExitCode::SUCCESS;
     }
     if args.list {
         for c in gale_db::all_codes() {
-            println!("{:<36} {:<8} {}", c.code, c.severity.as_str(), c.summary);
+            out(&format!(
+                "{:<36} {:<8} {}",
+                c.code,
+                c.severity.as_str(),
+                c.summary
+            ));
         }
         return ExitCode::SUCCESS;
     }
     let code = args.code.unwrap_or_default();
     match gale_db::code_info(&code) {
         Some(info) => {
-            println!(
+            out(&format!(
                 "{} ({})\n\n{}\n\n{}",
                 info.code,
                 info.severity.as_str(),
                 info.summary,
                 info.explanation.trim_end()
-            );
+            ));
             ExitCode::SUCCESS
         }
         None => {

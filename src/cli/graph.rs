@@ -84,6 +84,7 @@ pub fn run(args: GraphArgs) -> ExitCode {
         }
         out.push_str(&drawn);
     }
-    print!("{out}");
+    // A closed pipe (`gale graph … | head`) is not an error.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes());
     ExitCode::SUCCESS
 }

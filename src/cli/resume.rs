@@ -47,8 +47,19 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             if human {
                 eprintln!("gale resume: {} runs it; asked it to resume", lease.runner);
             }
-            wait_for(&store, &root_id, |s| s.is_completed());
-            return print_stored("resume", &store, &args.id, human);
+            let last = wait_for(&store, &root_id, |s| s.is_completed());
+            let runner_gone = matches!(durable::live_runner(&store, &root_id), Ok(None));
+            if last.is_some_and(|s| s.is_completed()) || !runner_gone {
+                return print_stored("resume", &store, &args.id, human);
+            }
+            // The runner died while we waited: take the execution over (the resume
+            // command posted above is delivered to this process then).
+            if human {
+                eprintln!(
+                    "gale resume: {} stopped; taking the execution over",
+                    lease.runner
+                );
+            }
         }
         Ok(None) => {}
         Err(e) => return super::durable::durable_fail("resume", &e),

@@ -13,6 +13,8 @@ use gale_codegen::workflow::OptLevel;
 use gale_engine::{Engine, StartOptions, TraceEvent};
 use serde_json::{Map, Value as Json};
 
+use super::durable::out;
+
 /// Output format of `gale run`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum RunFormat {
@@ -58,7 +60,7 @@ pub struct RunArgs {
     id: Option<String>,
     /// Start a new execution from an existing one (its workflow, input, env and
     /// parameters; `--input`/`--env`/`--workflow`/`--task` override).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "file")]
     from: Option<String>,
     /// Record every step — task starts and ends, actions, transitions, each
     /// expression with its value (`gale trace ID` shows it).
@@ -170,6 +172,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return usage(&e),
     };
+    if let Err(e) = check_break_before(&program, &args.break_before) {
+        return usage(&e);
+    }
     let workflow = match &args.workflow {
         Some(w) => w.clone(),
         None => match program.workflows.first() {
@@ -401,10 +406,32 @@ fn task_summary(result: &Json, took: std::time::Duration) -> String {
     )
 }
 
-/// Prints a line to stdout, ignoring a closed pipe.
-fn out(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stdout(), "{line}");
+/// `--break-before` names tasks of the program that can be held: a name no
+/// workflow has is a typo, and a join task gets no before-start policy in Mistral
+/// (its execution is created WAITING and started by `continue_task`, which skips
+/// `pause-before`), so a break there would never happen.
+fn check_break_before(
+    program: &gale_bytecode::workflow::Program,
+    names: &[String],
+) -> Result<(), String> {
+    let tasks = || program.workflows.iter().flat_map(|w| &w.tasks);
+    for name in names {
+        let found: Vec<_> = tasks().filter(|t| &t.name == name).collect();
+        if found.is_empty() {
+            let hint = gale_diagnostics::did_you_mean(name, tasks().map(|t| t.name.as_str()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(format!("--break-before: no task `{name}`{hint}"));
+        }
+        if found.iter().all(|t| t.join.is_some()) {
+            return Err(format!(
+                "--break-before: `{name}` is a join task; Mistral applies no before-start \
+                 policy to a join (pause-before is ignored there), so break before a task \
+                 it leads to instead"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The durable options of `gale run`.
@@ -453,6 +480,9 @@ fn run_from(args: &RunArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage(&e.to_string()),
     };
+    if let Err(e) = check_break_before(&program, &args.break_before) {
+        return usage(&e);
+    }
     let mut input = match &source.input {
         Json::Object(m) => m.clone(),
         _ => Map::new(),

@@ -56,6 +56,8 @@ pub fn lower_document(
         lines: LineIndex::new(text),
         text,
         yaql_cache: HashMap::new(),
+        yaql_modules: HashMap::new(),
+        occurrences: HashMap::new(),
         source_map: map,
         item_sites: HashMap::new(),
         current_item: None,
@@ -84,7 +86,12 @@ struct Lower<'a> {
     sites: HashMap<&'a str, (u32, &'a gale_syntax::OffsetMap)>,
     lines: LineIndex,
     text: &'a str,
-    yaql_cache: HashMap<String, u32>,
+    /// `exprs` entries by (text, line, column): one per place written.
+    yaql_cache: HashMap<(String, u32, u32), u32>,
+    /// Compiled YAQL modules (or the compile error) by text.
+    yaql_modules: HashMap<String, (Option<u32>, Option<String>)>,
+    /// How many times each text was lowered in each item (see `position`).
+    occurrences: HashMap<(Option<hir::Item>, String), usize>,
     source_map: &'a hir::SourceMap,
     /// Expression sites by item (for inline parameters' positions).
     item_sites: HashMap<hir::Item, Vec<usize>>,
@@ -148,7 +155,36 @@ pub fn compile_yaql_module(text: &str) -> Result<gale_bytecode::Module, String> 
 }
 
 impl<'a> Lower<'a> {
-    fn position(&self, whole: &str, at: usize) -> (u32, u32) {
+    /// Where the expression at byte `at` of string `whole` is in the source. The
+    /// same text may be written at several places: the sites of the item being
+    /// lowered come first, the n-th lowering of a text in an item taking its n-th
+    /// site (lowering follows the source order within an item), so that the
+    /// trace and error positions name the place each one was written.
+    fn position(&mut self, whole: &str, at: usize) -> (u32, u32) {
+        let sites = self.source_map.expressions();
+        let local: Vec<usize> = self
+            .current_item
+            .and_then(|item| self.item_sites.get(&item))
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|&i| sites.get(i).is_some_and(|s| s.text == whole))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(&last) = local.last() {
+            let seen = self
+                .occurrences
+                .entry((self.current_item, whole.to_string()))
+                .or_insert(0);
+            let site = local.get(*seen).copied().unwrap_or(last);
+            *seen += 1;
+            if let Some(s) = sites.get(site) {
+                let src = s.offsets.to_source(at as u32);
+                let lc = self.lines.line_col(self.text, src);
+                return (lc.line + 1, lc.col + 1);
+            }
+        }
         let found = self.sites.get(whole).map(|(_, o)| (*o, 0)).or_else(|| {
             // Inline parameters (`action: std.echo output=<% … %>`): the value is a
             // part of the scalar.
@@ -169,18 +205,30 @@ impl<'a> Lower<'a> {
         }
     }
 
+    /// One YAQL expression: an entry of `exprs` per place it is written (its
+    /// position, and its place in the trace), the compiled module shared by
+    /// every place with the same text.
     fn yaql(&mut self, whole: &str, outer_start: usize, inner: &str) -> u32 {
         let trimmed = inner.trim();
-        if let Some(i) = self.yaql_cache.get(trimmed) {
+        let (line, column) = self.position(whole, outer_start);
+        let key = (trimmed.to_string(), line, column);
+        if let Some(i) = self.yaql_cache.get(&key) {
             return *i;
         }
-        let (line, column) = self.position(whole, outer_start);
-        let (module, error) = match compile_yaql_module(trimmed) {
-            Ok(m) => {
-                self.program.modules.push(m);
-                (Some((self.program.modules.len() - 1) as u32), None)
+        let (module, error) = match self.yaql_modules.get(trimmed) {
+            Some(compiled) => compiled.clone(),
+            None => {
+                let compiled = match compile_yaql_module(trimmed) {
+                    Ok(m) => {
+                        self.program.modules.push(m);
+                        (Some((self.program.modules.len() - 1) as u32), None)
+                    }
+                    Err(e) => (None, Some(e)),
+                };
+                self.yaql_modules
+                    .insert(trimmed.to_string(), compiled.clone());
+                compiled
             }
-            Err(e) => (None, Some(e)),
         };
         self.program.exprs.push(ExprInfo {
             text: trimmed.to_string(),
@@ -190,7 +238,7 @@ impl<'a> Lower<'a> {
             error,
         });
         let id = (self.program.exprs.len() - 1) as u32;
-        self.yaql_cache.insert(trimmed.to_string(), id);
+        self.yaql_cache.insert(key, id);
         id
     }
 
@@ -507,6 +555,8 @@ impl<'a> Lower<'a> {
             .filter(|(_, t)| t.inbound.is_empty())
             .map(|(i, _)| i as u32)
             .collect();
+        // `output`, `output-on-error`, `vars` are the workflow's own fields.
+        self.current_item = Some(hir::Item::Workflow(w.id));
         Workflow {
             name: w.name.clone(),
             kind: match w.kind {
@@ -602,6 +652,8 @@ pub fn add_json_template(program: &mut Program, value: &Json) -> Template {
         lines: LineIndex::new(""),
         text: "",
         yaql_cache: HashMap::new(),
+        yaql_modules: HashMap::new(),
+        occurrences: HashMap::new(),
         source_map: &map,
         item_sites: HashMap::new(),
         current_item: None,
