@@ -71,7 +71,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         args.paths.clone()
     };
-    let mut inputs = Vec::new();
+    // (path, named explicitly): read by the checking threads, not here.
+    let mut inputs: Vec<(PathBuf, bool)> = Vec::new();
     let mut usage_error = false;
     let mut test_files = 0usize;
     for path in &paths {
@@ -82,33 +83,21 @@ pub fn run(args: CheckArgs) -> ExitCode {
             found.retain(|p| !is_test_file(p));
             test_files += before - found.len();
             found.sort();
-            inputs.extend(found.into_iter().map(|p| read(&p, false)));
+            inputs.extend(found.into_iter().map(|p| (p, false)));
         } else if path.exists() {
-            inputs.push(read(path, true));
+            inputs.push((path.clone(), true));
         } else {
             eprintln!("gale check: {}: no such file or folder", path.display());
             usage_error = true;
         }
     }
 
-    let db = Database::new();
-    let files: Vec<(Input, Option<SourceFile>)> = inputs
-        .into_iter()
-        .map(|input| {
-            let file = input
-                .text
-                .as_ref()
-                .ok()
-                .map(|t| db.add_file(input.path.clone(), t.clone()));
-            (input, file)
-        })
-        .collect();
-    let results = check_parallel(&db, &files);
+    let checked = check_parallel(&inputs);
 
     let mut reports_owned: Vec<(String, String, Vec<Diagnostic>)> = Vec::new();
     let mut skipped = test_files;
-    for ((input, _), result) in files.iter().zip(results) {
-        match (&input.text, result) {
+    for (input, result) in checked {
+        match (input.text, result) {
             (Err(message), _) => {
                 eprintln!("gale check: {}: {message}", input.path);
                 usage_error = true;
@@ -120,7 +109,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
                 } else {
                     config.apply(&diags)
                 };
-                reports_owned.push((input.path.clone(), text.clone(), diags))
+                reports_owned.push((input.path, text, diags))
             }
         }
     }
@@ -136,45 +125,86 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let mut out = stdout.lock();
     let _ = print_reports(&mut out, args.format, &reports, summary, skipped);
     let _ = out.flush();
-    if usage_error {
+    let code = if usage_error {
         ExitCode::from(super::EXIT_USAGE)
     } else if summary.errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    };
+    // The process is about to exit: the operating system takes the memory back at
+    // once, without freeing every text and diagnostic one by one.
+    std::mem::forget(reports);
+    std::mem::forget(reports_owned);
+    code
 }
 
-/// Checks every file on all cores. `None`: walked file that is not a Mistral document.
-fn check_parallel(
-    db: &Database,
-    files: &[(Input, Option<SourceFile>)],
-) -> Vec<Option<Vec<Diagnostic>>> {
+/// Reads and checks every file on all cores, results in input order. `None`: walked
+/// file that is not a Mistral document. Each thread takes the next file (files differ
+/// in size by 100×, so a fixed split would leave one core idle at the end), and reads
+/// it itself, so that reading overlaps checking.
+fn check_parallel(inputs: &[(PathBuf, bool)]) -> Vec<(Input, Option<Vec<Diagnostic>>)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(files.len().max(1));
-    let chunk = files.len().div_ceil(threads).max(1);
+        .min(inputs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<(Input, Option<Vec<Diagnostic>>)>> =
+        std::iter::repeat_with(|| None).take(inputs.len()).collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                let db = db.clone();
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let next = &next;
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|(input, file)| check_one(&db, input, *file))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    let mut db = Database::new();
+                    let mut in_db = 0usize;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((path, explicit)) = inputs.get(i) else {
+                            break;
+                        };
+                        let input = read(path, *explicit);
+                        if in_db == FILES_PER_DATABASE {
+                            db = Database::new();
+                            in_db = 0;
+                        }
+                        in_db += 1;
+                        let result = check_one(&db, &input);
+                        done.push((i, input, result));
+                    }
+                    done
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+        for h in handles {
+            let done = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (i, input, result) in done {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some((input, result));
+                }
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
 }
 
-fn check_one(db: &Database, input: &Input, file: Option<SourceFile>) -> Option<Vec<Diagnostic>> {
-    let file = file?;
+/// How many files a checking thread puts in one database before it starts a new one.
+/// `gale check` checks every file on its own, and nothing a database remembers serves
+/// the next file: one database per file would cost a database's setup and teardown
+/// per file, one for all would grow the process by every file's trees (fresh pages
+/// cost the kernel a zeroing each); a fresh database every few dozen files bounds the
+/// memory and reuses it while it is still in the cache.
+const FILES_PER_DATABASE: usize = 32;
+
+/// Checks one file in `db`: `None` when it could not be read, or is a walked file
+/// that is not a Mistral document.
+fn check_one(db: &Database, input: &Input) -> Option<Vec<Diagnostic>> {
+    let text = input.text.as_ref().ok()?;
+    let file = db.add_file(input.path.clone(), text.clone());
+    check_file(db, input, file)
+}
+
+fn check_file(db: &Database, input: &Input, file: SourceFile) -> Option<Vec<Diagnostic>> {
     if let Some(at) = input.invalid_utf8_at {
         // The lossy text keeps every valid byte before `at` at the same offset.
         let at = at as u32;
@@ -225,7 +255,7 @@ fn print_reports(
             print_summary(out, summary, skipped)?;
         }
         Format::Concise => {
-            for r in reports {
+            for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
                 let index = LineIndex::new(r.file.text);
                 for d in r.diagnostics {
                     writeln!(out, "{}", render::concise(r.file, &index, d))?;
@@ -234,7 +264,7 @@ fn print_reports(
             print_summary(out, summary, skipped)?;
         }
         Format::Github => {
-            for r in reports {
+            for r in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
                 let index = LineIndex::new(r.file.text);
                 for d in r.diagnostics {
                     writeln!(out, "{}", render::github(r.file, &index, d))?;

@@ -14,7 +14,7 @@
 //! Jinja's built-ins (what Mistral's `SandboxedEnvironment` has; Mistral's functions are
 //! globals of the context, not filters).
 
-use std::collections::HashSet;
+use gale_hir::fx::FxHashSet as HashSet;
 use std::ops::Range;
 
 use gale_expr::jinja::ast as jn;
@@ -220,8 +220,8 @@ struct Names {
 fn names() -> &'static Names {
     static NAMES: std::sync::OnceLock<Names> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let mut functions = HashSet::new();
-        let mut methods = HashSet::new();
+        let mut functions = HashSet::default();
+        let mut methods = HashSet::default();
         for o in &sig::registry().overloads {
             if o.layer != Layer::Std || o.name.starts_with('#') || o.name.starts_with('*') {
                 continue;
@@ -238,6 +238,35 @@ fn names() -> &'static Names {
         functions.sort_unstable();
         methods.sort_unstable();
         Names { functions, methods }
+    })
+}
+
+/// "Did you mean" among `candidates` ([`gale_hir::did_you_mean`]: the same answer as
+/// [`gale_diagnostics::did_you_mean`], skipping candidates out of reach by length).
+pub(crate) fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    gale_hir::did_you_mean(word, candidates.iter().copied())
+}
+
+/// [`suggest`] among the standard function (or method) names, remembered per name:
+/// the same unknown name (a StackStorm or custom function) recurs in file after file.
+fn suggest_std(word: &str, method: bool) -> Option<&'static str> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<(bool, String), Option<&'static str>>> =
+            std::cell::RefCell::default();
+    }
+    SEEN.with(|seen| {
+        if let Some(s) = seen.borrow().get(&(method, word.to_string())) {
+            return *s;
+        }
+        let n = names();
+        let s = suggest(word, if method { &n.methods } else { &n.functions });
+        let mut seen = seen.borrow_mut();
+        if seen.len() >= 4096 {
+            // A long-lived language server: keep the memo small.
+            seen.clear();
+        }
+        seen.insert((method, word.to_string()), s);
+        s
     })
 }
 
@@ -355,10 +384,9 @@ fn check_call(
         })
     };
     if all.is_empty() {
-        let n = names();
         if method {
             return finding(Problem::UnknownMethod {
-                suggestion: gale_diagnostics::did_you_mean(name, n.methods.iter().copied()),
+                suggestion: suggest_std(name, true),
             });
         }
         let removed = REMOVED_FUNCTIONS
@@ -367,7 +395,7 @@ fn check_call(
             .map(|(_, new, why)| (*new, *why));
         let suggestion = match removed {
             Some(_) => None,
-            None => gale_diagnostics::did_you_mean(name, n.functions.iter().copied()),
+            None => suggest_std(name, false),
         };
         return finding(Problem::UnknownFunction {
             suggestion,
@@ -425,8 +453,7 @@ fn check_call(
                 .filter(|p| p.kind == ParamKind::Single)
                 .map(|p| p.name.as_str())
                 .collect();
-            let suggestion =
-                gale_diagnostics::did_you_mean(word, candidates.iter().copied()).map(String::from);
+            let suggestion = suggest(word, &candidates).map(String::from);
             return Some(Finding {
                 name: name.to_string(),
                 range: base + key.span.start..base + key.span.end,
@@ -447,7 +474,7 @@ fn check_call(
 
 /// Names `def(name, …)` defines anywhere in the expression.
 fn defined_functions(e: &yq::Expr) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     e.walk(&mut |x| {
         if let yq::ExprKind::Call { name, args, .. } = &x.kind
             && &**name == "def"
@@ -470,8 +497,9 @@ fn defined_functions(e: &yq::Expr) -> HashSet<String> {
 /// The call findings of one YAQL expression (`base` = offset of its text).
 fn yaql(e: &yq::Expr, base: u32, out: &mut Vec<Finding>) {
     let defined = defined_functions(e);
-    // Calls that are the right side of `.`/`?.`, by name offset.
-    let mut as_method: HashSet<u32> = HashSet::new();
+    // Calls that are the right side of `.`/`?.`, by name offset (a handful per
+    // expression: a list beats hashing).
+    let mut as_method: Vec<u32> = Vec::new();
     e.walk(&mut |x| match &x.kind {
         yq::ExprKind::Member { member, .. } => {
             if let yq::ExprKind::Call {
@@ -480,7 +508,7 @@ fn yaql(e: &yq::Expr, base: u32, out: &mut Vec<Finding>) {
                 args,
             } = &member.kind
             {
-                as_method.insert(name_span.start);
+                as_method.push(name_span.start);
                 if defined.contains(name.trim_end_matches('_')) {
                     return;
                 }
@@ -506,7 +534,7 @@ fn yaql(e: &yq::Expr, base: u32, out: &mut Vec<Finding>) {
 /// `{% if %}` and `a if b else c`) into a run-time failure, elsewhere into a
 /// compile-time one.
 fn jinja_expr(e: &jn::Expr, soft: bool, out: &mut Vec<Finding>) {
-    let mut soft_names: HashSet<u32> = HashSet::new();
+    let mut soft_names: HashSet<u32> = HashSet::default();
     e.walk(&mut |x| {
         if let jn::ExprKind::CondExpr { .. } = &x.kind {
             x.walk(&mut |y| match &y.kind {
@@ -532,7 +560,7 @@ fn jinja_expr(e: &jn::Expr, soft: bool, out: &mut Vec<Finding>) {
                     suggestion: if mistral {
                         None
                     } else {
-                        gale_diagnostics::did_you_mean(name, JINJA_FILTERS.iter().copied())
+                        suggest(name, JINJA_FILTERS)
                     },
                     mistral,
                     soft: soft || soft_names.contains(&name_span.start),
@@ -549,7 +577,7 @@ fn jinja_expr(e: &jn::Expr, soft: bool, out: &mut Vec<Finding>) {
                 name: name.to_string(),
                 range: name_span.start..name_span.end,
                 problem: Problem::UnknownTest {
-                    suggestion: gale_diagnostics::did_you_mean(name, JINJA_TESTS.iter().copied()),
+                    suggestion: suggest(name, JINJA_TESTS),
                     soft: soft || soft_names.contains(&name_span.start),
                 },
             });

@@ -22,7 +22,7 @@
 //! `output`, `task-defaults`, reverse workflows and unreachable tasks are checked
 //! only against "defined somewhere in the workflow".
 
-use std::collections::{HashMap, HashSet};
+use gale_hir::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use gale_diagnostics::Span;
 use gale_hir::{ClauseKind, ExpressionSite, Item, Join, Task, Workflow, WorkflowType};
@@ -163,7 +163,7 @@ impl<'a> Flow<'a> {
         let mut always: HashSet<&str> = wf.input.iter().map(|p| p.name.as_str()).collect();
         always.extend(keys(wf.vars.as_ref()));
         let mut published: Vec<[HashSet<&str>; 3]> = Vec::with_capacity(wf.tasks.len());
-        let mut item_vars = HashSet::new();
+        let mut item_vars = HashSet::default();
         for task in &wf.tasks {
             let mut p: [HashSet<&str>; 3] = Default::default();
             p[SUCCESS].extend(keys(task.publish.as_ref()));
@@ -275,25 +275,67 @@ impl<'a> Flow<'a> {
     }
 }
 
-/// Names an edge of kind `kind` from task `p` carries beyond its inbound context:
-/// `(must, may)`.
-fn edge_adds<'a>(
-    published: &[HashSet<&'a str>; 3],
-    kind: ClauseKind,
-) -> (HashSet<&'a str>, HashSet<&'a str>) {
+/// A set of names as bits over the names the workflow's tasks publish (the only
+/// names the fixpoint moves along transitions): unions and intersections are a few
+/// word operations instead of hash-set rebuilds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn empty(words: usize) -> Bits {
+        Bits(vec![0; words])
+    }
+
+    fn insert(&mut self, i: usize) {
+        if let Some(w) = self.0.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    fn union_with(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    fn intersect_with(&mut self, other: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= b;
+        }
+    }
+
+    fn union(&self, other: &Bits) -> Bits {
+        let mut out = self.clone();
+        out.union_with(other);
+        out
+    }
+
+    fn intersection(&self, other: &Bits) -> Bits {
+        let mut out = self.clone();
+        out.intersect_with(other);
+        out
+    }
+
+    /// The indices of the set bits, ascending.
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(k, &w)| {
+            (0..64)
+                .filter(move |b| w & (1 << b) != 0)
+                .map(move |b| k * 64 + b)
+        })
+    }
+}
+
+/// Names an edge of kind `kind` from a task publishing `published` (success, error,
+/// skip) carries beyond its inbound context: `(must, may)`.
+fn edge_adds(published: &[Bits; 3], kind: ClauseKind) -> (Bits, Bits) {
     match kind {
         ClauseKind::OnSuccess => (published[SUCCESS].clone(), published[SUCCESS].clone()),
         ClauseKind::OnError => (published[ERROR].clone(), published[ERROR].clone()),
         ClauseKind::OnSkip => (published[SKIP].clone(), published[SKIP].clone()),
         ClauseKind::OnComplete => (
-            published[SUCCESS]
-                .intersection(&published[ERROR])
-                .copied()
-                .collect(),
-            published[SUCCESS]
-                .union(&published[ERROR])
-                .copied()
-                .collect(),
+            published[SUCCESS].intersection(&published[ERROR]),
+            published[SUCCESS].union(&published[ERROR]),
         ),
     }
 }
@@ -309,11 +351,36 @@ fn fixpoint<'a>(
     never_fails: &[bool],
 ) -> (Sets<'a>, Sets<'a>) {
     let n = g.len();
-    let mut must: Sets<'a> = vec![None; n];
-    let mut may: Sets<'a> = vec![None; n];
+    // Number the published names; every set below is bits over them.
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut number: HashMap<&'a str, usize> = HashMap::default();
+    for set in published.iter().flatten() {
+        for &name in set {
+            number.entry(name).or_insert_with(|| {
+                names.push(name);
+                names.len() - 1
+            });
+        }
+    }
+    let words = names.len().div_ceil(64);
+    let bits = |set: &HashSet<&'a str>| {
+        let mut b = Bits::empty(words);
+        for name in set {
+            if let Some(&k) = number.get(name) {
+                b.insert(k);
+            }
+        }
+        b
+    };
+    let published: Vec<[Bits; 3]> = published
+        .iter()
+        .map(|p| [bits(&p[SUCCESS]), bits(&p[ERROR]), bits(&p[SKIP])])
+        .collect();
+    let mut must: Vec<Option<Bits>> = vec![None; n];
+    let mut may: Vec<Option<Bits>> = vec![None; n];
     for &s in &g.starts {
-        must[s] = Some(HashSet::new());
-        may[s] = Some(HashSet::new());
+        must[s] = Some(Bits::empty(words));
+        may[s] = Some(Bits::empty(words));
     }
     // Monotone: may only grows, must only shrinks once set; bounded rounds.
     for _round in 0..(n + 2) * 4 {
@@ -324,7 +391,7 @@ fn fixpoint<'a>(
             }
             let join_all = matches!(g.task(i).join, Some(Join::All));
             // Per predecessor: intersection (must) / union (may) over its edges.
-            let mut per_pred: HashMap<usize, (HashSet<&'a str>, HashSet<&'a str>)> = HashMap::new();
+            let mut per_pred: HashMap<usize, (Bits, Bits)> = HashMap::default();
             for (p, edge) in g.inbound(i) {
                 let (Some(Some(pm)), Some(Some(pmay))) = (must.get(p), may.get(p)) else {
                     continue;
@@ -338,42 +405,48 @@ fn fixpoint<'a>(
                     ClauseKind::OnComplete if safe => ClauseKind::OnSuccess,
                     k => k,
                 };
-                let (add_must, add_may) = edge_adds(pubs, kind);
-                let em: HashSet<&str> = pm.union(&add_must).copied().collect();
-                let ey: HashSet<&str> = pmay.union(&add_may).copied().collect();
+                let (mut em, mut ey) = edge_adds(pubs, kind);
+                em.union_with(pm);
+                ey.union_with(pmay);
                 per_pred
                     .entry(p)
                     .and_modify(|(m, y)| {
-                        *m = m.intersection(&em).copied().collect();
-                        y.extend(ey.iter().copied());
+                        m.intersect_with(&em);
+                        y.union_with(&ey);
                     })
                     .or_insert((em, ey));
             }
             if per_pred.is_empty() {
                 continue;
             }
-            let mut new_must: Option<HashSet<&str>> = None;
-            let mut new_may: HashSet<&str> = HashSet::new();
+            let mut new_must: Option<Bits> = None;
+            let mut new_may = Bits::empty(words);
             for (m, y) in per_pred.into_values() {
-                new_may.extend(y);
+                new_may.union_with(&y);
                 new_must = Some(match new_must {
                     None => m,
-                    Some(acc) if join_all => acc.union(&m).copied().collect(),
-                    Some(acc) => acc.intersection(&m).copied().collect(),
+                    Some(mut acc) => {
+                        if join_all {
+                            acc.union_with(&m);
+                        } else {
+                            acc.intersect_with(&m);
+                        }
+                        acc
+                    }
                 });
             }
-            let new_must = new_must.unwrap_or_default();
+            let new_must = new_must.unwrap_or_else(|| Bits::empty(words));
             let must_i = match &must[i] {
                 // Must only shrinks: keep the intersection with the old value.
-                Some(old) if !join_all => old.intersection(&new_must).copied().collect(),
+                Some(old) if !join_all => old.intersection(&new_must),
                 _ => new_must,
             };
             if must[i].as_ref() != Some(&must_i) {
                 must[i] = Some(must_i);
                 changed = true;
             }
-            let may_i: HashSet<&str> = match &may[i] {
-                Some(old) => old.union(&new_may).copied().collect(),
+            let may_i = match &may[i] {
+                Some(old) => old.union(&new_may),
                 None => new_may,
             };
             if may[i].as_ref() != Some(&may_i) {
@@ -385,5 +458,16 @@ fn fixpoint<'a>(
             break;
         }
     }
-    (must, may)
+    let sets = |all: Vec<Option<Bits>>| -> Sets<'a> {
+        all.into_iter()
+            .map(|b| {
+                b.map(|b| {
+                    b.ones()
+                        .filter_map(|k| names.get(k).copied())
+                        .collect::<HashSet<&str>>()
+                })
+            })
+            .collect()
+    };
+    (sets(must), sets(may))
 }

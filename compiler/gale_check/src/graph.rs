@@ -9,7 +9,7 @@
 //! task), with Mistral's merge of `task-defaults.requires` and its silent removal of
 //! a self-requirement.
 
-use std::collections::{HashMap, HashSet};
+use gale_hir::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::positions::Positions;
 use gale_hir::{ClauseKind, EngineCommand, Join, Task, TaskId, Transition, Workflow, WorkflowType};

@@ -56,14 +56,13 @@ pub(crate) fn resolve<'a>(document: &'a Scope, task: &Task) -> Option<Callee<'a>
         CallKind::Action => {
             // `_get_action_descriptor`: `<workbook>.<name>`, then `<name>`; for each,
             // the system provider asks `adhoc` before `legacy` (the built-ins).
-            let registry = Registry::of(document);
             let mut candidates = Vec::with_capacity(2);
             if let Some(wb) = workbook {
                 candidates.push(format!("{wb}.{name}"));
             }
             candidates.push(name.to_string());
             candidates.iter().find_map(|c| {
-                if let Some((_, a)) = registry.get(c) {
+                if let Some(a) = Registry::lookup(document, c) {
                     return Some(Callee::AdHoc(a));
                 }
                 gale_engine::std_action(c).map(Callee::Std)

@@ -33,8 +33,8 @@
 //! dashed name (`task(say-hello)`, the subtraction of two words) are reported too.
 //! [`const_number`] folds literal numbers for the policy checks.
 
+use gale_hir::fx::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -347,6 +347,8 @@ pub(crate) struct Env<'a> {
     defs: HashMap<&'a str, Vec<Def<'a>>>,
     /// `None` while being computed (a cycle reads as `any`).
     memo: RefCell<HashMap<String, Option<Rc<VarTy>>>>,
+    /// The expression strings already parsed, by text (see [`Env::with_asts`]).
+    parsed: HashMap<&'a str, &'a SiteAst>,
 }
 
 fn publishes(task: &Task) -> Vec<(&'static str, &gale_hir::DataMap)> {
@@ -373,7 +375,7 @@ fn publishes(task: &Task) -> Vec<(&'static str, &gale_hir::DataMap)> {
 impl<'a> Env<'a> {
     /// The definitions of every variable of `workflow`.
     pub fn new(workflow: &'a Workflow, sites: &'a [ExpressionSite]) -> Self {
-        let mut defs: HashMap<&'a str, Vec<Def<'a>>> = HashMap::new();
+        let mut defs: HashMap<&'a str, Vec<Def<'a>>> = HashMap::default();
         for p in &workflow.input {
             defs.entry(p.name.as_str())
                 .or_default()
@@ -396,8 +398,22 @@ impl<'a> Env<'a> {
             scope: None,
             sites,
             defs,
-            memo: RefCell::new(HashMap::new()),
+            memo: RefCell::new(HashMap::default()),
+            parsed: HashMap::default(),
         }
+    }
+
+    /// The same, reusing the trees of the workflow's expression strings (`asts[k]`
+    /// is `sites[k]` parsed): a published value or a policy is one of those strings,
+    /// so [`Env::string_type`] need not parse it again.
+    pub fn with_asts(mut self, asts: &'a [SiteAst]) -> Self {
+        self.parsed = self
+            .sites
+            .iter()
+            .zip(asts)
+            .map(|(site, ast)| (site.text.as_str(), ast))
+            .collect();
+        self
     }
 
     /// The same, knowing the document's scope: `task(x).result` of a sub-workflow
@@ -528,6 +544,9 @@ impl<'a> Env<'a> {
     /// The type of a string evaluated at `place` (whole expression → its type;
     /// text with expressions → a string).
     pub fn string_type(&self, text: &str, place: Place<'a>) -> Ty {
+        if let Some(ast) = self.parsed.get(text) {
+            return self.site_type(text, ast, place);
+        }
         let ast = SiteAst::parse(text);
         self.site_type(text, &ast, place)
     }

@@ -6,7 +6,10 @@
 //! the language server run the very same queries, so they can never disagree.
 //!
 //! Incremental: each query re-runs only when what it read changed; equal results
-//! cut propagation short (salsa's backdating).
+//! cut propagation short (salsa's backdating). The file-level values (tree, model,
+//! units) are stored behind `Arc`s so a caller can [`retain`] them past the edit that
+//! replaces them and free them when it is idle (the language server does, after
+//! publishing).
 
 mod codes;
 mod config;
@@ -69,10 +72,69 @@ pub fn external(db: &dyn salsa::Database, file: SourceFile) -> gale_check::Exter
     all
 }
 
+/// The file-level queries, stored behind `Arc`s (see [`retain`]); the functions of
+/// the same names at the crate root read through them.
+mod stored {
+    use super::SourceFile;
+    use std::sync::Arc;
+
+    #[salsa::tracked(returns(ref))]
+    pub(crate) fn parse(db: &dyn salsa::Database, file: SourceFile) -> Arc<gale_syntax::Parsed> {
+        Arc::new(gale_syntax::parse(file.text(db)))
+    }
+
+    #[salsa::tracked(returns(ref))]
+    pub(crate) fn lower(db: &dyn salsa::Database, file: SourceFile) -> Arc<gale_hir::Lowered> {
+        Arc::new(gale_hir::lower(
+            super::parse(db, file).root.as_ref(),
+            file.text(db),
+        ))
+    }
+
+    #[salsa::tracked(returns(ref))]
+    pub(crate) fn units(
+        db: &dyn salsa::Database,
+        file: SourceFile,
+    ) -> Arc<Option<gale_check::Units>> {
+        let lowered = super::lower(db, file);
+        Arc::new(lowered.document.as_ref().map(|document| {
+            gale_check::units_in(
+                document,
+                &lowered.source_map,
+                super::external(db, file).clone(),
+            )
+        }))
+    }
+}
+
+/// The file-level values of one revision of a file, kept alive by [`retain`].
+#[must_use = "the values are freed when this is dropped"]
+pub struct Retained {
+    _parse: std::sync::Arc<gale_syntax::Parsed>,
+    _lower: std::sync::Arc<gale_hir::Lowered>,
+    _units: std::sync::Arc<Option<gale_check::Units>>,
+}
+
+/// Keeps the file-level values of `file` (tree, model, units, and through the units
+/// every workflow's unit) alive until the result is dropped.
+///
+/// salsa frees the values an edit replaced at the start of the next edit
+/// (`set_text`); most of that is the thousands of allocations of the tree and the
+/// model. A caller that retains them before setting the new text and drops the
+/// result once it has answered moves that work out of the edit's latency. Computes
+/// the values if they are not current, so call it right after reading the file's
+/// [`diagnostics`].
+pub fn retain(db: &dyn salsa::Database, file: SourceFile) -> Retained {
+    Retained {
+        _parse: std::sync::Arc::clone(stored::parse(db, file)),
+        _lower: std::sync::Arc::clone(stored::lower(db, file)),
+        _units: std::sync::Arc::clone(stored::units(db, file)),
+    }
+}
+
 /// The YAML span tree of a file.
-#[salsa::tracked(returns(ref))]
-pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> gale_syntax::Parsed {
-    gale_syntax::parse(file.text(db))
+pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> &gale_syntax::Parsed {
+    stored::parse(db, file)
 }
 
 /// What kind of Mistral document the file is (or that it is none).
@@ -82,20 +144,15 @@ pub fn document_kind(db: &dyn salsa::Database, file: SourceFile) -> DocumentKind
 }
 
 /// The semantic model and Mistral's own validation of a file.
-#[salsa::tracked(returns(ref))]
-pub fn lower(db: &dyn salsa::Database, file: SourceFile) -> gale_hir::Lowered {
-    gale_hir::lower(parse(db, file).root.as_ref(), file.text(db))
+pub fn lower(db: &dyn salsa::Database, file: SourceFile) -> &gale_hir::Lowered {
+    stored::lower(db, file)
 }
 
 /// The file split into per-workflow analysis units (position-free) and the
 /// expression strings outside workflows: `None` when the file has no semantic model.
 /// Re-runs on every edit (it reads positions), but is cheap; its parts cut off.
-#[salsa::tracked(returns(ref))]
-pub fn units(db: &dyn salsa::Database, file: SourceFile) -> Option<gale_check::Units> {
-    let lowered = lower(db, file);
-    lowered.document.as_ref().map(|document| {
-        gale_check::units_in(document, &lowered.source_map, external(db, file).clone())
-    })
+pub fn units(db: &dyn salsa::Database, file: SourceFile) -> &Option<gale_check::Units> {
+    stored::units(db, file)
 }
 
 /// The position-free input of workflow number `index` (source order). Equal after an

@@ -7,6 +7,7 @@
 //! changes.
 //!
 //! Parsing and lowering are still per file (`parse`, `lower` re-run on every edit).
+//! `retain` keeps a revision's file-level values without running any query.
 
 use gale_db::{Database, diagnostics};
 use salsa::Setter;
@@ -176,4 +177,24 @@ fn sub_workflows_resolve_across_the_workspace() {
     lib.set_text(&mut db).to(LIB.replace("- host", "- hots"));
     let codes: Vec<&str> = diagnostics(&db, main).iter().map(|d| d.code).collect();
     assert!(codes.is_empty(), "{codes:?}");
+}
+
+#[test]
+fn retaining_current_values_runs_no_query_and_survives_the_edit() {
+    let (mut db, log) = logging_db();
+    let a = db.add_file("a.yaml", A);
+    let before = diagnostics(&db, a).clone();
+    log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    let retained = gale_db::retain(&db, a);
+    assert!(
+        log.lock().unwrap_or_else(|e| e.into_inner()).is_empty(),
+        "retain after diagnostics must only read memos"
+    );
+    // The edit replaces the retained values; the new revision is checked as usual,
+    // and the old values are freed only when the caller drops them.
+    a.set_text(&mut db).to(B.to_string());
+    assert_ne!(diagnostics(&db, a), &before);
+    drop(retained);
+    a.set_text(&mut db).to(A.to_string());
+    assert_eq!(diagnostics(&db, a), &before);
 }

@@ -15,7 +15,7 @@
 
 mod classify;
 mod codes;
-mod fx;
+pub mod fx;
 mod lower;
 pub mod model;
 pub mod schema;
@@ -26,6 +26,7 @@ use gale_syntax::Node;
 
 pub use classify::classify;
 pub use codes::{CODES, CodeInfo, code_info};
+pub use lower::did_you_mean;
 pub use lower::inline_params::{CmdAndParams, InlineParam, parse_cmd_and_input};
 pub use model::*;
 pub use source_map::{ExpressionSite, FieldSpans, Item, ItemSpans, SourceMap};

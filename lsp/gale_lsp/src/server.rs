@@ -2,7 +2,8 @@
 //!
 //! Document changes are applied by a single writer: every notification takes the
 //! state lock synchronously before its first `await`, and full-text sync with
-//! version checks drops a change older than the text already held. Requests are
+//! version checks drops a change older than the text already held; the memory of the
+//! texts an edit replaced is freed after its diagnostics are published. Requests are
 //! answered from the same salsa database as `gale check`. A panic inside a handler is
 //! caught, logged and turned into an error response; the server keeps serving.
 //!
@@ -33,7 +34,16 @@ pub async fn run_stdio() {
 struct Document {
     file: SourceFile,
     version: i32,
+    /// The file-level values its last diagnostics were computed from, and those of
+    /// the text before (see [`gale_db::retain`]). salsa frees a value replaced
+    /// while checking one text when the text after it is set: holding the two
+    /// latest generations, an edit drops the older one after publishing, when salsa
+    /// no longer frees anything on `set_text`.
+    retained: [Option<gale_db::Retained>; 2],
 }
+
+/// What an edit publishes: per document, its diagnostics and version.
+type Publish = Vec<(Uri, Vec<Diagnostic>, Option<i32>)>;
 
 /// Everything the server holds.
 struct State {
@@ -43,8 +53,9 @@ struct State {
     folder_files: HashMap<Uri, SourceFile>,
     /// Every file sub-workflows and ad-hoc actions resolve across.
     workspace: Workspace,
-    /// The diagnostics last published per open document.
-    published: HashMap<Uri, Vec<Diagnostic>>,
+    /// The diagnostics last published per open document, and the Gale diagnostics
+    /// they were converted from (an unchanged list needs no conversion to compare).
+    published: HashMap<Uri, (Vec<GaleDiagnostic>, Vec<Diagnostic>)>,
     utf8: bool,
 }
 
@@ -158,14 +169,11 @@ impl Backend {
     /// Stores a new text (unless older than what is held) and returns the
     /// diagnostics to publish: for this document, and for other open documents whose
     /// diagnostics changed because this one now defines different sub-workflows or
-    /// actions.
-    fn update(
-        &self,
-        uri: Uri,
-        text: String,
-        version: i32,
-    ) -> Vec<(Uri, Vec<Diagnostic>, Option<i32>)> {
+    /// actions. Also returns the file-level values of the text before the previous one,
+    /// which salsa freed its part of in this edit's `set_text`: drop them once published.
+    fn update(&self, uri: Uri, text: String, version: i32) -> (Publish, Option<gale_db::Retained>) {
         let mut state = self.lock();
+        let mut replaced = None;
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let state = &mut *state;
             let file = match state.documents.get_mut(&uri) {
@@ -173,6 +181,7 @@ impl Backend {
                 Some(doc) => {
                     use salsa::Setter;
                     doc.version = version;
+                    replaced = doc.retained[0].take();
                     let file = doc.file;
                     if file.text(&state.db) != &text {
                         file.set_text(&mut state.db).to(text);
@@ -191,17 +200,30 @@ impl Backend {
                         }
                         None => state.db.add_file(uri.as_str().to_string(), text),
                     };
-                    state
-                        .documents
-                        .insert(uri.clone(), Document { file, version });
+                    state.documents.insert(
+                        uri.clone(),
+                        Document {
+                            file,
+                            version,
+                            retained: [None, None],
+                        },
+                    );
                     state.sync_workspace();
                     file
                 }
             };
             let mut out = Vec::new();
-            let diagnostics = to_lsp_diagnostics(&state.db, file, state.utf8, &uri);
-            state.published.insert(uri.clone(), diagnostics.clone());
+            let checked = gale_db::diagnostics(&state.db, file);
+            let diagnostics = to_lsp_diagnostics(&state.db, file, checked, state.utf8, &uri);
+            state
+                .published
+                .insert(uri.clone(), (checked.clone(), diagnostics.clone()));
             out.push((uri.clone(), diagnostics, Some(version)));
+            // Current since `diagnostics` just read them: no query runs here.
+            if let Some(doc) = state.documents.get_mut(&uri) {
+                doc.retained[0] = doc.retained[1].take();
+                doc.retained[1] = Some(gale_db::retain(&state.db, file));
+            }
             // Other open documents: republish only what changed (cheap: their
             // queries are reused unless this file's exports changed).
             let others: Vec<(Uri, SourceFile, i32)> = state
@@ -211,20 +233,49 @@ impl Backend {
                 .map(|(u, d)| (u.clone(), d.file, d.version))
                 .collect();
             for (other, file, version) in others {
-                let diagnostics = to_lsp_diagnostics(&state.db, file, state.utf8, &other);
-                if state.published.get(&other) != Some(&diagnostics) {
-                    state.published.insert(other.clone(), diagnostics.clone());
+                // Their texts did not change: equal Gale diagnostics convert to what
+                // was published.
+                let checked = gale_db::diagnostics(&state.db, file);
+                if state
+                    .published
+                    .get(&other)
+                    .is_some_and(|(before, _)| before == checked)
+                {
+                    continue;
+                }
+                let diagnostics = to_lsp_diagnostics(&state.db, file, checked, state.utf8, &other);
+                if state.published.get(&other).map(|(_, lsp)| lsp) != Some(&diagnostics) {
+                    state
+                        .published
+                        .insert(other.clone(), (checked.clone(), diagnostics.clone()));
                     out.push((other, diagnostics, Some(version)));
+                } else if let Some(entry) = state.published.get_mut(&other) {
+                    entry.0 = checked.clone();
                 }
             }
             out
         }));
-        result.unwrap_or_else(|_| {
+        let publish = result.unwrap_or_else(|_| {
             eprintln!(
                 "gale lsp: internal error while checking a document (please report this bug)"
             );
             Vec::new()
-        })
+        });
+        (publish, replaced)
+    }
+
+    /// Publishes `publish`, then frees `replaced` in a task of its own, which the
+    /// runtime polls after the tasks already woken (the one writing the
+    /// notifications out among them).
+    async fn publish(&self, publish: Publish, replaced: Option<gale_db::Retained>) {
+        for (uri, diagnostics, version) in publish {
+            self.client
+                .publish_diagnostics(uri, diagnostics, version)
+                .await;
+        }
+        if let Some(replaced) = replaced {
+            tokio::spawn(async move { drop(replaced) });
+        }
     }
 
     /// Reads the Mistral files of the workspace folders into the workspace.
@@ -289,10 +340,21 @@ fn offset(index: &LineIndex, text: &str, pos: Position, utf8: bool) -> u32 {
     }
 }
 
-fn to_lsp_diagnostics(db: &Database, file: SourceFile, utf8: bool, uri: &Uri) -> Vec<Diagnostic> {
+/// The LSP form of `diagnostics`, the diagnostics of `file`.
+fn to_lsp_diagnostics(
+    db: &Database,
+    file: SourceFile,
+    diagnostics: &[GaleDiagnostic],
+    utf8: bool,
+    uri: &Uri,
+) -> Vec<Diagnostic> {
+    if diagnostics.is_empty() {
+        // No position to convert: no line index of the whole text.
+        return Vec::new();
+    }
     let text = file.text(db);
     let index = LineIndex::new(text);
-    gale_db::diagnostics(db, file)
+    diagnostics
         .iter()
         .map(|d: &GaleDiagnostic| {
             let mut message = d.message.clone();
@@ -473,11 +535,8 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        for (uri, diagnostics, version) in self.update(doc.uri, doc.text, doc.version) {
-            self.client
-                .publish_diagnostics(uri, diagnostics, version)
-                .await;
-        }
+        let (publish, replaced) = self.update(doc.uri, doc.text, doc.version);
+        self.publish(publish, replaced).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -486,11 +545,8 @@ impl LanguageServer for Backend {
             return;
         };
         let doc = params.text_document;
-        for (uri, diagnostics, version) in self.update(doc.uri, change.text, doc.version) {
-            self.client
-                .publish_diagnostics(uri, diagnostics, version)
-                .await;
-        }
+        let (publish, replaced) = self.update(doc.uri, change.text, doc.version);
+        self.publish(publish, replaced).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

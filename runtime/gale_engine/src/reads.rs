@@ -94,11 +94,9 @@ fn module_history(m: &gale_bytecode::Module, jinja: bool, names: &mut HashSet<St
                         return false;
                     };
                     match name {
-                        "task" if !s.method => {
-                            if !task_arguments(m, code, pc, &s.args, names) {
-                                return false;
-                            }
-                        }
+                        // `task()` or `task('name')`: reads the current task or
+                        // that one; anything else reaching `task` reads any.
+                        "task" if !s.method && task_arguments(m, code, pc, &s.args, names) => {}
                         "task" | "tasks" | "call" => return false,
                         _ => {}
                     }

@@ -54,6 +54,23 @@ impl<'a> Registry<'a> {
         Registry { actions, workbook }
     }
 
+    /// The ad-hoc action registered as `name` in the registry of `scope`: the same
+    /// as `Registry::of(scope).get(name)`, without building the registry (no name
+    /// is formatted; a task's callee is looked up once per check).
+    pub(crate) fn lookup(scope: &'a Scope, name: &str) -> Option<&'a Action> {
+        let workbook = match scope.kind {
+            DocumentKind::Workbook => scope.workbook.as_deref(),
+            _ => None,
+        };
+        let local = match workbook {
+            Some(wb) => name.strip_prefix(wb).and_then(|r| r.strip_prefix('.')),
+            None => Some(name),
+        };
+        local
+            .and_then(|local| scope.actions.iter().find(|a| a.name == local))
+            .or_else(|| scope.external.actions.iter().find(|a| a.name == name))
+    }
+
     /// The ad-hoc action registered as `name`.
     pub(crate) fn get(&self, name: &str) -> Option<(&str, &'a Action)> {
         self.actions

@@ -49,7 +49,7 @@ pub(crate) fn run_all(
     asts: &[SiteAst],
     scope: &crate::positions::Scope,
 ) {
-    let env = Env::new(workflow, sites).with_scope(scope);
+    let env = Env::new(workflow, sites).with_scope(scope).with_asts(asts);
     run(cx, workflow, &env, sites, asts);
     super::invalid_policy_value::run(cx, workflow, &env);
 }

@@ -216,7 +216,7 @@ fn dashed_name(
     best
 }
 
-fn known_names<'a>(flow: &Flow<'a>, may: &std::collections::HashSet<&'a str>) -> Vec<&'a str> {
+fn known_names<'a>(flow: &Flow<'a>, may: &gale_hir::fx::FxHashSet<&'a str>) -> Vec<&'a str> {
     let mut v: Vec<&str> = flow.always.iter().chain(may.iter()).copied().collect();
     v.sort_unstable();
     v.dedup();

@@ -1,7 +1,7 @@
 //! Which names a workflow reads (for `unused-var`; an `unused-input` check on the
 //! same helper is written but not enabled: see the report).
 
-use std::collections::HashSet;
+use gale_hir::fx::FxHashSet as HashSet;
 
 use super::Context;
 use crate::dataflow::Flow;

@@ -8,7 +8,8 @@
 //! `output=<% $.x %>` gives `[5, 5, 5]`. Workflow input, `vars` and `global`
 //! publishes are not in that context and do not hide the item.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use gale_hir::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::VecDeque;
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
 use gale_hir::{ClauseKind, Item, Task, Workflow, WorkflowType};
@@ -31,7 +32,7 @@ inputs, `vars` and `global` publishes do not hide the item.\n\n\
 
 /// Branch variables a task publishes (task-level blocks and clause `branch`).
 fn branch_published(task: &Task) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for map in [&task.publish, &task.publish_on_error, &task.publish_on_skip]
         .into_iter()
         .flatten()
@@ -53,7 +54,7 @@ fn branch_published(task: &Task) -> HashSet<String> {
 /// For every task, the tasks whose completion can lead to it (transitive).
 fn upstream(wf: &Workflow) -> HashMap<&str, Vec<&str>> {
     // Direct edges: predecessor → task.
-    let mut preds: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut preds: HashMap<&str, Vec<&str>> = HashMap::default();
     for task in &wf.tasks {
         match wf.kind {
             WorkflowType::Direct => {
@@ -78,9 +79,9 @@ fn upstream(wf: &Workflow) -> HashMap<&str, Vec<&str>> {
             }
         }
     }
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for task in &wf.tasks {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::default();
         let mut queue: VecDeque<&str> = preds
             .get(task.name.as_str())
             .into_iter()

@@ -105,7 +105,36 @@ pub fn parse_with(text: &str, options: Options) -> Parsed {
 }
 
 /// [`parse_with`] always through the general parser (no shortcut for plain paths).
+///
+/// Each expression is parsed twice in a row on the same thread: by lowering (for its
+/// syntax errors, `gale_hir`) and then by the analysis (for its tree, `gale_check`).
+/// The first parse leaves its result here and the second takes it back, so the
+/// general parser — two thirds of the time an expression costs — runs once.
 pub(crate) fn parse_with_parser(text: &str, options: Options) -> Parsed {
+    thread_local! {
+        /// Results parsed but not yet asked for again, by text and options.
+        static LEFT: std::cell::RefCell<std::collections::HashMap<(Box<str>, Options), Parsed>> =
+            std::cell::RefCell::default();
+    }
+    let key = (Box::<str>::from(text), options);
+    if let Some(parsed) = LEFT.with(|left| left.borrow_mut().remove(&key)) {
+        return parsed;
+    }
+    let parsed = parse_uncached(text, options);
+    LEFT.with(|left| {
+        let mut left = left.borrow_mut();
+        if left.len() >= 4096 {
+            // Results nobody asked for again (a language server re-lowering a file
+            // it does not re-analyse): keep the memo small.
+            left.clear();
+        }
+        left.insert(key, parsed.clone());
+    });
+    parsed
+}
+
+/// The general parser itself.
+fn parse_uncached(text: &str, options: Options) -> Parsed {
     let lexed = lex(text);
     if let Some(err) = too_deep(&lexed) {
         return Parsed {

@@ -24,7 +24,7 @@ use crate::source_map::SourceMap;
 /// [`gale_diagnostics::did_you_mean`], without computing the edit distance to
 /// candidates whose length alone puts them out of reach (ASCII words only, where the
 /// length in bytes is the length in characters, lower-cased or not). Same answer.
-pub(crate) fn did_you_mean<'a>(
+pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
