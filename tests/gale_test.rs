@@ -173,6 +173,52 @@ fn mocked_network_action_passes() {
     assert!(stdout.contains("sub/wf.test.yaml"), "{stdout}");
 }
 
+const OPENSTACK_WF: &str = r#"version: '2.0'
+boot:
+  tasks:
+    vm:
+      action: nova.servers_create name="x" flavor="m1"
+      publish:
+        id: <% task().result.id %>
+      on-success: [check]
+    check:
+      action: glance.images_list
+      publish:
+        n: <% task().result.len() %>
+  output:
+    id: <% $.id %>
+    n: <% $.n %>
+"#;
+
+/// A task mock stands in for any action, OpenStack ones included (no registry
+/// here knows `nova.servers_create`); an unmocked one is named as unmocked, not
+/// as an unknown action.
+#[test]
+fn task_mocks_stand_in_for_openstack_actions() {
+    let dir = scratch(
+        "openstack",
+        &[
+            ("wf.yaml", OPENSTACK_WF),
+            (
+                "wf.test.yaml",
+                "workflow-file: wf.yaml\ntests:\n  - name: boots\n    mocks:\n      tasks:\n        vm: {result: {id: 7}}\n        check: {result: [1, 2]}\n    expect:\n      state: SUCCESS\n      output: {id: 7, n: 2}\n",
+            ),
+            (
+                "unmocked.test.yaml",
+                "workflow-file: wf.yaml\ntests:\n  - name: forgot one\n    mocks:\n      tasks:\n        vm: {result: {id: 7}}\n    expect:\n      state: ERROR\n",
+            ),
+        ],
+    );
+    let (code, stdout, _) = gale_test(&["wf.test.yaml"], &dir);
+    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout, _) = gale_test(&["unmocked.test.yaml"], &dir);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("unmocked action glance.images_list in task check (add a mock"),
+        "{stdout}"
+    );
+}
+
 /// Plugin actions declared in the project's `gale.toml` are known to `gale test`: an
 /// unmocked one fails the test (tests stay hermetic), a mocked one answers.
 #[test]

@@ -294,6 +294,34 @@ fn error_outcome(file: &str, case: &TestCase, failure: Failure) -> TestOutcome {
     }
 }
 
+/// The actions the tasks call by a literal name that is neither a std action
+/// nor an ad-hoc one — OpenStack actions such as `nova.servers_create`, which no
+/// registry here knows: registered for the test, so that a task mock stands in
+/// for whatever action the task calls, and an unmocked one is reported as such
+/// instead of as an unknown action. (Ad-hoc actions are expanded by the engine to
+/// their base action; a misspelt `std.*` name stays Mistral's "Failed to find
+/// action".)
+fn custom_task_actions(
+    program: &Program,
+    known: &gale_engine::actions::ActionRegistry,
+) -> Vec<String> {
+    program
+        .workflows
+        .iter()
+        .flat_map(|w| &w.tasks)
+        .filter(|t| t.call_kind == CallKind::Action)
+        .filter_map(|t| t.action_literal.clone())
+        .filter(|a| !a.starts_with("std.") && !a.contains("<%") && !a.contains("{{"))
+        .filter(|a| !known.contains(a))
+        .filter(|a| {
+            !program
+                .actions
+                .iter()
+                .any(|x| program.full_name(&x.name) == *a || x.name == *a)
+        })
+        .collect()
+}
+
 /// Checks that the mocks and expectations name things that exist.
 fn check_names(
     case: &TestCase,
@@ -465,7 +493,8 @@ fn run_case(
     engine.set_yaml_loader(gale_codegen::eval::load_yaml);
     engine.time_scale = time_scale;
     let shared = mock::Shared::new(case.mocks.clone(), time_scale);
-    engine.set_registry(mock::registry(actions, &shared));
+    let custom = custom_task_actions(engine.program(), actions);
+    engine.set_registry(mock::registry(actions, &shared, custom));
     let path: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(Vec::new()));
     {
         let path = path.clone();

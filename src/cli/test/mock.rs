@@ -76,8 +76,13 @@ pub struct TestAction {
 }
 
 /// A registry where every action of `real` is wrapped, plus the mocked action
-/// names that `real` lacks.
-pub fn registry(real: &ActionRegistry, shared: &Arc<Shared>) -> ActionRegistry {
+/// names that `real` lacks and the custom actions tasks call (`custom`: they
+/// answer only with a mock).
+pub fn registry(
+    real: &ActionRegistry,
+    shared: &Arc<Shared>,
+    custom: Vec<String>,
+) -> ActionRegistry {
     let mut out = ActionRegistry::new();
     for name in real.names() {
         out.register(
@@ -88,7 +93,7 @@ pub fn registry(real: &ActionRegistry, shared: &Arc<Shared>) -> ActionRegistry {
             }),
         );
     }
-    for name in shared.mocks.actions.keys() {
+    for name in shared.mocks.actions.keys().chain(&custom) {
         if !out.contains(name) {
             out.register(
                 name.clone(),
