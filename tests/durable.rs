@@ -900,3 +900,59 @@ fn trace_names_the_place_of_each_copy_of_a_repeated_expression() {
         .collect();
     assert_eq!(places, want, "{trace}");
 }
+
+const JOINED: &str = r#"version: '2.0'
+joined:
+  tasks:
+    a:
+      action: std.noop
+      on-success: [j]
+    b:
+      action: std.noop
+      on-success: [j]
+    j:
+      join: all
+      action: std.noop
+"#;
+
+/// `--break-before` names a task that can be held: a typo gets a suggestion, a
+/// join task (no before-start policy in Mistral) is refused; nothing starts.
+#[test]
+fn break_before_refuses_unknown_and_join_tasks() {
+    let s = Scratch::new("break-refused", "joined.yaml", JOINED, "bj.db");
+    let (code, _, stderr) = s.gale(&["run", "joined.yaml", "--break-before", "jj"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--break-before: no task `jj`; did you mean `j`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = s.gale(&["run", "joined.yaml", "--break-before", "j"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`j` is a join task"), "{stderr}");
+    let (code, out, stderr) = s.gale(&["executions", "list"]);
+    assert!(
+        code != 0 || !out.contains("joined"),
+        "nothing was started: {out}{stderr}"
+    );
+}
+
+/// Commands that print a lot stop quietly when the reader goes away
+/// (`gale explain --list | head`), without a panic.
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gale"))
+        .args(["explain", "--markdown"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn gale");
+    let mut first = [0u8; 16];
+    let mut stdout = child.stdout.take().expect("stdout");
+    stdout.read_exact(&mut first).expect("reads");
+    drop(stdout);
+    let out = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
