@@ -225,6 +225,8 @@ fn placeholder() -> TaskEx {
         items_done: 0,
         items_failed: false,
         generation: 0,
+        items_inline: Vec::new(),
+        items_inline_cleared: false,
     }
 }
 
@@ -863,7 +865,23 @@ pub fn holder_is_dead(lease: &Lease) -> bool {
 fn process_alive(pid: i32) -> bool {
     // SAFETY: kill with signal 0 only checks for existence and permission.
     let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    let exists = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    exists && !is_zombie(pid)
+}
+
+/// Whether `pid` is a zombie (killed, not yet reaped by its parent: `timeout -s
+/// KILL`, or a container whose init does not reap) — dead for a lease. Read from
+/// `/proc/<pid>/stat`, whose third field is the state; false where there is none.
+#[cfg(unix)]
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // `pid (comm) S …`: comm may hold spaces and parentheses.
+            let (_, rest) = stat.rsplit_once(')')?;
+            rest.trim_start().chars().next()
+        })
+        .is_some_and(|state| matches!(state, 'Z' | 'X'))
 }
 
 #[cfg(not(unix))]
@@ -2283,6 +2301,8 @@ impl Engine {
             items_done: 0,
             items_failed: false,
             generation,
+            items_inline: Vec::new(),
+            items_inline_cleared: false,
         }
     }
 

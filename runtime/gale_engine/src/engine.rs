@@ -23,7 +23,7 @@ use crate::eval::{EvalError, Evaluator, View, py_str, truthy};
 use crate::host::{Host, task_dict, task_result};
 use crate::journal::{Change, Journal, NoJournal};
 use crate::reads::HistoryReads;
-use crate::state::{ActionEx, State, TaskEx, WorkflowEx};
+use crate::state::{ActionEx, Compact, State, TaskEx, WorkflowEx};
 
 #[path = "durable.rs"]
 pub mod durable;
@@ -252,6 +252,10 @@ fn uuid() -> String {
 /// `capacity` (the free `concurrency` slots) at a time.
 fn items_to_rerun(t: &TaskEx, count: usize) -> (Vec<usize>, usize) {
     let mut accepted = vec![false; t.items_next.min(count)];
+    // Iterations kept inline are accepted and completed.
+    for slot in accepted.iter_mut().take(t.items_inline.len()) {
+        *slot = true;
+    }
     let mut running = 0;
     for a in t.actions.iter().filter(|a| a.accepted) {
         if let Some(slot) = accepted.get_mut(a.index) {
@@ -272,17 +276,21 @@ fn items_to_rerun(t: &TaskEx, count: usize) -> (Vec<usize>, usize) {
 
 /// A cheap change stamp of a task execution (for the expression host's cache).
 fn task_stamp(t: &TaskEx) -> u64 {
-    if t.actions.len() > 64 {
+    if t.action_count() > 64 {
         // Many action executions (with-items): every accepted completion counts in
         // `items_done`, a retry bumps `retry_no` and `keep-result: false` clears all.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for x in [
             t.state as u64,
-            t.actions.len() as u64,
+            t.action_count() as u64,
             t.items_done as u64,
             t.retry_no,
             t.generation,
-            u64::from(t.actions.first().is_some_and(|a| a.cleared)),
+            u64::from(if t.items_inline.is_empty() {
+                t.actions.first().is_some_and(|a| a.cleared)
+            } else {
+                t.items_inline_cleared
+            }),
             u64::from(t.state_info.is_some()),
             match &t.published {
                 Json::Object(m) => m.len() as u64 + 1,
@@ -294,16 +302,17 @@ fn task_stamp(t: &TaskEx) -> u64 {
         }
         return h | 1 << 63;
     }
-    let outputs = t.actions.iter().filter(|a| a.output.is_some()).count() as u64;
-    let accepted = t.actions.iter().filter(|a| a.accepted).count() as u64;
-    let cleared = t.actions.iter().any(|a| a.cleared) as u64;
+    let inline = t.items_inline.len();
+    let outputs = (t.actions.iter().filter(|a| a.output.is_some()).count() + inline) as u64;
+    let accepted = (t.actions.iter().filter(|a| a.accepted).count() + inline) as u64;
+    let cleared = (t.items_inline_cleared || t.actions.iter().any(|a| a.cleared)) as u64;
     let published = match &t.published {
         Json::Object(m) => m.len() as u64 + 1,
         Json::Null => 0,
         _ => 1,
     };
     (t.state as u64)
-        | (t.actions.len() as u64) << 4
+        | (t.action_count() as u64) << 4
         | outputs << 20
         | accepted << 36
         | cleared << 52
@@ -1168,6 +1177,8 @@ impl Engine {
             items_failed: false,
             arrived: 0,
             generation: 0,
+            items_inline: Vec::new(),
+            items_inline_cleared: false,
         }
     }
 
@@ -1685,7 +1696,7 @@ impl Engine {
             return self.launch(exec, te, spec, input, 0);
         }
         // with-items
-        let mut values: Vec<(String, Vec<Json>)> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         let mut evaluated = Map::new();
         for (var, coll) in &spec.with_items {
             let v = self
@@ -1701,9 +1712,9 @@ impl Engine {
                 Json::String(s) => s.chars().count(),
                 _ => {
                     // The collections converted so far, as Mistral shows them.
-                    let so_far: Map<String, Json> = values
+                    let so_far: Map<String, Json> = names
                         .iter()
-                        .map(|(k, _)| {
+                        .map(|k| {
                             let items: Vec<Json> = match evaluated.get(k) {
                                 Some(Json::Array(a)) => a.clone(),
                                 Some(Json::Object(o)) => o.keys().map(|k| json!(k)).collect(),
@@ -1737,23 +1748,41 @@ impl Engine {
                 }
                 _ => {}
             }
-            values.push((var.clone(), Vec::new()));
+            names.push(var.clone());
         }
-        // Take the collections (no copy of the items).
-        for ((_, items), (_, v)) in values.iter_mut().zip(evaluated) {
-            *items = match v {
-                Json::Array(a) => a,
-                Json::Object(o) => o.into_iter().map(|(k, _)| Json::String(k)).collect(),
-                Json::String(s) => s.chars().map(|c| Json::String(c.to_string())).collect(),
-                _ => Vec::new(),
-            };
-        }
+        // Take the collections, each item in 16 bytes (`Compact`) instead of 80.
+        let values: Vec<(String, Vec<Compact>)> = evaluated
+            .into_iter()
+            .map(|(var, v)| {
+                let items = match v {
+                    Json::Array(a) => a.into_iter().map(Compact::from).collect(),
+                    Json::Object(o) => o
+                        .into_iter()
+                        .map(|(k, _)| Compact::from(Json::String(k)))
+                        .collect(),
+                    Json::String(s) => s
+                        .chars()
+                        .map(|c| Compact::from(Json::String(c.to_string())))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (var, items)
+            })
+            .collect();
         let count = required.unwrap_or(0);
         if self.executions[exec].tasks[te].items_count.is_none() {
+            // Room for the iterations: kept inline when they can be (see `launch`).
+            let inline = spec.policies.concurrency.is_none()
+                && self.durable.is_none()
+                && !self.journal.enabled();
             let t = &mut self.executions[exec].tasks[te];
             t.items_count = Some(count);
             t.items_next = 0;
-            t.actions.reserve(count);
+            if inline && t.actions.is_empty() {
+                t.items_inline.reserve(count);
+            } else {
+                t.actions.reserve(count);
+            }
         }
         if count == 0 {
             self.complete(exec, te, State::Success, None);
@@ -1798,7 +1827,10 @@ impl Engine {
             slots -= 1;
             let mut ctx = Map::new();
             for (var, items) in &values {
-                ctx.insert(var.clone(), items.get(i).cloned().unwrap_or(Json::Null));
+                ctx.insert(
+                    var.clone(),
+                    items.get(i).map_or(Json::Null, Compact::to_json),
+                );
             }
             // `merge_dicts(item vars, in_context, overwrite)`: when no item variable
             // is also a context key, that merge equals the item variables layered
@@ -2015,15 +2047,20 @@ impl Engine {
         let t = &mut self.executions[exec].tasks[te];
         let ai = t.actions.len();
         if direct && let Some(v) = quick {
-            t.actions.push(ActionEx {
-                id: String::new(),
-                index,
-                state: State::Success,
-                output: Some(v),
-                cleared: false,
-                accepted: true,
-                sub_execution: None,
-            });
+            // Iterations 0, 1, 2… before any record keep only their result.
+            if ai == 0 && index == t.items_inline.len() {
+                t.items_inline.push(Compact::from(v));
+            } else {
+                t.actions.push(ActionEx {
+                    id: String::new(),
+                    index,
+                    state: State::Success,
+                    output: Some(v),
+                    cleared: false,
+                    accepted: true,
+                    sub_execution: None,
+                });
+            }
             t.items_done += 1;
             return Ok(());
         }
@@ -2320,7 +2357,9 @@ impl Engine {
         // keep-result
         match self.eval_task(exec, te, &spec.keep_result, None) {
             Ok(v) if !truthy(&v) => {
-                for a in &mut self.executions[exec].tasks[te].actions {
+                let t = &mut self.executions[exec].tasks[te];
+                t.items_inline_cleared = !t.items_inline.is_empty();
+                for a in &mut t.actions {
                     a.cleared = true;
                 }
             }
@@ -2565,6 +2604,7 @@ impl Engine {
             let break_triggered = state == State::Error && brk.as_ref().is_some_and(truthy);
             if retry_no < count && !break_triggered && !stop_continue {
                 let t = &mut self.executions[exec].tasks[te];
+                t.expand_inline_items();
                 for a in &mut t.actions {
                     a.accepted = false;
                 }
@@ -2906,7 +2946,9 @@ impl Engine {
                 t.state_info.as_deref().unwrap_or("None")
             ));
             let sub = self.task_spec_of(exec, t).call_kind == CallKind::Workflow;
-            for (i, a) in t.actions.iter().enumerate() {
+            // Iterations kept inline come first (and never failed).
+            let inline = t.items_inline.len();
+            for (i, a) in (inline..).zip(t.actions.iter()) {
                 if a.state == State::Error {
                     let out = a
                         .output
@@ -3107,7 +3149,7 @@ impl Engine {
                     "state_info": t.state_info,
                     "published": t.published,
                     "result": task_result(t, !s.with_items.is_empty()),
-                    "action_executions": t.actions.len(),
+                    "action_executions": t.action_count(),
                 })
             })
             .collect();
@@ -3176,5 +3218,137 @@ fn json_template(j: &Json) -> Template {
         ),
         Json::Array(a) => Template::List(a.iter().map(json_template).collect()),
         other => Template::Lit(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! with-items iterations kept inline (`TaskEx::items_inline`) against the same
+    //! runs with a journal, where every iteration is an action execution record.
+
+    use super::*;
+
+    /// The result of `wf` (ids left out), and the inline iterations of every task.
+    fn run(text: &str, journal: bool) -> (Json, Vec<usize>) {
+        let program =
+            gale_codegen::workflow::compile_source(text, gale_codegen::workflow::OptLevel::O1)
+                .unwrap_or_else(|e| panic!("compiles: {e:?}"));
+        let mut engine = Engine::new(Rc::new(program));
+        if journal {
+            engine.set_journal(Box::new(crate::journal::MemoryJournal::default()));
+        }
+        let root = engine
+            .start("wf", &StartOptions::default())
+            .unwrap_or_else(|e| panic!("starts: {e:?}"));
+        engine.run(root, None);
+        let mut r = engine.result_json(root);
+        if let Json::Object(m) = &mut r {
+            m.remove("id");
+        }
+        let inline = engine.executions[root]
+            .tasks
+            .iter()
+            .map(|t| t.items_inline.len())
+            .collect();
+        (Json::String(without_uuids(&r.to_string())), inline)
+    }
+
+    /// `text` with every uuid (random) replaced by `<uuid>`.
+    fn without_uuids(text: &str) -> String {
+        let is_uuid = |w: &[u8]| {
+            w.len() == 36
+                && w.iter().enumerate().all(|(i, c)| match i {
+                    8 | 13 | 18 | 23 => *c == b'-',
+                    _ => c.is_ascii_hexdigit(),
+                })
+        };
+        let (bytes, mut out, mut i) = (text.as_bytes(), String::new(), 0);
+        while i < bytes.len() {
+            if bytes.get(i..i + 36).is_some_and(is_uuid) {
+                out.push_str("<uuid>");
+                i += 36;
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+        out
+    }
+
+    /// Each case: the workflow, and how many iterations of its first task should
+    /// be kept inline.
+    const CASES: &[(&str, usize)] = &[
+        // Results in index order, read by publish and by the next task.
+        (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% range(5) %>\n      action: std.echo output=<% $.i * 2 %>\n      publish:\n        r: <% task().result %>\n      on-success: n\n    n:\n      action: std.echo output=<% task(t).result %>\n      publish:\n        again: <% task().result %>\n",
+            4,
+        ),
+        // keep-result: false clears the results after the publish.
+        (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in <% ['a', 'b', dict(k => 1)] %>\n      action: std.echo output=<% $.i %>\n      keep-result: false\n      publish:\n        r: <% task().result %>\n      on-success: n\n    n:\n      action: std.echo output=<% task(t).result %>\n",
+            2,
+        ),
+        // A retry on success (continue-on) re-runs every iteration: the earlier
+        // ones are no longer accepted, but still counted.
+        (
+            "version: '2.0'\nwf:\n  vars:\n    n: 0\n  tasks:\n    t:\n      with-items: i in <% range(3) %>\n      action: std.echo output=<% $.i %>\n      retry:\n        count: 2\n        delay: 0\n        continue-on: <% true %>\n      publish:\n        r: <% task().result %>\n",
+            0,
+        ),
+        // An iteration with a delay runs on a worker: the ones after it are records.
+        (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items:\n        - i in [1, 2, 3, 4]\n        - d in [0, 0, 0.01, 0]\n      action: std.echo output=<% $.i %> delay=<% $.d %>\n      publish:\n        r: <% task().result %>\n",
+            2,
+        ),
+        // No-op iterations, one failing item after them.
+        (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      with-items: i in [1, 2, 3]\n      action: std.noop\n      on-success: f\n    f:\n      with-items: i in [1, 2, 0]\n      action: std.fail error_data=<% $.i %>\n",
+            2,
+        ),
+    ];
+
+    #[test]
+    fn inline_iterations_read_like_action_executions() {
+        for (text, inline) in CASES {
+            let (compact, kept) = run(text, false);
+            let (records, none) = run(text, true);
+            assert_eq!(compact, records, "{text}");
+            assert_eq!(kept.first(), Some(inline), "{text}");
+            assert!(none.iter().all(|n| *n == 0), "{text}");
+        }
+        // The retry ran three attempts of three iterations; the cleared results
+        // read as null.
+        let (retried, _) = run(CASES[2].0, false);
+        assert!(retried.to_string().contains(r#"\"action_executions\":9"#));
+        let (cleared, _) = run(CASES[1].0, false);
+        assert!(
+            cleared
+                .to_string()
+                .contains(r#"\"result\":[null,null,null]"#)
+        );
+        assert!(
+            cleared
+                .to_string()
+                .contains(r#"\"r\":[\"a\",\"b\",{\"k\":1}]"#)
+        );
+    }
+
+    #[test]
+    fn compact_values_round_trip() {
+        for j in [
+            json!(null),
+            json!(true),
+            json!(-3),
+            json!(7),
+            json!(u64::MAX),
+            json!(0.5),
+            json!("s"),
+            json!([1, {"a": 2}]),
+        ] {
+            assert_eq!(Compact::from(j.clone()).to_json(), j);
+            let text = serde_json::to_string(&Compact::from(j.clone())).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<Json>(&text).ok(), Some(j));
+        }
+        assert_eq!(std::mem::size_of::<Compact>(), 16);
     }
 }

@@ -118,8 +118,7 @@ pub fn py_str(j: &Json) -> String {
 }
 
 fn to_json(cx: &mut Ctx, v: &Value) -> Result<Json, gale_vm::Error> {
-    let v = gale_vm::convert::output(cx, v)?;
-    gale_vm::convert::to_json(&v)
+    gale_vm::convert::output_json(cx, v)
 }
 
 impl Evaluator {

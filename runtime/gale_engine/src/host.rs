@@ -35,16 +35,39 @@ pub fn task_result(t: &TaskEx, with_items: bool) -> Json {
         .filter(|a| a.accepted && a.output.is_some())
         .collect();
     execs.sort_by_key(|a| a.index);
-    let results: Vec<Json> = execs
-        .iter()
-        .map(|a| {
-            if a.cleared {
-                Json::Null
-            } else {
-                a.output.clone().unwrap_or(Json::Null)
-            }
-        })
-        .collect();
+    let output = |a: &crate::state::ActionEx| {
+        if a.cleared {
+            Json::Null
+        } else {
+            a.output.clone().unwrap_or(Json::Null)
+        }
+    };
+    // Iterations kept inline are action executions `0..n` ahead of the records
+    // (accepted, with a result): a stable sort by index puts them first, then the
+    // records, unless a record has a lower index.
+    let inline = &t.items_inline;
+    let inline_result = |r: &crate::state::Compact| {
+        if t.items_inline_cleared {
+            Json::Null
+        } else {
+            r.to_json()
+        }
+    };
+    let results: Vec<Json> = if execs.first().is_none_or(|a| a.index >= inline.len()) {
+        let mut results = Vec::with_capacity(inline.len() + execs.len());
+        results.extend(inline.iter().map(inline_result));
+        results.extend(execs.iter().map(|a| output(a)));
+        results
+    } else {
+        let mut all: Vec<(usize, Json)> = inline
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, inline_result(r)))
+            .chain(execs.iter().map(|a| (a.index, output(a))))
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, j)| j).collect()
+    };
     if with_items {
         return Json::Array(results);
     }

@@ -71,6 +71,61 @@ pub struct ActionEx {
     pub sub_execution: Option<usize>,
 }
 
+/// A JSON value in 16 bytes: `null`, booleans, integers and floats inline, anything
+/// else boxed. The results of with-items iterations (and the items themselves) are
+/// kept this way: a million `std.echo` results take 16 MB instead of the 80 of as
+/// many [`Json`] values. Converting to JSON and back gives the same value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Compact {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer within i64.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// Any other value.
+    Other(Box<Json>),
+}
+
+impl From<Json> for Compact {
+    fn from(j: Json) -> Compact {
+        match j {
+            Json::Null => Compact::Null,
+            Json::Bool(b) => Compact::Bool(b),
+            Json::Number(n) if n.is_i64() => n.as_i64().map_or(Compact::Null, Compact::Int),
+            Json::Number(n) if n.is_f64() => n.as_f64().map_or(Compact::Null, Compact::Float),
+            other => Compact::Other(Box::new(other)),
+        }
+    }
+}
+
+impl Compact {
+    /// The JSON value.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Compact::Null => Json::Null,
+            Compact::Bool(b) => Json::Bool(*b),
+            Compact::Int(i) => Json::from(*i),
+            Compact::Float(f) => Json::from(*f),
+            Compact::Other(j) => (**j).clone(),
+        }
+    }
+}
+
+impl Serialize for Compact {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Compact {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Compact, D::Error> {
+        Json::deserialize(d).map(Compact::from)
+    }
+}
+
 /// One task execution.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TaskEx {
@@ -121,6 +176,51 @@ pub struct TaskEx {
     pub items_failed: bool,
     /// Timeout generation (a stale timer is ignored).
     pub generation: u64,
+    /// with-items: the results of iterations `0..n` that `std.noop` or `std.echo`
+    /// completed inline, in a run with no journal, no store and no `concurrency`
+    /// (their action executions are SUCCESS and accepted, have no id and no
+    /// sub-workflow, so the result is all there is to keep: 16 bytes an item instead
+    /// of an [`ActionEx`]). They stand for action executions launched before every one
+    /// of `actions`: every reader sees them at its front ([`TaskEx::action_count`],
+    /// `task_result`); a retry turns them back into records
+    /// ([`TaskEx::expand_inline_items`]). Empty in every durable image, and absent
+    /// from images written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items_inline: Vec<Compact>,
+    /// `keep-result: false` cleared the results of `items_inline`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub items_inline_cleared: bool,
+}
+
+impl TaskEx {
+    /// Its action executions: the records of `actions` and the iterations kept in
+    /// `items_inline`.
+    pub fn action_count(&self) -> usize {
+        self.actions.len() + self.items_inline.len()
+    }
+
+    /// Turns `items_inline` back into action execution records at the front of
+    /// `actions` (for the rare changes that touch them one by one, a retry).
+    pub fn expand_inline_items(&mut self) {
+        if self.items_inline.is_empty() {
+            return;
+        }
+        let cleared = self.items_inline_cleared;
+        let inline = std::mem::take(&mut self.items_inline);
+        let mut actions = Vec::with_capacity(inline.len() + self.actions.len());
+        actions.extend(inline.into_iter().enumerate().map(|(index, r)| ActionEx {
+            id: String::new(),
+            index,
+            state: State::Success,
+            output: Some(r.to_json()),
+            cleared,
+            accepted: true,
+            sub_execution: None,
+        }));
+        actions.append(&mut self.actions);
+        self.actions = actions;
+        self.items_inline_cleared = false;
+    }
 }
 
 /// One workflow execution.

@@ -6,6 +6,9 @@
 //!   lists (option), dicts copied with converted keys/values; a list key fails
 //!   (`TypeError: unhashable type`), as in Python.
 //! * [`to_json`]: plain JSON of a finalised value (non-JSON values → `TypeError`).
+//! * [`output_json`]: the two at once, without building the finalised value: a list
+//!   of a million items becomes one JSON array, drained straight from its iterator
+//!   into a vector of the right size.
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -92,7 +95,7 @@ pub fn output(cx: &mut Ctx, v: &Value) -> Result<Value> {
         }
         Value::Iter(_) => {
             let mut cur = Cursor::expect(cx, v, "#finalize")?;
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(cur.len_hint(cx));
             use crate::iter::PyIter;
             while let Some(it) = cur.next(cx)? {
                 cx.charge(16)?;
@@ -102,6 +105,65 @@ pub fn output(cx: &mut Ctx, v: &Value) -> Result<Value> {
         }
         other => other.clone(),
     })
+}
+
+/// [`output`] then [`to_json`], without materialising the finalised sequences: the
+/// same value and the same error as the two in sequence. Sequences and iterators are
+/// converted item by item into the JSON array; every other value goes through
+/// [`output`] and [`to_json`]. An error of the output conversion anywhere wins over a
+/// JSON error, as when the whole value was finalised first: the first JSON error is
+/// kept while the walk goes on.
+pub fn output_json(cx: &mut Ctx, v: &Value) -> Result<serde_json::Value> {
+    let mut json_error = None;
+    let j = output_json_in(cx, v, &mut json_error)?;
+    match json_error {
+        Some(e) => Err(e),
+        None => Ok(j),
+    }
+}
+
+fn output_json_in(
+    cx: &mut Ctx,
+    v: &Value,
+    json_error: &mut Option<Error>,
+) -> Result<serde_json::Value> {
+    match v {
+        Value::Tuple(items) | Value::List(items) => {
+            cx.tick()?;
+            let mut out = Vec::with_capacity(if json_error.is_some() { 0 } else { items.len() });
+            for it in items.iter() {
+                let j = output_json_in(cx, it, json_error)?;
+                if json_error.is_none() {
+                    out.push(j);
+                }
+            }
+            Ok(serde_json::Value::Array(out))
+        }
+        Value::Iter(_) => {
+            cx.tick()?;
+            let mut cur = Cursor::expect(cx, v, "#finalize")?;
+            let mut out = Vec::with_capacity(cur.len_hint(cx));
+            use crate::iter::PyIter;
+            while let Some(it) = cur.next(cx)? {
+                cx.charge(16)?;
+                let j = output_json_in(cx, &it, json_error)?;
+                if json_error.is_none() {
+                    out.push(j);
+                }
+            }
+            Ok(serde_json::Value::Array(out))
+        }
+        _ => {
+            let finalised = output(cx, v)?;
+            if json_error.is_some() {
+                return Ok(serde_json::Value::Null);
+            }
+            Ok(to_json(&finalised).unwrap_or_else(|e| {
+                *json_error = Some(e);
+                serde_json::Value::Null
+            }))
+        }
+    }
 }
 
 /// A finalised value → plain JSON (`TypeError` for values JSON cannot hold).
@@ -155,4 +217,70 @@ pub fn to_json(v: &Value) -> Result<serde_json::Value> {
             )));
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::{Budget, Options};
+
+    fn cx() -> Ctx {
+        Ctx::new(Options::default(), Budget::default())
+    }
+
+    /// `output_json` against `output` + `to_json`, value and error alike.
+    fn same(v: &Value) {
+        same_of(&|| v.clone());
+    }
+
+    /// The same, on a fresh value for each side (iterators are single-pass).
+    fn same_of(make: &dyn Fn() -> Value) {
+        let (mut a, mut b) = (cx(), cx());
+        let fused = output_json(&mut a, &make()).map_err(|e| e.to_string());
+        let apart = output(&mut b, &make())
+            .and_then(|o| to_json(&o))
+            .map_err(|e| e.to_string());
+        assert_eq!(fused, apart);
+        assert_eq!(a.steps_used(), b.steps_used());
+    }
+
+    #[test]
+    fn fused_output_matches_output_then_json() {
+        let mut d = Dict::new();
+        d.insert(
+            Value::str("k"),
+            Value::tuple(vec![Value::Int(1), Value::Null]),
+        )
+        .unwrap();
+        same(&Value::tuple(vec![
+            Value::Int(1),
+            Value::str("x"),
+            Value::dict(d),
+            Value::list(vec![Value::Float(0.5), Value::Bool(true)]),
+        ]));
+        same_of(&|| {
+            let three = crate::iter::IterObj::from_fn({
+                let mut i = 0;
+                move |_: &mut Ctx| {
+                    i += 1;
+                    Ok((i <= 3).then_some(Value::Int(i)))
+                }
+            });
+            Value::tuple(vec![three, Value::Int(7)])
+        });
+    }
+
+    #[test]
+    fn an_output_error_wins_over_an_earlier_json_error() {
+        // `timedelta` is no JSON (a `to_json` error); a tuple key becomes a list when
+        // finalised, which no dict can hold (an `output` error, later in the list).
+        let mut d = Dict::new();
+        d.insert(Value::tuple(vec![Value::Int(1)]), Value::Int(2))
+            .unwrap();
+        let v = Value::tuple(vec![Value::TimeDelta(5), Value::dict(d)]);
+        same(&v);
+        let e = output_json(&mut cx(), &v).unwrap_err().to_string();
+        assert!(e.contains("unhashable"), "{e}");
+        same(&Value::tuple(vec![Value::Int(1), Value::TimeDelta(5)]));
+    }
 }

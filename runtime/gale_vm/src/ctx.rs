@@ -229,6 +229,11 @@ impl Ctx {
         Ok(())
     }
 
+    /// Bytes of the memory budget not yet charged.
+    pub fn memory_left(&self) -> u64 {
+        self.memory_left
+    }
+
     /// Steps consumed so far.
     pub fn steps_used(&self) -> u64 {
         self.budget.steps - self.steps_left

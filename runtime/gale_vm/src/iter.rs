@@ -31,6 +31,12 @@ use crate::value::{Dict, Set, Value};
 pub trait PyIter {
     /// The next item, `None` at the end.
     fn next(&mut self, cx: &mut Ctx) -> Result<Option<Value>>;
+
+    /// The exact number of items left, when known without pulling (`range()`); only
+    /// ever used to size a vector before draining.
+    fn len_hint(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A lazy sequence from a closure.
@@ -134,6 +140,14 @@ impl IterObj {
             *sorted = Some(v.clone());
         }
         Ok(v)
+    }
+
+    /// Items left in a one-shot iterator whose source knows its length.
+    fn len_hint(&self) -> Option<usize> {
+        match &*self.state.try_borrow().ok()? {
+            IterState::OneShot(Some(src)) => src.len_hint(),
+            _ => None,
+        }
     }
 
     fn busy() -> Error {
@@ -273,9 +287,24 @@ impl Cursor {
         }
     }
 
+    /// Items left, when known without pulling (sequences, sets, `range()`), for
+    /// sizing a vector the items are drained into. Capped by what the memory budget
+    /// could still hold (16 bytes an item), so a huge `range()` never reserves more
+    /// than the drain could fill, and at 2^21 items (a JSON array of them is 160 MiB):
+    /// past that the vector grows as it fills.
+    pub fn len_hint(&self, cx: &Ctx) -> usize {
+        let n = match &self.src {
+            CursorSrc::Shared(it) => it.len_hint(),
+            _ => self.size_hint(),
+        };
+        n.unwrap_or(0)
+            .min(usize::try_from(cx.memory_left() / 16).unwrap_or(usize::MAX))
+            .min(1 << 21)
+    }
+
     /// Drains the rest into a vector (charging the memory budget).
     pub fn collect(mut self, cx: &mut Ctx) -> Result<Vec<Value>> {
-        let mut out = Vec::with_capacity(self.size_hint().unwrap_or(0));
+        let mut out = Vec::with_capacity(self.len_hint(cx));
         while let Some(v) = self.next(cx)? {
             cx.charge(16)?;
             out.push(v);

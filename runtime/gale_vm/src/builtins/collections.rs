@@ -555,23 +555,54 @@ pub(crate) fn single(cx: &mut Ctx, a: &Args) -> Result<Value> {
     }
     Ok(v)
 }
-fn range_iter(start: i64, stop: i64, step: i64) -> Result<Value> {
-    if step == 0 {
-        return Err(Error::value_error("range() arg 3 must not be zero"));
-    }
-    let mut i = start;
-    Ok(IterObj::from_fn(move |_| {
-        if (step > 0 && i < stop) || (step < 0 && i > stop) {
-            let v = i;
-            i = i.saturating_add(step);
-            if i == v {
-                i = stop;
+/// `range(start, stop, step)` as a lazy iterator that knows how many items are left.
+struct RangeIter {
+    next: i64,
+    stop: i64,
+    step: i64,
+}
+
+impl PyIter for RangeIter {
+    fn next(&mut self, _: &mut Ctx) -> Result<Option<Value>> {
+        let (step, stop) = (self.step, self.stop);
+        if (step > 0 && self.next < stop) || (step < 0 && self.next > stop) {
+            let v = self.next;
+            self.next = v.saturating_add(step);
+            if self.next == v {
+                self.next = stop;
             }
             Ok(Some(Value::Int(v)))
         } else {
             Ok(None)
         }
-    }))
+    }
+
+    fn len_hint(&self) -> Option<usize> {
+        let (i, stop, step) = (
+            i128::from(self.next),
+            i128::from(self.stop),
+            i128::from(self.step),
+        );
+        let left = if step > 0 && i < stop {
+            (stop - i + step - 1) / step
+        } else if step < 0 && i > stop {
+            (i - stop - step - 1) / -step
+        } else {
+            0
+        };
+        usize::try_from(left).ok()
+    }
+}
+
+fn range_iter(start: i64, stop: i64, step: i64) -> Result<Value> {
+    if step == 0 {
+        return Err(Error::value_error("range() arg 3 must not be zero"));
+    }
+    Ok(IterObj::one_shot(Box::new(RangeIter {
+        next: start,
+        stop,
+        step,
+    })))
 }
 pub(crate) fn range(_: &mut Ctx, a: &Args) -> Result<Value> {
     range_iter(0, a.int(0)?, 1)
@@ -673,4 +704,40 @@ pub(crate) fn flatten(cx: &mut Ctx, a: &Args) -> Result<Value> {
         go(cx, &x, &mut out)?;
     }
     Ok(IterObj::one_shot(Box::new(Cursor::from_vec(out))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::{Budget, Options};
+
+    /// `range()` knows how many items are left, exactly, at every step.
+    #[test]
+    fn range_knows_its_length() {
+        let mut cx = Ctx::new(Options::default(), Budget::default());
+        for (start, stop, step) in [
+            (0, 5, 1),
+            (0, 0, 1),
+            (5, 0, 1),
+            (0, 10, 3),
+            (10, 0, -3),
+            (-4, 4, 2),
+            (i64::MAX - 2, i64::MAX, 5),
+            (i64::MIN + 2, i64::MIN, -5),
+        ] {
+            let mut r = RangeIter {
+                next: start,
+                stop,
+                step,
+            };
+            let mut pulled = 0usize;
+            let first = r.len_hint();
+            while let Ok(Some(_)) = r.next(&mut cx) {
+                pulled += 1;
+                assert!(pulled < 100, "{start} {stop} {step}");
+            }
+            assert_eq!(first, Some(pulled), "{start} {stop} {step}");
+            assert_eq!(r.len_hint(), Some(0));
+        }
+    }
 }
