@@ -10,21 +10,9 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A workbook of `workflows` × `tasks` with joins, publishes and expressions
-/// (~5 lines per task).
-fn workbook(workflows: usize, tasks: usize) -> String {
-    let mut s = String::from("version: '2.0'\nname: big\nworkflows:\n");
-    for w in 0..workflows {
-        s.push_str(&format!("  wf{w}:\n    input:\n      - x\n    tasks:\n"));
-        for t in 0..tasks {
-            s.push_str(&format!("      t{t}:\n        action: std.echo output=\"<% $.x %> {t}\"\n        publish:\n          v{t}: <% task().result %>\n"));
-            if t + 1 < tasks {
-                s.push_str(&format!("        on-success: [t{}]\n", t + 1));
-            }
-        }
-    }
-    s
-}
+#[path = "common/workbook.rs"]
+mod workbook;
+use workbook::workbook;
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
