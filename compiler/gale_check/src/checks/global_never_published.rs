@@ -2,7 +2,7 @@
 //! publishes with the `global` scope and `vars` does not define.
 
 use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
-use gale_hir::{ClauseKind, ExpressionSite};
+use gale_hir::{ClauseKind, ExpressionSite, Value};
 
 use super::Context;
 use crate::graph::TaskGraph;
@@ -18,8 +18,9 @@ publish with the `global` scope (`publish: {global: …}` in a task's own `on-su
 `on-complete` or `on-skip`). Workflow input and branch variables (`publish`) are not there, and \
 `task-defaults` clauses never publish. A name none of these define always reads as null.\n\n\
 **Example:**\n\n```yaml\ninput: [limit]\ntasks:\n  t1:\n    action: std.echo output=<% global('limit') %>   # null: `limit` is an input\n```\n\n\
-**Fix:** read inputs and branch variables with `$.name`; publish the variable with \
-`publish: {global: {name: …}}` if it must be shared across branches.",
+**Fix:** read inputs and branch variables with `$.name`; publish the variable from a clause, \
+`on-success: {publish: {global: {name: …}}, next: …}`, if it must be shared across branches (a \
+task-level `publish: {global: …}` publishes a branch variable named `global`).",
 };
 
 /// Reports `global()` reads of names never in the execution context.
@@ -73,10 +74,30 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 .flatten()
                 .any(|m| m.iter().any(|(k, _)| *k == name))
         });
+        // A task-level `publish` whose `global` (`branch`, `atomic`) key holds the
+        // name: Mistral reads scopes only inside a clause's `publish`, so this is a
+        // branch variable literally named `global`.
+        let literal = wf.tasks.iter().find_map(|t| {
+            [&t.publish, &t.publish_on_error, &t.publish_on_skip]
+                .into_iter()
+                .flatten()
+                .flatten()
+                .find(|(k, v)| {
+                    matches!(k.as_str(), "global" | "branch" | "atomic")
+                        && matches!(v, Value::Map(m) if m.iter().any(|(n, _)| n.as_str() == Some(name.as_str())))
+                })
+                .map(|(k, _)| (t.name.as_str(), k.as_str()))
+        });
         let why = if is_input {
             format!("`{name}` is a workflow input: inputs are not in the execution context")
         } else if branch {
             format!("`{name}` is published as a branch variable, not with the `global` scope")
+        } else if let Some((task, scope)) = literal {
+            format!(
+                "task `{task}` publishes `{name}` under a task-level `publish`, where `{scope}` is \
+                 not a scope but a branch variable named `{scope}`: scopes are only read in the \
+                 `publish` of `on-success`, `on-error`, `on-complete` or `on-skip`"
+            )
         } else {
             format!(
                 "no task publishes `{name}` with the `global` scope and `vars` does not define it"
@@ -93,7 +114,7 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>) {
                 format!("read it with `{}.{name}`", if jinja { "_" } else { "$" })
             } else {
                 format!(
-                    "publish it with `publish: {{global: {{{name}: …}}}}`, or define it in `vars`"
+                    "publish it from a clause: `on-success: {{publish: {{global: {{{name}: …}}}}, next: …}}`, or define it in `vars`"
                 )
             }),
         );
