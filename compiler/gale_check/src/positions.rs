@@ -50,6 +50,9 @@ pub struct Positions {
     items: Vec<(Item, ItemSpans)>,
     /// Sorted by item and key.
     fields: Vec<((Item, &'static str), FieldSpans)>,
+    /// Key spans of the entries of those fields that are `name: value` maps, sorted
+    /// like `fields`.
+    entries: Vec<((Item, &'static str), Vec<Span>)>,
     expressions: Vec<ExpressionSite>,
     /// Every task item in the workflow's body (also those the model dropped).
     tasks: Vec<TaskId>,
@@ -69,6 +72,16 @@ impl Positions {
             .binary_search_by(|((i, f), _)| i.cmp(&item).then_with(|| (*f).cmp(key)))
             .ok()?;
         self.fields.get(k).map(|(_, s)| *s)
+    }
+
+    /// The key span of entry `index` of field `key` of an item (index-aligned with
+    /// the model's `DataMap`), when the source map records one.
+    pub fn entry_key(&self, item: Item, key: &'static str, index: usize) -> Option<Span> {
+        let k = self
+            .entries
+            .binary_search_by(|((i, f), _)| i.cmp(&item).then_with(|| (*f).cmp(key)))
+            .ok()?;
+        self.entries.get(k)?.1.get(index).copied()
     }
 
     /// Every expression string, in source order.
@@ -313,6 +326,7 @@ pub fn units_in(document: &Document, source_map: &SourceMap, external: External)
         let p = &mut unit.positions;
         p.items.sort_unstable_by_key(|a| a.0);
         p.fields.sort_unstable_by_key(|a| a.0);
+        p.entries.sort_unstable_by_key(|a| a.0);
     }
     let mut rest = Vec::new();
     for site in source_map.expressions() {
@@ -368,6 +382,11 @@ fn add_field(
                 value: sub(f.value, base),
             },
         ));
+    }
+    let keys = source_map.entry_keys(item, key);
+    if !keys.is_empty() {
+        let keys = keys.iter().map(|k| sub(*k, base)).collect();
+        positions.entries.push(((item, key), keys));
     }
 }
 

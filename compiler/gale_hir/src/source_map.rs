@@ -66,6 +66,9 @@ pub struct ExpressionSite {
 pub struct SourceMap {
     items: FxHashMap<Item, ItemSpans>,
     fields: FxHashMap<(Item, &'static str), FieldSpans>,
+    /// Key spans of the entries of `name: value` fields (`vars`, `output`…), in the
+    /// order of the model's [`crate::DataMap`].
+    entries: FxHashMap<(Item, &'static str), Vec<Span>>,
     expressions: Vec<ExpressionSite>,
 }
 
@@ -83,6 +86,16 @@ impl SourceMap {
     /// Every string holding an expression, in source order.
     pub fn expressions(&self) -> &[ExpressionSite] {
         &self.expressions
+    }
+
+    /// Key spans of the entries of field `key` of an item, index-aligned with the
+    /// model's [`crate::DataMap`] (empty when the field is not a `name: value` map).
+    pub fn entry_keys(&self, item: Item, key: &'static str) -> &[Span] {
+        self.entries.get(&(item, key)).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn set_entry_keys(&mut self, item: Item, key: &'static str, spans: Vec<Span>) {
+        self.entries.insert((item, key), spans);
     }
 
     pub(crate) fn set_item(&mut self, item: Item, name: Span, body: Span) {

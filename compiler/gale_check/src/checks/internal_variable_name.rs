@@ -12,6 +12,7 @@ use gale_diagnostics::{CodeInfo, Diagnostic, Severity, Span};
 use gale_hir::{Clause, DataMap, Item, Workflow};
 
 use super::Context;
+use super::unused_input::entry_span;
 
 /// Documentation of `internal-variable-name`.
 pub(crate) const INFO: CodeInfo = CodeInfo {
@@ -89,7 +90,12 @@ pub(crate) fn run(cx: &mut Context<'_>, wf: &Workflow) {
         .field(Item::Workflow(wf.id), "vars")
         .map(|f| f.value)
         .unwrap_or(wf_span);
-    check_map(cx, wf.vars.as_ref(), vars_span, "variable");
+    for (index, (name, _)) in wf.vars.iter().flatten().enumerate() {
+        if let Some(reader) = internal(name) {
+            let span = entry_span(cx, Item::Workflow(wf.id), "vars", index, vars_span);
+            report(cx, span, name, "variable", reader);
+        }
+    }
     for task in &wf.tasks {
         let span = cx.task_span(task);
         for map in [&task.publish, &task.publish_on_error, &task.publish_on_skip] {

@@ -29,12 +29,15 @@ pub(crate) struct Extra {
     pub whole_context: bool,
 }
 
-/// Where to report an unused entry: the `input`/`vars` block (the model keeps no
-/// span per entry).
-pub(crate) fn name_span(
-    _cx: &Context<'_>,
-    span: gale_diagnostics::Span,
-    _name: &str,
+/// Where to report entry `index` of field `key` of `item` (a `name: value` map such
+/// as `vars`): its key, else `block` (the whole field) when the source map records
+/// no per-entry span.
+pub(crate) fn entry_span(
+    cx: &Context<'_>,
+    item: gale_hir::Item,
+    key: &'static str,
+    index: usize,
+    block: gale_diagnostics::Span,
 ) -> gale_diagnostics::Span {
-    span
+    cx.positions.entry_key(item, key, index).unwrap_or(block)
 }

@@ -4,7 +4,7 @@ use gale_diagnostics::{CodeInfo, Diagnostic, Severity};
 use gale_hir::Item;
 
 use super::Context;
-use super::unused_input::{Extra, mentioned, name_span};
+use super::unused_input::{Extra, entry_span, mentioned};
 use crate::dataflow::Flow;
 use crate::graph::TaskGraph;
 
@@ -41,14 +41,14 @@ pub(crate) fn run(cx: &mut Context<'_>, g: &TaskGraph<'_>, flow: &Flow<'_>, extr
         .field(Item::Workflow(wf.id), "vars")
         .map(|f| f.value)
         .unwrap_or_default();
-    for (name, _) in vars {
+    for (index, (name, _)) in vars.iter().enumerate() {
         if used.contains(name.as_str()) || globals.contains(&name.as_str()) {
             continue;
         }
         cx.push(
             Diagnostic::warning(
                 INFO.code,
-                name_span(cx, span, name),
+                entry_span(cx, Item::Workflow(wf.id), "vars", index, span),
                 format!("variable `{name}` of workflow `{}` is never read", wf.name),
             )
             .with_help("remove it, or read it with `$.name` / `_.name`"),

@@ -220,11 +220,18 @@ impl Lower {
     ) -> Option<DataMap> {
         let m = self.nonempty_dict(node, what)?;
         self.check_strings(node, item, field);
-        Some(
-            last_entries(m)
-                .map(|e| (key_text(&e.key), value(&e.value)))
-                .collect(),
-        )
+        let mut keys = Vec::new();
+        let map = last_entries(m)
+            .map(|e| {
+                keys.push(e.key.span);
+                (key_text(&e.key), value(&e.value))
+            })
+            .collect();
+        // A clause's `publish` scopes share the clause's key: no per-entry spans.
+        if !matches!(field, "on-success" | "on-error" | "on-complete" | "on-skip") {
+            self.map.set_entry_keys(item, field, keys);
+        }
+        Some(map)
     }
 }
 
