@@ -539,6 +539,7 @@ enum OutcomeImage {
     Err(Json),
     Pending,
     SubErr(Json, String),
+    SubCancelled(Json, Option<String>),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -559,6 +560,7 @@ fn outcome_image(o: &Outcome) -> OutcomeImage {
         Outcome::Err(v) => OutcomeImage::Err(v.clone()),
         Outcome::Pending => OutcomeImage::Pending,
         Outcome::SubErr(v, s) => OutcomeImage::SubErr(v.clone(), s.clone()),
+        Outcome::SubCancelled(v, s) => OutcomeImage::SubCancelled(v.clone(), s.clone()),
     }
 }
 
@@ -568,6 +570,7 @@ fn outcome_of(o: OutcomeImage) -> Outcome {
         OutcomeImage::Err(v) => Outcome::Err(v),
         OutcomeImage::Pending => Outcome::Pending,
         OutcomeImage::SubErr(v, s) => Outcome::SubErr(v, s),
+        OutcomeImage::SubCancelled(v, s) => Outcome::SubCancelled(v, s),
     }
 }
 
@@ -3119,6 +3122,73 @@ wf:
             Some(gale_store::State::Cancelled)
         );
         assert_eq!(engine.executions[root].state, State::Cancelled);
+        remove_scratch(&db);
+    }
+
+    /// A parent with a sub-workflow task; the sub-workflow breaks before `i2`.
+    const NESTED: &str = r#"version: '2.0'
+wf:
+  tasks:
+    s1:
+      action: std.noop
+      on-success: s3
+    s3:
+      workflow: inner
+inner:
+  tasks:
+    i1:
+      with-items: i in [1, 2]
+      action: std.noop
+      on-success: i2
+    i2:
+      action: std.noop
+"#;
+
+    /// Cancelling a parent cancels its sub-workflows, and each cancelled
+    /// sub-workflow completes its parent task CANCELLED with the message as state
+    /// info and `{result: msg}` as result (Mistral's `stop_workflow`,
+    /// `_cancel_workflow`, `_send_result_to_parent_workflow`,
+    /// `RegularTask.on_action_complete`), whether the tree was paused or running.
+    #[test]
+    fn cancelling_a_parent_completes_its_sub_workflow_task_cancelled() {
+        let program = program(NESTED);
+        let db = scratch_db("cancel-nested");
+        for (resume_first, msg) in [(false, Some("stop")), (true, Some("stop")), (true, None)] {
+            let id = run_until_break(&program, &db, "i2");
+            let (mut engine, root) = resumed(&program, &db, &id);
+            assert_eq!(engine.executions[root].state, State::Paused);
+            if resume_first {
+                engine.apply_command(root, &Command::Resume { env: None });
+            }
+            engine.apply_command(root, &Command::cancel(msg.map(String::from)));
+            engine.run_durable(root).expect("runs");
+            let case = format!("resume first: {resume_first}, msg: {msg:?}");
+            let wf = &engine.executions[root];
+            assert_eq!(wf.state, State::Cancelled, "{case}");
+            assert_eq!(wf.state_info.as_deref(), msg, "{case}");
+            assert_eq!(wf.output, Some(json!({"result": msg})), "{case}");
+            let s3 = wf.tasks.iter().find(|t| t.name == "s3").expect("s3 ran");
+            assert_eq!(s3.state, State::Cancelled, "{case}");
+            assert_eq!(s3.state_info.as_deref(), msg, "{case}");
+            assert_eq!(s3.actions.len(), 1, "{case}");
+            assert_eq!(s3.actions[0].state, State::Cancelled, "{case}");
+            assert_eq!(s3.actions[0].output, Some(json!({"result": msg})), "{case}");
+            let inner = engine
+                .executions
+                .iter()
+                .find(|w| w.name == "inner")
+                .expect("inner ran");
+            assert_eq!(inner.state, State::Cancelled, "{case}");
+            assert_eq!(inner.state_info.as_deref(), msg, "{case}");
+            // The stored execution agrees once committed.
+            engine.idle_commit().expect("commits");
+            let stored = Store::open(&db)
+                .expect("store")
+                .get_execution(&id)
+                .expect("reads")
+                .map(|e| e.state);
+            assert_eq!(stored, Some(gale_store::State::Cancelled), "{case}");
+        }
         remove_scratch(&db);
     }
 

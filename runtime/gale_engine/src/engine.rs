@@ -114,6 +114,10 @@ pub enum Outcome {
     Pending,
     /// A failed sub-workflow: its output (the task result) and its state info.
     SubErr(Json, String),
+    /// A cancelled sub-workflow: its output (the task result) and the parent
+    /// task's state info (`str(output['result'])` when truthy, as Mistral's
+    /// `RegularTask.on_action_complete`).
+    SubCancelled(Json, Option<String>),
 }
 
 struct ThreadMsg {
@@ -2193,7 +2197,20 @@ impl Engine {
                 self.queue
                     .push_back(Event::ActionDone(p, pt, pa, Outcome::Ok(out)));
             }
-            State::Error | State::Cancelled => {
+            State::Cancelled => {
+                // Mistral's `_cancel_workflow` sets the output to `{'result': msg}`;
+                // the parent task completes CANCELLED with `str(result)` (if truthy)
+                // as its state info, even when the parent was cancelled first.
+                let out = wf.output.clone().unwrap_or(json!({"result": null}));
+                let info = out.get("result").filter(|r| truthy(r)).map(py_str);
+                self.queue.push_back(Event::ActionDone(
+                    p,
+                    pt,
+                    pa,
+                    Outcome::SubCancelled(out, info),
+                ));
+            }
+            State::Error => {
                 let msg = wf
                     .state_info
                     .clone()
@@ -2234,6 +2251,10 @@ impl Engine {
                 sub_info = Some(info);
                 (State::Error, v)
             }
+            Outcome::SubCancelled(v, info) => {
+                sub_info = info;
+                (State::Cancelled, v)
+            }
             Outcome::Pending => return,
         };
         a.state = state;
@@ -2246,7 +2267,11 @@ impl Engine {
             }]);
         }
         let t = &self.executions[exec].tasks[te];
-        if t.state.is_completed() || self.executions[exec].state.is_completed() {
+        // A cancelled sub-workflow still completes its task when the parent
+        // workflow is already cancelled (Mistral's `stop_workflow` cancels the
+        // parent first, then its sub-workflows, each reporting to its task).
+        let wf_done = self.executions[exec].state.is_completed() && state != State::Cancelled;
+        if t.state.is_completed() || wf_done {
             return;
         }
         let prog = self.program.clone();
@@ -2254,13 +2279,28 @@ impl Engine {
             [self.executions[exec].tasks[te].task as usize];
         if !spec.with_items.is_empty() {
             let count = t.items_count.unwrap_or(0);
+            let parent_done = self.executions[exec].state.is_completed();
             let t = &mut self.executions[exec].tasks[te];
             t.items_done += 1;
             t.items_failed |= state == State::Error;
             let done = t.items_done;
             if done >= count && t.items_next >= count {
                 let failed = t.items_failed;
-                if failed {
+                // Mistral's `WithItemsTask._get_final_state`: an accepted
+                // CANCELLED execution first, then an ERROR one.
+                let cancelled = t
+                    .actions
+                    .iter()
+                    .any(|a| a.accepted && a.state == State::Cancelled);
+                if cancelled {
+                    self.complete_guarded(
+                        exec,
+                        te,
+                        ai,
+                        State::Cancelled,
+                        Some("One or more actions was cancelled.".into()),
+                    );
+                } else if failed {
                     self.complete_guarded(
                         exec,
                         te,
@@ -2271,8 +2311,10 @@ impl Engine {
                 } else {
                     self.complete_guarded(exec, te, ai, State::Success, None);
                 }
-            } else if t.items_next < count
-                || (spec.policies.concurrency.is_some() && !items_to_rerun(t, count).0.is_empty())
+            } else if !parent_done
+                && (t.items_next < count
+                    || (spec.policies.concurrency.is_some()
+                        && !items_to_rerun(t, count).0.is_empty()))
             {
                 self.schedule_actions_guarded(exec, te);
             }
@@ -2280,7 +2322,7 @@ impl Engine {
         }
         let info = if state == State::Success {
             None
-        } else if sub_info.is_some() {
+        } else if sub_info.is_some() || state == State::Cancelled {
             sub_info
         } else if truthy(&out) {
             Some(py_str(&out))
@@ -2643,6 +2685,11 @@ impl Engine {
     /// The commands of the task's taken transitions, each with its event
     /// (`on-success`, `on-error`, `on-complete`; empty for a reverse workflow).
     fn next_commands(&self, exec: usize, te: usize) -> Result<Vec<(Cmd, &'static str)>, EvalError> {
+        // Mistral's `WorkflowController.continue_workflow`: nothing for a
+        // completed workflow.
+        if self.executions[exec].state.is_completed() {
+            return Ok(Vec::new());
+        }
         let spec = self.task_spec(exec, te);
         let wspec = self.wf_spec(exec);
         if wspec.kind == WorkflowKind::Reverse {

@@ -325,12 +325,14 @@ fn yaql_error_text(e: &gale_vm::Error) -> String {
 }
 
 /// Mistral's Jinja data root is a `ContextView` (a dict subclass with Python-level
-/// `keys`/`items`/`values`/`get`), not a dict: errors about the root name it so.
+/// `keys`/`items`/`values`/`get`), not a dict: errors about a lookup on the root
+/// (`_.missing`, `_['missing']`) name it so, while a lookup on a dict reached
+/// through it (`_.data.missing`) still names a `'dict object'`.
 fn context_view_message(message: &str, text: &str, context: &Json) -> String {
     const DICT: &str = "'dict object' has no attribute '";
     if let Some(rest) = message.strip_prefix(DICT) {
         let name = rest.trim_end_matches('\'');
-        if context.get(name).is_none() {
+        if context.get(name).is_none() && looks_up_on_root(text, name) {
             return format!(
                 "'mistral.workflow.data_flow.ContextView object' has no attribute '{rest}"
             );
@@ -343,6 +345,51 @@ fn context_view_message(message: &str, text: &str, context: &Json) -> String {
         return message.replace("'builtin_function_or_method'", "'method'");
     }
     message.to_string()
+}
+
+/// True when `text` looks `name` up on the Jinja data root `_` itself: `_.name`,
+/// `(_).name`, `_['name']` or `_["name"]` (spaces allowed around the operators).
+fn looks_up_on_root(text: &str, name: &str) -> bool {
+    let is_ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
+    let bytes = text.as_bytes();
+    let skip = |mut i: usize, also: &[u8]| {
+        while bytes
+            .get(i)
+            .is_some_and(|c| c.is_ascii_whitespace() || also.contains(c))
+        {
+            i += 1;
+        }
+        i
+    };
+    (0..bytes.len()).any(|at| {
+        let standalone = bytes[at] == b'_'
+            && (at == 0 || !is_ident(bytes[at - 1]))
+            && !bytes.get(at + 1).copied().is_some_and(is_ident);
+        if !standalone {
+            return false;
+        }
+        let i = skip(at + 1, b")");
+        match bytes.get(i) {
+            Some(b'.') => {
+                let i = skip(i + 1, b"");
+                text.get(i..).is_some_and(|r| {
+                    r.starts_with(name)
+                        && !r.as_bytes().get(name.len()).copied().is_some_and(is_ident)
+                })
+            }
+            Some(b'[') => {
+                let i = skip(i + 1, b"");
+                ['\'', '"'].iter().any(|q| {
+                    text.get(i..).is_some_and(|r| {
+                        r.strip_prefix(*q)
+                            .and_then(|r| r.strip_prefix(name))
+                            .is_some_and(|r| r.starts_with(*q))
+                    })
+                })
+            }
+            _ => false,
+        }
+    })
 }
 
 // ------------------------------------------------------------------ tracing
@@ -698,8 +745,42 @@ mod tests {
     use gale_codegen::workflow::{OptLevel, compile_source};
     use serde_json::json;
 
-    use super::{ExprTrace, Language};
+    use super::{ExprTrace, Language, context_view_message};
     use crate::engine::{Engine, StartOptions};
+
+    /// Which failed lookups name Mistral's `ContextView` (a lookup on `_` itself)
+    /// and which a `'dict object'` (a dict reached through `_`), as Mistral 23's
+    /// Jinja evaluator reports them for the context `{data: {a: 1}}`.
+    #[test]
+    fn only_a_lookup_on_the_root_names_the_context_view() {
+        let context = json!({"data": {"a": 1}});
+        let view = |n: &str| {
+            format!("'mistral.workflow.data_flow.ContextView object' has no attribute '{n}'")
+        };
+        let dict = |n: &str| format!("'dict object' has no attribute '{n}'");
+        let cases = [
+            ("{{ _.missing }}", "missing", view("missing")),
+            ("{{ _.missing.deeper }}", "missing", view("missing")),
+            ("{{ _['missing'] }}", "missing", view("missing")),
+            ("{{ _[ \"missing\" ] }}", "missing", view("missing")),
+            ("{{ (_).missing }}", "missing", view("missing")),
+            ("{{ _ . missing }}", "missing", view("missing")),
+            ("{{ _.data.b.c }}", "b", dict("b")),
+            ("{{ _.data.b }}", "b", dict("b")),
+            ("{{ _.get('data').b }}", "b", dict("b")),
+            ("{{ _.bb }}{{ _.data.b }}", "b", dict("b")),
+            ("{{ x_.b }}", "b", dict("b")),
+            // A key the root has cannot fail on the root.
+            ("{{ _.data.data }}", "data", dict("data")),
+        ];
+        for (text, name, expected) in cases {
+            assert_eq!(
+                context_view_message(&dict(name), text, &context),
+                expected,
+                "{text}"
+            );
+        }
+    }
 
     const DOC: &str = r#"version: '2.0'
 wf:
