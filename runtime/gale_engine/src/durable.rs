@@ -25,9 +25,9 @@
 //!   [`BATCH_TIME`], or before the loop waits).
 //! * **Resume.** The resident images are read in full, the stubs into tasks that
 //!   carry what joins read, and a placeholder stands at every other position; an
-//!   image is faulted in from the store when a step needs it (`Engine::fault_in`,
-//!   [`Engine::fault_in_all`] before a rerun and when a run ends), so resume costs
-//!   what is left, not what was done. An execution recorded before schema v4 (images
+//!   image is faulted in from the store when a step needs it (`Engine::fault_in`;
+//!   [`Engine::fault_in_all`] before a rerun and before a caller reads every task,
+//!   as the JSON result does), so resume costs what is left, not what was done. An execution recorded before schema v4 (images
 //!   in its event stream) is replayed and rewritten. The queue and timers are
 //!   rebuilt, and every action that was in flight is either run again (task
 //!   `safe-rerun: true`, as Mistral's executor does on redelivery) or failed with
