@@ -3209,52 +3209,6 @@ inner:
         );
     }
 
-    /// What each kind of expression makes resident (`history_reads`): one
-    /// publish per case, `None` meaning every task.
-    #[test]
-    fn history_reads_follows_the_call_sites() {
-        let cases: &[(&str, Option<&[&str]>)] = &[
-            ("<% task().result %>", Some(&[])),
-            ("'{{ task().result }}'", Some(&[])),
-            ("<% task(a).result %>", Some(&["a"])),
-            (
-                "<% task('b').result + task(\"c\").result %>",
-                Some(&["b", "c"]),
-            ),
-            ("'{{ task(\"b\").result }}'", Some(&["b"])),
-            ("'{{ task(\"b\").result ~ task().state }}'", Some(&["b"])),
-            ("<% $.x.select(task('d')) %>", Some(&["d"])),
-            ("<% $.tasks + $.task %>", Some(&[])),
-            ("'{{ _.task }}'", Some(&[])),
-            ("<% tasks() %>", None),
-            ("<% tasks(execution().id, true) %>", None),
-            ("<% task(say-hello) %>", None),
-            ("<% task($.name) %>", None),
-            ("<% task('') %>", None),
-            ("<% task(task_name => 'a') %>", None),
-            ("<% 'a'.task() %>", None),
-            ("<% call('tasks', [], {}) %>", None),
-            ("<% $.x.select(task($)) %>", None),
-            ("'{{ tasks() }}'", None),
-            ("'{{ task(_.n) }}'", None),
-            ("'{{ _ | task }}'", None),
-            ("'{{ _ | tasks }}'", None),
-            ("'{{ [\"a\"] | map(\"task\") | list }}'", None),
-            ("'{% set f = task %}{{ f(\"a\") }}'", None),
-            ("'{{ task(\"a\") if _.x else task }}'", None),
-        ];
-        for (expr, want) in cases {
-            let p = program(&format!(
-                "version: '2.0'\nwf:\n  tasks:\n    a:\n      action: std.noop\n      publish:\n        v: {expr}\n"
-            ));
-            let want = match want {
-                None => HistoryReads::All,
-                Some(names) => HistoryReads::Named(names.iter().map(|n| n.to_string()).collect()),
-            };
-            assert_eq!(history_reads(&p), want, "{expr}");
-        }
-    }
-
     /// `--trace` of a with-items task run `concurrency` at a time: its collection
     /// is evaluated once per scheduling round; the first value is recorded in
     /// full, the unchanged repeats as `"unchanged": true`; no `condition` steps.
