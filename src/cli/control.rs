@@ -158,9 +158,11 @@ fn control(
         );
         return ExitCode::from(1);
     }
+    // Exit 0 when the execution reached `wanted` (PAUSED, CANCELLED; SUCCESS for
+    // `complete`, as `gale run`), 1 otherwise (the result printed says how).
+    let wanted = wanted.as_str();
     if matches!(command, Command::Pause) && rec.state == State::Paused {
-        print_stored(cmd, &store, &root_id, human);
-        return ExitCode::SUCCESS;
+        return print_stored(cmd, &store, &root_id, human, wanted);
     }
     match durable::live_runner(&store, &root_id) {
         Ok(Some(_)) => {
@@ -168,7 +170,7 @@ fn control(
                 return fail(cmd, &e.to_string());
             }
             wait_for(&store, &root_id, done);
-            print_stored(cmd, &store, &root_id, human);
+            print_stored(cmd, &store, &root_id, human, wanted)
         }
         Ok(None) => {
             let (mut engine, root, path) = match take_over(cmd, store, &root_id, human) {
@@ -176,24 +178,8 @@ fn control(
                 Err(code) => return code,
             };
             engine.apply_command(root, &command);
-            finish(cmd, engine, root, human, &path);
+            finish(cmd, engine, root, human, &path, wanted)
         }
-        Err(e) => return durable_fail(cmd, &e),
-    }
-    outcome(cmd, db.as_deref(), &root_id, wanted)
-}
-
-/// The exit status of `gale pause`/`cancel`/`complete`: 0 when the execution
-/// reached `wanted` (PAUSED, CANCELLED; SUCCESS for `complete`, as `gale run`),
-/// 1 otherwise (the result printed says how).
-fn outcome(cmd: &str, db: Option<&std::path::Path>, root_id: &str, wanted: State) -> ExitCode {
-    let store = match open_existing(cmd, db) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    match store.get_execution(root_id) {
-        Ok(Some(r)) if r.state == wanted => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
-        Err(e) => fail(cmd, &e.to_string()),
+        Err(e) => durable_fail(cmd, &e),
     }
 }

@@ -111,8 +111,9 @@ pub fn setup_engine(engine: &mut Engine, human: bool) -> Result<TaskPath, String
     Ok(path)
 }
 
-/// Prints a result object as `gale run` does; exit 0 on SUCCESS, 1 otherwise.
-pub fn print_result(result: &Json, human: bool, path: &[String]) -> ExitCode {
+/// Prints a result object as `gale run` does; exit 0 when the execution is in state
+/// `wanted` (SUCCESS for `run`, PAUSED for `pause`, …), 1 otherwise.
+pub fn print_result(result: &Json, human: bool, path: &[String], wanted: &str) -> ExitCode {
     let ok = result["state"] == "SUCCESS";
     if human {
         out(&format!(
@@ -139,7 +140,7 @@ pub fn print_result(result: &Json, human: bool, path: &[String]) -> ExitCode {
     } else {
         out(&serde_json::to_string_pretty(result).unwrap_or_default());
     }
-    if ok {
+    if result["state"] == wanted {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -152,10 +153,11 @@ pub fn out(line: &str) {
     let _ = writeln!(std::io::stdout(), "{line}");
 }
 
-/// Loads execution `id` (read-only) and prints it as `gale run` would.
-pub fn print_stored(cmd: &str, store: &Store, id: &str, human: bool) -> ExitCode {
+/// Loads execution `id` (read-only) and prints it as `gale run` would (exit status:
+/// see [`print_result`]).
+pub fn print_stored(cmd: &str, store: &Store, id: &str, human: bool, wanted: &str) -> ExitCode {
     match durable::load(store, id, |_| {}) {
-        Ok((loaded, idx)) => print_result(&loaded.engine.result_json(idx), human, &[]),
+        Ok((loaded, idx)) => print_result(&loaded.engine.result_json(idx), human, &[], wanted),
         Err(e) => durable_fail(cmd, &e),
     }
 }
@@ -184,7 +186,7 @@ pub fn run_new(
                 return fail("run", "in-memory store");
             };
             match Store::open(&p) {
-                Ok(s) => print_stored("run", &s, &rec.id, human),
+                Ok(s) => print_stored("run", &s, &rec.id, human, "SUCCESS"),
                 Err(e) => fail("run", &e.to_string()),
             }
         }
@@ -192,7 +194,7 @@ pub fn run_new(
             if human {
                 eprintln!("execution {}", engine.executions[root].id);
             }
-            finish("run", engine, root, human, path)
+            finish("run", engine, root, human, path, "SUCCESS")
         }
         Err(DurableError::Start(e)) => {
             eprintln!("gale run: cannot start {workflow}: {e}");
@@ -202,13 +204,15 @@ pub fn run_new(
     }
 }
 
-/// Runs a taken-over engine to its end and prints the result.
+/// Runs a taken-over engine to its end and prints the result (exit status: see
+/// [`print_result`]).
 pub fn finish(
     cmd: &str,
     mut engine: Engine,
     root: usize,
     human: bool,
     path: &TaskPath,
+    wanted: &str,
 ) -> ExitCode {
     match engine.run_durable(root) {
         Ok(end) => {
@@ -224,7 +228,7 @@ pub fn finish(
             } else {
                 engine.result_json(root)
             };
-            print_result(&result, human, &path.borrow())
+            print_result(&result, human, &path.borrow(), wanted)
         }
         Err(e) => durable_fail(cmd, &e),
     }

@@ -69,7 +69,7 @@ pub fn run(args: RerunArgs) -> ExitCode {
         let _ = engine.release_durable();
         return durable_fail("rerun", &e);
     }
-    finish("rerun", engine, root, human, &path)
+    finish("rerun", engine, root, human, &path, "SUCCESS")
 }
 
 /// `--env`: a JSON object, given inline or as `@FILE`.

@@ -50,7 +50,7 @@ pub fn run(args: ResumeArgs) -> ExitCode {
             let last = wait_for(&store, &root_id, |s| s.is_completed());
             let runner_gone = matches!(durable::live_runner(&store, &root_id), Ok(None));
             if last.is_some_and(|s| s.is_completed()) || !runner_gone {
-                return print_stored("resume", &store, &args.id, human);
+                return print_stored("resume", &store, &args.id, human, "SUCCESS");
             }
             // The runner died while we waited: take the execution over (the resume
             // command posted above is delivered to this process then).
@@ -74,5 +74,5 @@ pub fn run(args: ResumeArgs) -> ExitCode {
     if human {
         eprintln!("execution {}", engine.executions[root].id);
     }
-    finish("resume", engine, root, human, &path)
+    finish("resume", engine, root, human, &path, "SUCCESS")
 }
