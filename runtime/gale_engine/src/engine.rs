@@ -152,7 +152,8 @@ pub struct Engine {
     expr_host: Vec<Option<HistoryReads>>,
     /// The same per Jinja string.
     jinja_host: Vec<Option<HistoryReads>>,
-    /// Per workflow: task name → task index (for hosts of named reads).
+    /// Per workflow: task name → task index (for hosts of named reads; empty when
+    /// no expression reads a task by name).
     task_ids: Vec<HashMap<String, u32>>,
     /// Every workflow execution (0 is the root).
     pub executions: Vec<WorkflowEx>,
@@ -486,9 +487,15 @@ impl Engine {
         let expr_host: Vec<_> = program.exprs.iter().map(|e| uses_host(e, false)).collect();
         let jinja_host: Vec<_> = program.jinja.iter().map(|e| uses_host(e, true)).collect();
         let needs_host = expr_host.iter().chain(&jinja_host).any(Option::is_some);
+        // Only hosts of named reads look tasks up by name.
+        let named = expr_host
+            .iter()
+            .chain(&jinja_host)
+            .any(|r| matches!(r, Some(HistoryReads::Named(names)) if !names.is_empty()));
         let task_ids = program
             .workflows
             .iter()
+            .filter(|_| named)
             .map(|w| {
                 w.tasks
                     .iter()
